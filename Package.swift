@@ -1,0 +1,33 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Release builds of the emulator core drop Swift's dynamic exclusivity checks: the hot loop
+/// touches the hart's stored properties on every instruction and the checks cost ~20 %.
+let hotLoopSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
+
+let package = Package(
+    name: "Timescope",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "timescope", targets: ["timescope"]),
+        .library(name: "Machine", targets: ["Machine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        .target(name: "Machine", swiftSettings: hotLoopSettings),
+        .executableTarget(
+            name: "timescope",
+            dependencies: [
+                "Machine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TestSupport", dependencies: ["Machine"]),
+        .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Machine", "TestSupport"]),
+    ]
+)

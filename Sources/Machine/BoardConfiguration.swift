@@ -1,0 +1,67 @@
+/// The board a firmware runs on: its name and RAM. Devices are those of QEMU's `virt`.
+public struct BoardConfiguration: Equatable, Sendable, Codable {
+    /// Board name (`virt` is the only board so far).
+    public var name: String
+    /// Physical address of the first RAM byte.
+    public var ramBase: UInt32
+    /// RAM size in bytes; a multiple of 4 KiB, at most 2 GiB minus the base's headroom.
+    public var ramSize: UInt32
+
+    /// Default RAM: 128 MiB, as on QEMU's `virt`.
+    public static let defaultRAMSize: UInt32 = 128 << 20
+    /// Largest RAM the `virt` layout has room for (0x8000_0000 … 0xFFFF_FFFF).
+    public static let maximumRAMSize: UInt64 = 0x8000_0000
+
+    /// QEMU's `virt` layout with `ramSize` bytes of RAM at 0x8000_0000.
+    public static func virt(ramSize: UInt32 = defaultRAMSize) -> BoardConfiguration {
+        BoardConfiguration(name: "virt", ramBase: 0x8000_0000, ramSize: ramSize)
+    }
+
+    /// The names `--board` accepts.
+    public static let knownBoards = ["virt"]
+
+    /// Builds a board by name, checking the RAM size.
+    public static func named(_ name: String, ramSize: UInt64 = UInt64(defaultRAMSize)) throws(LoadError)
+        -> BoardConfiguration
+    {
+        guard name == "virt" else {
+            throw LoadError("unknown board '\(name)'; known boards: \(knownBoards.joined(separator: ", "))")
+        }
+        guard ramSize >= 4096, ramSize <= maximumRAMSize - 4096, ramSize % 4096 == 0 else {
+            throw LoadError("RAM size \(ramSize) must be a multiple of 4 KiB between 4 KiB and 2 GiB − 4 KiB")
+        }
+        return .virt(ramSize: UInt32(ramSize))
+    }
+
+    /// Parses sizes like `128M`, `64MiB`, `1G`, `65536`, `0x100000`.
+    public static func parseSize(_ text: String) -> UInt64? {
+        var digits = text.trimmingCharacters(in: .whitespaces).uppercased()
+        var multiplier: UInt64 = 1
+        for suffix in ["IB", "B"] where digits.hasSuffix(suffix) && digits.count > suffix.count {
+            digits.removeLast(suffix.count)
+            break
+        }
+        if let last = digits.last, let shift = ["K": 10, "M": 20, "G": 30][String(last)] {
+            multiplier = 1 << UInt64(shift)
+            digits.removeLast()
+        }
+        let value: UInt64?
+        if digits.hasPrefix("0X") {
+            value = UInt64(digits.dropFirst(2), radix: 16)
+        } else {
+            value = UInt64(digits)
+        }
+        guard let value, value <= UInt64.max / multiplier else { return nil }
+        return value * multiplier
+    }
+}
+
+/// A firmware or board that cannot be loaded; the message says what is wrong.
+public struct LoadError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The one-line explanation shown to the user.
+    public var description: String
+    /// Wraps a message.
+    public init(_ description: String) { self.description = description }
+}
+
+import Foundation

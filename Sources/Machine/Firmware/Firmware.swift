@@ -1,0 +1,71 @@
+import Foundation
+
+/// A firmware image: what to load where, where to start, and its symbols.
+public struct Firmware: Sendable {
+    /// A piece of the image to copy into memory (an ELF PT_LOAD segment).
+    public struct Segment: Sendable, Equatable {
+        /// Physical load address.
+        public var address: UInt32
+        /// Bytes taken from the file; the rest up to `memorySize` is zero.
+        public var bytes: [UInt8]
+        /// Size in memory (≥ `bytes.count`).
+        public var memorySize: UInt32
+    }
+
+    /// A named section of the image (for `goto .data` and friends).
+    public struct Section: Sendable, Equatable {
+        public var name: String
+        public var address: UInt32
+        public var size: UInt32
+    }
+
+    /// File name the firmware was loaded from (for messages).
+    public var name: String
+    /// Entry point (initial pc).
+    public var entry: UInt32
+    /// Loadable segments.
+    public var segments: [Segment]
+    /// Allocated sections with names.
+    public var sections: [Section]
+    /// The symbol table.
+    public var symbols: SymbolTable
+    /// The original file, kept so that recordings can embed it.
+    public var fileBytes: [UInt8]
+
+    /// Builds an image directly (tests and tools that assemble code in memory).
+    public init(
+        name: String, entry: UInt32, segments: [Segment], sections: [Section] = [],
+        symbols: SymbolTable = SymbolTable(), fileBytes: [UInt8] = []
+    ) {
+        self.name = name
+        self.entry = entry
+        self.segments = segments
+        self.sections = sections
+        self.symbols = symbols
+        self.fileBytes = fileBytes
+    }
+
+    /// A raw image of `words` (little-endian) at `address`, starting there.
+    public static func raw(words: [UInt32], at address: UInt32 = 0x8000_0000) -> Firmware {
+        let bytes = words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } }
+        return Firmware(
+            name: "raw", entry: address,
+            segments: [Segment(address: address, bytes: bytes, memorySize: UInt32(bytes.count))])
+    }
+
+    /// Reads and parses an ELF file; errors say what is wrong in one line.
+    public static func load(contentsOf path: String) throws(LoadError) -> Firmware {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw LoadError("\(path): cannot read the file (\(error.localizedDescription))")
+        }
+        let name = (path as NSString).lastPathComponent
+        do {
+            return try ELFFile.parse([UInt8](data), name: name)
+        } catch {
+            throw LoadError("\(name): \(error.description)")
+        }
+    }
+}

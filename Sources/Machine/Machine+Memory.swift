@@ -1,0 +1,131 @@
+/// Loads and stores. RAM accesses take the inline fast path; everything else (devices,
+/// misaligned addresses, holes in the map) goes through `Machine+Bus.swift`.
+///
+/// Misaligned loads and stores trap (address-misaligned exception, mtval = the address): the
+/// privileged spec allows either trapping or emulating them; trapping makes firmware bugs
+/// visible. QEMU 7.2 performs them instead, so differential tests avoid them.
+extension Machine {
+    @inline(__always)
+    func load32(_ address: UInt32) -> UInt32? {
+        let offset = address &- ramBase
+        if offset <= ramSize &- 4 && address & 3 == 0 {
+            return ram.load(fromByteOffset: Int(offset), as: UInt32.self)
+        }
+        return loadSlowly(address, size: 4)
+    }
+
+    @inline(__always)
+    func load16(_ address: UInt32) -> UInt16? {
+        let offset = address &- ramBase
+        if offset <= ramSize &- 2 && address & 1 == 0 {
+            return ram.load(fromByteOffset: Int(offset), as: UInt16.self)
+        }
+        return loadSlowly(address, size: 2).map { UInt16(truncatingIfNeeded: $0) }
+    }
+
+    @inline(__always)
+    func load8(_ address: UInt32) -> UInt8? {
+        let offset = address &- ramBase
+        if offset < ramSize {
+            return ram.load(fromByteOffset: Int(offset), as: UInt8.self)
+        }
+        return loadSlowly(address, size: 1).map { UInt8(truncatingIfNeeded: $0) }
+    }
+
+    /// Stores return false when they trapped.
+    @inline(__always)
+    func store32(_ address: UInt32, _ value: UInt32) -> Bool {
+        let offset = address &- ramBase
+        if offset <= ramSize &- 4 && address & 3 == 0 {
+            ram.storeBytes(of: value, toByteOffset: Int(offset), as: UInt32.self)
+            noteStore(offset: offset)
+            return true
+        }
+        return storeSlowly(address, value, size: 4)
+    }
+
+    @inline(__always)
+    func store16(_ address: UInt32, _ value: UInt16) -> Bool {
+        let offset = address &- ramBase
+        if offset <= ramSize &- 2 && address & 1 == 0 {
+            ram.storeBytes(of: value, toByteOffset: Int(offset), as: UInt16.self)
+            noteStore(offset: offset)
+            return true
+        }
+        return storeSlowly(address, UInt32(value), size: 2)
+    }
+
+    @inline(__always)
+    func store8(_ address: UInt32, _ value: UInt8) -> Bool {
+        let offset = address &- ramBase
+        if offset < ramSize {
+            ram.storeBytes(of: value, toByteOffset: Int(offset), as: UInt8.self)
+            noteStore(offset: offset)
+            return true
+        }
+        return storeSlowly(address, UInt32(value), size: 1)
+    }
+
+    /// Marks the page dirty (one bit-set per store) and hands HTIF's tohost to its device.
+    @inline(__always)
+    func noteStore(offset: UInt32) {
+        let page = offset >> 12
+        dirtyBits[Int(page >> 6)] |= 1 &<< UInt64(page & 63)
+        if offset &- htifOffset < 8 { htifStore(offset: offset) }
+    }
+
+    @inline(never)
+    func loadSlowly(_ address: UInt32, size: UInt32) -> UInt32? {
+        if address & (size - 1) != 0 {
+            raiseException(TrapCause.loadMisaligned, value: address)
+            return nil
+        }
+        guard let value = readDevice(address, size: size) else {
+            raiseException(TrapCause.loadAccessFault, value: address)
+            return nil
+        }
+        return value
+    }
+
+    @inline(never)
+    func storeSlowly(_ address: UInt32, _ value: UInt32, size: UInt32) -> Bool {
+        if address & (size - 1) != 0 {
+            raiseException(TrapCause.storeMisaligned, value: address)
+            return false
+        }
+        guard writeDevice(address, value, size: size) else {
+            raiseException(TrapCause.storeAccessFault, value: address)
+            return false
+        }
+        return true
+    }
+
+    // MARK: Access for debuggers and devices (no traps, no side effects on devices)
+
+    /// Reads `count` bytes of RAM at `address`; nil when any byte lies outside RAM.
+    public func readRAM(_ address: UInt32, count: Int) -> [UInt8]? {
+        let offset = UInt64(address) &- UInt64(ramBase)
+        guard address >= ramBase, count >= 0, offset + UInt64(count) <= UInt64(ramSize) else { return nil }
+        return [UInt8](UnsafeRawBufferPointer(start: ram + Int(offset), count: count))
+    }
+
+    /// Writes bytes into RAM as a device would (marks pages dirty); false when out of RAM.
+    @discardableResult
+    func writeRAM(_ address: UInt32, _ bytes: [UInt8]) -> Bool {
+        let offset = UInt64(address) &- UInt64(ramBase)
+        guard address >= ramBase, offset + UInt64(bytes.count) <= UInt64(ramSize) else { return false }
+        for (index, byte) in bytes.enumerated() {
+            ram.storeBytes(of: byte, toByteOffset: Int(offset) + index, as: UInt8.self)
+            let page = (Int(offset) + index) >> 12
+            dirtyBits[page >> 6] |= 1 << UInt64(page & 63)
+        }
+        return true
+    }
+
+    /// A little-endian word of RAM, or nil outside RAM.
+    func readRAMWord(_ address: UInt32) -> UInt32? {
+        let offset = address &- ramBase
+        guard address >= ramBase, offset <= ramSize &- 4 else { return nil }
+        return ram.loadUnaligned(fromByteOffset: Int(offset), as: UInt32.self)
+    }
+}

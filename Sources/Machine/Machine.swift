@@ -1,0 +1,239 @@
+/// The emulated board: one RV32IMAC hart in machine mode, its RAM and its devices.
+///
+/// `Machine` is deliberately one object. The interpreter's hot loop (`run(until:)`) touches the
+/// registers, RAM and the dirty-page bitmap on every instruction, so they live here as raw
+/// buffers and stored properties rather than behind a bus protocol or a second object:
+///
+/// ```
+///   Machine ─┬─ x[0..31], pc, CSRs          (Machine+CSR.swift)
+///            ├─ RAM  0x8000_0000 … (raw)    (Machine+Memory.swift)
+///            ├─ dirty-page bitmap, 1 bit / 4 KiB page, set on every store
+///            └─ devices (value types)       UART16550, CLINT, PLIC, SifiveTest, HTIF, Semihosting
+/// ```
+///
+/// Determinism: the state after N steps depends only on the firmware image, the board
+/// configuration and the input delivered through `deliverInput(_:)` before each step. Nothing
+/// reads the host clock. A *step* is one retired instruction, one exception or interrupt entry,
+/// or one WFI idle wait.
+public final class Machine {
+    // MARK: Hart state
+
+    /// Integer registers x0…x31. x0 is forced back to zero after every instruction.
+    @usableFromInline let x: UnsafeMutablePointer<UInt32>
+    /// Address of the next instruction.
+    public internal(set) var pc: UInt32 = 0
+    /// Steps taken since reset (see the type's documentation for what a step is).
+    public internal(set) var step: UInt64 = 0
+    /// Steps that were not retired instructions: trap entries and idle waits. `minstret` is
+    /// `step - nonRetiredSteps`, which keeps the per-instruction cost at one counter.
+    var nonRetiredSteps: UInt64 = 0
+    /// Cycles skipped by WFI idle waits. Simulated cycles are `step + idleCycles`.
+    var idleCycles: UInt64 = 0
+
+    var csr = ControlStatusRegisters()
+    /// LR/SC reservation: the reserved word address, or `noReservation`.
+    var reservation: UInt32 = Machine.noReservation
+    static let noReservation: UInt32 = 1  // never a word address
+    /// True after WFI while no enabled interrupt is pending.
+    var isWaitingForInterrupt = false
+    /// Nesting of exception entries since the last `mret`; a second exception inside a
+    /// handler cannot be handled on an M-mode-only hart (mepc/mcause are overwritten).
+    var pendingTrap: TrapRecord?
+
+    // MARK: Memory
+
+    /// Board configuration this machine was built for.
+    public let board: BoardConfiguration
+    /// Base of RAM (0x8000_0000 on `virt`).
+    public let ramBase: UInt32
+    /// RAM size in bytes (a multiple of the page size).
+    public let ramSize: UInt32
+    @usableFromInline let ram: UnsafeMutableRawPointer
+    /// One bit per RAM page, set by every store; cleared by `takeDirtyPages()`.
+    let dirtyBits: UnsafeMutablePointer<UInt64>
+    let dirtyWordCount: Int
+    /// One bit per RAM page that has ever been written since reset or restore (for hashing).
+    let touchedBits: UnsafeMutablePointer<UInt64>
+    /// RAM offset of HTIF's `tohost`, or a value that no store offset can match.
+    var htifOffset: UInt32 = UInt32.max
+
+    // MARK: Devices
+
+    var uart = UART16550()
+    var clint = CLINT()
+    var plic = PLIC()
+    var semihosting = Semihosting()
+    var htif = HTIF()
+
+    // MARK: Run control
+
+    /// The inner loop runs while `step < chunkEnd`; anything that may change what happens
+    /// next (CSR writes, device accesses, traps) sets it to the current step to return to the
+    /// outer loop, which re-evaluates interrupts, timers and input.
+    var chunkEnd: UInt64 = 0
+    /// Set when the firmware ends the run (exit, crash, reset request).
+    var haltReason: StopReason?
+    /// Step at which the CLINT timer next fires (`UInt64.max` when not armed).
+    var timerDeadlineStep: UInt64 = .max
+    /// Bytes waiting for room in the UART receiver (the outside world, not machine state).
+    var pendingInput: [UInt8] = []
+    var pendingInputStart = 0
+
+    /// Receives every byte the firmware writes to its console (UART, semihosting, HTIF).
+    public var consoleSink: (UInt8) -> Void = { _ in }
+    /// Receives traps, device exits and other noteworthy events, stamped with `step`.
+    public var eventSink: ((MachineEvent) -> Void)?
+
+    /// The loaded firmware (symbols are used for crash reports).
+    public let firmware: Firmware
+
+    /// Builds the machine for `board`, loads `firmware` into RAM and resets the hart to its
+    /// entry point.
+    public init(firmware: Firmware, board: BoardConfiguration = .virt()) throws(LoadError) {
+        self.board = board
+        self.firmware = firmware
+        self.ramBase = board.ramBase
+        self.ramSize = board.ramSize
+        x = .allocate(capacity: 32)
+        x.initialize(repeating: 0, count: 32)
+        guard let memory = calloc(Int(board.ramSize), 1) else {
+            x.deallocate()
+            throw LoadError("cannot allocate \(board.ramSize) bytes of RAM")
+        }
+        ram = memory
+        let pages = Int(board.ramSize) / Machine.pageSize
+        dirtyWordCount = (pages + 63) / 64
+        dirtyBits = .allocate(capacity: dirtyWordCount)
+        dirtyBits.initialize(repeating: 0, count: dirtyWordCount)
+        touchedBits = .allocate(capacity: dirtyWordCount)
+        touchedBits.initialize(repeating: 0, count: dirtyWordCount)
+        try loadImage()
+    }
+
+    deinit {
+        x.deallocate()
+        free(ram)
+        dirtyBits.deallocate()
+        touchedBits.deallocate()
+    }
+
+    /// Copies the firmware's loadable segments into RAM and resets the hart (step 0).
+    func loadImage() throws(LoadError) {
+        for segment in firmware.segments {
+            let end = UInt64(segment.address) + UInt64(segment.memorySize)
+            guard segment.address >= ramBase,
+                end <= UInt64(ramBase) + UInt64(ramSize)
+            else {
+                throw LoadError(
+                    "segment at \(hex(segment.address)) (\(segment.memorySize) bytes) lies outside RAM "
+                        + "\(hex(ramBase))–\(hex(UInt32(truncatingIfNeeded: UInt64(ramBase) + UInt64(ramSize) - 1)))"
+                        + "; use --ram to enlarge RAM or relink the firmware")
+            }
+            let offset = Int(segment.address - ramBase)
+            segment.bytes.withUnsafeBytes { bytes in
+                if let base = bytes.baseAddress, bytes.count > 0 {
+                    (ram + offset).copyMemory(from: base, byteCount: bytes.count)
+                }
+            }
+            markTouched(offset: offset, count: Int(segment.memorySize))
+        }
+        if let tohost = firmware.symbols.address(of: "tohost"), tohost >= ramBase,
+            UInt64(tohost) + 8 <= UInt64(ramBase) + UInt64(ramSize)
+        {
+            htifOffset = tohost - ramBase
+        }
+        pc = firmware.entry
+    }
+
+    func markTouched(offset: Int, count: Int) {
+        guard count > 0 else { return }
+        let first = offset / Machine.pageSize
+        let last = (offset + count - 1) / Machine.pageSize
+        for page in first...last {
+            touchedBits[page >> 6] |= 1 << UInt64(page & 63)
+        }
+    }
+
+    /// Bytes per page for dirty tracking and keyframes.
+    public static let pageSize = 4096
+    /// Number of RAM pages.
+    public var pageCount: Int { Int(ramSize) / Machine.pageSize }
+}
+
+/// Why `run(until:)` returned.
+public enum StopReason: Equatable, Sendable {
+    /// The requested step was reached.
+    case stepLimit
+    /// The firmware exited with this code (finisher, HTIF or semihosting).
+    case exited(code: Int32, via: ExitMechanism)
+    /// A trap could not be handled.
+    case crashed(CrashReport)
+    /// The firmware waits in WFI and nothing armed can wake it; only outside input can.
+    case waitingForInput
+    /// The firmware asked the board to reset (sifive_test 0x7777).
+    case resetRequested
+}
+
+/// How the firmware asked to exit.
+public enum ExitMechanism: String, Sendable {
+    case finisher = "sifive_test"
+    case htif = "htif"
+    case semihosting = "semihosting"
+}
+
+/// Something a recorder or a user wants to know about, stamped with the machine's step.
+public enum MachineEvent: Sendable {
+    /// A trap was taken; `step` is the trap entry's step, `pc` the interrupted/faulting pc.
+    case trap(cause: UInt32, pc: UInt32, value: UInt32, step: UInt64)
+    /// A semihosting call `operation` was made.
+    case semihostingCall(operation: UInt32)
+    /// An HTIF command was written to tohost.
+    case htifCommand(UInt64)
+    /// A byte entered the UART receiver.
+    case input(UInt8)
+}
+
+/// An exception that was taken and has not been returned from yet.
+struct TrapRecord: Equatable {
+    var cause: UInt32
+    var pc: UInt32
+    var value: UInt32
+    var step: UInt64
+}
+
+/// What went wrong when a run crashed.
+public struct CrashReport: Equatable, Sendable, CustomStringConvertible {
+    /// The trap cause (mcause) of the exception that could not be handled.
+    public var cause: UInt32
+    /// The pc of the faulting instruction.
+    public var pc: UInt32
+    /// mtval of the faulting exception.
+    public var value: UInt32
+    /// The step of the trap entry that could not be handled (its state shows mepc/mcause).
+    public var step: UInt64
+    /// Why the trap could not be handled.
+    public var reason: String
+
+    /// A one-line description without symbol information.
+    public var description: String {
+        "\(TrapCause.name(of: cause)) at pc \(hex(pc)) (mtval \(hex(value))), step \(step): \(reason)"
+    }
+}
+
+/// Formats `value` as `0x` and eight hex digits.
+@inlinable public func hex(_ value: UInt32) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+}
+
+/// Formats `value` as eight hex digits without a prefix.
+@inlinable public func hex8(_ value: UInt32) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif

@@ -1,0 +1,257 @@
+/// Everything about a machine except RAM contents, as a value: the hart, its CSRs, the
+/// counters that simulated time derives from, and every device. Together with RAM it
+/// determines the whole future of a run (see `Machine.stateHash`).
+public struct MachineState: Equatable, Sendable, Codable {
+    /// Steps since reset.
+    public var step: UInt64
+    public var pc: UInt32
+    /// x0…x31.
+    public var x: [UInt32]
+    public var csr: ControlStatusRegisters
+    /// Trap entries and idle waits so far (minstret = step − nonRetiredSteps).
+    public var nonRetiredSteps: UInt64
+    /// Cycles skipped by WFI idle waits.
+    public var idleCycles: UInt64
+    /// LR/SC reservation address (1 = none).
+    public var reservation: UInt32
+    public var isWaitingForInterrupt: Bool
+    /// The trap being handled, if no `mret` has ended it yet.
+    public var pendingTrap: PendingTrap?
+    public var uart: UART16550
+    public var clint: CLINT
+    public var plic: PLIC
+    public var semihosting: Semihosting
+    public var htif: HTIF
+
+    /// A trap being handled (kept in the state because a second exception then is a crash).
+    public struct PendingTrap: Equatable, Sendable, Codable {
+        public var cause: UInt32
+        public var pc: UInt32
+        public var value: UInt32
+        public var step: UInt64
+    }
+
+    /// Privilege mode: always 3 (machine); this hart implements M-mode only.
+    public var privilege: Int { 3 }
+    /// Simulated cycles (one per step plus idle skips).
+    public var cycles: UInt64 { step &+ idleCycles }
+    /// mcycle as the firmware reads it.
+    public var mcycle: UInt64 { csr.mcountinhibit & 1 != 0 ? csr.mcycleFrozen : cycles &+ csr.mcycleOffset }
+    /// minstret as the firmware reads it.
+    public var minstret: UInt64 {
+        csr.mcountinhibit & 4 != 0 ? csr.minstretFrozen : (step &- nonRetiredSteps) &+ csr.minstretOffset
+    }
+    /// The CLINT's mtime.
+    public var mtime: UInt64 { cycles / CLINT.cyclesPerTick &+ clint.mtimeOffset }
+}
+
+/// A complete machine state: `MachineState` plus every RAM page that is not all zeros.
+public struct MachineSnapshot: Equatable, Sendable {
+    public var state: MachineState
+    /// Page index → 4096 bytes, for every non-zero page.
+    public var pages: [Int: [UInt8]]
+}
+
+extension Machine {
+    /// The current state without RAM.
+    public var state: MachineState {
+        MachineState(
+            step: step, pc: pc, x: Array(UnsafeBufferPointer(start: x, count: 32)), csr: csr,
+            nonRetiredSteps: nonRetiredSteps, idleCycles: idleCycles, reservation: reservation,
+            isWaitingForInterrupt: isWaitingForInterrupt,
+            pendingTrap: pendingTrap.map { .init(cause: $0.cause, pc: $0.pc, value: $0.value, step: $0.step) },
+            uart: uart, clint: clint, plic: plic, semihosting: semihosting, htif: htif)
+    }
+
+    /// Replaces everything but RAM with `state`. Clears any halt, so the machine can run on.
+    public func restore(_ state: MachineState) {
+        step = state.step
+        pc = state.pc
+        for index in 0..<32 { x[index] = index < state.x.count ? state.x[index] : 0 }
+        x[0] = 0
+        csr = state.csr
+        nonRetiredSteps = state.nonRetiredSteps
+        idleCycles = state.idleCycles
+        reservation = state.reservation
+        isWaitingForInterrupt = state.isWaitingForInterrupt
+        pendingTrap = state.pendingTrap.map { TrapRecord(cause: $0.cause, pc: $0.pc, value: $0.value, step: $0.step) }
+        uart = state.uart
+        clint = state.clint
+        plic = state.plic
+        semihosting = state.semihosting
+        htif = state.htif
+        haltReason = nil
+        recomputeTimerDeadline()
+    }
+
+    /// Captures the whole machine, RAM included (only non-zero pages are copied).
+    public func snapshot() -> MachineSnapshot {
+        var pages: [Int: [UInt8]] = [:]
+        forEachTouchedPage { index in
+            if !isZeroPage(index) { pages[index] = page(index) }
+        }
+        return MachineSnapshot(state: state, pages: pages)
+    }
+
+    /// Restores a snapshot taken from a machine with the same board.
+    public func restore(_ snapshot: MachineSnapshot) {
+        forEachTouchedPage { index in
+            if snapshot.pages[index] == nil { zeroPage(index) }
+        }
+        for word in 0..<dirtyWordCount { touchedBits[word] = 0 }
+        for (index, bytes) in snapshot.pages where index >= 0 && index < pageCount {
+            writePage(index, bytes)
+        }
+        for word in 0..<dirtyWordCount { dirtyBits[word] = 0 }
+        restore(snapshot.state)
+    }
+
+    // MARK: Pages
+
+    /// A copy of RAM page `index`.
+    public func page(_ index: Int) -> [UInt8] {
+        precondition(index >= 0 && index < pageCount, "page index out of range")
+        return [UInt8](UnsafeRawBufferPointer(start: ram + index * Machine.pageSize, count: Machine.pageSize))
+    }
+
+    /// Overwrites RAM page `index` with `bytes` (at most a page; the rest is zeroed).
+    public func writePage(_ index: Int, _ bytes: [UInt8]) {
+        precondition(index >= 0 && index < pageCount, "page index out of range")
+        let base = ram + index * Machine.pageSize
+        let count = min(bytes.count, Machine.pageSize)
+        bytes.withUnsafeBytes { source in
+            if let address = source.baseAddress { base.copyMemory(from: address, byteCount: count) }
+        }
+        if count < Machine.pageSize { (base + count).initializeMemory(as: UInt8.self, repeating: 0, count: Machine.pageSize - count) }
+        touchedBits[index >> 6] |= 1 << UInt64(index & 63)
+    }
+
+    func zeroPage(_ index: Int) {
+        (ram + index * Machine.pageSize).initializeMemory(as: UInt8.self, repeating: 0, count: Machine.pageSize)
+    }
+
+    func isZeroPage(_ index: Int) -> Bool {
+        let words = (ram + index * Machine.pageSize).assumingMemoryBound(to: UInt64.self)
+        for word in 0..<(Machine.pageSize / 8) where words[word] != 0 { return false }
+        return true
+    }
+
+    /// Returns the indices of pages stored to since the last call, and starts a new interval.
+    /// Stored-to pages also count as touched (for hashing and snapshots).
+    public func takeDirtyPages() -> [Int] {
+        var pages: [Int] = []
+        for word in 0..<dirtyWordCount where dirtyBits[word] != 0 {
+            var bits = dirtyBits[word]
+            touchedBits[word] |= bits
+            dirtyBits[word] = 0
+            while bits != 0 {
+                pages.append(word * 64 + bits.trailingZeroBitCount)
+                bits &= bits - 1
+            }
+        }
+        return pages
+    }
+
+    /// Calls `body` for every page written since reset or restore (a superset of the non-zero pages).
+    func forEachTouchedPage(_ body: (Int) -> Void) {
+        for word in 0..<dirtyWordCount {
+            var bits = touchedBits[word] | dirtyBits[word]
+            while bits != 0 {
+                body(word * 64 + bits.trailingZeroBitCount)
+                bits &= bits - 1
+            }
+        }
+    }
+
+    // MARK: Hash
+
+    /// A 64-bit hash of everything that determines the future: pc, registers, CSRs, counters,
+    /// every device and all of RAM (all-zero pages contribute nothing, so untouched RAM costs
+    /// nothing to hash). Equal states hash equally; it is not cryptographic.
+    public var stateHash: UInt64 {
+        var hasher = StateHasher()
+        state.feed(into: &hasher)
+        forEachTouchedPage { index in
+            guard !isZeroPage(index) else { return }
+            hasher.combine(UInt64(index))
+            let words = (ram + index * Machine.pageSize).assumingMemoryBound(to: UInt64.self)
+            for word in 0..<(Machine.pageSize / 8) { hasher.combine(words[word]) }
+        }
+        return hasher.finalize()
+    }
+}
+
+/// A fast, stable 64-bit hash (xxHash64-style rounds); the same on every platform and run.
+public struct StateHasher {
+    private var accumulator: UInt64 = 0x27D4_EB2F_1656_67C5
+    private var count: UInt64 = 0
+
+    /// Starts an empty hash.
+    public init() {}
+
+    /// Mixes in one 64-bit word.
+    public mutating func combine(_ word: UInt64) {
+        var lane = word &* 0xC2B2_AE3D_27D4_EB4F
+        lane = (lane << 31) | (lane >> 33)
+        lane &*= 0x9E37_79B1_85EB_CA87
+        accumulator ^= lane
+        accumulator = ((accumulator << 27) | (accumulator >> 37)) &* 0x9E37_79B1_85EB_CA87 &+ 0x85EB_CA77_C2B2_AE63
+        count &+= 1
+    }
+
+    /// Mixes in a byte string (length first, so concatenations differ).
+    public mutating func combine(bytes: [UInt8]) {
+        combine(UInt64(bytes.count))
+        var word: UInt64 = 0
+        for (index, byte) in bytes.enumerated() {
+            word |= UInt64(byte) << (UInt64(index % 8) * 8)
+            if index % 8 == 7 {
+                combine(word)
+                word = 0
+            }
+        }
+        if bytes.count % 8 != 0 { combine(word) }
+    }
+
+    /// The hash value.
+    public func finalize() -> UInt64 {
+        var hash = accumulator ^ count
+        hash ^= hash >> 33
+        hash &*= 0xC2B2_AE3D_27D4_EB4F
+        hash ^= hash >> 29
+        hash &*= 0x1656_67B1_9E37_79F9
+        hash ^= hash >> 32
+        return hash
+    }
+}
+
+extension MachineState {
+    /// Feeds every field into the hasher in a fixed order.
+    func feed(into hasher: inout StateHasher) {
+        for value in [step, UInt64(pc), nonRetiredSteps, idleCycles, UInt64(reservation), isWaitingForInterrupt ? 1 : 0] {
+            hasher.combine(value)
+        }
+        x.forEach { hasher.combine(UInt64($0)) }
+        let c = csr
+        for value in [c.mstatus, c.mie, c.mip, c.mtvec, c.mscratch, c.mepc, c.mcause, c.mtval, c.mcounteren, c.mcountinhibit] {
+            hasher.combine(UInt64(value))
+        }
+        for value in [c.mcycleOffset, c.minstretOffset, c.mcycleFrozen, c.minstretFrozen] { hasher.combine(value) }
+        (c.pmpcfg + c.pmpaddr).forEach { hasher.combine(UInt64($0)) }
+        if let trap = pendingTrap {
+            for value in [1, UInt64(trap.cause), UInt64(trap.pc), UInt64(trap.value), trap.step] { hasher.combine(value) }
+        } else {
+            hasher.combine(0)
+        }
+        hasher.combine(bytes: uart.receiveFIFO)
+        for value in [uart.ier, uart.lcr, uart.mcr, uart.msr, uart.scr, uart.fcr] { hasher.combine(UInt64(value)) }
+        hasher.combine(UInt64(uart.divisor))
+        hasher.combine(uart.isTransmitInterruptPending ? 1 : 0)
+        for value in [UInt64(clint.msip), clint.mtimecmp, clint.mtimeOffset] { hasher.combine(value) }
+        (plic.priority + plic.pending + plic.claimed + plic.enable + plic.threshold + plic.level).forEach {
+            hasher.combine(UInt64($0))
+        }
+        hasher.combine(UInt64(semihosting.featuresPosition))
+        hasher.combine(htif.lastCommand)
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Machine
+
+/// `timescope run`: runs firmware to its end, console on stdout, exit status = firmware's.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run firmware on the emulated board.",
+        discussion: """
+            Console output (UART, semihosting, HTIF) goes to stdout; diagnostics to stderr.
+            Exit status: the firmware's exit code; 2 usage or load error; 3 crash; 4 --max-steps
+            reached; 5 stalled (waiting in WFI with nothing armed and no input left).
+            """
+    )
+
+    @OptionGroup var machine: MachineOptions
+
+    @Option(help: ArgumentHelp("Write the final machine state as JSON to this file.", valueName: "file"))
+    var dumpState: String?
+
+    func run() throws {
+        let session = try machine.makeMachine()
+        let console = ConsoleWriter()
+        session.consoleSink = { console.write($0) }
+        let reason = session.run(until: machine.maxSteps ?? .max)
+        console.flush()
+        let outcome = RunOutcome(reason, machine: session)
+        if let dumpState {
+            let json = session.state.json(stateHash: session.stateHash).text + "\n"
+            do {
+                try Data(json.utf8).write(to: URL(fileURLWithPath: dumpState))
+            } catch {
+                throw LoadError("cannot write \(dumpState): \(error.localizedDescription)")
+            }
+        }
+        if let message = outcome.message {
+            FileHandle.standardError.write(Data("timescope: \(message)\n".utf8))
+        }
+        throw ExitCode(outcome.exitStatus)
+    }
+}
+
+/// The options every command that builds a machine shares.
+struct MachineOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("The firmware: an ELF32 RISC-V executable.", valueName: "firmware.elf"))
+    var firmware: String
+
+    @Option(help: "Board to emulate (virt).")
+    var board = "virt"
+
+    @Option(help: ArgumentHelp("RAM size, e.g. 128M, 64MiB, 1G (default 128M).", valueName: "size"))
+    var ram: String?
+
+    @Option(help: ArgumentHelp("Stop after this many steps (exit status 4).", valueName: "n"))
+    var maxSteps: UInt64?
+
+    @Option(help: ArgumentHelp("Bytes for the UART receiver; escapes \\n \\r \\t \\\\ \\xHH.", valueName: "text"))
+    var input: String?
+
+    /// Loads the firmware, builds the board and queues the input.
+    func makeMachine() throws(LoadError) -> Machine {
+        var ramSize = UInt64(BoardConfiguration.defaultRAMSize)
+        if let ram {
+            guard let size = BoardConfiguration.parseSize(ram) else {
+                throw LoadError("--ram \(ram): not a size; use e.g. 128M, 64MiB or 1G")
+            }
+            ramSize = size
+        }
+        let board = try BoardConfiguration.named(board, ramSize: ramSize)
+        let image = try Firmware.load(contentsOf: firmware)
+        let machine = try Machine(firmware: image, board: board)
+        if let input { machine.queueInput(try InputText.bytes(from: input)) }
+        return machine
+    }
+}
+
+/// Buffers console bytes and writes them to stdout unchanged.
+final class ConsoleWriter {
+    private var buffer: [UInt8] = []
+
+    func write(_ byte: UInt8) {
+        buffer.append(byte)
+        if buffer.count >= 4096 || byte == 0x0A { flush() }
+    }
+
+    func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Foundation.write(1, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { break }
+                offset += written
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

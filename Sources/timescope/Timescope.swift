@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Machine
+
+/// The `timescope` command: parses the command line and hands over to a subcommand.
+///
+/// Exit statuses follow the run contract: usage and load errors are 2 (not ArgumentParser's
+/// default 64), so scripts can tell them from a firmware's own exit codes.
+@main
+struct Timescope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "timescope",
+        abstract: "A time-travel inspector for RISC-V (RV32IMAC) firmware.",
+        discussion: """
+            Run firmware built for QEMU's riscv32 `virt` board:
+              timescope run firmware.elf
+            """,
+        subcommands: [RunCommand.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch let error as LoadError {
+            FileHandle.standardError.write(Data("timescope: error: \(error.description)\n".utf8))
+            Foundation.exit(2)
+        } catch {
+            if exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
+}
