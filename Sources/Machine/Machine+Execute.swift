@@ -1,202 +1,235 @@
+/// The interpreter's inner loop.
+///
+/// `executeChunk` keeps pc and the step count in locals and writes them back only around
+/// out-of-line work (device accesses, CSRs, traps), which follows one convention: an
+/// out-of-line function works on `self.pc`/`self.step`, and a trap it raises counts its own
+/// step. Instructions come from the decode cache (`DecodedInstruction`).
 extension Machine {
-    /// Fetches, decodes and executes one instruction: one step. A trap taken instead of
-    /// retiring the instruction is the step.
-    @inline(__always)
-    func executeInstruction() {
-        let offset = pc &- ramBase
-        if offset <= ramSize &- 4 {
-            let low = UInt32(ram.load(fromByteOffset: Int(offset), as: UInt16.self))
-            if low & 3 == 3 {
-                let word = ram.loadUnaligned(fromByteOffset: Int(offset), as: UInt32.self)
-                execute(word, length: 4)
-            } else {
-                let expanded = Machine.expandCompressed(low)
-                if expanded == 0 {
-                    raiseException(TrapCause.illegalInstruction, value: low)
-                } else {
-                    execute(expanded, length: 2)
-                }
+    /// Executes instructions until `step` reaches `chunkEnd`, which anything that may change
+    /// interrupt state lowers to end the chunk after the current instruction. Runs whole
+    /// translated blocks (`BlockCache`) and cuts the last one short at `chunkEnd`.
+    @inline(never)
+    func executeChunk() {
+        let x = self.x
+        let ram = self.ram
+        let ramBase = self.ramBase
+        let ramSize = self.ramSize
+        let instructions = blocks.instructions
+        let addresses = blocks.addresses
+        var pc = self.pc
+        var step = self.step
+        chunk: while step < chunkEnd {
+            guard let block = block(at: pc) else {
+                self.pc = pc
+                self.step = step
+                raiseFetchFault()
+                pc = self.pc
+                step = self.step
+                continue
             }
-        } else {
-            fetchSlowly()
+            let first = Int(block.pointee.start)
+            let count = Int(min(UInt64(block.pointee.count), chunkEnd &- step))
+            let end = block.pointee.end
+            let firstOp = instructions + first
+            let lastOp = firstOp + count
+            var next = firstOp
+            while next < lastOp {
+                let op = next.pointee
+                // Only out-of-line paths need to know where in the block they are.
+                var index: Int { next - firstOp }
+                let rd = Int(op.rd)
+                let a = x[Int(op.rs1)]
+                let imm = op.immediate
+                switch op.kind {
+                case .addi: x[rd] = a &+ imm
+                case .slti: x[rd] = Int32(bitPattern: a) < Int32(bitPattern: imm) ? 1 : 0
+                case .sltiu: x[rd] = a < imm ? 1 : 0
+                case .xori: x[rd] = a ^ imm
+                case .ori: x[rd] = a | imm
+                case .andi: x[rd] = a & imm
+                case .slli: x[rd] = a &<< imm
+                case .srli: x[rd] = a &>> imm
+                case .srai: x[rd] = UInt32(bitPattern: Int32(bitPattern: a) &>> Int32(bitPattern: imm))
+                case .add: x[rd] = a &+ x[Int(op.rs2)]
+                case .sub: x[rd] = a &- x[Int(op.rs2)]
+                case .sll: x[rd] = a &<< (x[Int(op.rs2)] & 31)
+                case .slt: x[rd] = Int32(bitPattern: a) < Int32(bitPattern: x[Int(op.rs2)]) ? 1 : 0
+                case .sltu: x[rd] = a < x[Int(op.rs2)] ? 1 : 0
+                case .xor: x[rd] = a ^ x[Int(op.rs2)]
+                case .srl: x[rd] = a &>> (x[Int(op.rs2)] & 31)
+                case .sra: x[rd] = UInt32(bitPattern: Int32(bitPattern: a) &>> Int32(x[Int(op.rs2)] & 31))
+                case .or: x[rd] = a | x[Int(op.rs2)]
+                case .and: x[rd] = a & x[Int(op.rs2)]
+                case .mul: x[rd] = a &* x[Int(op.rs2)]
+                case .mulh:
+                    x[rd] = UInt32(truncatingIfNeeded: (Int64(Int32(bitPattern: a)) &* Int64(Int32(bitPattern: x[Int(op.rs2)]))) >> 32)
+                case .mulhsu: x[rd] = UInt32(truncatingIfNeeded: (Int64(Int32(bitPattern: a)) &* Int64(x[Int(op.rs2)])) >> 32)
+                case .mulhu: x[rd] = UInt32(truncatingIfNeeded: (UInt64(a) &* UInt64(x[Int(op.rs2)])) >> 32)
+                case .div, .divu, .rem, .remu: x[rd] = Machine.divide(op.kind, a, x[Int(op.rs2)])
+                case .lui, .auipc: x[rd] = imm  // auipc was made absolute at translation
+                case .jal:
+                    x[rd] = end
+                    pc = imm
+                    step &+= UInt64(index &+ 1)
+                    continue chunk
+                case .jalr:
+                    x[rd] = end
+                    pc = (a &+ imm) & ~1
+                    step &+= UInt64(index &+ 1)
+                    continue chunk
+                case .beq, .bne, .blt, .bge, .bltu, .bgeu:
+                    let b = x[Int(op.rs2)]
+                    let taken: Bool
+                    switch op.kind {
+                    case .beq: taken = a == b
+                    case .bne: taken = a != b
+                    case .blt: taken = Int32(bitPattern: a) < Int32(bitPattern: b)
+                    case .bge: taken = Int32(bitPattern: a) >= Int32(bitPattern: b)
+                    case .bltu: taken = a < b
+                    default: taken = a >= b
+                    }
+                    pc = taken ? imm : end
+                    step &+= UInt64(index &+ 1)
+                    continue chunk
+                case .lw:
+                    let address = a &+ imm
+                    let offset = address &- ramBase
+                    if offset <= ramSize &- 4 && address & 3 == 0 {
+                        x[rd] = ram.load(fromByteOffset: Int(offset), as: UInt32.self)
+                    } else {
+                        self.pc = addresses[first + index]
+                        self.step = step &+ UInt64(index)
+                        guard let value = loadSlowly(address, size: 4) else {
+                            pc = self.pc
+                            step = self.step
+                            continue chunk
+                        }
+                        // A device answered: leave the block, the device may want an interrupt.
+                        x[rd] = value
+                        pc = self.pc &+ op.length
+                        step = self.step &+ 1
+                        continue chunk
+                    }
+                case .lb, .lbu:
+                    let address = a &+ imm
+                    let offset = address &- ramBase
+                    let byte: UInt8
+                    if offset < ramSize {
+                        byte = ram.load(fromByteOffset: Int(offset), as: UInt8.self)
+                    } else {
+                        self.pc = addresses[first + index]
+                        self.step = step &+ UInt64(index)
+                        guard let value = loadSlowly(address, size: 1) else {
+                            pc = self.pc
+                            step = self.step
+                            continue chunk
+                        }
+                        byte = UInt8(truncatingIfNeeded: value)
+                        x[rd] = op.kind == .lb ? UInt32(bitPattern: Int32(Int8(bitPattern: byte))) : UInt32(byte)
+                        pc = self.pc &+ op.length
+                        step = self.step &+ 1
+                        continue chunk
+                    }
+                    x[rd] = op.kind == .lb ? UInt32(bitPattern: Int32(Int8(bitPattern: byte))) : UInt32(byte)
+                case .lh, .lhu:
+                    let address = a &+ imm
+                    let offset = address &- ramBase
+                    let half: UInt16
+                    if offset <= ramSize &- 2 && address & 1 == 0 {
+                        half = ram.load(fromByteOffset: Int(offset), as: UInt16.self)
+                    } else {
+                        self.pc = addresses[first + index]
+                        self.step = step &+ UInt64(index)
+                        guard let value = loadSlowly(address, size: 2) else {
+                            pc = self.pc
+                            step = self.step
+                            continue chunk
+                        }
+                        half = UInt16(truncatingIfNeeded: value)
+                        x[rd] = op.kind == .lh ? UInt32(bitPattern: Int32(Int16(bitPattern: half))) : UInt32(half)
+                        pc = self.pc &+ op.length
+                        step = self.step &+ 1
+                        continue chunk
+                    }
+                    x[rd] = op.kind == .lh ? UInt32(bitPattern: Int32(Int16(bitPattern: half))) : UInt32(half)
+                case .sw, .sh, .sb:
+                    let b = x[Int(op.rs2)]
+                    let address = a &+ imm
+                    let offset = address &- ramBase
+                    let size: UInt32 = op.kind == .sw ? 4 : op.kind == .sh ? 2 : 1
+                    if offset <= ramSize &- size && address & (size &- 1) == 0 {
+                        switch op.kind {
+                        case .sw: ram.storeBytes(of: b, toByteOffset: Int(offset), as: UInt32.self)
+                        case .sh: ram.storeBytes(of: UInt16(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt16.self)
+                        default: ram.storeBytes(of: UInt8(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt8.self)
+                        }
+                        let page = offset >> 12
+                        let bit: UInt64 = 1 &<< UInt64(page & 63)
+                        dirtyBits[Int(page >> 6)] |= bit
+                        if watchedPageBits[Int(page >> 6)] & bit != 0 {
+                            // Code (or tohost) was written: leave the block, which may be stale.
+                            self.pc = addresses[first + index]
+                            self.step = step &+ UInt64(index)
+                            storeToWatchedPage(offset: offset)
+                            pc = self.pc &+ op.length
+                            step = self.step &+ 1
+                            continue chunk
+                        }
+                    } else {
+                        self.pc = addresses[first + index]
+                        self.step = step &+ UInt64(index)
+                        guard storeSlowly(address, b, size: size) else {
+                            pc = self.pc
+                            step = self.step
+                            continue chunk
+                        }
+                        pc = self.pc &+ op.length
+                        step = self.step &+ 1
+                        continue chunk
+                    }
+                case .fence: break
+                case .system, .atomic, .illegal:
+                    self.pc = addresses[first + index]
+                    self.step = step &+ UInt64(index)
+                    if executeOutOfLine(op) { self.step &+= 1 }
+                    pc = self.pc
+                    step = self.step
+                    continue chunk
+                }
+                next += 1
+            }
+            // Fell off the block's end, or cut it short at chunkEnd.
+            pc = count == Int(block.pointee.count) ? end : addresses[first + count]
+            step &+= UInt64(count)
         }
-        x[0] = 0
-        step &+= 1
+        self.pc = pc
+        self.step = step
     }
 
-    /// Fetch at the very end of RAM or outside it: instruction access fault with mtval = the
-    /// address of the part that could not be fetched.
-    private func fetchSlowly() {
+    /// The block at pc could not be translated because its first instruction cannot be
+    /// fetched: instruction access fault, mtval = the address that could not be fetched.
+    private func raiseFetchFault() {
         let offset = pc &- ramBase
-        guard offset < ramSize &- 1 else {
-            raiseException(TrapCause.instructionAccessFault, value: pc)
-            return
-        }
-        let low = UInt32(ram.load(fromByteOffset: Int(offset), as: UInt16.self))
-        if low & 3 == 3 {
+        if offset == ramSize &- 2 {
             raiseException(TrapCause.instructionAccessFault, value: pc &+ 2)
         } else {
-            let expanded = Machine.expandCompressed(low)
-            if expanded == 0 {
-                raiseException(TrapCause.illegalInstruction, value: low)
-            } else {
-                execute(expanded, length: 2)
-            }
+            raiseException(TrapCause.instructionAccessFault, value: pc)
         }
     }
 
-    /// Executes a 32-bit instruction word (compressed ones arrive expanded, with `length` 2).
-    /// On success it advances pc; on a trap it leaves pc at the handler.
+    /// Division and remainder (unprivileged spec 7.2), with the spec's results for division by
+    /// zero and for signed overflow.
     @inline(__always)
-    func execute(_ inst: UInt32, length: UInt32) {
-        let rd = Int((inst >> 7) & 31)
-        let rs1 = Int((inst >> 15) & 31)
-        let rs2 = Int((inst >> 20) & 31)
-        let funct3 = (inst >> 12) & 7
-        switch inst & 0x7F {
-        case 0x13:  // OP-IMM (unprivileged spec 2.4)
-            let a = x[rs1]
-            let imm = UInt32(bitPattern: Int32(bitPattern: inst) >> 20)
-            switch funct3 {
-            case 0: x[rd] = a &+ imm
-            case 1:
-                guard inst >> 25 == 0 else { return illegal(inst) }
-                x[rd] = a &<< (imm & 31)
-            case 2: x[rd] = Int32(bitPattern: a) < Int32(bitPattern: imm) ? 1 : 0
-            case 3: x[rd] = a < imm ? 1 : 0
-            case 4: x[rd] = a ^ imm
-            case 5:
-                switch inst >> 25 {
-                case 0: x[rd] = a &>> (imm & 31)
-                case 0x20: x[rd] = UInt32(bitPattern: Int32(bitPattern: a) &>> Int32(imm & 31))
-                default: return illegal(inst)
-                }
-            case 6: x[rd] = a | imm
-            default: x[rd] = a & imm
-            }
-        case 0x33:  // OP and M (2.4, 7.1)
-            let a = x[rs1]
-            let b = x[rs2]
-            switch inst >> 25 {
-            case 0:
-                switch funct3 {
-                case 0: x[rd] = a &+ b
-                case 1: x[rd] = a &<< (b & 31)
-                case 2: x[rd] = Int32(bitPattern: a) < Int32(bitPattern: b) ? 1 : 0
-                case 3: x[rd] = a < b ? 1 : 0
-                case 4: x[rd] = a ^ b
-                case 5: x[rd] = a &>> (b & 31)
-                case 6: x[rd] = a | b
-                default: x[rd] = a & b
-                }
-            case 0x20:
-                switch funct3 {
-                case 0: x[rd] = a &- b
-                case 5: x[rd] = UInt32(bitPattern: Int32(bitPattern: a) &>> Int32(b & 31))
-                default: return illegal(inst)
-                }
-            case 1: x[rd] = Machine.multiplyDivide(funct3, a, b)
-            default: return illegal(inst)
-            }
-        case 0x03:  // LOAD
-            let address = x[rs1] &+ UInt32(bitPattern: Int32(bitPattern: inst) >> 20)
-            let value: UInt32
-            switch funct3 {
-            case 0:
-                guard let byte = load8(address) else { return }
-                value = UInt32(bitPattern: Int32(Int8(bitPattern: byte)))
-            case 1:
-                guard let half = load16(address) else { return }
-                value = UInt32(bitPattern: Int32(Int16(bitPattern: half)))
-            case 2:
-                guard let word = load32(address) else { return }
-                value = word
-            case 4:
-                guard let byte = load8(address) else { return }
-                value = UInt32(byte)
-            case 5:
-                guard let half = load16(address) else { return }
-                value = UInt32(half)
-            default: return illegal(inst)
-            }
-            x[rd] = value
-        case 0x23:  // STORE
-            let imm = (Int32(bitPattern: inst & 0xFE00_0000) >> 20) | Int32((inst >> 7) & 31)
-            let address = x[rs1] &+ UInt32(bitPattern: imm)
-            let value = x[rs2]
-            switch funct3 {
-            case 0: guard store8(address, UInt8(truncatingIfNeeded: value)) else { return }
-            case 1: guard store16(address, UInt16(truncatingIfNeeded: value)) else { return }
-            case 2: guard store32(address, value) else { return }
-            default: return illegal(inst)
-            }
-        case 0x63:  // BRANCH
-            let a = x[rs1]
-            let b = x[rs2]
-            let taken: Bool
-            switch funct3 {
-            case 0: taken = a == b
-            case 1: taken = a != b
-            case 4: taken = Int32(bitPattern: a) < Int32(bitPattern: b)
-            case 5: taken = Int32(bitPattern: a) >= Int32(bitPattern: b)
-            case 6: taken = a < b
-            case 7: taken = a >= b
-            default: return illegal(inst)
-            }
-            if taken {
-                let imm =
-                    (Int32(bitPattern: inst & 0x8000_0000) >> 19) | Int32((inst & 0x80) << 4)
-                    | Int32((inst >> 20) & 0x7E0) | Int32((inst >> 7) & 0x1E)
-                pc = pc &+ UInt32(bitPattern: imm)
-                return
-            }
-        case 0x37:  // LUI
-            x[rd] = inst & 0xFFFF_F000
-        case 0x17:  // AUIPC
-            x[rd] = pc &+ (inst & 0xFFFF_F000)
-        case 0x6F:  // JAL
-            let imm =
-                (Int32(bitPattern: inst & 0x8000_0000) >> 11) | Int32(inst & 0xF_F000)
-                | Int32((inst >> 9) & 0x800) | Int32((inst >> 20) & 0x7FE)
-            x[rd] = pc &+ length
-            pc = pc &+ UInt32(bitPattern: imm)
-            return
-        case 0x67:  // JALR
-            guard funct3 == 0 else { return illegal(inst) }
-            let target = (x[rs1] &+ UInt32(bitPattern: Int32(bitPattern: inst) >> 20)) & ~1
-            x[rd] = pc &+ length
-            pc = target
-            return
-        case 0x73:
-            return executeSystem(inst, rd: rd, rs1: rs1, funct3: funct3, length: length)
-        case 0x2F:
-            guard funct3 == 2 else { return illegal(inst) }
-            return executeAtomic(inst, rd: rd, rs1: rs1, rs2: rs2, length: length)
-        case 0x0F:  // MISC-MEM: FENCE is a no-op on one hart; FENCE.I too (no decode cache yet)
-            guard funct3 <= 1 else { return illegal(inst) }
-        default:
-            return illegal(inst)
-        }
-        pc = pc &+ length
-    }
-
-    /// M extension (unprivileged spec 7.1, 7.2), with the spec's results for division by zero
-    /// and signed overflow.
-    @inline(__always)
-    static func multiplyDivide(_ funct3: UInt32, _ a: UInt32, _ b: UInt32) -> UInt32 {
+    static func divide(_ kind: DecodedInstruction.Kind, _ a: UInt32, _ b: UInt32) -> UInt32 {
         let sa = Int32(bitPattern: a)
         let sb = Int32(bitPattern: b)
-        switch funct3 {
-        case 0: return a &* b
-        case 1: return UInt32(truncatingIfNeeded: (Int64(sa) &* Int64(sb)) >> 32)
-        case 2: return UInt32(truncatingIfNeeded: (Int64(sa) &* Int64(b)) >> 32)
-        case 3: return UInt32(truncatingIfNeeded: (UInt64(a) &* UInt64(b)) >> 32)
-        case 4:
+        switch kind {
+        case .div:
             if b == 0 { return UInt32.max }
             if sa == Int32.min && sb == -1 { return a }
             return UInt32(bitPattern: sa / sb)
-        case 5: return b == 0 ? UInt32.max : a / b
-        case 6:
+        case .divu: return b == 0 ? UInt32.max : a / b
+        case .rem:
             if b == 0 { return a }
             if sa == Int32.min && sb == -1 { return 0 }
             return UInt32(bitPattern: sa % sb)
@@ -204,37 +237,44 @@ extension Machine {
         }
     }
 
-    /// Raises illegal instruction with mtval = the instruction bits. For compressed
-    /// instructions the expanded word is reported as the original 16 bits by the caller.
+    /// SYSTEM, A and illegal instructions. Returns true when the instruction retired (pc
+    /// already advanced); false when it trapped (the trap counted its step) or crashed.
     @inline(never)
-    func illegal(_ inst: UInt32) {
-        raiseException(TrapCause.illegalInstruction, value: currentInstructionBits(fallback: inst))
+    func executeOutOfLine(_ op: DecodedInstruction) -> Bool {
+        switch op.kind {
+        case .system: return executeSystem(op)
+        case .atomic: return executeAtomic(op)
+        default:
+            raiseException(TrapCause.illegalInstruction, value: op.bits)
+            return false
+        }
     }
 
-    /// The raw bits at pc (16 for a compressed instruction), for mtval.
-    private func currentInstructionBits(fallback: UInt32) -> UInt32 {
-        let offset = pc &- ramBase
-        guard offset < ramSize &- 1 else { return fallback }
-        let low = UInt32(ram.load(fromByteOffset: Int(offset), as: UInt16.self))
-        if low & 3 != 3 { return low }
-        guard offset <= ramSize &- 4 else { return fallback }
-        return ram.loadUnaligned(fromByteOffset: Int(offset), as: UInt32.self)
+    /// Writes a register, ignoring x0 (out-of-line paths use the decoded `rd`, already mapped).
+    @inline(__always)
+    func setRegister(_ index: UInt8, _ value: UInt32) {
+        x[Int(index)] = value
     }
 
     // MARK: SYSTEM
 
-    private func executeSystem(_ inst: UInt32, rd: Int, rs1: Int, funct3: UInt32, length: UInt32) {
+    private func executeSystem(_ op: DecodedInstruction) -> Bool {
+        let inst = op.immediate
+        let funct3 = (inst >> 12) & 7
+        let rs1 = Int(op.rs1)
         if funct3 == 0 {
             switch inst {
             case 0x0000_0073:  // ECALL
                 raiseException(TrapCause.environmentCallFromM, value: 0)
+                return false
             case 0x0010_0073:  // EBREAK (semihosting when bracketed by the magic sequence)
-                if length == 4 && isSemihostingCall() {
+                if op.length == 4 && isSemihostingCall() {
                     performSemihostingCall()
                     pc = pc &+ 4
-                } else {
-                    raiseException(TrapCause.breakpoint, value: pc)
+                    return true
                 }
+                raiseException(TrapCause.breakpoint, value: pc)
+                return false
             case 0x3020_0073:  // MRET (privileged spec 3.3.2)
                 let mpie = csr.mstatus & ControlStatusRegisters.mpieBit != 0
                 csr.mstatus =
@@ -243,77 +283,86 @@ extension Machine {
                 pendingTrap = nil
                 pc = csr.mepc
                 chunkEnd = 0
+                return true
             case 0x1050_0073:  // WFI
                 if csr.mip & csr.mie == 0 {
                     isWaitingForInterrupt = true
                     chunkEnd = 0
                 }
-                pc = pc &+ length
+                pc = pc &+ op.length
+                return true
             default:
-                illegal(inst)
+                raiseException(TrapCause.illegalInstruction, value: op.bits)
+                return false
             }
-            return
         }
         // Zicsr (unprivileged spec 9.1)
         let address = inst >> 20
         let operand = funct3 >= 5 ? UInt32(rs1) : x[rs1]
-        let writes = funct3 & 3 == 1 || rs1 != 0
-        let old: UInt32
-        if funct3 & 3 == 1 && rd == 0 {
-            old = 0  // CSRRW with rd = x0 does not read
-            guard address >> 10 != 0b11, readCSR(address) != nil else { return illegal(inst) }
+        let isWrite = funct3 & 3 == 1 || rs1 != 0
+        var old: UInt32 = 0
+        if funct3 & 3 == 1 && op.rd == DecodedInstruction.discard {
+            // CSRRW with rd = x0 does not read, but the CSR must still exist.
+            guard readCSR(address) != nil else { return illegalCSR(op) }
         } else {
-            guard let value = readCSR(address) else { return illegal(inst) }
+            guard let value = readCSR(address) else { return illegalCSR(op) }
             old = value
         }
-        if writes {
+        if isWrite {
             let new: UInt32
             switch funct3 & 3 {
             case 1: new = operand
             case 2: new = old | operand
             case 3: new = old & ~operand
-            default: return illegal(inst)
+            default: return illegalCSR(op)
             }
-            guard writeCSR(address, new) else { return illegal(inst) }
+            guard writeCSR(address, new) else { return illegalCSR(op) }
         } else if funct3 & 3 == 0 {
-            return illegal(inst)
+            return illegalCSR(op)
         }
-        x[rd] = old
-        pc = pc &+ length
+        setRegister(op.rd, old)
+        pc = pc &+ op.length
+        return true
+    }
+
+    private func illegalCSR(_ op: DecodedInstruction) -> Bool {
+        raiseException(TrapCause.illegalInstruction, value: op.bits)
+        return false
     }
 
     // MARK: A extension (unprivileged spec 8)
 
-    private func executeAtomic(_ inst: UInt32, rd: Int, rs1: Int, rs2: Int, length: UInt32) {
-        let address = x[rs1]
+    private func executeAtomic(_ op: DecodedInstruction) -> Bool {
+        let inst = op.immediate
+        let address = x[Int(op.rs1)]
         let funct5 = inst >> 27
         let offset = address &- ramBase
         if funct5 == 0x02 {  // LR.W
-            guard rs2 == 0 else { return illegal(inst) }
-            guard address & 3 == 0 else { return raiseException(TrapCause.loadMisaligned, value: address) }
-            guard offset <= ramSize &- 4 else { return raiseException(TrapCause.loadAccessFault, value: address) }
-            x[rd] = ram.load(fromByteOffset: Int(offset), as: UInt32.self)
+            guard op.rs2 == 0 else { return illegalCSR(op) }
+            guard address & 3 == 0 else { return trap(TrapCause.loadMisaligned, address) }
+            guard offset <= ramSize &- 4 else { return trap(TrapCause.loadAccessFault, address) }
+            setRegister(op.rd, ram.load(fromByteOffset: Int(offset), as: UInt32.self))
             reservation = address
-            pc = pc &+ length
-            return
+            pc = pc &+ op.length
+            return true
         }
-        guard address & 3 == 0 else { return raiseException(TrapCause.storeMisaligned, value: address) }
-        // AMOs on devices are not supported by this board's PMAs: store/AMO access fault.
-        guard offset <= ramSize &- 4 else { return raiseException(TrapCause.storeAccessFault, value: address) }
+        guard address & 3 == 0 else { return trap(TrapCause.storeMisaligned, address) }
+        // This board's devices do not support AMOs: store/AMO access fault, as the spec says.
+        guard offset <= ramSize &- 4 else { return trap(TrapCause.storeAccessFault, address) }
         if funct5 == 0x03 {  // SC.W: succeeds only with a reservation on this address
             if reservation == address {
-                ram.storeBytes(of: x[rs2], toByteOffset: Int(offset), as: UInt32.self)
+                ram.storeBytes(of: x[Int(op.rs2)], toByteOffset: Int(offset), as: UInt32.self)
                 noteStore(offset: offset)
-                x[rd] = 0
+                setRegister(op.rd, 0)
             } else {
-                x[rd] = 1
+                setRegister(op.rd, 1)
             }
             reservation = Machine.noReservation
-            pc = pc &+ length
-            return
+            pc = pc &+ op.length
+            return true
         }
         let old = ram.load(fromByteOffset: Int(offset), as: UInt32.self)
-        let b = x[rs2]
+        let b = x[Int(op.rs2)]
         let new: UInt32
         switch funct5 {
         case 0x01: new = b
@@ -325,11 +374,17 @@ extension Machine {
         case 0x14: new = Int32(bitPattern: old) > Int32(bitPattern: b) ? old : b
         case 0x18: new = old < b ? old : b
         case 0x1C: new = old > b ? old : b
-        default: return illegal(inst)
+        default: return illegalCSR(op)
         }
         ram.storeBytes(of: new, toByteOffset: Int(offset), as: UInt32.self)
         noteStore(offset: offset)
-        x[rd] = old
-        pc = pc &+ length
+        setRegister(op.rd, old)
+        pc = pc &+ op.length
+        return true
+    }
+
+    private func trap(_ cause: UInt32, _ value: UInt32) -> Bool {
+        raiseException(cause, value: value)
+        return false
     }
 }

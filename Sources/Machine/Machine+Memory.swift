@@ -66,12 +66,17 @@ extension Machine {
         return storeSlowly(address, UInt32(value), size: 1)
     }
 
-    /// Marks the page dirty (one bit-set per store) and hands HTIF's tohost to its device.
+    /// Marks the page dirty (one bit-set per store) and tells watched pages (translated code,
+    /// HTIF's tohost) about the store.
     @inline(__always)
     func noteStore(offset: UInt32) {
         let page = offset >> 12
-        dirtyBits[Int(page >> 6)] |= 1 &<< UInt64(page & 63)
-        if offset &- htifOffset < 8 { htifStore(offset: offset) }
+        let bit: UInt64 = 1 &<< UInt64(page & 63)
+        dirtyBits[Int(page >> 6)] |= bit
+        if watchedPageBits[Int(page >> 6)] & bit != 0 {
+            storeToWatchedPage(offset: offset)
+            chunkEnd = 0
+        }
     }
 
     @inline(never)
@@ -118,6 +123,7 @@ extension Machine {
             ram.storeBytes(of: byte, toByteOffset: Int(offset) + index, as: UInt8.self)
             let page = (Int(offset) + index) >> 12
             dirtyBits[page >> 6] |= 1 << UInt64(page & 63)
+            invalidatePage(page)
         }
         return true
     }

@@ -34,19 +34,10 @@ extension Machine {
         }
     }
 
-    /// Executes instructions until `step` reaches `chunkEnd`, which anything that may change
-    /// interrupt state lowers to end the chunk after the current instruction.
-    @inline(never)
-    func executeChunk() {
-        while step < chunkEnd {
-            executeInstruction()
-        }
-    }
-
     /// One WFI idle wait: skip simulated time straight to the timer deadline, as one step.
     private func idleUntilTimer() {
         let deadlineCycles = timerDeadlineStep &+ idleCycles
-        step &+= 1
+        step &+= 1  // the idle wait is a step of its own
         nonRetiredSteps &+= 1
         if deadlineCycles > step &+ idleCycles {
             idleCycles = deadlineCycles &- step

@@ -19,9 +19,7 @@ extension Machine {
                 reason = "the interrupt handler faulted"
                 halt(.crashed(CrashReport(cause: cause, pc: pc, value: value, step: step, reason: reason)))
             }
-            // The fatal trap is not taken; undo the caller's step increment.
-            step &-= 1
-            return
+            return  // the fatal trap is not taken, and is not a step
         }
         enterTrap(cause: cause, value: value, returnAddress: pc)
     }
@@ -37,10 +35,9 @@ extension Machine {
 
     /// Writes mepc/mcause/mtval, stacks MIE into MPIE and jumps to the vector.
     func enterTrap(cause: UInt32, value: UInt32, returnAddress: UInt32) {
-        // The trap entry is step `step + 1`: exceptions are counted by the instruction loop,
-        // interrupt entries (taken between instructions) here.
+        // The trap entry is a step of its own (the faulting instruction does not retire).
         let trapStep = step &+ 1
-        if cause & TrapCause.interruptBit != 0 { step = trapStep }
+        step = trapStep
         nonRetiredSteps &+= 1
         eventSink?(.trap(cause: cause, pc: returnAddress, value: value, step: trapStep))
         pendingTrap = TrapRecord(cause: cause, pc: returnAddress, value: value, step: trapStep)

@@ -18,8 +18,17 @@
 public final class Machine {
     // MARK: Hart state
 
-    /// Integer registers x0…x31. x0 is forced back to zero after every instruction.
+    /// Integer registers x0…x31, plus slot 32, where decoded instructions send writes to x0.
     @usableFromInline let x: UnsafeMutablePointer<UInt32>
+    /// Translated blocks of decoded instructions (see `BlockCache`).
+    var blocks = BlockCache()
+    /// Bumped with every page generation: translations checked at this epoch are still valid.
+    var codeEpoch: UInt32 = 1
+    /// Per RAM page: bumped whenever the page may have changed under a translation.
+    let pageGenerations: UnsafeMutablePointer<UInt32>
+    /// One bit per RAM page whose stores need attention: pages holding translated code, and
+    /// HTIF's tohost page.
+    let watchedPageBits: UnsafeMutablePointer<UInt64>
     /// Address of the next instruction.
     public internal(set) var pc: UInt32 = 0
     /// Steps taken since reset (see the type's documentation for what a step is).
@@ -94,10 +103,11 @@ public final class Machine {
         self.firmware = firmware
         self.ramBase = board.ramBase
         self.ramSize = board.ramSize
-        x = .allocate(capacity: 32)
-        x.initialize(repeating: 0, count: 32)
+        x = .allocate(capacity: 33)
+        x.initialize(repeating: 0, count: 33)
         guard let memory = calloc(Int(board.ramSize), 1) else {
             x.deallocate()
+            blocks.deallocate()
             throw LoadError("cannot allocate \(board.ramSize) bytes of RAM")
         }
         ram = memory
@@ -107,11 +117,18 @@ public final class Machine {
         dirtyBits.initialize(repeating: 0, count: dirtyWordCount)
         touchedBits = .allocate(capacity: dirtyWordCount)
         touchedBits.initialize(repeating: 0, count: dirtyWordCount)
+        pageGenerations = .allocate(capacity: pages)
+        pageGenerations.initialize(repeating: 0, count: pages)
+        watchedPageBits = .allocate(capacity: dirtyWordCount)
+        watchedPageBits.initialize(repeating: 0, count: dirtyWordCount)
         try loadImage()
     }
 
     deinit {
         x.deallocate()
+        blocks.deallocate()
+        pageGenerations.deallocate()
+        watchedPageBits.deallocate()
         free(ram)
         dirtyBits.deallocate()
         touchedBits.deallocate()
@@ -141,6 +158,9 @@ public final class Machine {
             UInt64(tohost) + 8 <= UInt64(ramBase) + UInt64(ramSize)
         {
             htifOffset = tohost - ramBase
+            for page in [htifOffset >> 12, (htifOffset + 7) >> 12] {
+                watchedPageBits[Int(page >> 6)] |= 1 << UInt64(page & 63)
+            }
         }
         pc = firmware.entry
     }

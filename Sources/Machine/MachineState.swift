@@ -124,10 +124,12 @@ extension Machine {
         }
         if count < Machine.pageSize { (base + count).initializeMemory(as: UInt8.self, repeating: 0, count: Machine.pageSize - count) }
         touchedBits[index >> 6] |= 1 << UInt64(index & 63)
+        invalidatePage(index)
     }
 
     func zeroPage(_ index: Int) {
         (ram + index * Machine.pageSize).initializeMemory(as: UInt8.self, repeating: 0, count: Machine.pageSize)
+        invalidatePage(index)
     }
 
     func isZeroPage(_ index: Int) -> Bool {

@@ -1,0 +1,146 @@
+/// Translated blocks: straight-line runs of decoded instructions, found by their start pc.
+///
+/// A block ends at the first instruction that changes pc or runs out of line (branches,
+/// jumps, SYSTEM, AMOs, illegal words), after `maxLength` instructions, or before an
+/// instruction that could not be fetched. Immediates are made absolute at translation
+/// (auipc becomes lui of pc+imm, branch and jal targets are addresses), so a block is valid
+/// only at its own pc.
+///
+/// Exactness with self-modifying code: every RAM page that holds translated code is marked in
+/// `Machine.watchedPageBits`; a store to such a page bumps that page's generation, which
+/// invalidates every block that lies on it, and ends the running block after the store. A
+/// block therefore always executes what memory holds, whatever happened before — which the
+/// determinism contract needs (a replay from a keyframe must not see a stale translation).
+struct BlockCache {
+    /// One entry of the direct-mapped lookup table.
+    struct Entry {
+        var pc: UInt32 = 1  // never an instruction address: empty
+        /// `Machine.codeEpoch` when the page generations were last found unchanged.
+        var epoch: UInt32 = 0
+        var firstPageGeneration: UInt32 = 0
+        var lastPageGeneration: UInt32 = 0
+        var firstPage: UInt32 = 0
+        var lastPage: UInt32 = 0
+        /// Index of the first instruction in `instructions`.
+        var start: Int32 = 0
+        var count: Int32 = 0
+        /// Address after the block's last instruction (fallthrough and link address).
+        var end: UInt32 = 0
+    }
+
+    static let tableSize = 1 << 16
+    static let capacity = 1 << 20
+    static let maxLength = 64
+
+    let table: UnsafeMutablePointer<Entry>
+    /// Decoded instructions of every block, back to back.
+    let instructions: UnsafeMutablePointer<DecodedInstruction>
+    /// The address of each instruction in `instructions` (for traps inside a block).
+    let addresses: UnsafeMutablePointer<UInt32>
+    var used = 0
+
+    init() {
+        table = .allocate(capacity: BlockCache.tableSize)
+        table.initialize(repeating: Entry(), count: BlockCache.tableSize)
+        instructions = .allocate(capacity: BlockCache.capacity)
+        addresses = .allocate(capacity: BlockCache.capacity)
+    }
+
+    func deallocate() {
+        table.deallocate()
+        instructions.deallocate()
+        addresses.deallocate()
+    }
+
+    /// Forgets every block (when the instruction store is full).
+    mutating func flush() {
+        table.update(repeating: Entry(), count: BlockCache.tableSize)
+        used = 0
+    }
+}
+
+extension Machine {
+    /// The block that starts at `pc`, translating it on a miss. Nil when not even the first
+    /// instruction can be fetched (the caller raises the fault).
+    @inline(__always)
+    func block(at pc: UInt32) -> UnsafeMutablePointer<BlockCache.Entry>? {
+        let entry = blocks.table + Int((pc >> 1) & UInt32(BlockCache.tableSize - 1))
+        // Fast path: no code page has been invalidated since this entry was last checked.
+        if entry.pointee.pc == pc && entry.pointee.epoch == codeEpoch { return entry }
+        return revalidateOrTranslate(at: pc, entry)
+    }
+
+    @inline(never)
+    private func revalidateOrTranslate(at pc: UInt32, _ entry: UnsafeMutablePointer<BlockCache.Entry>)
+        -> UnsafeMutablePointer<BlockCache.Entry>?
+    {
+        if entry.pointee.pc == pc && pageGenerations[Int(entry.pointee.firstPage)] == entry.pointee.firstPageGeneration
+            && pageGenerations[Int(entry.pointee.lastPage)] == entry.pointee.lastPageGeneration
+        {
+            entry.pointee.epoch = codeEpoch
+            return entry
+        }
+        return translate(at: pc, into: entry) ? entry : nil
+    }
+
+    /// Decodes the block at `pc` into `entry`.
+    @inline(never)
+    private func translate(at pc: UInt32, into entry: UnsafeMutablePointer<BlockCache.Entry>) -> Bool {
+        if blocks.used + BlockCache.maxLength > BlockCache.capacity { blocks.flush() }
+        let start = blocks.used
+        var address = pc
+        var count = 0
+        while count < BlockCache.maxLength {
+            let offset = address &- ramBase
+            guard offset < ramSize &- 1 else { break }
+            var bits = UInt32(ram.load(fromByteOffset: Int(offset), as: UInt16.self))
+            if bits & 3 == 3 {
+                guard offset <= ramSize &- 4 else { break }
+                bits = ram.loadUnaligned(fromByteOffset: Int(offset), as: UInt32.self)
+            }
+            var instruction = DecodedInstruction.decode(bits)
+            switch instruction.kind {
+            case .auipc:
+                instruction.kind = .lui
+                instruction.immediate = address &+ instruction.immediate
+            case .jal, .beq, .bne, .blt, .bge, .bltu, .bgeu:
+                instruction.immediate = address &+ instruction.immediate
+            default: break
+            }
+            blocks.instructions[start + count] = instruction
+            blocks.addresses[start + count] = address
+            count += 1
+            address &+= instruction.length
+            if instruction.endsBlock { break }
+        }
+        guard count > 0 else { return false }
+        blocks.used += count
+        let firstPage = (pc &- ramBase) >> 12
+        let lastPage = (address &- 1 &- ramBase) >> 12
+        for page in [firstPage, lastPage] {
+            watchedPageBits[Int(page >> 6)] |= 1 << UInt64(page & 63)
+        }
+        entry.pointee = BlockCache.Entry(
+            pc: pc, epoch: codeEpoch, firstPageGeneration: pageGenerations[Int(firstPage)],
+            lastPageGeneration: pageGenerations[Int(lastPage)], firstPage: firstPage, lastPage: lastPage,
+            start: Int32(start), count: Int32(count), end: address)
+        return true
+    }
+
+    /// Marks every translation on RAM page `index` stale.
+    @inline(__always)
+    func invalidatePage(_ index: Int) {
+        pageGenerations[index] &+= 1
+        codeEpoch &+= 1
+    }
+
+    /// A store hit a watched page: hand HTIF's tohost to its device, and invalidate the page's
+    /// translations (the caller then ends the running block).
+    @inline(never)
+    func storeToWatchedPage(offset: UInt32) {
+        let page = Int(offset >> 12)
+        if offset &- htifOffset < 8 { htifStore(offset: offset) }
+        invalidatePage(page)
+        if page != Int(htifOffset >> 12) { watchedPageBits[page >> 6] &= ~(1 << UInt64(page & 63)) }
+    }
+}

@@ -1,0 +1,313 @@
+import Foundation
+import Machine
+import TestSupport
+import Testing
+
+/// The determinism contract (Machine.swift): the state after N steps depends only on the
+/// firmware, the board and the input; slicing a run, snapshots and restores change nothing.
+@Suite("Determinism")
+struct DeterminismTests {
+    /// A busy program: timer interrupts every few ticks, WFI, AMOs spread over four pages,
+    /// UART output and polled UART input, compressed and uncompressed code.
+    static let workload = """
+            SET_MTVEC handler
+            li s0, 0                # timer interrupts taken
+            li s1, 0x12345          # LCG state
+            li s2, 0                # iterations
+            li s3, 0                # sum of received bytes
+            li t0, MTIME
+            lw t1, 0(t0)
+            addi t1, t1, 3
+            li t0, MTIMECMP
+            sw zero, 4(t0)
+            sw t1, 0(t0)
+            li t0, 0x80
+            csrw mie, t0
+            csrsi mstatus, 8
+        main:
+            li t0, 1103515245
+            mul s1, s1, t0
+            li t0, 12345
+            add s1, s1, t0
+            srli t1, s1, 16
+            li t3, 0x3FFC
+            and t1, t1, t3          # a word in 16 KiB
+            la t2, buffer
+            add t2, t2, t1
+            amoadd.w zero, s1, (t2)
+            sh s1, 2(t2)
+            li t4, UART
+            lbu t5, 5(t4)
+            andi t5, t5, 1
+            beqz t5, 1f
+            lbu t5, 0(t4)
+            add s3, s3, t5
+        1:  addi s2, s2, 1
+            andi t3, s2, 63
+            bnez t3, main
+            wfi
+            j main
+            .balign 4
+        handler:                    # uses only a0, a1: main owns the t and s registers
+            addi s0, s0, 1
+            li a0, MTIMECMP
+            lw a1, 0(a0)
+            addi a1, a1, 3
+            sw a1, 0(a0)
+            li a0, UART
+            li a1, '.'
+            sb a1, 0(a0)
+            mret
+            .data
+            .balign 4096
+        buffer: .space 16384
+        """
+
+    static let input = Array("determinism is a contract\n".utf8)
+
+    /// A small deterministic generator (SplitMix64) for slice sizes and fuzzing.
+    struct SplitMix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    func workloadMachine(withInput: Bool = true) throws -> (Machine, OutputRecorder) {
+        let machine = try makeMachine(Self.workload)
+        let recorder = machine.recordOutput()
+        if withInput { machine.queueInput(Self.input) }
+        return (machine, recorder)
+    }
+
+    @Test func runningInOneGoOrInSlicesReachesTheSameState() throws {
+        let target: UInt64 = 60_000
+        let (whole, wholeOutput) = try workloadMachine()
+        #expect(whole.run(until: target) == .stepLimit)
+
+        let (sliced, slicedOutput) = try workloadMachine()
+        var random = SplitMix(state: 42)
+        // Single steps at first (cuts inside every translated block), then random slices.
+        while sliced.step < 3000 { #expect(sliced.run(until: sliced.step + 1) == .stepLimit) }
+        while sliced.step < target {
+            let next = min(target, sliced.step + 1 + random.next() % 700)
+            #expect(sliced.run(until: next) == .stepLimit)
+        }
+
+        #expect(whole.state.csr.mcause == 0x8000_0007, "the workload took timer interrupts")
+        #expect(whole.state[.s3] != 0, "and read input")
+        #expect(whole.state.idleCycles > 0, "and idled in WFI")
+        #expect(sliced.state == whole.state)
+        #expect(sliced.stateHash == whole.stateHash)
+        #expect(sliced.snapshot() == whole.snapshot())
+        #expect(slicedOutput.console == wholeOutput.console)
+        #expect(slicedOutput.traps == wholeOutput.traps)
+    }
+
+    @Test func twoFreshMachinesAgreeAtEveryCheckpoint() throws {
+        let (first, _) = try workloadMachine()
+        let (second, _) = try workloadMachine()
+        #expect(first.stateHash == second.stateHash)
+        for checkpoint in stride(from: UInt64(1000), through: 40_000, by: 1000) {
+            first.run(until: checkpoint)
+            second.run(until: checkpoint)
+            #expect(first.stateHash == second.stateHash, "at step \(checkpoint)")
+            #expect(first.state == second.state, "at step \(checkpoint)")
+        }
+    }
+
+    @Test func restoringASnapshotAndRunningOnRepeatsTheRun() throws {
+        let (machine, _) = try workloadMachine(withInput: false)
+        #expect(machine.run(until: 10_000) == .stepLimit)
+        let snapshot = machine.snapshot()
+        let hashAtSnapshot = machine.stateHash
+        #expect(machine.run(until: 30_000) == .stepLimit)
+        let stateAfter = machine.state
+        let hashAfter = machine.stateHash
+
+        machine.restore(snapshot)
+        #expect(machine.stateHash == hashAtSnapshot)
+        #expect(machine.state == snapshot.state)
+        #expect(machine.run(until: 30_000) == .stepLimit)
+        #expect(machine.state == stateAfter)
+        #expect(machine.stateHash == hashAfter)
+
+        // The same snapshot restored into another machine of the same board.
+        let (other, _) = try workloadMachine(withInput: false)
+        other.run(until: 5_000)
+        other.restore(snapshot)
+        #expect(other.stateHash == hashAtSnapshot)
+        #expect(other.run(until: 30_000) == .stepLimit)
+        #expect(other.stateHash == hashAfter)
+    }
+
+    @Test func restoringASnapshotTakenBeforeCodeWasPatchedRunsTheOriginalCode() throws {
+        // The loop rewrites one of its own instructions at iteration 100; a restore to before
+        // the patch must not run a stale translation of the patched code (or vice versa).
+        let source = """
+                .option norvc
+                li s0, 0
+                li s1, 0
+            loop:
+                addi s0, s0, 1
+            patch_site:
+                addi s1, s1, 1          # becomes addi s1, s1, 2 at s0 == 100
+                li t0, 100
+                bne s0, t0, 1f
+                la t1, patch_site
+                li t2, 0x00248493       # addi s1, s1, 2
+                sw t2, 0(t1)
+            1:  j loop
+            """
+        let machine = try makeMachine(source)
+        #expect(machine.run(until: 300) == .stepLimit)
+        let beforePatch = machine.snapshot()
+        #expect(machine.run(until: 2_000) == .stepLimit)
+        let expected = machine.state
+        let expectedHash = machine.stateHash
+
+        let fresh = try makeMachine(source)
+        fresh.run(until: 2_000)
+        #expect(fresh.state == expected)
+
+        machine.restore(beforePatch)
+        #expect(machine.run(until: 2_000) == .stepLimit)
+        #expect(machine.state == expected)
+        #expect(machine.stateHash == expectedHash)
+        // s1 counts 1 per iteration until the patch, 2 after it (the run may stop between
+        // the two addi instructions of an iteration).
+        let s0 = expected[.s0]
+        #expect(s0 > 100)
+        #expect([100 + 2 * (s0 - 100), 100 + 2 * (s0 - 101)].contains(expected[.s1]))
+    }
+
+    @Test func changingOneRAMByteOrOneRegisterChangesTheHash() throws {
+        let (machine, _) = try workloadMachine(withInput: false)
+        machine.run(until: 5_000)
+        let hash = machine.stateHash
+        let state = machine.state
+
+        var changed = state
+        changed.x[Register.a5.rawValue] ^= 1
+        machine.restore(changed)
+        #expect(machine.stateHash != hash)
+        machine.restore(state)
+        #expect(machine.stateHash == hash)
+
+        // A byte in a page the program never touched, then one in its buffer.
+        for address: UInt32 in [0x800F_F123, try machine.address(of: "buffer") + 5] {
+            let index = Int((address - 0x8000_0000) / 4096)
+            let original = machine.page(index)
+            var page = original
+            page[Int(address % 4096)] ^= 0x40
+            machine.writePage(index, page)
+            #expect(machine.stateHash != hash, "byte at \(hex(address))")
+            machine.writePage(index, original)
+            #expect(machine.stateHash == hash)
+        }
+    }
+
+    @Test func everyFieldOfTheStateFeedsTheHash() throws {
+        let (machine, _) = try workloadMachine(withInput: false)
+        machine.run(until: 5_000)
+        let state = machine.state
+        let hash = machine.stateHash
+        // PendingTrap has no public initializer: borrow one from a machine inside its handler.
+        let (inHandler, _) = try workloadMachine(withInput: false)
+        while inHandler.state.pendingTrap == nil { inHandler.run(until: inHandler.step + 1) }
+        let someTrap = inHandler.state.pendingTrap
+        let mutations: [(String, (inout MachineState) -> Void)] = [
+            ("step", { $0.step += 1 }),
+            ("pc", { $0.pc += 2 }),
+            ("x31", { $0.x[31] ^= 0x8000_0000 }),
+            ("mstatus", { $0.csr.mstatus ^= 0x80 }),
+            ("mie", { $0.csr.mie ^= 0x8 }),
+            ("mip", { $0.csr.mip ^= 0x800 }),
+            ("mtvec", { $0.csr.mtvec ^= 0x100 }),
+            ("mscratch", { $0.csr.mscratch ^= 1 }),
+            ("mepc", { $0.csr.mepc ^= 4 }),
+            ("mcause", { $0.csr.mcause ^= 1 }),
+            ("mtval", { $0.csr.mtval ^= 1 }),
+            ("mcounteren", { $0.csr.mcounteren ^= 1 }),
+            ("mcountinhibit", { $0.csr.mcountinhibit ^= 4 }),
+            ("mcycleOffset", { $0.csr.mcycleOffset ^= 1 }),
+            ("minstretOffset", { $0.csr.minstretOffset ^= 1 }),
+            ("pmpcfg", { $0.csr.pmpcfg[2] ^= 1 }),
+            ("pmpaddr", { $0.csr.pmpaddr[7] ^= 1 }),
+            ("nonRetiredSteps", { $0.nonRetiredSteps += 1 }),
+            ("idleCycles", { $0.idleCycles += 1 }),
+            ("reservation", { $0.reservation = 0x8000_1000 }),
+            ("isWaitingForInterrupt", { $0.isWaitingForInterrupt.toggle() }),
+            ("pendingTrap", { $0.pendingTrap = $0.pendingTrap == nil ? someTrap : nil }),
+            ("uart.receiveFIFO", { $0.uart.receiveFIFO.append(0x41) }),
+            ("uart.ier", { $0.uart.ier ^= 1 }),
+            ("uart.lcr", { $0.uart.lcr ^= 3 }),
+            ("uart.scr", { $0.uart.scr ^= 0xFF }),
+            ("uart.fcr", { $0.uart.fcr ^= 1 }),
+            ("uart.divisor", { $0.uart.divisor ^= 1 }),
+            ("clint.msip", { $0.clint.msip ^= 1 }),
+            ("clint.mtimecmp", { $0.clint.mtimecmp ^= 1 << 40 }),
+            ("clint.mtimeOffset", { $0.clint.mtimeOffset ^= 1 }),
+            ("plic.priority", { $0.plic.priority[10] ^= 1 }),
+            ("plic.enable", { $0.plic.enable[0] ^= 1 << 10 }),
+            ("plic.threshold", { $0.plic.threshold[0] ^= 1 }),
+            ("plic.claimed", { $0.plic.claimed[0] ^= 1 << 10 }),
+            ("plic.pending", { $0.plic.pending[0] ^= 1 << 10 }),
+            ("semihosting", { $0.semihosting.featuresPosition += 1 }),
+            ("htif", { $0.htif.lastCommand ^= 1 }),
+        ]
+        for (name, mutate) in mutations {
+            var changed = state
+            mutate(&changed)
+            machine.restore(changed)
+            #expect(machine.state == changed, "\(name) survives restore")
+            #expect(machine.stateHash != hash, "\(name) must feed the hash")
+        }
+        machine.restore(state)
+        #expect(machine.stateHash == hash)
+    }
+
+    @Test func takeDirtyPagesReportsExactlyThePagesStoredTo() throws {
+        let machine = try makeMachine(
+            """
+                li t0, 0x80003000
+                li t1, 0xAB
+                sb t1, 7(t0)            # page 3
+                li t0, 0x80005FFC
+                sw t1, 0(t0)            # page 5
+                li t0, 0x800C8000
+                sh t1, 0x7FE(t0)        # page 200
+                li t0, 0x80040000
+                amoor.w zero, t1, (t0)  # page 64
+                li t0, 0x80007000
+                lw t2, 0(t0)            # a load: page 7 stays clean
+                EXIT 0
+            """)
+        #expect(machine.takeDirtyPages().isEmpty, "loading the image is not a store")
+        #expect(machine.run(until: 1_000) == .exited(code: 0, via: .finisher))
+        #expect(machine.takeDirtyPages() == [3, 5, 64, 200])
+        #expect(machine.takeDirtyPages().isEmpty, "a new interval starts")
+    }
+
+    @Test func takeDirtyPagesCoversStoresSplitAcrossRunCalls() throws {
+        let machine = try makeMachine(
+            """
+                li t0, 0x80010000
+                li t1, 1
+                sw t1, 0(t0)            # page 16
+            second:
+                li t2, 0x80011000
+                sw t1, 0(t2)            # page 17
+                sw t1, 8(t0)            # page 16 again
+                EXIT 0
+            """)
+        try machine.step(untilSymbol: "second")
+        #expect(machine.takeDirtyPages() == [16])
+        #expect(machine.run(until: 1_000) == .exited(code: 0, via: .finisher))
+        #expect(machine.takeDirtyPages() == [16, 17])
+    }
+}

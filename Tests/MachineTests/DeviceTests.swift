@@ -1,0 +1,736 @@
+import Foundation
+import Machine
+import TestSupport
+import Testing
+
+/// The devices of QEMU's `virt` board as shared/boards/virt.md describes them: ns16550a UART,
+/// PLIC, CLINT, sifive_test, HTIF and semihosting.
+@Suite("Devices")
+struct DeviceTests {
+    static let machineTimerInterrupt: UInt32 = 0x8000_0007
+    static let machineSoftwareInterrupt: UInt32 = 0x8000_0003
+    static let machineExternalInterrupt: UInt32 = 0x8000_000B
+
+    /// Enables UART receive interrupts through PLIC source 10 (priority 1, context 0,
+    /// threshold 0) and mie.MEIE. Clobbers t0, t1.
+    static let enableUARTInterrupt = """
+            li t0, UART
+            li t1, 1
+            sb t1, 1(t0)            # IER: received data available
+            li t0, PLIC
+            li t1, 1
+            sw t1, 4*10(t0)         # priority[10] = 1
+            li t0, PLIC + 0x2000
+            li t1, 1 << 10
+            sw t1, 0(t0)            # context 0 enables source 10
+            li t0, PLIC + 0x200000
+            sw zero, 0(t0)          # threshold 0
+            li t1, 0x800
+            csrs mie, t1            # MEIE
+        """
+
+    // MARK: UART
+
+    @Test func bytesWrittenToTHRReachTheConsole() throws {
+        let machine = try makeMachine(
+            """
+                li t0, UART
+                li t1, 'H'
+                sb t1, 0(t0)
+                li t1, 'i'
+                sb t1, 0(t0)
+                li t1, 0x0A21           # sw: the register takes the low byte ('!')
+                sw t1, 0(t0)
+                li t1, '\\n'
+                sb t1, 0(t0)
+                EXIT 0
+            """)
+        let recorder = machine.recordOutput()
+        #expect(machine.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        #expect(recorder.text == "Hi!\n")
+    }
+
+    @Test func lsrReportsTransmitterEmptyAndDataReady() throws {
+        let machine = try makeMachine(
+            """
+                li t0, UART
+                lbu s0, 5(t0)           # nothing received: THRE | TEMT
+            wait:
+                lbu s1, 5(t0)
+                andi t1, s1, 1
+                beqz t1, wait
+                lbu s2, 0(t0)           # RBR
+                lbu s3, 5(t0)           # drained: DR clear again
+                EXIT 0
+            """)
+        try machine.step(untilSymbol: "wait")
+        machine.queueInput([0x5A])
+        #expect(machine.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        let state = machine.state
+        #expect(state[.s0] == 0x60)
+        #expect(state[.s1] == 0x61)
+        #expect(state[.s2] == 0x5A)
+        #expect(state[.s3] == 0x60)
+    }
+
+    /// Reads `count` bytes from the UART (polling LSR.DR) into `buffer`, then exits.
+    static func readBytes(_ count: Int, enableFIFO: Bool) -> String {
+        """
+            li t0, UART
+            \(enableFIFO ? "li t1, 1\n    sb t1, 2(t0)            # FCR: FIFO enable" : "")
+        ready:
+            la s0, buffer
+            li s1, \(count)
+        loop:
+            lbu t1, 5(t0)
+            andi t1, t1, 1
+            beqz t1, loop
+            lbu t2, 0(t0)
+            sb t2, 0(s0)
+            addi s0, s0, 1
+            addi s1, s1, -1
+            bnez s1, loop
+            EXIT 0
+            .data
+        buffer: .space \(count)
+        """
+    }
+
+    @Test func queuedInputArrivesInOrderThroughAOneByteHoldingRegisterWithoutFIFO() throws {
+        let machine = try makeMachine(Self.readBytes(3, enableFIFO: false))
+        machine.queueInput(Array("abc".utf8))
+        #expect(machine.run(until: 1) == .stepLimit)
+        #expect(machine.state.uart.receiveFIFO == Array("a".utf8), "FIFO disabled: room for one byte")
+        #expect(machine.queuedInputCount == 2)
+        #expect(machine.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        #expect(machine.readRAM(try machine.address(of: "buffer"), count: 3) == Array("abc".utf8))
+        #expect(machine.queuedInputCount == 0)
+    }
+
+    @Test func theReceiveFIFOHolds16BytesWhenEnabledThroughFCR() throws {
+        let text = Array("abcdefghijklmnopqrst".utf8)  // 20 bytes
+        let machine = try makeMachine(Self.readBytes(text.count, enableFIFO: true))
+        try machine.step(untilSymbol: "ready")
+        machine.queueInput(text)
+        #expect(machine.run(until: machine.step + 1) == .stepLimit)
+        #expect(machine.state.uart.receiveFIFO == Array(text.prefix(16)))
+        #expect(machine.queuedInputCount == 4)
+        #expect(machine.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        #expect(machine.readRAM(try machine.address(of: "buffer"), count: text.count) == text)
+    }
+
+    @Test func togglingFIFOEnableFlushesTheReceiverAsQEMUDoes() throws {
+        let machine = try makeMachine(
+            """
+                li t0, UART
+                lbu s0, 5(t0)           # DR: a byte is waiting
+                li t1, 1
+                sb t1, 2(t0)            # FCR: FIFO enable (flushes both FIFOs)
+                lbu s1, 5(t0)
+                EXIT 0
+            """)
+        machine.queueInput([0x11])
+        #expect(machine.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        #expect(machine.state[.s0] & 1 == 1)
+        #expect(machine.state[.s1] & 1 == 0)
+        #expect(machine.state.uart.receiveFIFO.isEmpty)
+    }
+
+    @Test func deliverInputRefusesAByteWhenTheReceiverIsFull() throws {
+        let machine = try makeMachine("EXIT 0")
+        #expect(machine.deliverInput(1))
+        #expect(!machine.deliverInput(2), "FIFO disabled at reset: one byte only")
+        #expect(machine.state.uart.receiveFIFO == [1])
+    }
+
+    @Test func loopbackSendsTransmittedBytesToTheReceiverNotTheConsole() throws {
+        let machine = try makeMachine(
+            """
+                li t0, UART
+                li t1, 0x10
+                sb t1, 4(t0)            # MCR: loopback
+                li t1, 'x'
+                sb t1, 0(t0)
+                lbu s0, 5(t0)           # DR set
+                lbu s1, 0(t0)
+                EXIT 0
+            """)
+        let recorder = machine.recordOutput()
+        #expect(machine.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        #expect(recorder.console.isEmpty)
+        #expect(machine.state[.s0] & 1 == 1)
+        #expect(machine.state[.s1] == UInt32(UInt8(ascii: "x")))
+    }
+
+    @Test func divisorLatchAccessDoesNotTransmit() throws {
+        let machine = try makeMachine(
+            """
+                li t0, UART
+                li t1, 0x80
+                sb t1, 3(t0)            # LCR.DLAB
+                li t1, 3
+                sb t1, 0(t0)            # DLL
+                sb zero, 1(t0)          # DLM
+                lbu s0, 0(t0)
+                li t1, 0x03
+                sb t1, 3(t0)            # 8N1, DLAB off
+                li t1, 'k'
+                sb t1, 0(t0)
+                EXIT 0
+            """)
+        let recorder = machine.recordOutput()
+        #expect(machine.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        #expect(recorder.text == "k")
+        #expect(machine.state[.s0] == 3)
+        #expect(machine.state.uart.divisor == 3)
+    }
+
+    // MARK: PLIC
+
+    @Test func uartReceiveInterruptIsClaimedThroughThePLIC() throws {
+        let machine = try makeMachine(
+            """
+                SET_MTVEC handler
+            \(Self.enableUARTInterrupt)
+                li t0, PLIC + 0x200000
+                li t1, 1
+                sw t1, 0(t0)            # threshold 1: priority 1 is not above it
+                csrr s0, mip            # no MEIP
+                sw zero, 0(t0)          # threshold 0
+                csrr s1, mip            # MEIP
+                li t0, UART
+                lbu s7, 2(t0)           # IIR: received data available
+                csrsi mstatus, 8
+            spin:
+                j spin
+                .balign 4
+            handler:
+                csrr s2, mcause
+                li t0, PLIC + 0x200004
+                lw s3, 0(t0)            # claim: 10
+                lw s4, 0(t0)            # nothing else to claim: 0
+                li t1, UART
+                lbu s5, 0(t1)           # RBR: the line drops
+                sw s3, 0(t0)            # complete
+                li t2, PLIC + 0x1000
+                lw s6, 0(t2)            # pending bits
+                csrr s8, mip
+                EXIT 0
+            """)
+        machine.queueInput([0x42])
+        #expect(machine.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        let state = machine.state
+        #expect(state[.s0] & 0x800 == 0, "threshold 1 masks priority 1")
+        #expect(state[.s1] & 0x800 != 0, "MEIP once a claimable source exists")
+        #expect(state[.s7] & 0x0F == 0x04, "IIR: received data available")
+        #expect(state[.s2] == Self.machineExternalInterrupt)
+        #expect(state[.s3] == 10)
+        #expect(state[.s4] == 0)
+        #expect(state[.s5] == 0x42)
+        #expect(state[.s6] == 0)
+        #expect(state[.s8] & 0x800 == 0)
+        #expect(state.csr.mepc == (try machine.address(of: "spin")))
+    }
+
+    @Test func aLevelTriggeredSourceIsPendingAgainAfterCompleteWhileItsLineIsHigh() throws {
+        let machine = try makeMachine(
+            """
+            \(Self.enableUARTInterrupt)
+                li t0, PLIC + 0x200004
+                lw s0, 0(t0)            # claim 10
+                lw s1, 0(t0)            # 0 while claimed
+                sw s0, 0(t0)            # complete; the UART still has data
+                lw s2, 0(t0)            # 10 again
+                sw s2, 0(t0)
+                EXIT 0
+            """)
+        machine.queueInput([1, 2])
+        #expect(machine.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        let state = machine.state
+        #expect([state[.s0], state[.s1], state[.s2]] == [10, 0, 10])
+    }
+
+    // MARK: CLINT
+
+    @Test func mtimeAdvancesOneTickPer100Steps() throws {
+        let machine = try makeMachine(
+            """
+                li t0, MTIME
+            site:
+                lw s0, 0(t0)
+                lw s1, 4(t0)
+            spin:
+                j spin
+            """)
+        try machine.step(untilSymbol: "site")
+        machine.run(until: 250)
+        #expect(machine.mtime == 2)
+        machine.run(until: 299)
+        #expect(machine.mtime == 2)
+        machine.run(until: 300)
+        #expect(machine.mtime == 3)
+        #expect(machine.state[.s0] == 0)
+        #expect(machine.state[.s1] == 0)
+        machine.run(until: 123_456)
+        #expect(machine.mtime == 1234)
+        #expect(machine.state.mtime == 1234)
+    }
+
+    @Test func mtimeIsReadableThroughTheClintAndTheTimeCSR() throws {
+        let machine = try makeMachine(
+            """
+                li t0, 2000
+            delay:
+                addi t0, t0, -1
+                bnez t0, delay
+                li t1, MTIME
+            site:
+                lw s0, 0(t1)
+                csrr s1, time
+                csrr s2, timeh
+                EXIT 0
+            """)
+        try machine.step(untilSymbol: "site")
+        let siteStep = machine.step
+        #expect(machine.run(until: 100_000) == .exited(code: 0, via: .finisher))
+        let state = machine.state
+        #expect(UInt64(state[.s0]) == siteStep / 100)
+        #expect(UInt64(state[.s1]) == (siteStep + 1) / 100)
+        #expect(state[.s2] == 0)
+    }
+
+    @Test func mtimecmpAtOrBelowMtimeRaisesMTIP() throws {
+        let machine = try runToExit(
+            """
+                csrr s0, mip            # mtimecmp = 0 at reset: MTIP pending
+                li t0, MTIMECMP
+                li t1, 0x7fffffff
+                sw t1, 4(t0)
+                csrr s1, mip            # far future: clear
+                li t2, MTIME
+                lw t3, 0(t2)
+                sw t3, 0(t0)            # low word = mtime, high still large
+                sw zero, 4(t0)          # mtimecmp = mtime (≤ mtime)
+                csrr s2, mip
+                lw s3, 0(t0)
+                lw s4, 4(t0)
+                EXIT 0
+            """)
+        let state = machine.state
+        #expect(state[.s0] & 0x80 != 0)
+        #expect(state[.s1] & 0x80 == 0)
+        #expect(state[.s2] & 0x80 != 0)
+        #expect(state[.s4] == 0)
+    }
+
+    static let timerProgram = """
+            SET_MTVEC handler
+            li t0, MTIMECMP
+            li t1, 50
+            sw t1, 0(t0)            # mtimecmp = 50 ticks = step 5000
+            li t1, 0x80
+            csrw mie, t1            # MTIE
+            csrsi mstatus, 8
+        spin:
+            j spin
+            .balign 4
+        handler:
+            csrr s0, mcause
+            csrr s1, time
+            EXIT 0
+        """
+
+    @Test func theTimerInterruptIsTakenAtTheStepWhereMtimeReachesMtimecmp() throws {
+        let machine = try makeMachine(Self.timerProgram)
+        let recorder = machine.recordOutput()
+        #expect(machine.run(until: 5000) == .stepLimit)
+        #expect(recorder.traps.isEmpty, "mtime is 49 until step 5000")
+        #expect(machine.state.csr.mip & 0x80 != 0, "MTIP at step 5000")
+        #expect(machine.run(until: 5001) == .stepLimit)
+        let spin = try machine.address(of: "spin")
+        #expect(recorder.traps == [.init(cause: Self.machineTimerInterrupt, pc: spin, value: 0, step: 5001)])
+        #expect(machine.pc == (try machine.address(of: "handler")))
+        #expect(machine.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        #expect(machine.state[.s0] == Self.machineTimerInterrupt)
+        #expect(machine.state[.s1] == 50)
+    }
+
+    @Test func theTimerInterruptIsTakenAtTheSameStepWhenRunInSlices() throws {
+        let machine = try makeMachine(Self.timerProgram)
+        let recorder = machine.recordOutput()
+        var limit: UInt64 = 0
+        while limit < 6000 {
+            limit += 7
+            if machine.run(until: limit) != .stepLimit { break }
+        }
+        #expect(recorder.traps.first?.step == 5001)
+    }
+
+    @Test func wfiWithTheTimerArmedIdlesToTheDeadlineAsOneStepThenTakesTheInterrupt() throws {
+        let machine = try makeMachine(
+            """
+                SET_MTVEC handler
+                li t0, MTIMECMP
+                li t1, 50
+                sw t1, 0(t0)
+                li t1, 0x80
+                csrw mie, t1
+                csrsi mstatus, 8
+            wfi_site:
+                wfi
+            after_wfi:
+                EXIT 1
+                .balign 4
+            handler:
+                csrr s0, mcause
+                csrr s1, time
+                csrr s2, mcycle
+                csrr s3, minstret
+                EXIT 0
+            """)
+        let recorder = machine.recordOutput()
+        try machine.step(untilSymbol: "wfi_site")
+        let w = machine.step
+        let afterWFI = try machine.address(of: "after_wfi")
+        #expect(machine.run(until: w + 1) == .stepLimit)
+        #expect(machine.pc == afterWFI, "WFI retired")
+        #expect(machine.state.isWaitingForInterrupt)
+        #expect(machine.run(until: w + 2) == .stepLimit)
+        var state = machine.state
+        #expect(state.step == w + 2, "the idle wait is one step")
+        #expect(state.cycles == 5000, "and skips to the deadline")
+        #expect(machine.mtime == 50)
+        #expect(recorder.traps.isEmpty)
+        #expect(machine.run(until: w + 3) == .stepLimit)
+        #expect(recorder.traps == [.init(cause: Self.machineTimerInterrupt, pc: afterWFI, value: 0, step: w + 3)])
+        #expect(machine.run(until: 100_000) == .exited(code: 0, via: .finisher))
+        state = machine.state
+        #expect(state[.s0] == Self.machineTimerInterrupt)
+        #expect(state[.s1] == 50)
+        #expect(state[.s2] == 5000 + 1 + 2, "cycles: the deadline, the trap entry, two csrr")
+        #expect(UInt64(state[.s3]) == w + 1 + 3, "minstret: everything up to WFI, WFI, three csrr")
+        #expect(state.nonRetiredSteps == 2, "the idle wait and the trap entry")
+    }
+
+    @Test func wfiWakesWithoutATrapWhenMIEIsOff() throws {
+        let machine = try runToExit(
+            """
+                SET_MTVEC handler
+                li t0, MTIMECMP
+                li t1, 20
+                sw t1, 0(t0)
+                li t1, 0x80
+                csrw mie, t1            # MTIE, but mstatus.MIE stays 0
+                wfi
+                li t2, MTIME
+                lw s0, 0(t2)
+                EXIT 0
+                .balign 4
+            handler:
+                EXIT 1
+            """)
+        #expect(machine.state[.s0] == 20)
+        #expect(machine.state.csr.mcause == 0)
+    }
+
+    @Test func wfiWithNothingArmedWaitsForInput() throws {
+        let machine = try makeMachine(
+            """
+                li t0, MTIMECMP
+                li t1, 100
+                sw t1, 0(t0)            # armed, but MTIE is off: cannot wake the hart
+            wfi_site:
+                wfi
+                EXIT 0
+            """)
+        #expect(machine.run(until: 1_000_000) == .waitingForInput)
+        #expect(machine.pc == (try machine.address(of: "wfi_site")) + 4)
+        let step = machine.step
+        #expect(machine.run(until: 1_000_000) == .waitingForInput)
+        #expect(machine.step == step, "waiting takes no steps")
+    }
+
+    @Test func uartInputWakesAHartWaitingInWFI() throws {
+        let machine = try makeMachine(
+            """
+                SET_MTVEC handler
+            \(Self.enableUARTInterrupt)
+                csrsi mstatus, 8
+                wfi
+                EXIT 1
+                .balign 4
+            handler:
+                csrr s0, mcause
+                li t0, UART
+                lbu s1, 0(t0)
+                EXIT 0
+            """)
+        #expect(machine.run(until: 1_000_000) == .waitingForInput)
+        machine.queueInput([0x37])
+        #expect(machine.run(until: 1_000_000) == .exited(code: 0, via: .finisher))
+        #expect(machine.state[.s0] == Self.machineExternalInterrupt)
+        #expect(machine.state[.s1] == 0x37)
+    }
+
+    @Test func msipRaisesAMachineSoftwareInterrupt() throws {
+        let machine = try runToExit(
+            """
+                SET_MTVEC handler
+                li t0, 8
+                csrw mie, t0            # MSIE
+                csrsi mstatus, 8
+                li t1, MSIP
+                li t2, 1
+                sw t2, 0(t1)
+            after:
+                EXIT 1
+                .balign 4
+            handler:
+                csrr s0, mcause
+                csrr s1, mepc
+                csrr s3, mip
+                li t1, MSIP
+                sw zero, 0(t1)
+                lw s2, 0(t1)
+                csrr s4, mip
+                EXIT 0
+            """)
+        let state = machine.state
+        #expect(state[.s0] == Self.machineSoftwareInterrupt)
+        #expect(state[.s1] == (try machine.address(of: "after")), "taken right after the store")
+        #expect(state[.s3] & 0x8 != 0)
+        #expect(state[.s2] == 0)
+        #expect(state[.s4] & 0x8 == 0)
+    }
+
+    @Test func pendingInterruptsAreTakenInPriorityOrderExternalSoftwareTimer() throws {
+        let machine = try makeMachine(
+            """
+                SET_MTVEC handler
+                la s0, log
+                li s1, 0
+                li s2, 3
+            \(Self.enableUARTInterrupt)
+                li t0, MSIP
+                li t1, 1
+                sw t1, 0(t0)            # MSIP; MTIP is pending since reset (mtimecmp = 0)
+                li t0, 0x888
+                csrw mie, t0
+                csrsi mstatus, 8        # all three pending at once
+            wait:
+                bne s1, s2, wait
+                EXIT 0
+                .balign 4
+            handler:
+                csrr t0, mcause
+                sw t0, 0(s0)
+                addi s0, s0, 4
+                addi s1, s1, 1
+                li t1, 0x8000000B
+                beq t0, t1, external
+                li t1, 0x80000003
+                beq t0, t1, software
+                li t1, MTIMECMP         # timer: push mtimecmp far away
+                li t2, -1
+                sw t2, 4(t1)
+                sw t2, 0(t1)
+                mret
+            external:
+                li t1, PLIC + 0x200004
+                lw t2, 0(t1)
+                li t0, UART
+                lbu zero, 0(t0)
+                sw t2, 0(t1)
+                mret
+            software:
+                li t1, MSIP
+                sw zero, 0(t1)
+                mret
+                .data
+            log: .space 16
+            """)
+        machine.queueInput([0x41])
+        #expect(machine.run(until: 100_000) == .exited(code: 0, via: .finisher))
+        #expect(
+            try machine.readWords(at: "log", count: 4)
+                == [Self.machineExternalInterrupt, Self.machineSoftwareInterrupt, Self.machineTimerInterrupt, 0])
+    }
+
+    // MARK: sifive_test
+
+    @Test(arguments: [
+        ("0x5555", StopReason.exited(code: 0, via: .finisher)),
+        ("(7 << 16) | 0x3333", .exited(code: 7, via: .finisher)),
+        ("(255 << 16) | 0x3333", .exited(code: 255, via: .finisher)),
+        ("0x7777", .resetRequested),
+    ])
+    func theFinisherEndsTheRun(_ value: String, expected: StopReason) throws {
+        let (machine, reason) = try runProgram(
+            """
+                li t0, FINISHER
+                li t1, \(value)
+            site:
+                sw t1, 0(t0)
+                li s0, 1                # never runs
+                j .
+            """)
+        #expect(reason == expected)
+        #expect(machine.pc == (try machine.address(of: "site")) + 4, "the store retired")
+        #expect(machine.state[.s0] == 0)
+    }
+
+    @Test func theFinisherAcceptsHalfwordWritesAndIgnoresOtherValues() throws {
+        let (_, reason) = try runProgram(
+            """
+                li t0, FINISHER
+                li t1, 0x1234
+                sw t1, 0(t0)            # unknown value: ignored
+                li t1, 0x5555
+                sh t1, 0(t0)
+                j .
+            """)
+        #expect(reason == .exited(code: 0, via: .finisher))
+    }
+
+    @Test func aByteWriteToTheFinisherIsAnAccessFault() throws {
+        let machine = try runToExit(
+            """
+                SET_MTVEC handler
+                li t0, FINISHER
+                li t1, 0x55
+                sb t1, 0(t0)
+                j .
+                .balign 4
+            handler:
+                csrr s0, mcause
+                csrr s1, mtval
+                EXIT 0
+            """)
+        #expect(machine.state[.s0] == 7)
+        #expect(machine.state[.s1] == TestProgram.finisher)
+    }
+
+    // MARK: HTIF
+
+    static let tohost = """
+            .section .tohost, "aw", @progbits
+            .balign 8
+            .globl tohost
+        tohost: .dword 0
+            .globl fromhost
+        fromhost: .dword 0
+        """
+
+    @Test func htifExitCompletesWhenTheHighWordOfTohostIsWritten() throws {
+        let machine = try makeMachine(
+            """
+                la t0, tohost
+                li t1, (5 << 1) | 1
+                sw t1, 0(t0)
+            low_written:
+                sw zero, 4(t0)
+                EXIT 1
+            \(Self.tohost)
+            """)
+        #expect(try machine.step(untilSymbol: "low_written") == nil, "the low word alone does nothing")
+        #expect(machine.run(until: 10_000) == .exited(code: 5, via: .htif))
+    }
+
+    @Test func htifConsolePutcharPrintsAndAnswersInFromhost() throws {
+        let machine = try makeMachine(
+            """
+                la t0, tohost
+                li t1, 'Q'
+                sw t1, 0(t0)
+                li t1, 0x01010000       # device 1, command 1
+                sw t1, 4(t0)
+                lw s0, 0(t0)            # the host cleared tohost
+                lw s1, 4(t0)
+                la t2, fromhost
+                lw s2, 0(t2)
+                lw s3, 4(t2)
+                EXIT 0
+            \(Self.tohost)
+            """)
+        let recorder = machine.recordOutput()
+        #expect(machine.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        #expect(recorder.text == "Q")
+        let state = machine.state
+        #expect([state[.s0], state[.s1]] == [0, 0])
+        #expect([state[.s2], state[.s3]] == [0, 0x0101_0000])
+    }
+
+    // MARK: Semihosting
+
+    static func semihostingCall(_ operation: Int, block: String) -> String {
+        """
+            li a0, \(operation)
+            la a1, \(block)
+            .option push
+            .option norvc
+            .balign 4
+            slli x0, x0, 0x1f
+            ebreak
+            srai x0, x0, 7
+            .option pop
+        """
+    }
+
+    @Test func semihostingWrite0PrintsAString() throws {
+        let machine = try makeMachine(
+            """
+            \(Self.semihostingCall(4, block: "message"))
+                mv s0, a0
+            \(Self.semihostingCall(0x20, block: "exit_block"))
+                EXIT 1
+                .data
+            message: .asciz "hello, semihosting\\n"
+                .balign 4
+            exit_block: .word 0x20026, 7
+            """)
+        let recorder = machine.recordOutput()
+        #expect(machine.run(until: 10_000) == .exited(code: 7, via: .semihosting))
+        #expect(recorder.text == "hello, semihosting\n")
+        #expect(machine.state[.s0] == 0)
+        #expect(recorder.traps.isEmpty, "a semihosting ebreak is not a breakpoint trap")
+    }
+
+    @Test func semihostingWritecAndWrite() throws {
+        let machine = try makeMachine(
+            """
+            \(Self.semihostingCall(3, block: "character"))
+            \(Self.semihostingCall(5, block: "write_block"))
+                mv s0, a0               # bytes not written: 0
+            \(Self.semihostingCall(0x18, block: "character"))
+                EXIT 1
+                .data
+            character: .byte '>'
+            text: .ascii "abc"
+                .balign 4
+            write_block: .word 2, text, 3
+            """)
+        let recorder = machine.recordOutput()
+        let reason = machine.run(until: 10_000)
+        #expect(recorder.text == ">abc")
+        #expect(machine.state[.s0] == 0)
+        // SYS_EXIT with a reason that is not ADP_Stopped_ApplicationExit reports failure.
+        #expect(reason == .exited(code: 1, via: .semihosting))
+    }
+
+    @Test func semihostingExitWithApplicationExitIsSuccess() throws {
+        let (_, reason) = try runProgram(
+            """
+                li a0, 0x18
+                li a1, 0x20026
+                .option push
+                .option norvc
+                .balign 4
+                slli x0, x0, 0x1f
+                ebreak
+                srai x0, x0, 7
+                .option pop
+                EXIT 1
+            """)
+        #expect(reason == .exited(code: 0, via: .semihosting))
+    }
+}
