@@ -27,7 +27,7 @@ let package = Package(
             ]
         ),
         .target(name: "TestSupport", dependencies: ["Machine"]),
-        .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"]),
+        .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Machine", "TestSupport"]),
     ]
 )

@@ -28,11 +28,23 @@ extension Machine {
                 continue
             }
             let first = Int(block.pointee.start)
-            let count = Int(min(UInt64(block.pointee.count), chunkEnd &- step))
+            let blockLength = Int(block.pointee.count)
+            var startIndex = 0
+            if let compiled = block.pointee.compiled, step &+ UInt64(blockLength) <= chunkEnd {
+                let result = compiled(x, ram, dirtyPages.bytes, watchedPages.bytes)
+                if result & BlockCompiler.exitFlag == 0 {
+                    pc = UInt32(truncatingIfNeeded: result)
+                    step &+= UInt64(blockLength)
+                    continue
+                }
+                // The compiled code stopped before an instruction it leaves to the interpreter.
+                startIndex = Int(truncatingIfNeeded: result & 0xFFFF_FFFF)
+            }
+            let count = Int(min(UInt64(blockLength), chunkEnd &- step))
             let end = block.pointee.end
             let firstOp = instructions + first
             let lastOp = firstOp + count
-            var next = firstOp
+            var next = firstOp + startIndex
             while next < lastOp {
                 let op = next.pointee
                 // Only out-of-line paths need to know where in the block they are.
@@ -163,10 +175,9 @@ extension Machine {
                         case .sh: ram.storeBytes(of: UInt16(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt16.self)
                         default: ram.storeBytes(of: UInt8(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt8.self)
                         }
-                        let page = offset >> 12
-                        let bit: UInt64 = 1 &<< UInt64(page & 63)
-                        dirtyBits[Int(page >> 6)] |= bit
-                        if watchedPageBits[Int(page >> 6)] & bit != 0 {
+                        let page = Int(offset >> 12)
+                        dirtyPages.set(page)
+                        if watchedPages.contains(page) {
                             // Code (or tohost) was written: leave the block, which may be stale.
                             self.pc = addresses[first + index]
                             self.step = step &+ UInt64(index)

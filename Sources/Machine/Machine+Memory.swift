@@ -70,10 +70,9 @@ extension Machine {
     /// HTIF's tohost) about the store.
     @inline(__always)
     func noteStore(offset: UInt32) {
-        let page = offset >> 12
-        let bit: UInt64 = 1 &<< UInt64(page & 63)
-        dirtyBits[Int(page >> 6)] |= bit
-        if watchedPageBits[Int(page >> 6)] & bit != 0 {
+        let page = Int(offset >> 12)
+        dirtyPages.set(page)
+        if watchedPages.contains(page) {
             storeToWatchedPage(offset: offset)
             chunkEnd = 0
         }
@@ -122,7 +121,7 @@ extension Machine {
         for (index, byte) in bytes.enumerated() {
             ram.storeBytes(of: byte, toByteOffset: Int(offset) + index, as: UInt8.self)
             let page = (Int(offset) + index) >> 12
-            dirtyBits[page >> 6] |= 1 << UInt64(page & 63)
+            dirtyPages.set(page)
             invalidatePage(page)
         }
         return true

@@ -22,13 +22,18 @@ public final class Machine {
     @usableFromInline let x: UnsafeMutablePointer<UInt32>
     /// Translated blocks of decoded instructions (see `BlockCache`).
     var blocks = BlockCache()
+    /// Whether blocks are compiled to machine code (x86-64 only; elsewhere, and when false,
+    /// the interpreter runs everything). Results are identical either way.
+    public var compilesBlocks: Bool = true {
+        didSet { blocks.flush() }
+    }
     /// Bumped with every page generation: translations checked at this epoch are still valid.
     var codeEpoch: UInt32 = 1
     /// Per RAM page: bumped whenever the page may have changed under a translation.
     let pageGenerations: UnsafeMutablePointer<UInt32>
     /// One bit per RAM page whose stores need attention: pages holding translated code, and
     /// HTIF's tohost page.
-    let watchedPageBits: UnsafeMutablePointer<UInt64>
+    let watchedPages: PageFlags
     /// Address of the next instruction.
     public internal(set) var pc: UInt32 = 0
     /// Steps taken since reset (see the type's documentation for what a step is).
@@ -58,11 +63,10 @@ public final class Machine {
     /// RAM size in bytes (a multiple of the page size).
     public let ramSize: UInt32
     @usableFromInline let ram: UnsafeMutableRawPointer
-    /// One bit per RAM page, set by every store; cleared by `takeDirtyPages()`.
-    let dirtyBits: UnsafeMutablePointer<UInt64>
-    let dirtyWordCount: Int
-    /// One bit per RAM page that has ever been written since reset or restore (for hashing).
-    let touchedBits: UnsafeMutablePointer<UInt64>
+    /// Pages stored to since the last `takeDirtyPages()`; set by every store.
+    let dirtyPages: PageFlags
+    /// Pages that may be non-zero: loaded, stored to or restored since reset (for hashing).
+    let touchedPages: PageFlags
     /// RAM offset of HTIF's `tohost`, or a value that no store offset can match.
     var htifOffset: UInt32 = UInt32.max
 
@@ -112,15 +116,11 @@ public final class Machine {
         }
         ram = memory
         let pages = Int(board.ramSize) / Machine.pageSize
-        dirtyWordCount = (pages + 63) / 64
-        dirtyBits = .allocate(capacity: dirtyWordCount)
-        dirtyBits.initialize(repeating: 0, count: dirtyWordCount)
-        touchedBits = .allocate(capacity: dirtyWordCount)
-        touchedBits.initialize(repeating: 0, count: dirtyWordCount)
+        dirtyPages = PageFlags(count: pages)
+        touchedPages = PageFlags(count: pages)
         pageGenerations = .allocate(capacity: pages)
         pageGenerations.initialize(repeating: 0, count: pages)
-        watchedPageBits = .allocate(capacity: dirtyWordCount)
-        watchedPageBits.initialize(repeating: 0, count: dirtyWordCount)
+        watchedPages = PageFlags(count: pages)
         try loadImage()
     }
 
@@ -128,10 +128,10 @@ public final class Machine {
         x.deallocate()
         blocks.deallocate()
         pageGenerations.deallocate()
-        watchedPageBits.deallocate()
+        watchedPages.deallocate()
         free(ram)
-        dirtyBits.deallocate()
-        touchedBits.deallocate()
+        dirtyPages.deallocate()
+        touchedPages.deallocate()
     }
 
     /// Copies the firmware's loadable segments into RAM and resets the hart (step 0).
@@ -159,7 +159,7 @@ public final class Machine {
         {
             htifOffset = tohost - ramBase
             for page in [htifOffset >> 12, (htifOffset + 7) >> 12] {
-                watchedPageBits[Int(page >> 6)] |= 1 << UInt64(page & 63)
+                watchedPages.set(Int(page))
             }
         }
         pc = firmware.entry
@@ -170,7 +170,7 @@ public final class Machine {
         let first = offset / Machine.pageSize
         let last = (offset + count - 1) / Machine.pageSize
         for page in first...last {
-            touchedBits[page >> 6] |= 1 << UInt64(page & 63)
+            touchedPages.set(page)
         }
     }
 

@@ -98,11 +98,11 @@ extension Machine {
         forEachTouchedPage { index in
             if snapshot.pages[index] == nil { zeroPage(index) }
         }
-        for word in 0..<dirtyWordCount { touchedBits[word] = 0 }
+        touchedPages.clearAll()
         for (index, bytes) in snapshot.pages where index >= 0 && index < pageCount {
             writePage(index, bytes)
         }
-        for word in 0..<dirtyWordCount { dirtyBits[word] = 0 }
+        dirtyPages.clearAll()
         restore(snapshot.state)
     }
 
@@ -123,7 +123,7 @@ extension Machine {
             if let address = source.baseAddress { base.copyMemory(from: address, byteCount: count) }
         }
         if count < Machine.pageSize { (base + count).initializeMemory(as: UInt8.self, repeating: 0, count: Machine.pageSize - count) }
-        touchedBits[index >> 6] |= 1 << UInt64(index & 63)
+        touchedPages.set(index)
         invalidatePage(index)
     }
 
@@ -142,27 +142,19 @@ extension Machine {
     /// Stored-to pages also count as touched (for hashing and snapshots).
     public func takeDirtyPages() -> [Int] {
         var pages: [Int] = []
-        for word in 0..<dirtyWordCount where dirtyBits[word] != 0 {
-            var bits = dirtyBits[word]
-            touchedBits[word] |= bits
-            dirtyBits[word] = 0
-            while bits != 0 {
-                pages.append(word * 64 + bits.trailingZeroBitCount)
-                bits &= bits - 1
-            }
+        dirtyPages.forEach { page in
+            pages.append(page)
+            touchedPages.set(page)
+            dirtyPages.clear(page)
         }
         return pages
     }
 
-    /// Calls `body` for every page written since reset or restore (a superset of the non-zero pages).
+    /// Calls `body` for every page written since reset or restore (a superset of the non-zero
+    /// pages). Dirty flags stay as they are: the recorder owns them.
     func forEachTouchedPage(_ body: (Int) -> Void) {
-        for word in 0..<dirtyWordCount {
-            var bits = touchedBits[word] | dirtyBits[word]
-            while bits != 0 {
-                body(word * 64 + bits.trailingZeroBitCount)
-                bits &= bits - 1
-            }
-        }
+        dirtyPages.forEach { touchedPages.set($0) }
+        touchedPages.forEach(body)
     }
 
     // MARK: Hash

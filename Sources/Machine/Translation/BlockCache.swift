@@ -7,7 +7,7 @@
 /// only at its own pc.
 ///
 /// Exactness with self-modifying code: every RAM page that holds translated code is marked in
-/// `Machine.watchedPageBits`; a store to such a page bumps that page's generation, which
+/// `Machine.watchedPages`; a store to such a page bumps that page's generation, which
 /// invalidates every block that lies on it, and ends the running block after the store. A
 /// block therefore always executes what memory holds, whatever happened before — which the
 /// determinism contract needs (a replay from a keyframe must not see a stale translation).
@@ -26,6 +26,8 @@ struct BlockCache {
         var count: Int32 = 0
         /// Address after the block's last instruction (fallthrough and link address).
         var end: UInt32 = 0
+        /// The block compiled to machine code, when compilation is on.
+        var compiled: CodeBuffer.Function? = nil
     }
 
     static let tableSize = 1 << 16
@@ -38,6 +40,8 @@ struct BlockCache {
     /// The address of each instruction in `instructions` (for traps inside a block).
     let addresses: UnsafeMutablePointer<UInt32>
     var used = 0
+    /// Machine code of compiled blocks.
+    var code = CodeBuffer()
 
     init() {
         table = .allocate(capacity: BlockCache.tableSize)
@@ -47,6 +51,7 @@ struct BlockCache {
     }
 
     func deallocate() {
+        code.deallocate()
         table.deallocate()
         instructions.deallocate()
         addresses.deallocate()
@@ -56,6 +61,7 @@ struct BlockCache {
     mutating func flush() {
         table.update(repeating: Entry(), count: BlockCache.tableSize)
         used = 0
+        code.used = 0
     }
 }
 
@@ -118,12 +124,26 @@ extension Machine {
         let firstPage = (pc &- ramBase) >> 12
         let lastPage = (address &- 1 &- ramBase) >> 12
         for page in [firstPage, lastPage] {
-            watchedPageBits[Int(page >> 6)] |= 1 << UInt64(page & 63)
+            watchedPages.set(Int(page))
         }
+        var compiled: CodeBuffer.Function?
+        #if arch(x86_64)
+            if compilesBlocks {
+                let machineCode = BlockCompiler.compile(
+                    UnsafeBufferPointer(start: blocks.instructions + start, count: count), end: address,
+                    ramBase: ramBase, ramSize: ramSize)
+                compiled = blocks.code.add(machineCode)
+                if compiled == nil && blocks.code.base != nil {
+                    // Out of code space: start over (this block's instructions move to the front).
+                    blocks.flush()
+                    return translate(at: pc, into: entry)
+                }
+            }
+        #endif
         entry.pointee = BlockCache.Entry(
             pc: pc, epoch: codeEpoch, firstPageGeneration: pageGenerations[Int(firstPage)],
             lastPageGeneration: pageGenerations[Int(lastPage)], firstPage: firstPage, lastPage: lastPage,
-            start: Int32(start), count: Int32(count), end: address)
+            start: Int32(start), count: Int32(count), end: address, compiled: compiled)
         return true
     }
 
@@ -141,6 +161,6 @@ extension Machine {
         let page = Int(offset >> 12)
         if offset &- htifOffset < 8 { htifStore(offset: offset) }
         invalidatePage(page)
-        if page != Int(htifOffset >> 12) { watchedPageBits[page >> 6] &= ~(1 << UInt64(page & 63)) }
+        if page != Int(htifOffset >> 12) { watchedPages.clear(page) }
     }
 }

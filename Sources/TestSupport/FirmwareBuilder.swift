@@ -1,0 +1,77 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Builds the project's test firmware (`Firmware/`, see its README) once per test process and
+/// hands out the ELF paths.
+///
+/// The build runs `make -C Firmware OUT=<cache>` where the cache directory lives in the
+/// temporary directory and is keyed by the checkout's path, so reruns only rebuild what
+/// changed and two checkouts never share objects. Tests in one process share the build through
+/// a `static let`; test processes running at the same time take turns through a file lock.
+public enum FirmwareBuilder {
+    /// The programs `make` builds (Firmware/README.md describes each).
+    public static let programs = ["exerciser", "timer", "echo", "workload", "workload-bench", "semihost", "htif"]
+
+    /// The directory the ELF files are built into.
+    public static let outputDirectory: String = {
+        let root = TimescopeProcess.packageRoot.path
+        let key = Assembler.fnv1a64(root)
+        return NSTemporaryDirectory() + "timescope-firmware-\(getuid())-\(String(key, radix: 16))"
+    }()
+
+    /// The path of `Firmware/<name>` built as `<name>.elf`, building every program first if
+    /// that has not happened in this process yet.
+    ///
+    /// Throws `ToolMissing` when the cross compiler or make is missing (the message says which
+    /// packages to install), or a `ProcessFailure` with make's output when the build fails.
+    public static func elf(_ name: String) throws -> String {
+        for tool in [RequiredTool.make, .crossCompiler] where tool.path == nil {
+            throw ToolMissing(description: tool.missingMessage)
+        }
+        guard programs.contains(name) else {
+            throw ProcessFailure("no test firmware named '\(name)'; known: \(programs.joined(separator: ", "))")
+        }
+        try build.get()
+        return outputDirectory + "/" + name + ".elf"
+    }
+
+    /// The one build of this process: make's outcome, computed on first use.
+    private static let build: Result<Void, ProcessFailure> = Result {
+        do {
+            try buildAll()
+        } catch let failure as ProcessFailure {
+            throw failure
+        } catch {
+            throw ProcessFailure("building the test firmware failed: \(error)")
+        }
+    }
+
+    private static func buildAll() throws {
+        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        let lockPath = outputDirectory + "/.lock"
+        let lock = open(lockPath, O_CREAT | O_RDWR, 0o644)
+        guard lock >= 0 else { throw ProcessFailure("cannot open \(lockPath): errno \(errno)") }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw ProcessFailure("cannot lock \(lockPath): errno \(errno)") }
+        }
+        defer { flock(lock, LOCK_UN) }
+
+        let firmware = TimescopeProcess.packageRoot.appendingPathComponent("Firmware").path
+        guard let make = RequiredTool.make.path else { throw ProcessFailure(RequiredTool.make.missingMessage) }
+        let result = try runProcess(make, ["-C", firmware, "OUT=\(outputDirectory)"], timeout: 600)
+        guard result.status == 0 else {
+            throw ProcessFailure(
+                "make -C \(firmware) OUT=\(outputDirectory) failed with status \(result.status):\n"
+                    + result.stdoutText + result.stderr)
+        }
+        for program in programs where !FileManager.default.fileExists(atPath: "\(outputDirectory)/\(program).elf") {
+            throw ProcessFailure("make succeeded but \(outputDirectory)/\(program).elf is missing")
+        }
+    }
+}
