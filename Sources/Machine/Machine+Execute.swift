@@ -31,7 +31,7 @@ extension Machine {
             let blockLength = Int(block.pointee.count)
             var startIndex = 0
             if let compiled = block.pointee.compiled, step &+ UInt64(blockLength) <= chunkEnd {
-                let result = compiled(x, ram, dirtyPages.bytes, watchedPages.bytes)
+                let result = compiled(x, ram, dirtyPages.bytes, watchedLines.bytes)
                 if result & BlockCompiler.exitFlag == 0 {
                     pc = UInt32(truncatingIfNeeded: result)
                     step &+= UInt64(blockLength)
@@ -175,13 +175,12 @@ extension Machine {
                         case .sh: ram.storeBytes(of: UInt16(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt16.self)
                         default: ram.storeBytes(of: UInt8(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt8.self)
                         }
-                        let page = Int(offset >> 12)
-                        dirtyPages.set(page)
-                        if watchedPages.contains(page) {
+                        dirtyPages.set(Int(offset >> 12))
+                        if watchedLines.contains(Int(offset >> Machine.lineShift)) {
                             // Code (or tohost) was written: leave the block, which may be stale.
                             self.pc = addresses[first + index]
                             self.step = step &+ UInt64(index)
-                            storeToWatchedPage(offset: offset)
+                            storeToWatchedLine(offset: offset)
                             pc = self.pc &+ op.length
                             step = self.step &+ 1
                             continue chunk

@@ -66,14 +66,13 @@ extension Machine {
         return storeSlowly(address, UInt32(value), size: 1)
     }
 
-    /// Marks the page dirty (one bit-set per store) and tells watched pages (translated code,
-    /// HTIF's tohost) about the store.
+    /// Marks the page dirty (one flag write per store) and tells watched lines (translated
+    /// code, HTIF's tohost) about the store.
     @inline(__always)
     func noteStore(offset: UInt32) {
-        let page = Int(offset >> 12)
-        dirtyPages.set(page)
-        if watchedPages.contains(page) {
-            storeToWatchedPage(offset: offset)
+        dirtyPages.set(Int(offset >> 12))
+        if watchedLines.contains(Int(offset >> Machine.lineShift)) {
+            storeToWatchedLine(offset: offset)
             chunkEnd = 0
         }
     }

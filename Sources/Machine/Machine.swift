@@ -31,9 +31,11 @@ public final class Machine {
     var codeEpoch: UInt32 = 1
     /// Per RAM page: bumped whenever the page may have changed under a translation.
     let pageGenerations: UnsafeMutablePointer<UInt32>
-    /// One bit per RAM page whose stores need attention: pages holding translated code, and
-    /// HTIF's tohost page.
-    let watchedPages: PageFlags
+    /// One flag per 64-byte RAM line whose stores need attention: lines holding translated
+    /// code, and HTIF's tohost.
+    let watchedLines: ByteFlags
+    /// log2 of the line size `watchedLines` works in.
+    static let lineShift: UInt32 = 6
     /// Address of the next instruction.
     public internal(set) var pc: UInt32 = 0
     /// Steps taken since reset (see the type's documentation for what a step is).
@@ -64,9 +66,9 @@ public final class Machine {
     public let ramSize: UInt32
     @usableFromInline let ram: UnsafeMutableRawPointer
     /// Pages stored to since the last `takeDirtyPages()`; set by every store.
-    let dirtyPages: PageFlags
+    let dirtyPages: ByteFlags
     /// Pages that may be non-zero: loaded, stored to or restored since reset (for hashing).
-    let touchedPages: PageFlags
+    let touchedPages: ByteFlags
     /// RAM offset of HTIF's `tohost`, or a value that no store offset can match.
     var htifOffset: UInt32 = UInt32.max
 
@@ -116,11 +118,11 @@ public final class Machine {
         }
         ram = memory
         let pages = Int(board.ramSize) / Machine.pageSize
-        dirtyPages = PageFlags(count: pages)
-        touchedPages = PageFlags(count: pages)
+        dirtyPages = ByteFlags(count: pages)
+        touchedPages = ByteFlags(count: pages)
         pageGenerations = .allocate(capacity: pages)
         pageGenerations.initialize(repeating: 0, count: pages)
-        watchedPages = PageFlags(count: pages)
+        watchedLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
         try loadImage()
     }
 
@@ -128,7 +130,7 @@ public final class Machine {
         x.deallocate()
         blocks.deallocate()
         pageGenerations.deallocate()
-        watchedPages.deallocate()
+        watchedLines.deallocate()
         free(ram)
         dirtyPages.deallocate()
         touchedPages.deallocate()
@@ -158,9 +160,7 @@ public final class Machine {
             UInt64(tohost) + 8 <= UInt64(ramBase) + UInt64(ramSize)
         {
             htifOffset = tohost - ramBase
-            for page in [htifOffset >> 12, (htifOffset + 7) >> 12] {
-                watchedPages.set(Int(page))
-            }
+            watchHTIF()
         }
         pc = firmware.entry
     }

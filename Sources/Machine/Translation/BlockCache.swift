@@ -6,9 +6,10 @@
 /// (auipc becomes lui of pc+imm, branch and jal targets are addresses), so a block is valid
 /// only at its own pc.
 ///
-/// Exactness with self-modifying code: every RAM page that holds translated code is marked in
-/// `Machine.watchedPages`; a store to such a page bumps that page's generation, which
-/// invalidates every block that lies on it, and ends the running block after the store. A
+/// Exactness with self-modifying code: every 64-byte RAM line that holds translated code is
+/// marked in `Machine.watchedLines`; a store to such a line bumps its page's generation, which
+/// invalidates every block on that page, and ends the running block after the store. Data
+/// that shares a page with code (but not a line) costs nothing. A
 /// block therefore always executes what memory holds, whatever happened before — which the
 /// determinism contract needs (a replay from a keyframe must not see a stale translation).
 struct BlockCache {
@@ -123,8 +124,8 @@ extension Machine {
         blocks.used += count
         let firstPage = (pc &- ramBase) >> 12
         let lastPage = (address &- 1 &- ramBase) >> 12
-        for page in [firstPage, lastPage] {
-            watchedPages.set(Int(page))
+        for line in ((pc &- ramBase) >> Machine.lineShift)...((address &- 1 &- ramBase) >> Machine.lineShift) {
+            watchedLines.set(Int(line))
         }
         var compiled: CodeBuffer.Function?
         #if arch(x86_64)
@@ -154,13 +155,26 @@ extension Machine {
         codeEpoch &+= 1
     }
 
-    /// A store hit a watched page: hand HTIF's tohost to its device, and invalidate the page's
-    /// translations (the caller then ends the running block).
+    /// A store hit a watched line: hand HTIF's tohost to its device, or invalidate the
+    /// translations on the line's page (the caller then ends the running block).
     @inline(never)
-    func storeToWatchedPage(offset: UInt32) {
+    func storeToWatchedLine(offset: UInt32) {
+        if offset &- htifOffset < 8 {
+            htifStore(offset: offset)
+            return
+        }
         let page = Int(offset >> 12)
-        if offset &- htifOffset < 8 { htifStore(offset: offset) }
         invalidatePage(page)
-        if page != Int(htifOffset >> 12) { watchedPages.clear(page) }
+        // Every block on the page is stale now; they mark their lines again when retranslated.
+        let linesPerPage = 1 << (12 - Machine.lineShift)
+        for line in (page * linesPerPage)..<((page + 1) * linesPerPage) { watchedLines.clear(line) }
+        watchHTIF()
+    }
+
+    /// Marks HTIF's tohost lines, if the firmware has one.
+    func watchHTIF() {
+        guard htifOffset != UInt32.max else { return }
+        watchedLines.set(Int(htifOffset >> Machine.lineShift))
+        watchedLines.set(Int((htifOffset + 7) >> Machine.lineShift))
     }
 }

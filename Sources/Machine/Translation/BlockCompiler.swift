@@ -6,12 +6,12 @@
 ///
 /// ```
 ///   rbx = x (guest registers, slot 32 swallows writes to x0)   r12 = RAM
-///   r13 = dirty-page flags                                       r14 = watched-page flags
+///   r13 = dirty flags, one per 4 KiB page                        r14 = watched flags, one per 64-byte line
 /// ```
 ///
 /// It returns the next pc when the whole block ran, or `1 << 32 | i` when instruction `i`
 /// needs the interpreter (a device access, a misaligned or faulting address, a store to a
-/// watched page, a division the hardware would trap on, SYSTEM, AMOs): instructions before
+/// watched line, a division the hardware would trap on, SYSTEM, AMOs): instructions before
 /// `i` have completed and nothing of `i` has happened, so the interpreter simply carries on
 /// from there. The interpreter stays the reference; compiled code only ever takes the paths
 /// where both agree, which the differential tests check.
@@ -177,9 +177,10 @@ struct BlockCompiler {
             let size: UInt32 = op.kind == .sw ? 4 : op.kind == .sh ? 2 : 1
             emitAddressCheck(rs1, imm, size: size, index: index)
             code.move(.rcx, .rdx)
-            code.shift(.rightLogical, .rcx, by: 12)
+            code.shift(.rightLogical, .rcx, by: UInt8(Machine.lineShift))
             code.compare8(Memory(base: .r14, index: .rcx), immediate: 0)
-            exit(if: .notEqual, before: index)  // code or tohost lives on that page
+            exit(if: .notEqual, before: index)  // translated code or tohost lives on that line
+            code.shift(.rightLogical, .rcx, by: UInt8(12 - Machine.lineShift))
             code.store8(Memory(base: .r13, index: .rcx), immediate: 1)
             code.load32(.rax, rs2)
             let memory = Memory(base: .r12, index: .rdx)

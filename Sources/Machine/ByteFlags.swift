@@ -1,7 +1,7 @@
-/// One byte per RAM page, used as a flag: a store sets it with a single byte write, which the
-/// interpreter and the translated code can both do in one instruction (a bitmap would need a
-/// read-modify-write).
-struct PageFlags {
+/// One byte per RAM page (or per 64-byte line), used as a flag: a store sets or tests it with
+/// a single byte access, which the interpreter and compiled code can both do in one
+/// instruction (a bitmap would need a read-modify-write).
+struct ByteFlags {
     /// The flag bytes (0 or 1), `count` of them; padded to a multiple of 8 for word scans.
     let bytes: UnsafeMutablePointer<UInt8>
     let count: Int
@@ -15,13 +15,13 @@ struct PageFlags {
 
     func deallocate() { bytes.deallocate() }
 
-    @inline(__always) func set(_ page: Int) { bytes[page] = 1 }
-    @inline(__always) func clear(_ page: Int) { bytes[page] = 0 }
-    @inline(__always) func contains(_ page: Int) -> Bool { bytes[page] != 0 }
+    @inline(__always) func set(_ index: Int) { bytes[index] = 1 }
+    @inline(__always) func clear(_ index: Int) { bytes[index] = 0 }
+    @inline(__always) func contains(_ index: Int) -> Bool { bytes[index] != 0 }
 
     func clearAll() { bytes.update(repeating: 0, count: paddedCount) }
 
-    /// Calls `body` with every flagged page, in increasing order; skips clear words fast.
+    /// Calls `body` with every flagged index, in increasing order; skips clear words fast.
     func forEach(_ body: (Int) -> Void) {
         let words = UnsafeRawPointer(bytes).assumingMemoryBound(to: UInt64.self)
         for word in 0..<(paddedCount / 8) where words[word] != 0 {
