@@ -27,11 +27,18 @@ extension Machine {
                 step = self.step
                 continue
             }
+            if !breakpoints.isEmpty && step != runStartStep && breakpoints.contains(pc) {
+                transientStop = .breakpoint
+                chunkEnd = 0
+                break
+            }
+            executedChunks.set(Int(block.pointee.firstChunk))
+            executedChunks.set(Int(block.pointee.lastChunk))
             let first = Int(block.pointee.start)
             let blockLength = Int(block.pointee.count)
             var startIndex = 0
             if let compiled = block.pointee.compiled, step &+ UInt64(blockLength) <= chunkEnd {
-                let result = compiled(x, ram, dirtyPages.bytes, watchedLines.bytes)
+                let result = compiled(x, ram, dirtyLines.bytes, watchedLines.bytes)
                 if result & BlockCompiler.exitFlag == 0 {
                     pc = UInt32(truncatingIfNeeded: result)
                     step &+= UInt64(blockLength)
@@ -175,12 +182,12 @@ extension Machine {
                         case .sh: ram.storeBytes(of: UInt16(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt16.self)
                         default: ram.storeBytes(of: UInt8(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt8.self)
                         }
-                        dirtyPages.set(Int(offset >> 12))
+                        dirtyLines.set(Int(offset >> Machine.lineShift))
                         if watchedLines.contains(Int(offset >> Machine.lineShift)) {
                             // Code (or tohost) was written: leave the block, which may be stale.
                             self.pc = addresses[first + index]
                             self.step = step &+ UInt64(index)
-                            storeToWatchedLine(offset: offset)
+                            storeToWatchedLine(offset: offset, size: size)
                             pc = self.pc &+ op.length
                             step = self.step &+ 1
                             continue chunk

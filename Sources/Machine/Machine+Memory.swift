@@ -49,7 +49,7 @@ extension Machine {
         let offset = address &- ramBase
         if offset <= ramSize &- 2 && address & 1 == 0 {
             ram.storeBytes(of: value, toByteOffset: Int(offset), as: UInt16.self)
-            noteStore(offset: offset)
+            noteStore(offset: offset, size: 2)
             return true
         }
         return storeSlowly(address, UInt32(value), size: 2)
@@ -60,7 +60,7 @@ extension Machine {
         let offset = address &- ramBase
         if offset < ramSize {
             ram.storeBytes(of: value, toByteOffset: Int(offset), as: UInt8.self)
-            noteStore(offset: offset)
+            noteStore(offset: offset, size: 1)
             return true
         }
         return storeSlowly(address, UInt32(value), size: 1)
@@ -69,10 +69,10 @@ extension Machine {
     /// Marks the page dirty (one flag write per store) and tells watched lines (translated
     /// code, HTIF's tohost) about the store.
     @inline(__always)
-    func noteStore(offset: UInt32) {
-        dirtyPages.set(Int(offset >> 12))
+    func noteStore(offset: UInt32, size: UInt32 = 4) {
+        dirtyLines.set(Int(offset >> Machine.lineShift))
         if watchedLines.contains(Int(offset >> Machine.lineShift)) {
-            storeToWatchedLine(offset: offset)
+            storeToWatchedLine(offset: offset, size: size)
             chunkEnd = 0
         }
     }
@@ -120,8 +120,12 @@ extension Machine {
         for (index, byte) in bytes.enumerated() {
             ram.storeBytes(of: byte, toByteOffset: Int(offset) + index, as: UInt8.self)
             let page = (Int(offset) + index) >> 12
-            dirtyPages.set(page)
+            dirtyLines.set((Int(offset) + index) >> Int(Machine.lineShift))
             invalidatePage(page)
+        }
+        if let watch = writeWatch, address < watch.upperBound, UInt64(address) + UInt64(bytes.count) > UInt64(watch.lowerBound) {
+            transientStop = .watchpoint(pc: pc)
+            chunkEnd = 0
         }
         return true
     }

@@ -5,7 +5,12 @@ extension Machine {
     /// timer deadlines, interrupt entry, WFI idle waits); the inner loop (`executeChunk`) runs
     /// instructions back to back until the next point where any of that could change.
     public func run(until limit: UInt64) -> StopReason {
+        runStartStep = step
         while true {
+            if let stop = transientStop {
+                transientStop = nil
+                return stop
+            }
             // mip as of this step boundary, so that the state at step N does not depend on
             // where earlier calls stopped; input stamped N is delivered after that.
             updateInterruptLines()

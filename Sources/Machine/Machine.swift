@@ -31,11 +31,28 @@ public final class Machine {
     var codeEpoch: UInt32 = 1
     /// Per RAM page: bumped whenever the page may have changed under a translation.
     let pageGenerations: UnsafeMutablePointer<UInt32>
-    /// One flag per 64-byte RAM line whose stores need attention: lines holding translated
-    /// code, and HTIF's tohost.
+    /// One flag per 64-byte RAM line whose stores need attention (`Machine+Watch.swift`):
+    /// the union of `codeLines`, HTIF's tohost and the write watch.
     let watchedLines: ByteFlags
-    /// log2 of the line size `watchedLines` works in.
+    /// Lines that hold translated code.
+    let codeLines: ByteFlags
+    /// log2 of the line size `watchedLines`, `codeLines` and `dirtyLines` work in.
     static let lineShift: UInt32 = 6
+    /// One flag per 256-byte chunk of RAM that a block started or ended in since the last
+    /// `takeExecutedChunks()` (the recorder's index for "when did pc X run").
+    let executedChunks: ByteFlags
+    /// log2 of the chunk size of `executedChunks` (a block of at most 64 instructions spans
+    /// at most two chunks).
+    static let chunkShift: UInt32 = 8
+    /// Addresses that stop a run before the instruction there executes.
+    public internal(set) var breakpoints: Set<UInt32> = []
+    /// Guest addresses whose writes stop a run after the writing step.
+    public internal(set) var writeWatch: Range<UInt32>?
+    /// A stop that `run(until:)` reports once (breakpoint or watchpoint), then forgets.
+    var transientStop: StopReason?
+    /// The step at which the current `run(until:)` call began (a breakpoint there is where the
+    /// previous run stopped, so it does not stop this one).
+    var runStartStep: UInt64 = .max
     /// Address of the next instruction.
     public internal(set) var pc: UInt32 = 0
     /// Steps taken since reset (see the type's documentation for what a step is).
@@ -65,8 +82,8 @@ public final class Machine {
     /// RAM size in bytes (a multiple of the page size).
     public let ramSize: UInt32
     @usableFromInline let ram: UnsafeMutableRawPointer
-    /// Pages stored to since the last `takeDirtyPages()`; set by every store.
-    let dirtyPages: ByteFlags
+    /// 64-byte lines stored to since the last `takeDirtyLines()`; set by every store.
+    let dirtyLines: ByteFlags
     /// Pages that may be non-zero: loaded, stored to or restored since reset (for hashing).
     let touchedPages: ByteFlags
     /// RAM offset of HTIF's `tohost`, or a value that no store offset can match.
@@ -118,7 +135,9 @@ public final class Machine {
         }
         ram = memory
         let pages = Int(board.ramSize) / Machine.pageSize
-        dirtyPages = ByteFlags(count: pages)
+        dirtyLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
+        codeLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
+        executedChunks = ByteFlags(count: Int(board.ramSize >> Machine.chunkShift))
         touchedPages = ByteFlags(count: pages)
         pageGenerations = .allocate(capacity: pages)
         pageGenerations.initialize(repeating: 0, count: pages)
@@ -132,7 +151,9 @@ public final class Machine {
         pageGenerations.deallocate()
         watchedLines.deallocate()
         free(ram)
-        dirtyPages.deallocate()
+        dirtyLines.deallocate()
+        codeLines.deallocate()
+        executedChunks.deallocate()
         touchedPages.deallocate()
     }
 
@@ -192,6 +213,10 @@ public enum StopReason: Equatable, Sendable {
     case waitingForInput
     /// The firmware asked the board to reset (sifive_test 0x7777).
     case resetRequested
+    /// The next instruction is at a breakpoint (it has not executed).
+    case breakpoint
+    /// The last step wrote into the write watch; `pc` is the writing instruction's address.
+    case watchpoint(pc: UInt32)
 }
 
 /// How the firmware asked to exit.

@@ -102,7 +102,7 @@ extension Machine {
         for (index, bytes) in snapshot.pages where index >= 0 && index < pageCount {
             writePage(index, bytes)
         }
-        dirtyPages.clearAll()
+        dirtyLines.clearAll()
         restore(snapshot.state)
     }
 
@@ -138,22 +138,36 @@ extension Machine {
         return true
     }
 
-    /// Returns the indices of pages stored to since the last call, and starts a new interval.
-    /// Stored-to pages also count as touched (for hashing and snapshots).
-    public func takeDirtyPages() -> [Int] {
-        var pages: [Int] = []
-        dirtyPages.forEach { page in
-            pages.append(page)
-            touchedPages.set(page)
-            dirtyPages.clear(page)
+    /// Returns the pages stored to since the last call, each with a mask of its 64-byte lines
+    /// that were stored to (bit n = line n of the page), and starts a new interval. Stored-to
+    /// pages also count as touched (for hashing and snapshots).
+    public func takeDirtyLines() -> [(page: Int, lines: UInt64)] {
+        var result: [(page: Int, lines: UInt64)] = []
+        let linesPerPage = 1 << (12 - Int(Machine.lineShift))
+        dirtyLines.forEach { line in
+            let page = line / linesPerPage
+            let bit = UInt64(1) << UInt64(line % linesPerPage)
+            if let last = result.last, last.page == page {
+                result[result.count - 1].lines |= bit
+            } else {
+                result.append((page, bit))
+            }
+            dirtyLines.clear(line)
         }
-        return pages
+        for entry in result { touchedPages.set(entry.page) }
+        return result
+    }
+
+    /// Returns the indices of pages stored to since the last call, and starts a new interval.
+    public func takeDirtyPages() -> [Int] {
+        takeDirtyLines().map(\.page)
     }
 
     /// Calls `body` for every page written since reset or restore (a superset of the non-zero
     /// pages). Dirty flags stay as they are: the recorder owns them.
     func forEachTouchedPage(_ body: (Int) -> Void) {
-        dirtyPages.forEach { touchedPages.set($0) }
+        let linesPerPage = 1 << (12 - Int(Machine.lineShift))
+        dirtyLines.forEach { touchedPages.set($0 / linesPerPage) }
         touchedPages.forEach(body)
     }
 

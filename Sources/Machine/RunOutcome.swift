@@ -36,6 +36,10 @@ public struct RunOutcome: Sendable, Equatable {
             message =
                 "stalled at step \(machine.step): the firmware waits in WFI at \(place(machine.pc)) "
                 + "with no timer armed and no input left to deliver"
+        case .breakpoint, .watchpoint:
+            // Only debuggers set breakpoints and watches; a plain run never reports them.
+            exitStatus = RunOutcome.stepLimitStatus
+            message = "stopped at step \(machine.step), \(place(machine.pc))"
         case .resetRequested:
             exitStatus = 0
             message = "firmware requested a board reset (sifive_test 0x7777) at step \(machine.step); the run ends there"

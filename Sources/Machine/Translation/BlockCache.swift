@@ -7,7 +7,7 @@
 /// only at its own pc.
 ///
 /// Exactness with self-modifying code: every 64-byte RAM line that holds translated code is
-/// marked in `Machine.watchedLines`; a store to such a line bumps its page's generation, which
+/// marked in `Machine.codeLines` (and `watchedLines`); a store to such a line bumps its page's generation, which
 /// invalidates every block on that page, and ends the running block after the store. Data
 /// that shares a page with code (but not a line) costs nothing. A
 /// block therefore always executes what memory holds, whatever happened before — which the
@@ -27,6 +27,9 @@ struct BlockCache {
         var count: Int32 = 0
         /// Address after the block's last instruction (fallthrough and link address).
         var end: UInt32 = 0
+        /// The 256-byte chunks of RAM holding the first and the last instruction.
+        var firstChunk: Int32 = 0
+        var lastChunk: Int32 = 0
         /// The block compiled to machine code, when compilation is on.
         var compiled: CodeBuffer.Function? = nil
     }
@@ -98,6 +101,8 @@ extension Machine {
         var address = pc
         var count = 0
         while count < BlockCache.maxLength {
+            // A breakpoint always starts a block, so the dispatcher sees it.
+            if count > 0 && !breakpoints.isEmpty && breakpoints.contains(address) { break }
             let offset = address &- ramBase
             guard offset < ramSize &- 1 else { break }
             var bits = UInt32(ram.load(fromByteOffset: Int(offset), as: UInt16.self))
@@ -125,6 +130,7 @@ extension Machine {
         let firstPage = (pc &- ramBase) >> 12
         let lastPage = (address &- 1 &- ramBase) >> 12
         for line in ((pc &- ramBase) >> Machine.lineShift)...((address &- 1 &- ramBase) >> Machine.lineShift) {
+            codeLines.set(Int(line))
             watchedLines.set(Int(line))
         }
         var compiled: CodeBuffer.Function?
@@ -144,7 +150,9 @@ extension Machine {
         entry.pointee = BlockCache.Entry(
             pc: pc, epoch: codeEpoch, firstPageGeneration: pageGenerations[Int(firstPage)],
             lastPageGeneration: pageGenerations[Int(lastPage)], firstPage: firstPage, lastPage: lastPage,
-            start: Int32(start), count: Int32(count), end: address, compiled: compiled)
+            start: Int32(start), count: Int32(count), end: address,
+            firstChunk: Int32((pc &- ramBase) >> Machine.chunkShift),
+            lastChunk: Int32((address &- 1 &- ramBase) >> Machine.chunkShift), compiled: compiled)
         return true
     }
 
@@ -153,28 +161,5 @@ extension Machine {
     func invalidatePage(_ index: Int) {
         pageGenerations[index] &+= 1
         codeEpoch &+= 1
-    }
-
-    /// A store hit a watched line: hand HTIF's tohost to its device, or invalidate the
-    /// translations on the line's page (the caller then ends the running block).
-    @inline(never)
-    func storeToWatchedLine(offset: UInt32) {
-        if offset &- htifOffset < 8 {
-            htifStore(offset: offset)
-            return
-        }
-        let page = Int(offset >> 12)
-        invalidatePage(page)
-        // Every block on the page is stale now; they mark their lines again when retranslated.
-        let linesPerPage = 1 << (12 - Machine.lineShift)
-        for line in (page * linesPerPage)..<((page + 1) * linesPerPage) { watchedLines.clear(line) }
-        watchHTIF()
-    }
-
-    /// Marks HTIF's tohost lines, if the firmware has one.
-    func watchHTIF() {
-        guard htifOffset != UInt32.max else { return }
-        watchedLines.set(Int(htifOffset >> Machine.lineShift))
-        watchedLines.set(Int((htifOffset + 7) >> Machine.lineShift))
     }
 }

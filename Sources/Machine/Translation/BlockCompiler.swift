@@ -6,7 +6,7 @@
 ///
 /// ```
 ///   rbx = x (guest registers, slot 32 swallows writes to x0)   r12 = RAM
-///   r13 = dirty flags, one per 4 KiB page                        r14 = watched flags, one per 64-byte line
+///   r13 = dirty flags, one per 64-byte line                      r14 = watched flags, one per 64-byte line
 /// ```
 ///
 /// It returns the next pc when the whole block ran, or `1 << 32 | i` when instruction `i`
@@ -180,7 +180,6 @@ struct BlockCompiler {
             code.shift(.rightLogical, .rcx, by: UInt8(Machine.lineShift))
             code.compare8(Memory(base: .r14, index: .rcx), immediate: 0)
             exit(if: .notEqual, before: index)  // translated code or tohost lives on that line
-            code.shift(.rightLogical, .rcx, by: UInt8(12 - Machine.lineShift))
             code.store8(Memory(base: .r13, index: .rcx), immediate: 1)
             code.load32(.rax, rs2)
             let memory = Memory(base: .r12, index: .rdx)

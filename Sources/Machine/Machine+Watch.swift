@@ -1,0 +1,97 @@
+/// Breakpoints, the write watch, and the stores that land on watched lines.
+///
+/// Stores are fast because almost none of them need attention: the store path tests one flag
+/// per 64-byte line (`watchedLines`) and only a flagged line costs a call here. A line is
+/// flagged while it holds translated code (a store there invalidates the translations), HTIF's
+/// tohost, or part of the write watch.
+extension Machine {
+    /// Replaces the breakpoints. A run stops before executing an instruction at any of them,
+    /// except at the pc where that run started.
+    public func setBreakpoints(_ addresses: Set<UInt32>) {
+        guard addresses != breakpoints else { return }
+        breakpoints = addresses
+        // Blocks are split at breakpoints when translated: translate again.
+        blocks.flush()
+    }
+
+    /// Watches writes to `range` (nil: none). A run stops right after a step that stored to
+    /// any byte of it, with `.watchpoint(pc:)`.
+    public func setWriteWatch(_ range: Range<UInt32>?) {
+        let old = writeWatch
+        writeWatch = range.flatMap { $0.isEmpty ? nil : $0 }
+        for range in [old, writeWatch].compactMap({ $0 }) {
+            for page in pages(of: range) { refreshWatchedLines(page: page) }
+        }
+    }
+
+    /// RAM page indices that `range` touches.
+    func pages(of range: Range<UInt32>) -> [Int] {
+        let low = max(UInt64(range.lowerBound), UInt64(ramBase))
+        let high = min(UInt64(range.upperBound), UInt64(ramBase) + UInt64(ramSize))
+        guard low < high else { return [] }
+        return Array(Int((low - UInt64(ramBase)) >> 12)...Int((high - 1 - UInt64(ramBase)) >> 12))
+    }
+
+    /// A store of `size` bytes at RAM `offset` hit a watched line. It has happened already.
+    @inline(never)
+    func storeToWatchedLine(offset: UInt32, size: UInt32) {
+        if offset &- htifOffset < 8 { htifStore(offset: offset) }
+        let line = Int(offset >> Machine.lineShift)
+        if codeLines.contains(line) {
+            let page = Int(offset >> 12)
+            invalidatePage(page)
+            // Every block on the page is stale; they flag their lines again when retranslated.
+            let linesPerPage = 1 << (12 - Machine.lineShift)
+            for line in (page * linesPerPage)..<((page + 1) * linesPerPage) { codeLines.clear(line) }
+            refreshWatchedLines(page: page)
+            chunkEnd = 0
+        }
+        if let watch = writeWatch {
+            let address = ramBase &+ offset
+            if address < watch.upperBound && UInt64(address) + UInt64(size) > UInt64(watch.lowerBound) {
+                transientStop = .watchpoint(pc: pc)
+                chunkEnd = 0
+            }
+        }
+    }
+
+    /// Recomputes the watched flags of one page's lines from their three sources.
+    func refreshWatchedLines(page: Int) {
+        let linesPerPage = 1 << (12 - Machine.lineShift)
+        for line in (page * linesPerPage)..<((page + 1) * linesPerPage) {
+            let start = ramBase &+ UInt32(line << Machine.lineShift)
+            let end = UInt64(start) + UInt64(1 << Machine.lineShift)
+            var watched = codeLines.contains(line)
+            if htifOffset != UInt32.max {
+                let tohost = ramBase &+ htifOffset
+                if UInt64(tohost) < end && UInt64(tohost) + 8 > UInt64(start) { watched = true }
+            }
+            if let watch = writeWatch, UInt64(watch.lowerBound) < end && UInt64(watch.upperBound) > UInt64(start) {
+                watched = true
+            }
+            if watched { watchedLines.set(line) } else { watchedLines.clear(line) }
+        }
+    }
+
+    /// Flags HTIF's tohost lines, if the firmware has one.
+    func watchHTIF() {
+        guard htifOffset != UInt32.max else { return }
+        refreshWatchedLines(page: Int(htifOffset >> 12))
+        refreshWatchedLines(page: Int((htifOffset + 7) >> 12))
+    }
+
+    /// Returns the 256-byte chunks of RAM where blocks ran since the last call, and clears them.
+    public func takeExecutedChunks() -> [Int] {
+        var chunks: [Int] = []
+        executedChunks.forEach { chunks.append($0) }
+        for chunk in chunks { executedChunks.clear(chunk) }
+        return chunks
+    }
+
+    /// The chunk index (see `takeExecutedChunks`) that holds `address`, or nil outside RAM.
+    public func executedChunk(of address: UInt32) -> Int? {
+        let offset = address &- ramBase
+        guard offset < ramSize else { return nil }
+        return Int(offset >> Machine.chunkShift)
+    }
+}
