@@ -13,21 +13,30 @@ let package = Package(
     products: [
         .executable(name: "timescope", targets: ["timescope"]),
         .library(name: "Machine", targets: ["Machine"]),
+        .library(name: "Recording", targets: ["Recording"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(name: "Machine", swiftSettings: hotLoopSettings),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(
+            name: "Recording",
+            dependencies: ["Machine", "CZstd", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .executableTarget(
             name: "timescope",
             dependencies: [
                 "Machine",
+                "Recording",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["Machine"]),
+        .target(name: "TestSupport", dependencies: ["Machine", "Recording"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "RecordingTests", dependencies: ["Recording", "Machine", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Machine", "TestSupport"]),
     ]
 )

@@ -27,8 +27,9 @@ extension Machine {
                 step = self.step
                 continue
             }
-            if !breakpoints.isEmpty && step != runStartStep && breakpoints.contains(pc) {
+            if !breakpoints.isEmpty && step != breakpointSkipStep && breakpoints.contains(pc) {
                 transientStop = .breakpoint
+                breakpointSkipStep = step
                 chunkEnd = 0
                 break
             }

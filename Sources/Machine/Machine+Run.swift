@@ -5,7 +5,6 @@ extension Machine {
     /// timer deadlines, interrupt entry, WFI idle waits); the inner loop (`executeChunk`) runs
     /// instructions back to back until the next point where any of that could change.
     public func run(until limit: UInt64) -> StopReason {
-        runStartStep = step
         while true {
             if let stop = transientStop {
                 transientStop = nil

@@ -50,9 +50,10 @@ public final class Machine {
     public internal(set) var writeWatch: Range<UInt32>?
     /// A stop that `run(until:)` reports once (breakpoint or watchpoint), then forgets.
     var transientStop: StopReason?
-    /// The step at which the current `run(until:)` call began (a breakpoint there is where the
-    /// previous run stopped, so it does not stop this one).
-    var runStartStep: UInt64 = .max
+    /// A breakpoint does not stop a run at this step: the step where the last breakpoint stop
+    /// happened (so that running again goes past it). Debuggers may set it to continue from a
+    /// breakpoint they moved to by other means.
+    public var breakpointSkipStep: UInt64 = .max
     /// Address of the next instruction.
     public internal(set) var pc: UInt32 = 0
     /// Steps taken since reset (see the type's documentation for what a step is).
@@ -143,6 +144,8 @@ public final class Machine {
         pageGenerations.initialize(repeating: 0, count: pages)
         watchedLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
         try loadImage()
+        // mip as of step 0, exactly as a run stopped at step 0 would leave it.
+        updateInterruptLines()
     }
 
     deinit {

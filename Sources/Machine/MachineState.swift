@@ -31,6 +31,23 @@ public struct MachineState: Equatable, Sendable, Codable {
         public var step: UInt64
     }
 
+    /// Why this state cannot be restored (wrong array sizes, values out of range), or nil.
+    /// States read from files are checked with this first.
+    public var validationProblem: String? {
+        if x.count != 32 { return "\(x.count) registers instead of 32" }
+        if csr.pmpcfg.count != 4 || csr.pmpaddr.count != 16 { return "wrong number of PMP registers" }
+        if uart.receiveFIFO.count > UART16550.fifoDepth { return "a UART receive FIFO of \(uart.receiveFIFO.count) bytes" }
+        let words = PLIC.sourceCount / 32
+        if plic.priority.count != PLIC.sourceCount || plic.pending.count != words || plic.claimed.count != words
+            || plic.level.count != words || plic.enable.count != words * PLIC.contextCount
+            || plic.threshold.count != PLIC.contextCount
+        {
+            return "PLIC arrays of the wrong size"
+        }
+        if nonRetiredSteps > step { return "more non-retired steps than steps" }
+        return nil
+    }
+
     /// Privilege mode: always 3 (machine); this hart implements M-mode only.
     public var privilege: Int { 3 }
     /// Simulated cycles (one per step plus idle skips).
@@ -82,6 +99,15 @@ extension Machine {
         htif = state.htif
         haltReason = nil
         recomputeTimerDeadline()
+    }
+
+    /// Indices of the RAM pages that are not all zeros.
+    public func nonZeroPages() -> [Int] {
+        var pages: [Int] = []
+        forEachTouchedPage { index in
+            if !isZeroPage(index) { pages.append(index) }
+        }
+        return pages
     }
 
     /// Captures the whole machine, RAM included (only non-zero pages are copied).

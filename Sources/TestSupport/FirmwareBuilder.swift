@@ -30,9 +30,7 @@ public enum FirmwareBuilder {
     /// Throws `ToolMissing` when the cross compiler or make is missing (the message says which
     /// packages to install), or a `ProcessFailure` with make's output when the build fails.
     public static func elf(_ name: String) throws -> String {
-        for tool in [RequiredTool.make, .crossCompiler] where tool.path == nil {
-            throw ToolMissing(description: tool.missingMessage)
-        }
+        for tool in [RequiredTool.make, .crossCompiler] { try tool.check() }
         guard programs.contains(name) else {
             throw ProcessFailure("no test firmware named '\(name)'; known: \(programs.joined(separator: ", "))")
         }
@@ -41,15 +39,7 @@ public enum FirmwareBuilder {
     }
 
     /// The one build of this process: make's outcome, computed on first use.
-    private static let build: Result<Void, ProcessFailure> = Result {
-        do {
-            try buildAll()
-        } catch let failure as ProcessFailure {
-            throw failure
-        } catch {
-            throw ProcessFailure("building the test firmware failed: \(error)")
-        }
-    }
+    private static let build: Result<Void, any Error> = Result { try buildAll() }
 
     private static func buildAll() throws {
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)

@@ -61,17 +61,20 @@ public struct HarnessFailure: Error, CustomStringConvertible, Sendable {
 }
 
 /// Assembles `source` (with `TestProgram.prelude` in front) and builds a `virt` machine for it.
-public func makeMachine(_ source: String, ramSize: UInt32 = 1 << 20) throws -> Machine {
+/// `compiled` sets `Machine.compilesBlocks` (the interpreter alone when false).
+public func makeMachine(_ source: String, ramSize: UInt32 = 1 << 20, compiled: Bool = true) throws -> Machine {
     let firmware = try Assembler.firmware(TestProgram.prelude + source)
-    return try Machine(firmware: firmware, board: .virt(ramSize: ramSize))
+    let machine = try Machine(firmware: firmware, board: .virt(ramSize: ramSize))
+    machine.compilesBlocks = compiled
+    return machine
 }
 
 /// Assembles and runs `source` until it stops or `maxSteps` steps have passed, and returns
 /// the machine and why it stopped.
-public func runProgram(_ source: String, maxSteps: UInt64 = 100_000, ramSize: UInt32 = 1 << 20) throws -> (
-    Machine, StopReason
-) {
-    let machine = try makeMachine(source, ramSize: ramSize)
+public func runProgram(
+    _ source: String, maxSteps: UInt64 = 100_000, ramSize: UInt32 = 1 << 20, compiled: Bool = true
+) throws -> (Machine, StopReason) {
+    let machine = try makeMachine(source, ramSize: ramSize, compiled: compiled)
     let reason = machine.run(until: maxSteps)
     return (machine, reason)
 }
@@ -175,8 +178,10 @@ public enum Encode {
 
 /// Assembles and runs `source`, which must end by exiting with code 0 through the sifive_test
 /// finisher (`EXIT`); throws otherwise, naming how it stopped instead.
-public func runToExit(_ source: String, maxSteps: UInt64 = 1_000_000, ramSize: UInt32 = 1 << 20) throws -> Machine {
-    let (machine, reason) = try runProgram(source, maxSteps: maxSteps, ramSize: ramSize)
+public func runToExit(
+    _ source: String, maxSteps: UInt64 = 1_000_000, ramSize: UInt32 = 1 << 20, compiled: Bool = true
+) throws -> Machine {
+    let (machine, reason) = try runProgram(source, maxSteps: maxSteps, ramSize: ramSize, compiled: compiled)
     guard reason == .exited(code: 0, via: .finisher) else {
         throw HarnessFailure(
             "expected the program to exit 0 through sifive_test, but it stopped with \(reason) at step "

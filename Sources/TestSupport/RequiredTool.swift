@@ -47,6 +47,11 @@ public struct RequiredTool: Sendable {
             + "or set TIMESCOPE_ALLOW_MISSING_TOOLS=1 to skip the tests that need it"
     }
 
+    /// Throws `ToolMissing` when the tool is not installed (whatever the environment says).
+    public func check() throws {
+        if path == nil { throw ToolMissing(description: missingMessage) }
+    }
+
     /// True when `TIMESCOPE_ALLOW_MISSING_TOOLS=1` is set.
     public static var missingToolsAllowed: Bool {
         ProcessInfo.processInfo.environment["TIMESCOPE_ALLOW_MISSING_TOOLS"] == "1"

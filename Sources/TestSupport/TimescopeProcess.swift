@@ -40,9 +40,9 @@ public func runProcess(
     let outURL = scratch.appendingPathComponent("stdout")
     let errURL = scratch.appendingPathComponent("stderr")
     let inURL = scratch.appendingPathComponent("stdin")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    FileManager.default.createFile(atPath: inURL.path, contents: Data(stdin ?? []))
+    for (url, bytes) in [(outURL, []), (errURL, []), (inURL, stdin ?? [])] {
+        try Data(bytes).write(to: url)
+    }
 
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Machine
+import Recording
 
 /// The `timescope` command: parses the command line and hands over to a subcommand.
 ///
@@ -12,10 +13,14 @@ struct Timescope: ParsableCommand {
         commandName: "timescope",
         abstract: "A time-travel inspector for RISC-V (RV32IMAC) firmware.",
         discussion: """
-            Run firmware built for QEMU's riscv32 `virt` board:
+            Run firmware built for QEMU's riscv32 `virt` board, record it, travel in it:
               timescope run firmware.elf
+              timescope record firmware.elf -o run.tsr
+              timescope info run.tsr
+              timescope state run.tsr --at end --json
+              timescope find run.tsr --last-write counter --before end
             """,
-        subcommands: [RunCommand.self]
+        subcommands: [RunCommand.self, RecordCommand.self, InfoCommand.self, StateCommand.self, FindCommand.self, VerifyCommand.self]
     )
 
     static func main() {
@@ -25,6 +30,9 @@ struct Timescope: ParsableCommand {
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
         } catch let error as LoadError {
+            FileHandle.standardError.write(Data("timescope: error: \(error.description)\n".utf8))
+            Foundation.exit(2)
+        } catch let error as RecordingError {
             FileHandle.standardError.write(Data("timescope: error: \(error.description)\n".utf8))
             Foundation.exit(2)
         } catch {

@@ -53,6 +53,15 @@ public struct Firmware: Sendable {
             segments: [Segment(address: address, bytes: bytes, memorySize: UInt32(bytes.count))])
     }
 
+    /// Parses ELF file contents (for example the copy a recording embeds).
+    public init(elfBytes: [UInt8], name: String) throws(LoadError) {
+        do {
+            self = try ELFFile.parse(elfBytes, name: name)
+        } catch {
+            throw LoadError("\(name): \(error.description)")
+        }
+    }
+
     /// Reads and parses an ELF file; errors say what is wrong in one line.
     public static func load(contentsOf path: String) throws(LoadError) -> Firmware {
         let data: Data

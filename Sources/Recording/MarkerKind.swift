@@ -1,0 +1,43 @@
+import Machine
+
+/// The marker kinds a recording holds. `find --event` also takes the two families
+/// `exception` and `interrupt`, which match every kind of their family.
+public enum MarkerKind {
+    public static let console = "console"
+    public static let input = "input"
+    public static let semihosting = "semihosting"
+    public static let htif = "htif"
+    public static let exit = "exit"
+    public static let crash = "crash"
+    /// Matches every exception kind.
+    public static let exceptionFamily = "exception"
+    /// Matches every interrupt kind.
+    public static let interruptFamily = "interrupt"
+
+    /// The kind of marker a trap with this mcause gets.
+    public static func trap(cause: UInt32) -> String {
+        switch cause {
+        case TrapCause.instructionMisaligned: "instruction-misaligned"
+        case TrapCause.instructionAccessFault: "instruction-access-fault"
+        case TrapCause.illegalInstruction: "illegal-instruction"
+        case TrapCause.breakpoint: "ebreak"
+        case TrapCause.loadMisaligned: "load-misaligned"
+        case TrapCause.loadAccessFault: "load-access-fault"
+        case TrapCause.storeMisaligned: "store-misaligned"
+        case TrapCause.storeAccessFault: "store-access-fault"
+        case TrapCause.environmentCallFromM: "ecall"
+        case TrapCause.machineSoftwareInterrupt: "software-interrupt"
+        case TrapCause.machineTimerInterrupt: "timer-interrupt"
+        case TrapCause.machineExternalInterrupt: "external-interrupt"
+        default: cause & TrapCause.interruptBit != 0 ? "interrupt-\(cause & 0xFFFF)" : "exception-\(cause)"
+        }
+    }
+
+    /// Whether `kind` is an interrupt kind.
+    public static func isInterrupt(_ kind: String) -> Bool { kind.hasSuffix("-interrupt") || kind.hasPrefix("interrupt-") }
+
+    /// Whether `kind` is an exception kind.
+    public static func isException(_ kind: String) -> Bool {
+        !isInterrupt(kind) && ![console, input, semihosting, htif, exit, crash].contains(kind)
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Machine
+
+/// Runs a machine and records it: keyframes every `keyframeInterval` steps, the input log,
+/// markers and console output, and how the run ended.
+///
+/// Each keyframe is committed with everything that happened since the previous one, so a
+/// recorder killed at any moment leaves a file that opens up to its last keyframe.
+public final class Recorder {
+    /// Steps between keyframes unless the user says otherwise. At ~0.7 ns per step a seek
+    /// replays at most this many steps (~3 ms), which keeps a seek far inside one frame, while
+    /// a 1e9-step run needs only 250 keyframes.
+    public static let defaultKeyframeInterval: UInt64 = 4_000_000
+
+    public let machine: Machine
+    public let keyframeInterval: UInt64
+    private let file: RecordingFile
+    private var keyframeCount = 0
+    private var lastKeyframeStep: UInt64 = 0
+    private var inputs: [(step: UInt64, byte: UInt8)] = []
+    private var markers: [Marker] = []
+    private var console: [(steps: [UInt64], bytes: [UInt8])] = []
+    private var consoleLine: [UInt8] = []
+
+    /// Creates the file and records keyframe 0 (the reset state). `machine` must be at step 0;
+    /// the recorder takes over its event sink and wraps its console sink.
+    public init(path: String, machine: Machine, keyframeInterval: UInt64 = Recorder.defaultKeyframeInterval)
+        throws(RecordingError)
+    {
+        guard machine.step == 0 else { throw .invalidRequest("a recording starts at step 0") }
+        guard keyframeInterval >= 1000 else {
+            throw .invalidRequest("--keyframe-interval must be at least 1000 steps")
+        }
+        self.machine = machine
+        self.keyframeInterval = keyframeInterval
+        let firmware = machine.firmware
+        file = try RecordingFile.create(
+            path: path,
+            header: RecordingHeader(
+                firmwareName: firmware.name, firmwareSHA256: SHA256.hexDigest(firmware.fileBytes),
+                firmware: firmware.fileBytes, board: machine.board, keyframeInterval: keyframeInterval))
+        let forward = machine.consoleSink
+        machine.consoleSink = { [unowned self] byte in
+            forward(byte)
+            self.noteConsole(byte)
+        }
+        machine.eventSink = { [unowned self] event in self.note(event) }
+        try writeKeyframe(initial: true)
+    }
+
+    /// Runs until the firmware ends, `maxSteps` is reached or `shouldStop` says so (checked at
+    /// least every million steps), writes the ending and closes the file.
+    public func run(maxSteps: UInt64?, shouldStop: () -> Bool = { false }, progress: (UInt64) -> Void = { _ in })
+        throws(RecordingError) -> StopReason
+    {
+        let limit = maxSteps ?? .max
+        var reason = StopReason.stepLimit
+        var interrupted = false
+        while true {
+            let nextKeyframe = (machine.step / keyframeInterval + 1) * keyframeInterval
+            let target = min(limit, nextKeyframe, machine.step + 1_000_000)
+            reason = machine.run(until: target)
+            progress(machine.step)
+            guard reason == .stepLimit else { break }
+            if machine.step == nextKeyframe { try writeKeyframe() }
+            if machine.step >= limit { break }
+            if shouldStop() {
+                interrupted = true
+                break
+            }
+        }
+        try finish(reason, interrupted: interrupted)
+        return reason
+    }
+
+    private func finish(_ reason: StopReason, interrupted: Bool) throws(RecordingError) {
+        let step = machine.step
+        var ending = RecordingEnding(totalSteps: step, reason: .interrupted)
+        switch reason {
+        case .exited(let code, let mechanism):
+            ending.reason = .exited
+            ending.exitCode = code
+            ending.detail = "exit code \(code) through \(mechanism.rawValue)"
+            markers.append(Marker(step: step, kind: MarkerKind.exit, pc: machine.pc, value: UInt32(bitPattern: code), text: ending.detail))
+        case .crashed(let report):
+            ending.reason = .crashed
+            let place = machine.firmware.symbols.describe(report.pc).map { " (\($0))" } ?? ""
+            ending.detail = "\(TrapCause.name(of: report.cause)) at pc \(hex(report.pc))\(place), step \(report.step): \(report.reason)"
+            markers.append(Marker(step: step, kind: MarkerKind.crash, pc: report.pc, value: report.cause, text: ending.detail))
+        case .stepLimit: ending.reason = interrupted ? .interrupted : .stepLimit
+        case .waitingForInput: ending.reason = .stalled
+        case .resetRequested: ending.reason = .reset
+        case .breakpoint, .watchpoint: ending.reason = .interrupted
+        }
+        if !consoleLine.isEmpty { flushConsoleLine(step: step) }
+        if step != lastKeyframeStep || !markers.isEmpty || !inputs.isEmpty || !console.isEmpty {
+            try writeKeyframe()
+        }
+        try file.finish(ending)
+    }
+
+    // MARK: Keyframes
+
+    private func writeKeyframe(initial: Bool = false) throws(RecordingError) {
+        var pages: [(page: Int, lines: UInt64, data: [UInt8])] = []
+        if initial {
+            // Keyframe 0 holds every non-zero page of the loaded image.
+            _ = machine.takeDirtyLines()
+            for page in machine.nonZeroPages() {
+                pages.append((page, UInt64.max, PageCompression.compress(machine.page(page))))
+            }
+        } else {
+            for entry in machine.takeDirtyLines() {
+                pages.append((entry.page, entry.lines, PageCompression.compress(machine.page(entry.page))))
+            }
+        }
+        let state: [UInt8]
+        do {
+            state = PageCompression.compress(Array(try JSONEncoder().encode(machine.state)))
+        } catch {
+            throw .io("cannot encode the machine state: \(error)")
+        }
+        let batch = KeyframeBatch(
+            index: keyframeCount, step: machine.step, state: state, stateHash: machine.stateHash, pages: pages,
+            executedChunks: machine.takeExecutedChunks(), inputs: inputs, markers: markers, console: console)
+        try file.append(batch)
+        keyframeCount += 1
+        lastKeyframeStep = machine.step
+        inputs.removeAll(keepingCapacity: true)
+        markers.removeAll(keepingCapacity: true)
+        console.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Events
+
+    private func note(_ event: MachineEvent) {
+        switch event {
+        case .trap(let cause, let pc, let value, let step):
+            markers.append(Marker(step: step, kind: MarkerKind.trap(cause: cause), pc: pc, value: cause, text: value == 0 ? nil : "mtval \(hex(value))"))
+        case .input(let byte):
+            // Delivered between steps: it first affects step `machine.step + 1`.
+            inputs.append((machine.step, byte))
+            markers.append(Marker(step: machine.step, kind: MarkerKind.input, pc: machine.pc, value: UInt32(byte), text: nil))
+        case .semihostingCall(let operation):
+            markers.append(Marker(step: machine.step + 1, kind: MarkerKind.semihosting, pc: machine.pc, value: operation, text: nil))
+        case .htifCommand(let command):
+            markers.append(Marker(step: machine.step + 1, kind: MarkerKind.htif, pc: machine.pc, value: UInt32(truncatingIfNeeded: command), text: nil))
+        }
+    }
+
+    /// Console bytes are written during a step: the step that wrote them is `step + 1`.
+    private func noteConsole(_ byte: UInt8) {
+        let step = machine.step + 1
+        if console.isEmpty || console[console.count - 1].bytes.count >= 4096 { console.append(([], [])) }
+        console[console.count - 1].steps.append(step)
+        console[console.count - 1].bytes.append(byte)
+        if byte == 0x0A {
+            flushConsoleLine(step: step)
+        } else {
+            consoleLine.append(byte)
+            if consoleLine.count >= 1024 { flushConsoleLine(step: step) }
+        }
+    }
+
+    private func flushConsoleLine(step: UInt64) {
+        var text = String(decoding: consoleLine, as: UTF8.self)
+        if text.hasSuffix("\r") { text.removeLast() }
+        markers.append(Marker(step: step, kind: MarkerKind.console, pc: machine.pc, value: 0, text: text))
+        consoleLine.removeAll(keepingCapacity: true)
+    }
+}

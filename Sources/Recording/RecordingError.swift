@@ -1,0 +1,20 @@
+/// Why a recording cannot be written, opened or read; the text says what to do.
+public enum RecordingError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The file is not a recording, or not one this version reads.
+    case notARecording(String)
+    /// The file is a recording but some part of it is invalid.
+    case damaged(String)
+    /// The file cannot be read or written.
+    case io(String)
+    /// A query that makes no sense for this recording (a step beyond its end, a bad address).
+    case invalidRequest(String)
+
+    public var description: String {
+        switch self {
+        case .notARecording(let text): "not a Timescope recording: \(text)"
+        case .damaged(let text): "the recording is damaged: \(text)"
+        case .io(let text): text
+        case .invalidRequest(let text): text
+        }
+    }
+}

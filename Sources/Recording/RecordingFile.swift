@@ -1,0 +1,311 @@
+import Foundation
+import GRDB
+import Machine
+
+/// The `.tsr` file: one SQLite database (see docs/recording-format.md for the schema and its
+/// diagram). `RecordingFile` owns the connection and knows the SQL; `Recorder` writes through
+/// it and `Timeline` reads through it. Everything read back is validated before use: a
+/// recording is untrusted input.
+final class RecordingFile {
+    /// The schema version this build reads and writes (`PRAGMA user_version`).
+    static let formatVersion = 1
+    static let formatName = "timescope-recording"
+
+    let database: DatabaseQueue
+    let path: String
+
+    private init(database: DatabaseQueue, path: String) {
+        self.database = database
+        self.path = path
+    }
+
+    // MARK: Creating
+
+    /// Creates a new recording (replacing any file at `path`) in WAL mode, so that another
+    /// process can read it while it grows.
+    static func create(path: String, header: RecordingHeader) throws(RecordingError) -> RecordingFile {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        do {
+            let database = try DatabaseQueue(path: path)
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            try database.write { db in
+                try db.execute(sql: schema)
+                try db.execute(sql: "PRAGMA user_version = \(formatVersion)")
+                try db.execute(
+                    sql: """
+                        INSERT INTO recording (id, format, firmware_name, firmware_sha256, firmware, board, keyframe_interval)
+                        VALUES (1, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        formatName, header.firmwareName, header.firmwareSHA256, Data(header.firmware),
+                        try String(decoding: JSONEncoder().encode(header.board), as: UTF8.self),
+                        Int64(header.keyframeInterval),
+                    ])
+            }
+            return RecordingFile(database: database, path: path)
+        } catch let error as RecordingError {
+            throw error
+        } catch {
+            throw .io("cannot create \(path): \(error)")
+        }
+    }
+
+    static let schema = """
+        CREATE TABLE recording (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            format TEXT NOT NULL,
+            firmware_name TEXT NOT NULL,
+            firmware_sha256 TEXT NOT NULL,
+            firmware BLOB NOT NULL,
+            board TEXT NOT NULL,
+            keyframe_interval INTEGER NOT NULL
+        );
+        CREATE TABLE keyframe (
+            idx INTEGER PRIMARY KEY,
+            step INTEGER NOT NULL UNIQUE,
+            state BLOB NOT NULL,
+            state_hash INTEGER NOT NULL,
+            executed BLOB NOT NULL
+        );
+        CREATE TABLE page (
+            page INTEGER NOT NULL,
+            keyframe INTEGER NOT NULL,
+            lines INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (page, keyframe)
+        ) WITHOUT ROWID;
+        CREATE TABLE input (
+            seq INTEGER PRIMARY KEY,
+            step INTEGER NOT NULL,
+            byte INTEGER NOT NULL
+        );
+        CREATE TABLE marker (
+            id INTEGER PRIMARY KEY,
+            step INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            pc INTEGER NOT NULL,
+            value INTEGER NOT NULL,
+            text TEXT
+        );
+        CREATE INDEX marker_by_kind ON marker (kind, step);
+        CREATE INDEX marker_by_step ON marker (step);
+        CREATE TABLE console (
+            id INTEGER PRIMARY KEY,
+            first_step INTEGER NOT NULL,
+            steps BLOB NOT NULL,
+            data BLOB NOT NULL
+        );
+        CREATE TABLE ending (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            total_steps INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            exit_code INTEGER,
+            detail TEXT
+        );
+        """
+
+    /// Writes one keyframe and everything that happened since the previous one, atomically: a
+    /// reader (or a crash) sees all of it or none.
+    func append(_ batch: KeyframeBatch) throws(RecordingError) {
+        do {
+            try database.write { db in
+                try db.execute(
+                    sql: "INSERT INTO keyframe (idx, step, state, state_hash, executed) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [
+                        batch.index, Int64(batch.step), Data(batch.state), Int64(bitPattern: batch.stateHash),
+                        Data(Self.encodeIndices(batch.executedChunks)),
+                    ])
+                for page in batch.pages {
+                    try db.execute(
+                        sql: "INSERT INTO page (page, keyframe, lines, data) VALUES (?, ?, ?, ?)",
+                        arguments: [page.page, batch.index, Int64(bitPattern: page.lines), Data(page.data)])
+                }
+                for input in batch.inputs {
+                    try db.execute(sql: "INSERT INTO input (step, byte) VALUES (?, ?)", arguments: [Int64(input.step), Int(input.byte)])
+                }
+                for marker in batch.markers {
+                    try db.execute(
+                        sql: "INSERT INTO marker (step, kind, pc, value, text) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [Int64(marker.step), marker.kind, Int64(marker.pc), Int64(marker.value), marker.text])
+                }
+                for chunk in batch.console where !chunk.bytes.isEmpty {
+                    try db.execute(
+                        sql: "INSERT INTO console (first_step, steps, data) VALUES (?, ?, ?)",
+                        arguments: [Int64(chunk.steps[0]), Data(Self.encodeSteps(chunk.steps)), Data(chunk.bytes)])
+                }
+            }
+        } catch {
+            throw .io("cannot write to \(path): \(error)")
+        }
+    }
+
+    /// Records how the run ended and folds the write-ahead log back into the one file.
+    func finish(_ ending: RecordingEnding) throws(RecordingError) {
+        do {
+            try database.write { db in
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO ending (id, total_steps, reason, exit_code, detail) VALUES (1, ?, ?, ?, ?)",
+                    arguments: [Int64(ending.totalSteps), ending.reason.rawValue, ending.exitCode.map { Int64($0) }, ending.detail])
+            }
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            }
+        } catch {
+            throw .io("cannot finish \(path): \(error)")
+        }
+    }
+
+    // MARK: Opening
+
+    /// Opens an existing recording read-only and checks its format version.
+    static func open(path: String) throws(RecordingError) -> RecordingFile {
+        guard FileManager.default.fileExists(atPath: path) else { throw .io("\(path): no such file") }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let database = try DatabaseQueue(path: path, configuration: configuration)
+            let version = try database.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") } ?? 0
+            guard version == formatVersion else {
+                if version == 0 { throw RecordingError.notARecording("\(path) has no Timescope schema") }
+                throw RecordingError.notARecording("\(path) has format version \(version); this Timescope reads version \(formatVersion)")
+            }
+            return RecordingFile(database: database, path: path)
+        } catch let error as RecordingError {
+            throw error
+        } catch {
+            throw .notARecording("\(path) is not a readable SQLite database (\(Self.describe(error)))")
+        }
+    }
+
+    /// Runs a read, turning SQLite errors (a missing table or column, a corrupted page) into
+    /// "damaged" errors.
+    func read<T>(_ what: String, _ body: (Database) throws -> T) throws(RecordingError) -> T {
+        do {
+            return try database.read(body)
+        } catch let error as RecordingError {
+            throw error
+        } catch {
+            throw .damaged("cannot read \(what) (\(Self.describe(error)))")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        return "\(error)"
+    }
+
+    // MARK: Encodings
+
+    /// Little-endian u32 list.
+    static func encodeIndices(_ values: [Int]) -> [UInt8] {
+        values.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) } }
+    }
+
+    static func decodeIndices(_ bytes: [UInt8]) throws(RecordingError) -> [Int] {
+        guard bytes.count % 4 == 0 else { throw .damaged("an index list has \(bytes.count) bytes, not a multiple of 4") }
+        return stride(from: 0, to: bytes.count, by: 4).map { base in
+            Int(bytes[base]) | Int(bytes[base + 1]) << 8 | Int(bytes[base + 2]) << 16 | Int(bytes[base + 3]) << 24
+        }
+    }
+
+    /// Steps as LEB128 deltas from the first.
+    static func encodeSteps(_ steps: [UInt64]) -> [UInt8] {
+        var output: [UInt8] = []
+        var previous = steps.first ?? 0
+        for step in steps {
+            var delta = step - previous
+            previous = step
+            repeat {
+                let byte = UInt8(delta & 0x7F)
+                delta >>= 7
+                output.append(delta == 0 ? byte : byte | 0x80)
+            } while delta != 0
+        }
+        return output
+    }
+
+    static func decodeSteps(_ bytes: [UInt8], first: UInt64, count: Int) throws(RecordingError) -> [UInt64] {
+        var steps: [UInt64] = []
+        steps.reserveCapacity(count)
+        var current = first
+        var index = 0
+        while steps.count < count {
+            var delta: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                guard index < bytes.count, shift < 63 else { throw .damaged("a console step list is cut short") }
+                let byte = bytes[index]
+                index += 1
+                delta |= UInt64(byte & 0x7F) << shift
+                shift += 7
+                if byte & 0x80 == 0 { break }
+            }
+            current &+= delta
+            steps.append(current)
+        }
+        return steps
+    }
+}
+
+/// What a recording says about itself before any step: the firmware and the board.
+public struct RecordingHeader: Sendable {
+    /// File name of the firmware ELF.
+    public var firmwareName: String
+    /// SHA-256 of the ELF, 64 hex digits.
+    public var firmwareSHA256: String
+    /// The ELF file itself.
+    public var firmware: [UInt8]
+    public var board: BoardConfiguration
+    /// Steps between keyframes.
+    public var keyframeInterval: UInt64
+}
+
+/// How a recorded run ended.
+public enum EndReason: String, Sendable, CaseIterable {
+    case exited, crashed, stalled, reset
+    case stepLimit = "step-limit"
+    /// The recorder stopped before the firmware ended (Ctrl-C, or it was killed: then the
+    /// recording ends at its last keyframe).
+    case interrupted
+}
+
+/// The end of a recording.
+public struct RecordingEnding: Sendable, Equatable {
+    public var totalSteps: UInt64
+    public var reason: EndReason
+    /// The firmware's exit code, when it exited.
+    public var exitCode: Int32?
+    /// The crash report or other one-line detail.
+    public var detail: String?
+}
+
+/// A noteworthy step: a trap, a console line, an input byte, a semihosting/HTIF call, the end.
+public struct Marker: Sendable, Equatable {
+    /// The step that did it (state at `step` shows its effect).
+    public var step: UInt64
+    /// See `MarkerKind`.
+    public var kind: String
+    public var pc: UInt32
+    /// mcause for traps, the byte for input, the operation for semihosting, the exit code…
+    public var value: UInt32
+    /// The console line, or the crash description.
+    public var text: String?
+}
+
+/// Everything written with one keyframe.
+struct KeyframeBatch {
+    var index: Int
+    var step: UInt64
+    /// zstd(JSON MachineState).
+    var state: [UInt8]
+    var stateHash: UInt64
+    var pages: [(page: Int, lines: UInt64, data: [UInt8])]
+    var executedChunks: [Int]
+    var inputs: [(step: UInt64, byte: UInt8)]
+    var markers: [Marker]
+    var console: [(steps: [UInt64], bytes: [UInt8])]
+}

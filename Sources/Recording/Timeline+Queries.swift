@@ -1,0 +1,268 @@
+import Foundation
+import GRDB
+import Machine
+
+/// Parsing the ways people name steps and addresses.
+extension Timeline {
+    /// Resolves WHEN: a step number, `end`, or `P%` of the recording (rounded down).
+    public func step(for when: String) throws(RecordingError) -> UInt64 {
+        let text = when.trimmingCharacters(in: .whitespaces).lowercased()
+        if text == "end" { return totalSteps }
+        if text == "start" { return 0 }
+        if text.hasSuffix("%") {
+            guard let percent = Double(text.dropLast()), percent >= 0, percent <= 100 else {
+                throw .invalidRequest("'\(when)': a percentage must be between 0% and 100%")
+            }
+            return UInt64((Double(totalSteps) * percent / 100).rounded(.down))
+        }
+        guard let step = UInt64(text.replacingOccurrences(of: "_", with: "")) else {
+            throw .invalidRequest("'\(when)' is not a step: use a number, 'end' or a percentage like 50%")
+        }
+        guard step <= totalSteps else {
+            throw .invalidRequest("step \(step) is beyond the end of the recording (\(totalSteps) steps)")
+        }
+        return step
+    }
+
+    /// Resolves an address: hex (`0x80001000`), decimal, a symbol (`counter`, `main+0x10`) or
+    /// a section name (`.data`).
+    public func address(for text: String) throws(RecordingError) -> UInt32 {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let lowered = trimmed.lowercased()
+        if lowered.hasPrefix("0x"), let value = UInt32(lowered.dropFirst(2).replacingOccurrences(of: "_", with: ""), radix: 16) {
+            return value
+        }
+        if let value = UInt32(trimmed) { return value }
+        var name = trimmed
+        var offset: UInt32 = 0
+        if let plus = trimmed.lastIndex(of: "+") {
+            let tail = trimmed[trimmed.index(after: plus)...].lowercased()
+            let parsed = tail.hasPrefix("0x") ? UInt32(tail.dropFirst(2), radix: 16) : UInt32(tail)
+            if let parsed {
+                offset = parsed
+                name = String(trimmed[..<plus])
+            }
+        }
+        if let symbol = machine.firmware.symbols.address(of: name) { return symbol &+ offset }
+        if let section = machine.firmware.sections.first(where: { $0.name == name }) { return section.address &+ offset }
+        throw .invalidRequest("'\(text)' is neither an address nor a symbol of \(summary.header.firmwareName)")
+    }
+
+    /// Resolves ADDR[:LEN] (LEN defaults to `defaultLength`) into an address range.
+    public func range(for text: String, defaultLength: UInt32 = 1) throws(RecordingError) -> Range<UInt32> {
+        var length = defaultLength
+        var addressText = text
+        if let colon = text.lastIndex(of: ":") {
+            let lengthText = text[text.index(after: colon)...].lowercased()
+            let parsed = lengthText.hasPrefix("0x") ? UInt32(lengthText.dropFirst(2), radix: 16) : UInt32(lengthText)
+            guard let parsed, parsed > 0, parsed <= 1 << 20 else {
+                throw .invalidRequest("'\(text)': the length after ':' must be 1 … 1048576 bytes")
+            }
+            length = parsed
+            addressText = String(text[..<colon])
+        } else if let symbol = machine.firmware.symbols.symbol(named: addressText), symbol.size > 0, symbol.kind == .object {
+            length = symbol.size
+        }
+        let start = try address(for: addressText)
+        guard UInt64(start) + UInt64(length) <= 1 << 32 else { throw .invalidRequest("'\(text)' runs past the end of the address space") }
+        return start..<UInt32(UInt64(start) + UInt64(length) - 1) + 1
+    }
+
+    /// The machine state JSON at the current step (the `run --dump-state` schema), with the
+    /// requested memory ranges as hex.
+    public func stateJSON(memory ranges: [Range<UInt32>]) throws(RecordingError) -> JSONValue {
+        var memory: [JSONValue] = []
+        for range in ranges {
+            guard let bytes = machine.readRAM(range.lowerBound, count: range.count) else {
+                throw .invalidRequest("\(hex(range.lowerBound)):\(range.count) is not inside RAM")
+            }
+            let hexText = bytes.map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+            memory.append(.object([("address", .u32(range.lowerBound)), ("hex", .string(hexText))]))
+        }
+        return machine.state.json(stateHash: machine.stateHash, extra: ranges.isEmpty ? [] : [("memory", .array(memory))])
+    }
+}
+
+/// A step found by a search: the step that did it and the pc of the instruction.
+public struct TimelineMatch: Equatable, Sendable {
+    public var step: UInt64
+    public var pc: UInt32
+    /// A match at `step` by the instruction at `pc`.
+    public init(step: UInt64, pc: UInt32) {
+        self.step = step
+        self.pc = pc
+    }
+}
+
+/// Searches. Each answers with the step that did it: for a write, the state at `step - 1`
+/// still has the old bytes and the state at `step` the new ones.
+extension Timeline {
+    /// The last write to `range` at a step < `before`. Replays only the intervals whose stored
+    /// lines overlap the range, latest first.
+    public func lastWrite(to range: Range<UInt32>, before: UInt64, progress: (Double) -> Void = { _ in })
+        throws(RecordingError) -> TimelineMatch?
+    {
+        let candidates = (1..<max(1, keyframes.count)).reversed().filter { index in
+            keyframes[index - 1].step < before && intervalWrites(index, range)
+        }
+        for (done, index) in candidates.enumerated() {
+            progress(Double(done) / Double(candidates.count))
+            let end = min(keyframes[index].step, before &- 1)
+            let hits = try writes(to: range, from: keyframes[index - 1].step, through: end, firstOnly: false)
+            if let last = hits.last { return last }
+        }
+        return nil
+    }
+
+    /// The first write to `range` at a step > `after`.
+    public func nextWrite(to range: Range<UInt32>, after: UInt64, progress: (Double) -> Void = { _ in })
+        throws(RecordingError) -> TimelineMatch?
+    {
+        let candidates = (1..<max(1, keyframes.count)).filter { index in
+            keyframes[index].step > after && intervalWrites(index, range)
+        }
+        for (done, index) in candidates.enumerated() {
+            progress(Double(done) / Double(candidates.count))
+            let start = max(keyframes[index - 1].step, after)
+            if let first = try writes(to: range, from: start, through: keyframes[index].step, firstOnly: true).first {
+                return first
+            }
+        }
+        return nil
+    }
+
+    /// The last step < `before` that executed the instruction at `pc`.
+    public func lastExecution(of pc: UInt32, before: UInt64, progress: (Double) -> Void = { _ in })
+        throws(RecordingError) -> TimelineMatch?
+    {
+        guard let chunk = machine.executedChunk(of: pc) else { return nil }
+        let candidates = (1..<max(1, keyframes.count)).reversed().filter { index in
+            keyframes[index - 1].step < before && executedChunks[index].contains(chunk)
+        }
+        for (done, index) in candidates.enumerated() {
+            progress(Double(done) / Double(candidates.count))
+            let end = min(keyframes[index].step, before &- 1)
+            let hits = try executions(of: pc, from: keyframes[index - 1].step, through: end, firstOnly: false)
+            if let last = hits.last { return last }
+        }
+        return nil
+    }
+
+    /// The first step > `after` that executed the instruction at `pc`.
+    public func nextExecution(of pc: UInt32, after: UInt64, progress: (Double) -> Void = { _ in })
+        throws(RecordingError) -> TimelineMatch?
+    {
+        guard let chunk = machine.executedChunk(of: pc) else { return nil }
+        let candidates = (1..<max(1, keyframes.count)).filter { index in
+            keyframes[index].step > after && executedChunks[index].contains(chunk)
+        }
+        for (done, index) in candidates.enumerated() {
+            progress(Double(done) / Double(candidates.count))
+            let start = max(keyframes[index - 1].step, after)
+            if let first = try executions(of: pc, from: start, through: keyframes[index].step, firstOnly: true).first {
+                return first
+            }
+        }
+        return nil
+    }
+
+    /// The nearest marker of `kind` (or of the `exception`/`interrupt` family) before or after
+    /// a step.
+    public func marker(kind: String, before: UInt64? = nil, after: UInt64? = nil) throws(RecordingError) -> Marker? {
+        let known = summary.markerCounts.map(\.kind)
+        let kinds: [String]
+        switch kind {
+        case MarkerKind.exceptionFamily: kinds = known.filter(MarkerKind.isException)
+        case MarkerKind.interruptFamily: kinds = known.filter(MarkerKind.isInterrupt)
+        default: kinds = [kind]
+        }
+        guard !kinds.isEmpty else { return nil }
+        let placeholders = kinds.map { _ in "?" }.joined(separator: ",")
+        var arguments: [DatabaseValueConvertible] = kinds
+        let condition: String
+        if let before {
+            condition = "step < ? ORDER BY step DESC, id DESC"
+            arguments.append(Int64(before))
+        } else {
+            condition = "step > ? AND step <= ? ORDER BY step, id"
+            arguments.append(Int64(after ?? 0))
+            arguments.append(Int64(totalSteps))
+        }
+        let sql = "SELECT step, kind, pc, value, text FROM marker WHERE kind IN (\(placeholders)) AND \(condition) LIMIT 1"
+        let row = try file.read("markers") { db in try Row.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) }
+        guard let row, let step = row["step"] as Int64?, let pc = row["pc"] as Int64? else { return nil }
+        return Marker(
+            step: UInt64(max(0, step)), kind: row["kind"] as String? ?? kind, pc: UInt32(truncatingIfNeeded: pc),
+            value: UInt32(truncatingIfNeeded: row["value"] as Int64? ?? 0), text: row["text"] as String?)
+    }
+
+    /// Markers with steps in `steps`, in order (for the inspector's timeline and console).
+    public func markers(in steps: ClosedRange<UInt64>, limit: Int = 100_000) throws(RecordingError) -> [Marker] {
+        try file.read("markers") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT step, kind, pc, value, text FROM marker WHERE step BETWEEN ? AND ? ORDER BY step, id LIMIT ?",
+                arguments: [Int64(steps.lowerBound), Int64(min(steps.upperBound, UInt64(Int64.max))), limit]
+            ).map { row in
+                Marker(
+                    step: UInt64(max(0, row["step"] as Int64? ?? 0)), kind: row["kind"] as String? ?? "?",
+                    pc: UInt32(truncatingIfNeeded: row["pc"] as Int64? ?? 0),
+                    value: UInt32(truncatingIfNeeded: row["value"] as Int64? ?? 0), text: row["text"] as String?)
+            }
+        }
+    }
+
+    // MARK: Replay with a watch or a breakpoint
+
+    /// Whether interval `index` (the steps after keyframe index-1 up to keyframe index)
+    /// stored to any 64-byte line of `range`.
+    func intervalWrites(_ index: Int, _ range: Range<UInt32>) -> Bool {
+        let base = machine.ramBase
+        for entry in keyframePages[index] {
+            let pageStart = UInt64(base) + UInt64(entry.page) * 4096
+            for line in 0..<64 where entry.lines & (1 << UInt64(line)) != 0 {
+                let lineStart = pageStart + UInt64(line) * 64
+                if UInt64(range.lowerBound) < lineStart + 64 && UInt64(range.upperBound) > lineStart { return true }
+            }
+        }
+        return false
+    }
+
+    /// Replays from step `start` to `end` with a write watch, returning the writing steps.
+    func writes(to range: Range<UInt32>, from start: UInt64, through end: UInt64, firstOnly: Bool) throws(RecordingError)
+        -> [TimelineMatch]
+    {
+        guard start < end else { return [] }
+        try seek(to: start)
+        machine.setWriteWatch(range)
+        defer { machine.setWriteWatch(nil) }
+        var hits: [TimelineMatch] = []
+        while machine.step < end {
+            let reason = advance(to: end)
+            guard case .watchpoint(let pc) = reason else { break }
+            hits.append(TimelineMatch(step: machine.step, pc: pc))
+            if firstOnly { break }
+        }
+        return hits
+    }
+
+    /// Replays from step `start` to `end` with a breakpoint at `pc`, returning the steps that
+    /// executed it (the state one step earlier has pc there).
+    func executions(of pc: UInt32, from start: UInt64, through end: UInt64, firstOnly: Bool) throws(RecordingError)
+        -> [TimelineMatch]
+    {
+        guard start < end else { return [] }
+        try seek(to: start)
+        machine.setBreakpoints([pc])
+        defer { machine.setBreakpoints([]) }
+        // A hit at the starting state itself counts (its step is start + 1).
+        machine.breakpointSkipStep = .max
+        var hits: [TimelineMatch] = []
+        while machine.step < end {
+            let reason = advance(to: end)
+            guard reason == .breakpoint else { break }
+            if machine.step + 1 <= end { hits.append(TimelineMatch(step: machine.step + 1, pc: pc)) }
+            if firstOnly { break }
+        }
+        return hits
+    }
+}

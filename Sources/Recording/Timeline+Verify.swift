@@ -1,0 +1,42 @@
+import Machine
+
+/// The outcome of `Timeline.verify`.
+public struct VerificationResult: Sendable {
+    /// A keyframe whose replayed state differs from the recorded one.
+    public struct Mismatch: Sendable {
+        public var keyframe: Int
+        public var step: UInt64
+        public var expected: String
+        public var actual: String
+    }
+    public var keyframesChecked: Int
+    public var firstMismatch: Mismatch?
+}
+
+extension Timeline {
+    /// Replays the whole recording from step 0 in one pass and compares the state hash at
+    /// every keyframe with the recorded one.
+    public func verify(progress: (UInt64) -> Void = { _ in }) throws(RecordingError) -> VerificationResult {
+        try restore(keyframe: 0, force: true)
+        if machine.stateHash != keyframes[0].stateHash {
+            return VerificationResult(
+                keyframesChecked: 1,
+                firstMismatch: .init(keyframe: 0, step: 0, expected: MachineState.hashText(keyframes[0].stateHash), actual: MachineState.hashText(machine.stateHash)))
+        }
+        for index in 1..<keyframes.count {
+            let target = keyframes[index].step
+            while machine.step < target {
+                let reason = advance(to: min(target, machine.step + 1_000_000))
+                progress(machine.step)
+                if reason != .stepLimit { break }  // ended before the keyframe: reported below
+            }
+            let hash = machine.stateHash
+            if machine.step != target || hash != keyframes[index].stateHash {
+                return VerificationResult(
+                    keyframesChecked: index + 1,
+                    firstMismatch: .init(keyframe: index, step: target, expected: MachineState.hashText(keyframes[index].stateHash), actual: MachineState.hashText(hash)))
+            }
+        }
+        return VerificationResult(keyframesChecked: keyframes.count, firstMismatch: nil)
+    }
+}

@@ -1,0 +1,301 @@
+import Foundation
+import GRDB
+import Machine
+
+/// A recording opened for travel: puts its machine in the state of any step, and answers
+/// "when did this happen?" questions.
+///
+/// Seeking restores the nearest keyframe at or before the target (unless the machine is
+/// already between that keyframe and the target, then it just runs on) and replays the
+/// recorded inputs up to the target. A restore rewrites only the pages that can differ: those
+/// the replay dirtied plus those stored with the keyframes between where the RAM is and where
+/// it must be.
+public final class Timeline {
+    /// What the recording holds.
+    public let summary: RecordingSummary
+    /// The machine; after `seek(to:)` it is in the state of that step.
+    public let machine: Machine
+    let file: RecordingFile
+    /// Keyframe steps and hashes, by keyframe index.
+    let keyframes: [(step: UInt64, stateHash: UInt64)]
+    /// For each keyframe, the pages stored with it and their written-line masks.
+    let keyframePages: [[(page: Int, lines: UInt64)]]
+    /// For each page, the keyframes that store a version of it, ascending.
+    let pageVersions: [Int: [Int]]
+    /// For each keyframe, the 256-byte code chunks executed in the interval it closes.
+    let executedChunks: [Set<Int>]
+    /// The recorded input, by step.
+    let inputs: [(step: UInt64, byte: UInt8)]
+    /// The keyframe whose RAM the machine holds, apart from `pagesModifiedSinceRestore`.
+    private var restoredKeyframe = 0
+    private var pagesModifiedSinceRestore: Set<Int> = []
+    private var pageCache: [Int: [UInt8]] = [:]
+
+    /// Total steps recorded (the last valid step).
+    public var totalSteps: UInt64 { summary.ending.totalSteps }
+
+    /// Opens `path`, validates it, and puts the machine at step 0.
+    public init(path: String) throws(RecordingError) {
+        file = try RecordingFile.open(path: path)
+        let header = try Timeline.readHeader(file)
+        let firmware: Firmware
+        do {
+            firmware = try Firmware(elfBytes: header.firmware, name: header.firmwareName)
+            guard SHA256.hexDigest(header.firmware) == header.firmwareSHA256 else {
+                throw RecordingError.damaged("the embedded firmware does not match its SHA-256")
+            }
+            machine = try Machine(firmware: firmware, board: header.board)
+        } catch let error as RecordingError {
+            throw error
+        } catch {
+            throw .damaged("the embedded firmware does not load: \(error)")
+        }
+        let loaded = try Timeline.readIndex(file, pageCount: machine.pageCount)
+        keyframes = loaded.keyframes
+        keyframePages = loaded.pages
+        executedChunks = loaded.executed
+        var versions: [Int: [Int]] = [:]
+        for (keyframe, pages) in loaded.pages.enumerated() {
+            for entry in pages { versions[entry.page, default: []].append(keyframe) }
+        }
+        pageVersions = versions
+        inputs = try Timeline.readInputs(file)
+        let ending = try Timeline.readEnding(file, lastKeyframeStep: loaded.keyframes.last?.step ?? 0)
+        let counts = try file.read("marker counts") { db in
+            try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM marker WHERE step <= ? GROUP BY kind ORDER BY kind", arguments: [Int64(ending.totalSteps)])
+                .map { (String($0["kind"] as String? ?? "?"), Int($0["n"] as Int64? ?? 0)) }
+        }
+        var fileBytes: UInt64 = 0
+        for suffix in ["", "-wal"] {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? NSNumber)?.uint64Value
+            fileBytes += size ?? 0
+        }
+        summary = RecordingSummary(
+            header: header, ending: ending, keyframeCount: keyframes.count, fileBytes: fileBytes, markerCounts: counts)
+        try restore(keyframe: 0, force: true)
+    }
+
+    // MARK: Seeking
+
+    /// Puts the machine in the state after `step` steps (0 … totalSteps).
+    public func seek(to step: UInt64) throws(RecordingError) {
+        guard step <= totalSteps else {
+            throw .invalidRequest("step \(step) is beyond the end of the recording (\(totalSteps) steps)")
+        }
+        let keyframe = keyframeIndex(atOrBefore: step)
+        if !(machine.step <= step && machine.step >= keyframes[keyframe].step) {
+            try restore(keyframe: keyframe)
+        }
+        _ = advance(to: step)
+    }
+
+    /// The index of the last keyframe at or before `step`.
+    func keyframeIndex(atOrBefore step: UInt64) -> Int {
+        var low = 0
+        var high = keyframes.count
+        while low < high {
+            let middle = (low + high) / 2
+            if keyframes[middle].step <= step { low = middle + 1 } else { high = middle }
+        }
+        return max(0, low - 1)
+    }
+
+    /// Restores keyframe `index`: its machine state and the RAM pages that may differ.
+    func restore(keyframe index: Int, force: Bool = false) throws(RecordingError) {
+        for page in machine.takeDirtyPages() { pagesModifiedSinceRestore.insert(page) }
+        var pages = pagesModifiedSinceRestore
+        if force {
+            pages.formUnion(pageVersions.keys)
+            pages.formUnion(machine.nonZeroPages())
+        } else {
+            let range = index > restoredKeyframe ? (restoredKeyframe + 1)...index : (index + 1)...max(index + 1, restoredKeyframe)
+            for keyframe in range where keyframe < keyframePages.count {
+                for entry in keyframePages[keyframe] { pages.insert(entry.page) }
+            }
+        }
+        for page in pages.sorted() {
+            if let data = try pageData(page, atOrBefore: index) {
+                machine.writePage(page, data)
+            } else {
+                machine.writePage(page, [])
+            }
+        }
+        let state = try machineState(keyframe: index)
+        machine.restore(state)
+        _ = machine.takeDirtyPages()
+        machine.breakpointSkipStep = .max
+        pagesModifiedSinceRestore = []
+        restoredKeyframe = index
+    }
+
+    /// Runs forward to `target`, delivering the recorded input on the way. Stops early at a
+    /// breakpoint or watchpoint (and returns it) or when the firmware's run ended.
+    @discardableResult
+    func advance(to target: UInt64) -> StopReason {
+        var next = firstInput(atOrAfter: machine.step)
+        while machine.step < target {
+            while next < inputs.count && inputs[next].step == machine.step {
+                machine.deliverInput(inputs[next].byte)
+                next += 1
+            }
+            let stop = next < inputs.count ? min(target, inputs[next].step) : target
+            let reason = machine.run(until: stop)
+            if reason != .stepLimit { return reason }
+        }
+        return .stepLimit
+    }
+
+    private func firstInput(atOrAfter step: UInt64) -> Int {
+        var low = 0
+        var high = inputs.count
+        while low < high {
+            let middle = (low + high) / 2
+            if inputs[middle].step < step { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// The state at a keyframe as recorded.
+    func machineState(keyframe index: Int) throws(RecordingError) -> MachineState {
+        let blob = try file.read("keyframe \(index)") { db in
+            try Data.fetchOne(db, sql: "SELECT state FROM keyframe WHERE idx = ?", arguments: [index])
+        }
+        guard let blob else { throw .damaged("keyframe \(index) has no state") }
+        let json = try PageCompression.decompress(Array(blob), maximumSize: 1 << 20)
+        let state: MachineState
+        do {
+            state = try JSONDecoder().decode(MachineState.self, from: Data(json))
+        } catch {
+            throw .damaged("the state of keyframe \(index) does not decode (\(error))")
+        }
+        if let problem = state.validationProblem { throw .damaged("keyframe \(index) holds an impossible state: \(problem)") }
+        guard state.step == keyframes[index].step else {
+            throw .damaged("keyframe \(index) claims step \(keyframes[index].step) but its state is at step \(state.step)")
+        }
+        return state
+    }
+
+    /// Page `page` as of keyframe `index`, or nil when no keyframe up to there stores it (zero).
+    func pageData(_ page: Int, atOrBefore index: Int) throws(RecordingError) -> [UInt8]? {
+        guard let versions = pageVersions[page] else { return nil }
+        var low = 0
+        var high = versions.count
+        while low < high {
+            let middle = (low + high) / 2
+            if versions[middle] <= index { low = middle + 1 } else { high = middle }
+        }
+        guard low > 0 else { return nil }
+        let keyframe = versions[low - 1]
+        let key = page << 24 | keyframe
+        if let cached = pageCache[key] { return cached }
+        let blob = try file.read("page \(page)") { db in
+            try Data.fetchOne(db, sql: "SELECT data FROM page WHERE page = ? AND keyframe = ?", arguments: [page, keyframe])
+        }
+        guard let blob else { throw .damaged("page \(page) of keyframe \(keyframe) is missing") }
+        let data = try PageCompression.decompress(Array(blob), expectedSize: Machine.pageSize)
+        if pageCache.count > 4096 { pageCache.removeAll(keepingCapacity: true) }
+        pageCache[key] = data
+        return data
+    }
+
+    // MARK: Reading the file
+
+    private static func readHeader(_ file: RecordingFile) throws(RecordingError) -> RecordingHeader {
+        let row = try file.read("the header") { db in
+            try Row.fetchOne(db, sql: "SELECT format, firmware_name, firmware_sha256, firmware, board, keyframe_interval FROM recording WHERE id = 1")
+        }
+        guard let row else { throw .damaged("it has no header row") }
+        guard (row["format"] as String?) == RecordingFile.formatName else { throw .notARecording("its format is not \(RecordingFile.formatName)") }
+        guard let name = row["firmware_name"] as String?, let sha = row["firmware_sha256"] as String?,
+            let elf = row["firmware"] as Data?, let boardText = row["board"] as String?,
+            let interval = row["keyframe_interval"] as Int64?
+        else { throw .damaged("the header has missing fields") }
+        let claimed: BoardConfiguration
+        do {
+            claimed = try JSONDecoder().decode(BoardConfiguration.self, from: Data(boardText.utf8))
+        } catch {
+            throw .damaged("the board description does not decode (\(error))")
+        }
+        let board: BoardConfiguration
+        do {
+            board = try BoardConfiguration.named(claimed.name, ramSize: UInt64(claimed.ramSize))
+        } catch {
+            throw .damaged("its board is impossible: \(error.description)")
+        }
+        guard board == claimed else { throw .damaged("its board puts RAM at an unexpected address") }
+        guard interval > 0 else { throw .damaged("its keyframe interval is \(interval)") }
+        return RecordingHeader(firmwareName: name, firmwareSHA256: sha, firmware: Array(elf), board: board, keyframeInterval: UInt64(interval))
+    }
+
+    private static func readIndex(_ file: RecordingFile, pageCount: Int) throws(RecordingError) -> (
+        keyframes: [(step: UInt64, stateHash: UInt64)], pages: [[(page: Int, lines: UInt64)]], executed: [Set<Int>]
+    ) {
+        let rows = try file.read("the keyframes") { db in
+            try Row.fetchAll(db, sql: "SELECT idx, step, state_hash, executed FROM keyframe ORDER BY idx")
+        }
+        guard !rows.isEmpty else { throw .damaged("it has no keyframes (the recorder stopped before its first)") }
+        var keyframes: [(step: UInt64, stateHash: UInt64)] = []
+        var executed: [Set<Int>] = []
+        for (position, row) in rows.enumerated() {
+            guard let index = row["idx"] as Int64?, index == Int64(position), let step = row["step"] as Int64?, step >= 0,
+                let hash = row["state_hash"] as Int64?, let chunks = row["executed"] as Data?
+            else { throw .damaged("keyframe \(position) is malformed") }
+            if position == 0 && step != 0 { throw .damaged("the first keyframe is not at step 0") }
+            if let previous = keyframes.last, UInt64(step) <= previous.step { throw .damaged("keyframe steps do not increase") }
+            keyframes.append((UInt64(step), UInt64(bitPattern: hash)))
+            executed.append(Set(try RecordingFile.decodeIndices(Array(chunks))))
+        }
+        var pages = [[(page: Int, lines: UInt64)]](repeating: [], count: keyframes.count)
+        let pageRows = try file.read("the page index") { db in
+            try Row.fetchAll(db, sql: "SELECT page, keyframe, lines FROM page ORDER BY keyframe, page")
+        }
+        for row in pageRows {
+            guard let page = row["page"] as Int64?, let keyframe = row["keyframe"] as Int64?, let lines = row["lines"] as Int64?,
+                page >= 0, page < Int64(pageCount), keyframe >= 0, keyframe < Int64(keyframes.count)
+            else { throw .damaged("a page entry lies outside RAM or the keyframes") }
+            pages[Int(keyframe)].append((Int(page), UInt64(bitPattern: lines)))
+        }
+        return (keyframes, pages, executed)
+    }
+
+    private static func readInputs(_ file: RecordingFile) throws(RecordingError) -> [(step: UInt64, byte: UInt8)] {
+        let rows = try file.read("the input log") { db in try Row.fetchAll(db, sql: "SELECT step, byte FROM input ORDER BY seq") }
+        var inputs: [(step: UInt64, byte: UInt8)] = []
+        inputs.reserveCapacity(rows.count)
+        for row in rows {
+            guard let step = row["step"] as Int64?, step >= 0, let byte = row["byte"] as Int64?, (0...255).contains(byte) else {
+                throw .damaged("an input entry is malformed")
+            }
+            if let last = inputs.last, UInt64(step) < last.step { throw .damaged("input steps go backwards") }
+            inputs.append((UInt64(step), UInt8(byte)))
+        }
+        return inputs
+    }
+
+    private static func readEnding(_ file: RecordingFile, lastKeyframeStep: UInt64) throws(RecordingError) -> RecordingEnding {
+        let row = try file.read("the ending") { db in
+            try Row.fetchOne(db, sql: "SELECT total_steps, reason, exit_code, detail FROM ending WHERE id = 1")
+        }
+        guard let row else {
+            return RecordingEnding(
+                totalSteps: lastKeyframeStep, reason: .interrupted, exitCode: nil,
+                detail: "the recorder stopped without finishing; the recording ends at its last keyframe")
+        }
+        guard let total = row["total_steps"] as Int64?, total >= 0, UInt64(total) == lastKeyframeStep,
+            let reasonText = row["reason"] as String?, let reason = EndReason(rawValue: reasonText)
+        else { throw .damaged("its ending is malformed") }
+        let exitCode = (row["exit_code"] as Int64?).map { Int32(truncatingIfNeeded: $0) }
+        return RecordingEnding(totalSteps: UInt64(total), reason: reason, exitCode: exitCode, detail: row["detail"] as String?)
+    }
+}
+
+/// What `info` shows about a recording.
+public struct RecordingSummary: Sendable {
+    public var header: RecordingHeader
+    public var ending: RecordingEnding
+    public var keyframeCount: Int
+    /// Size of the file on disk (including a write-ahead log while it is being written).
+    public var fileBytes: UInt64
+    /// Number of markers of each kind, sorted by kind.
+    public var markerCounts: [(kind: String, count: Int)]
+}

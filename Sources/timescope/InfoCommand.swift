@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Machine
+import Recording
+
+/// `timescope info`: what a recording holds.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Show what a recording holds: firmware, length, how it ended, markers.")
+
+    @Argument(help: ArgumentHelp("The recording.", valueName: "rec.tsr")) var recording: String
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let timeline = try Timeline(path: recording)
+        let summary = timeline.summary
+        let ending = summary.ending
+        if json {
+            var members: [(String, JSONValue)] = [
+                ("firmware", .string(summary.header.firmwareName)), ("sha256", .string(summary.header.firmwareSHA256)),
+                ("board", .string(summary.header.board.name)), ("totalSteps", .unsigned(ending.totalSteps)),
+                ("endReason", .string(ending.reason.rawValue)),
+            ]
+            if let code = ending.exitCode { members.append(("exitCode", .integer(Int64(code)))) }
+            members += [
+                ("keyframes", .integer(Int64(summary.keyframeCount))), ("fileBytes", .unsigned(summary.fileBytes)),
+                ("markers", .object(summary.markerCounts.map { ($0.kind, .integer(Int64($0.count))) })),
+            ]
+            if let detail = ending.detail { members.append(("detail", .string(detail))) }
+            print(JSONValue.object(members).text)
+            return
+        }
+        print("firmware     \(summary.header.firmwareName)")
+        print("sha256       \(summary.header.firmwareSHA256)")
+        print("board        \(summary.header.board.name), \(summary.header.board.ramSize >> 20) MiB RAM")
+        print("steps        \(ending.totalSteps)")
+        print("ended        \(ending.reason.rawValue)\(ending.detail.map { ": " + $0 } ?? "")")
+        print("keyframes    \(summary.keyframeCount), every \(summary.header.keyframeInterval) steps")
+        print("file         \(summary.fileBytes) bytes")
+        print("markers      " + (summary.markerCounts.isEmpty ? "none" : summary.markerCounts.map { "\($0.kind) \($0.count)" }.joined(separator: ", ")))
+    }
+}
+
+/// `timescope state`: the machine state at chosen steps, as JSON.
+struct StateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state", abstract: "Print the machine state at steps of a recording, one JSON object per --at.")
+
+    @Argument(help: ArgumentHelp("The recording.", valueName: "rec.tsr")) var recording: String
+    @Option(help: ArgumentHelp("A step, 'end', or a percentage like 50%. Repeatable.", valueName: "when"))
+    var at: [String] = []
+    @Option(help: ArgumentHelp("Memory to include: ADDR:LEN (hex, decimal or symbol). Repeatable.", valueName: "addr:len"))
+    var memory: [String] = []
+    @Flag(help: "Print JSON (the only format so far).") var json = false
+
+    func run() throws {
+        guard !at.isEmpty else { throw ValidationError("give at least one --at WHEN (a step, 'end' or P%)") }
+        let timeline = try Timeline(path: recording)
+        let ranges = try memory.map { text throws(RecordingError) in try timeline.range(for: text, defaultLength: 4) }
+        for when in at {
+            try timeline.seek(to: timeline.step(for: when))
+            print(try timeline.stateJSON(memory: ranges).text)
+        }
+    }
+}
+
+/// `timescope verify`: replays a recording and checks every keyframe.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Re-execute a recording and compare every keyframe's state hash.")
+
+    @Argument(help: ArgumentHelp("The recording.", valueName: "rec.tsr")) var recording: String
+
+    func run() throws {
+        let timeline = try Timeline(path: recording)
+        let progress = ProgressLine(label: "verifying", total: timeline.totalSteps)
+        let result = try timeline.verify(progress: { progress.update($0) })
+        progress.finish()
+        if let mismatch = result.firstMismatch {
+            FileHandle.standardError.write(
+                Data("timescope: keyframe \(mismatch.keyframe) at step \(mismatch.step) differs: recorded state hash \(mismatch.expected), replay gives \(mismatch.actual)\n".utf8))
+            throw ExitCode(1)
+        }
+        print("ok: \(result.keyframesChecked) keyframes, \(timeline.totalSteps) steps replayed, every state hash matches")
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import Machine
+import Recording
+
+/// `timescope record`: `run`, plus a recording of every step.
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Run firmware and record the run for `view`, `state` and `find`.",
+        discussion: """
+            Same console output and exit status as `run`. The recording is complete however the
+            run ends (exit, crash, step limit, Ctrl-C).
+            """
+    )
+
+    @OptionGroup var machine: MachineOptions
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The recording to write (.tsr).", valueName: "rec.tsr"))
+    var output: String
+
+    @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval)).", valueName: "n"))
+    var keyframeInterval: UInt64 = Recorder.defaultKeyframeInterval
+
+    func run() throws {
+        let session = try machine.makeMachine()
+        let console = ConsoleWriter()
+        session.consoleSink = { console.write($0) }
+        let recorder = try Recorder(path: output, machine: session, keyframeInterval: keyframeInterval)
+        let progress = ProgressLine(label: "recording", total: machine.maxSteps)
+        InterruptSignal.install()
+        let reason = try recorder.run(
+            maxSteps: machine.maxSteps, shouldStop: { InterruptSignal.isRaised },
+            progress: { step in progress.update(step) })
+        progress.finish()
+        console.flush()
+        var outcome = RunOutcome(reason, machine: session)
+        if InterruptSignal.isRaised {
+            outcome.message = "interrupted at step \(session.step); the recording ends there"
+            outcome.exitStatus = 130
+        }
+        if let message = outcome.message {
+            FileHandle.standardError.write(Data("timescope: \(message)\n".utf8))
+        }
+        throw ExitCode(outcome.exitStatus)
+    }
+}
+
+/// Ctrl-C while recording: finish the file instead of dying.
+enum InterruptSignal {
+    nonisolated(unsafe) private static var raised: sig_atomic_t = 0
+
+    static var isRaised: Bool { raised != 0 }
+
+    static func install() {
+        signal(SIGINT) { _ in InterruptSignal.raised = 1 }
+        signal(SIGTERM) { _ in InterruptSignal.raised = 1 }
+    }
+}
+
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+final class ProgressLine {
+    private let label: String
+    private let total: UInt64?
+    private let isVisible = isatty(2) != 0
+    private var lastDraw = Date.distantPast
+
+    init(label: String, total: UInt64?) {
+        self.label = label
+        self.total = total
+    }
+
+    func update(_ value: UInt64) {
+        guard isVisible, Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = Date()
+        var line = "\r\(label): step \(value)"
+        if let total, total > 0 {
+            let fraction = min(1, Double(value) / Double(total))
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            line += " [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+            line += String(Int(fraction * 100)) + "%"
+        }
+        FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
+    }
+
+    func finish() {
+        guard isVisible, lastDraw != .distantPast else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
