@@ -34,6 +34,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "recording-benchmark", dependencies: ["Machine", "Recording"], path: "Benchmarks/RecordingBenchmark"),
         .target(name: "TestSupport", dependencies: ["Machine", "Recording"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Machine", "TestSupport"]),
