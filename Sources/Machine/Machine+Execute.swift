@@ -39,7 +39,7 @@ extension Machine {
             let blockLength = Int(block.pointee.count)
             var startIndex = 0
             if let compiled = block.pointee.compiled, step &+ UInt64(blockLength) <= chunkEnd {
-                let result = compiled(x, ram, dirtyLines.bytes, watchedLines.bytes)
+                let result = compiled(x, ram, dirtyLines.bytes, watchedLines.bytes, dirtyPages.bytes)
                 if result & BlockCompiler.exitFlag == 0 {
                     pc = UInt32(truncatingIfNeeded: result)
                     step &+= UInt64(blockLength)
@@ -184,6 +184,7 @@ extension Machine {
                         default: ram.storeBytes(of: UInt8(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt8.self)
                         }
                         dirtyLines.set(Int(offset >> Machine.lineShift))
+                        dirtyPages.set(Int(offset >> 12))
                         if watchedLines.contains(Int(offset >> Machine.lineShift)) {
                             // Code (or tohost) was written: leave the block, which may be stale.
                             self.pc = addresses[first + index]

@@ -71,6 +71,7 @@ extension Machine {
     @inline(__always)
     func noteStore(offset: UInt32, size: UInt32 = 4) {
         dirtyLines.set(Int(offset >> Machine.lineShift))
+        dirtyPages.set(Int(offset >> 12))
         if watchedLines.contains(Int(offset >> Machine.lineShift)) {
             storeToWatchedLine(offset: offset, size: size)
             chunkEnd = 0
@@ -121,6 +122,7 @@ extension Machine {
             ram.storeBytes(of: byte, toByteOffset: Int(offset) + index, as: UInt8.self)
             let page = (Int(offset) + index) >> 12
             dirtyLines.set((Int(offset) + index) >> Int(Machine.lineShift))
+            dirtyPages.set(page)
             invalidatePage(page)
         }
         if let watch = writeWatch, address < watch.upperBound, UInt64(address) + UInt64(bytes.count) > UInt64(watch.lowerBound) {

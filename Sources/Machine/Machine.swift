@@ -85,6 +85,9 @@ public final class Machine {
     @usableFromInline let ram: UnsafeMutableRawPointer
     /// 64-byte lines stored to since the last `takeDirtyLines()`; set by every store.
     let dirtyLines: ByteFlags
+    /// The pages of `dirtyLines`, set by the same stores, so that finding the dirty lines scans
+    /// 32 KiB of page flags instead of 2 MiB of line flags.
+    let dirtyPages: ByteFlags
     /// Pages that may be non-zero: loaded, stored to or restored since reset (for hashing).
     let touchedPages: ByteFlags
     /// RAM offset of HTIF's `tohost`, or a value that no store offset can match.
@@ -137,6 +140,7 @@ public final class Machine {
         ram = memory
         let pages = Int(board.ramSize) / Machine.pageSize
         dirtyLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
+        dirtyPages = ByteFlags(count: pages)
         codeLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
         executedChunks = ByteFlags(count: Int(board.ramSize >> Machine.chunkShift))
         touchedPages = ByteFlags(count: pages)
@@ -155,6 +159,7 @@ public final class Machine {
         watchedLines.deallocate()
         free(ram)
         dirtyLines.deallocate()
+        dirtyPages.deallocate()
         codeLines.deallocate()
         executedChunks.deallocate()
         touchedPages.deallocate()

@@ -129,6 +129,7 @@ extension Machine {
             writePage(index, bytes)
         }
         dirtyLines.clearAll()
+        dirtyPages.clearAll()
         restore(snapshot.state)
     }
 
@@ -170,17 +171,16 @@ extension Machine {
     public func takeDirtyLines() -> [(page: Int, lines: UInt64)] {
         var result: [(page: Int, lines: UInt64)] = []
         let linesPerPage = 1 << (12 - Int(Machine.lineShift))
-        dirtyLines.forEach { line in
-            let page = line / linesPerPage
-            let bit = UInt64(1) << UInt64(line % linesPerPage)
-            if let last = result.last, last.page == page {
-                result[result.count - 1].lines |= bit
-            } else {
-                result.append((page, bit))
+        dirtyPages.forEach { page in
+            var mask: UInt64 = 0
+            for line in 0..<linesPerPage where dirtyLines.contains(page * linesPerPage + line) {
+                mask |= 1 << UInt64(line)
+                dirtyLines.clear(page * linesPerPage + line)
             }
-            dirtyLines.clear(line)
+            dirtyPages.clear(page)
+            touchedPages.set(page)
+            result.append((page, mask))
         }
-        for entry in result { touchedPages.set(entry.page) }
         return result
     }
 
@@ -192,8 +192,7 @@ extension Machine {
     /// Calls `body` for every page written since reset or restore (a superset of the non-zero
     /// pages). Dirty flags stay as they are: the recorder owns them.
     func forEachTouchedPage(_ body: (Int) -> Void) {
-        let linesPerPage = 1 << (12 - Int(Machine.lineShift))
-        dirtyLines.forEach { touchedPages.set($0 / linesPerPage) }
+        dirtyPages.forEach { touchedPages.set($0) }
         touchedPages.forEach(body)
     }
 

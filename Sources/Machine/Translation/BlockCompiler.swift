@@ -2,11 +2,12 @@
 /// inline, and an exit for everything else.
 ///
 /// The generated function has the C signature
-/// `uint64_t block(uint32_t *x, uint8_t *ram, uint8_t *dirty, uint8_t *watched)`:
+/// `uint64_t block(uint32_t *x, uint8_t *ram, uint8_t *dirtyLines, uint8_t *watched, uint8_t *dirtyPages)`:
 ///
 /// ```
 ///   rbx = x (guest registers, slot 32 swallows writes to x0)   r12 = RAM
 ///   r13 = dirty flags, one per 64-byte line                      r14 = watched flags, one per 64-byte line
+///   r15 = dirty flags, one per 4 KiB page
 /// ```
 ///
 /// It returns the next pc when the whole block ran, or `1 << 32 | i` when instruction `i`
@@ -43,11 +44,12 @@ struct BlockCompiler {
     }
 
     private mutating func emit(_ instructions: UnsafeBufferPointer<DecodedInstruction>, end: UInt32) -> [UInt8] {
-        for reg in [Register.rbx, .r12, .r13, .r14] { code.push(reg) }
+        for reg in [Register.rbx, .r12, .r13, .r14, .r15] { code.push(reg) }
         code.move(.rbx, .rdi, wide: true)
         code.move(.r12, .rsi, wide: true)
         code.move(.r13, .rdx, wide: true)
         code.move(.r14, .rcx, wide: true)
+        code.move(.r15, .r8, wide: true)
         var finished = false
         for (index, op) in instructions.enumerated() {
             if !emit(op, index: index, end: end) {
@@ -72,7 +74,7 @@ struct BlockCompiler {
     }
 
     private mutating func epilogue() {
-        for reg in [Register.r14, .r13, .r12, .rbx] { code.pop(reg) }
+        for reg in [Register.r15, .r14, .r13, .r12, .rbx] { code.pop(reg) }
         code.ret()
     }
 
@@ -181,6 +183,8 @@ struct BlockCompiler {
             code.compare8(Memory(base: .r14, index: .rcx), immediate: 0)
             exit(if: .notEqual, before: index)  // translated code or tohost lives on that line
             code.store8(Memory(base: .r13, index: .rcx), immediate: 1)
+            code.shift(.rightLogical, .rcx, by: UInt8(12 - Machine.lineShift))
+            code.store8(Memory(base: .r15, index: .rcx), immediate: 1)
             code.load32(.rax, rs2)
             let memory = Memory(base: .r12, index: .rdx)
             switch op.kind {

@@ -9,7 +9,8 @@
 struct CodeBuffer {
     /// A compiled block (see `BlockCompiler` for the contract).
     typealias Function = @convention(c) (
-        UnsafeMutablePointer<UInt32>, UnsafeMutableRawPointer, UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt8>
+        UnsafeMutablePointer<UInt32>, UnsafeMutableRawPointer, UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt8>,
+        UnsafeMutablePointer<UInt8>
     ) -> UInt64
 
     static let size = 32 << 20
