@@ -10,8 +10,12 @@ extension Machine {
             let nested = "\(TrapCause.name(of: cause)) at pc \(hex(pc)) (mtval \(hex(value)))"
             let reason: String
             if first.cause & TrapCause.interruptBit == 0 {
-                reason =
+                // A handler whose first instruction cannot even be fetched or decoded never ran.
+                let handlerCannotRun =
                     pc == trapVector(for: first.cause)
+                    && [TrapCause.instructionAccessFault, TrapCause.instructionMisaligned, TrapCause.illegalInstruction].contains(cause)
+                reason =
+                    handlerCannotRun
                     ? "its trap handler at \(hex(pc)) cannot run: \(nested)"
                     : "a second exception inside the trap handler: \(nested)"
                 halt(.crashed(CrashReport(cause: first.cause, pc: first.pc, value: first.value, step: first.step, reason: reason)))

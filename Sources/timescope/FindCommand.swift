@@ -10,7 +10,9 @@ struct FindCommand: ParsableCommand {
         abstract: "Find the nearest step that wrote memory, executed an address, or raised an event.",
         discussion: """
             Prints "step N pc 0x…" (or exits 1 with "not found"). Step N is the step that did
-            it: for a write, `state --at N-1` shows the old bytes and `state --at N` the new ones.
+            it: for a write, `state --at N-1` shows the old bytes and `state --at N` the new ones;
+            for --pc, `state --at N-1` has pc there. --before WHEN finds the nearest match at or
+            before WHEN (the state at WHEN already shows it); --after WHEN the nearest after it.
             """
     )
 
@@ -23,7 +25,8 @@ struct FindCommand: ParsableCommand {
     var pc: String?
     @Option(help: ArgumentHelp("A marker kind (see `info`), or 'exception' / 'interrupt'.", valueName: "kind"))
     var event: String?
-    @Option(help: ArgumentHelp("Search backwards from this step (a step, 'end' or P%).", valueName: "when")) var before: String?
+    @Option(help: ArgumentHelp("Search backwards from this step, including it (a step, 'end' or P%).", valueName: "when"))
+    var before: String?
     @Option(help: ArgumentHelp("Search forwards from this step.", valueName: "when")) var after: String?
     @Flag(help: "Print {\"step\": N, \"pc\": N}.") var json = false
 
@@ -42,7 +45,8 @@ struct FindCommand: ParsableCommand {
         let report: (Double) -> Void = { progress.update(UInt64($0 * 1000)) }
         let match: TimelineMatch?
         if let before {
-            let step = try timeline.step(for: before)
+            // The library's `before` is strict; the CLI's includes the step itself.
+            let step = try timeline.step(for: before) + 1
             if let lastWrite {
                 match = try timeline.lastWrite(to: timeline.range(for: lastWrite), before: step, progress: report)
             } else if let pc {

@@ -88,7 +88,7 @@ enum ELFFile {
                     case 2: kind = .function
                     default: continue
                     }
-                    guard sectionIndex != 0,  // undefined
+                    guard sectionIndex != 0, sectionIndex < 0xFF00,  // undefined, absolute, common
                         let name = reader.string(at: strings.offset + nameOffset, limit: strings.offset + strings.size),
                         !name.isEmpty, !name.hasPrefix(".L"), !name.hasPrefix("$")
                     else { continue }
@@ -96,7 +96,7 @@ enum ELFFile {
                 }
             }
         }
-        symbols.finish()
+        symbols.finish(sections: sections.map { ($0.address, $0.size) })
         return Firmware(name: name, entry: entry, segments: segments, sections: sections, symbols: symbols, fileBytes: bytes)
     }
 

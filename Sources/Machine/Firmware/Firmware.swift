@@ -64,17 +64,19 @@ public struct Firmware: Sendable {
 
     /// Reads and parses an ELF file; errors say what is wrong in one line.
     public static func load(contentsOf path: String) throws(LoadError) -> Firmware {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw LoadError("\(path): cannot read the file (\(error.localizedDescription))")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw LoadError("\(path): no such file")
+        }
+        guard !isDirectory.boolValue else { throw LoadError("\(path): is a directory, not an ELF file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LoadError("\(path): cannot read the file (permission denied?)")
         }
         let name = (path as NSString).lastPathComponent
         do {
             return try ELFFile.parse([UInt8](data), name: name)
         } catch {
-            throw LoadError("\(name): \(error.description)")
+            throw LoadError("\(path): \(error.description)")
         }
     }
 }

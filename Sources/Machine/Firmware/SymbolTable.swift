@@ -15,6 +15,8 @@ public struct SymbolTable: Sendable {
     /// All symbols, sorted by address.
     public private(set) var symbols: [Symbol] = []
     private var byName: [String: Int] = [:]
+    /// Allocated sections (address, size): an address outside all of them has no symbol.
+    private var sections: [(address: UInt32, size: UInt32)] = []
 
     /// An empty table.
     public init() {}
@@ -22,7 +24,8 @@ public struct SymbolTable: Sendable {
     mutating func add(_ symbol: Symbol) { symbols.append(symbol) }
 
     /// Sorts and indexes; sized symbols win over labels at the same address, globals over locals.
-    mutating func finish() {
+    mutating func finish(sections: [(UInt32, UInt32)] = []) {
+        self.sections = sections.map { (address: $0.0, size: $0.1) }
         symbols.sort {
             ($0.address, $0.size == 0 ? 1 : 0, $0.isGlobal ? 0 : 1) < ($1.address, $1.size == 0 ? 1 : 0, $1.isGlobal ? 0 : 1)
         }
@@ -53,12 +56,15 @@ public struct SymbolTable: Sendable {
             if symbols[middle].address <= address { low = middle + 1 } else { high = middle }
         }
         var fallback: Symbol?
+        let isInImage =
+            sections.isEmpty
+            || sections.contains { UInt64(address) >= UInt64($0.address) && UInt64(address) < UInt64($0.address) + UInt64($0.size) }
         // Look back a bounded number of symbols for a sized one that covers the address.
         for index in stride(from: low - 1, through: max(0, low - 64), by: -1) {
             let symbol = symbols[index]
             if symbol.size > 0 {
                 if UInt64(address) < UInt64(symbol.address) + UInt64(symbol.size) { return symbol }
-            } else if fallback == nil && symbol.kind != .object {
+            } else if fallback == nil && symbol.kind != .object && isInImage {
                 fallback = symbol
             }
         }
