@@ -4,68 +4,42 @@ import Machine
 
 /// Parsing the ways people name steps and addresses.
 extension Timeline {
-    /// Resolves WHEN: a step number, `end`, or `P%` of the recording (rounded down).
+    /// Resolves WHEN: a step number, `end`, `start`, or `P%` of the recording (rounded down).
     public func step(for when: String) throws(RecordingError) -> UInt64 {
-        let text = when.trimmingCharacters(in: .whitespaces).lowercased()
-        if text == "end" { return totalSteps }
-        if text == "start" { return 0 }
-        if text.hasSuffix("%") {
-            guard let percent = Double(text.dropLast()), percent >= 0, percent <= 100 else {
-                throw .invalidRequest("'\(when)': a percentage must be between 0% and 100%")
-            }
-            return UInt64((Double(totalSteps) * percent / 100).rounded(.down))
-        }
-        guard let step = UInt64(text.replacingOccurrences(of: "_", with: "")) else {
-            throw .invalidRequest("'\(when)' is not a step: use a number, 'end' or a percentage like 50%")
-        }
-        guard step <= totalSteps else {
-            throw .invalidRequest("step \(step) is beyond the end of the recording (\(totalSteps) steps)")
+        guard let step = Timeline.step(for: when, totalSteps: totalSteps) else {
+            throw .invalidRequest("'\(when)' is not a step of this recording: use 0 … \(totalSteps), 'end' or a percentage like 50%")
         }
         return step
     }
 
-    /// Resolves an address: hex (`0x80001000`), decimal, a symbol (`counter`, `main+0x10`) or
-    /// a section name (`.data`).
-    public func address(for text: String) throws(RecordingError) -> UInt32 {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let lowered = trimmed.lowercased()
-        if lowered.hasPrefix("0x"), let value = UInt32(lowered.dropFirst(2).replacingOccurrences(of: "_", with: ""), radix: 16) {
-            return value
+    /// Resolves WHEN against a recording of `totalSteps` steps; nil when it is not a step in it.
+    public static func step(for when: String, totalSteps: UInt64) -> UInt64? {
+        let text = when.trimmingCharacters(in: .whitespaces).lowercased()
+        if text == "end" { return totalSteps }
+        if text == "start" { return 0 }
+        if text.hasSuffix("%") {
+            guard let percent = Double(text.dropLast()), percent >= 0, percent <= 100 else { return nil }
+            return UInt64((Double(totalSteps) * percent / 100).rounded(.down))
         }
-        if let value = UInt32(trimmed) { return value }
-        var name = trimmed
-        var offset: UInt32 = 0
-        if let plus = trimmed.lastIndex(of: "+") {
-            let tail = trimmed[trimmed.index(after: plus)...].lowercased()
-            let parsed = tail.hasPrefix("0x") ? UInt32(tail.dropFirst(2), radix: 16) : UInt32(tail)
-            if let parsed {
-                offset = parsed
-                name = String(trimmed[..<plus])
-            }
-        }
-        if let symbol = machine.firmware.symbols.address(of: name) { return symbol &+ offset }
-        if let section = machine.firmware.sections.first(where: { $0.name == name }) { return section.address &+ offset }
-        throw .invalidRequest("'\(text)' is neither an address nor a symbol of \(summary.header.firmwareName)")
+        guard let step = UInt64(text.replacingOccurrences(of: "_", with: "")), step <= totalSteps else { return nil }
+        return step
     }
 
-    /// Resolves ADDR[:LEN] (LEN defaults to `defaultLength`) into an address range.
-    public func range(for text: String, defaultLength: UInt32 = 1) throws(RecordingError) -> Range<UInt32> {
-        var length = defaultLength
-        var addressText = text
-        if let colon = text.lastIndex(of: ":") {
-            let lengthText = text[text.index(after: colon)...].lowercased()
-            let parsed = lengthText.hasPrefix("0x") ? UInt32(lengthText.dropFirst(2), radix: 16) : UInt32(lengthText)
-            guard let parsed, parsed > 0, parsed <= 1 << 20 else {
-                throw .invalidRequest("'\(text)': the length after ':' must be 1 … 1048576 bytes")
-            }
-            length = parsed
-            addressText = String(text[..<colon])
-        } else if let symbol = machine.firmware.symbols.symbol(named: addressText), symbol.size > 0, symbol.kind == .object {
-            length = symbol.size
+    /// Resolves an address: hex, decimal, a symbol (`main+0x10`) or a section (`.data`).
+    public func address(for text: String) throws(RecordingError) -> UInt32 {
+        guard let address = machine.firmware.address(for: text) else {
+            throw .invalidRequest("'\(text)' is neither an address nor a symbol of \(summary.header.firmwareName)")
         }
-        let start = try address(for: addressText)
-        guard UInt64(start) + UInt64(length) <= 1 << 32 else { throw .invalidRequest("'\(text)' runs past the end of the address space") }
-        return start..<UInt32(UInt64(start) + UInt64(length) - 1) + 1
+        return address
+    }
+
+    /// Resolves ADDR[:LEN] (LEN defaults to a data symbol's size, else `defaultLength`).
+    public func range(for text: String, defaultLength: UInt32 = 1) throws(RecordingError) -> Range<UInt32> {
+        guard let range = machine.firmware.range(for: text, defaultLength: defaultLength) else {
+            _ = try address(for: String(text.split(separator: ":").first ?? ""))
+            throw .invalidRequest("'\(text)': the length after ':' must be 1 … 1048576 bytes, inside the address space")
+        }
+        return range
     }
 
     /// The machine state JSON at the current step (the `run --dump-state` schema), with the
