@@ -70,6 +70,9 @@ public struct MachineSnapshot: Equatable, Sendable {
 }
 
 extension Machine {
+    /// Register x`index` (0…31) right now, without building a whole state.
+    public func register(_ index: Int) -> UInt32 { index == 0 ? 0 : x[index & 31] }
+
     /// The current state without RAM.
     public var state: MachineState {
         MachineState(

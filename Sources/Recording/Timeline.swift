@@ -30,6 +30,7 @@ public final class Timeline {
     private var restoredKeyframe = 0
     private var pagesModifiedSinceRestore: Set<Int> = []
     private var pageCache: [Int: [UInt8]] = [:]
+    let consoleCache = Cache<[(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])]>()
 
     /// Total steps recorded (the last valid step).
     public var totalSteps: UInt64 { summary.ending.totalSteps }

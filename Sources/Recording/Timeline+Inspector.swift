@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+import Machine
+
+/// What the inspector asks of a recording besides seeking.
+extension Timeline {
+    /// The steps of every keyframe.
+    public var keyframeSteps: [UInt64] { keyframes.map(\.step) }
+
+    /// Console output up to and including `step`: the last `maxLines` lines (the last one may
+    /// be unfinished).
+    public func consoleLines(upTo step: UInt64, maxLines: Int) throws(RecordingError) -> [String] {
+        let chunks = try consoleChunks()
+        var bytes: [UInt8] = []
+        var index = chunks.count - 1
+        // Walk back from the newest chunk at or before `step` until enough lines are collected.
+        while index >= 0 && chunks[index].firstStep > step { index -= 1 }
+        var collected: [[UInt8]] = []
+        var newlines = 0
+        while index >= 0 && newlines <= maxLines {
+            let chunk = chunks[index]
+            var part: [UInt8] = []
+            for (offset, byte) in chunk.bytes.enumerated() where chunk.steps[offset] <= step { part.append(byte) }
+            newlines += part.filter { $0 == 0x0A }.count
+            collected.append(part)
+            index -= 1
+        }
+        for part in collected.reversed() { bytes += part }
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
+            String(decoding: line.filter { $0 != 0x0D }, as: UTF8.self)
+        }
+        if lines.last == "" { lines.removeLast() }
+        return Array(lines.suffix(maxLines))
+    }
+
+    /// Every console chunk (bytes and the step that wrote each), read once.
+    func consoleChunks() throws(RecordingError) -> [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])] {
+        if let cached = consoleCache.value { return cached }
+        let rows = try file.read("console output") { db in
+            try Row.fetchAll(db, sql: "SELECT first_step, steps, data FROM console ORDER BY id LIMIT 100000")
+        }
+        var chunks: [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])] = []
+        for row in rows {
+            guard let first = row["first_step"] as Int64?, first >= 0, let steps = row["steps"] as Data?, let data = row["data"] as Data?,
+                data.count <= 1 << 20
+            else { throw .damaged("a console entry is malformed") }
+            let decoded = try RecordingFile.decodeSteps(Array(steps), first: UInt64(first), count: data.count)
+            chunks.append((UInt64(first), decoded, Array(data)))
+        }
+        consoleCache.value = chunks
+        return chunks
+    }
+
+    /// The keyframe intervals (as step ranges) in which `pc` may have run, for drawing
+    /// possible breakpoint hits on the timeline.
+    public func intervals(executing pc: UInt32) -> [ClosedRange<UInt64>] {
+        guard let chunk = machine.executedChunk(of: pc) else { return [] }
+        return (1..<max(1, keyframes.count)).filter { executedChunks[$0].contains(chunk) }.map { keyframes[$0 - 1].step...keyframes[$0].step }
+    }
+
+    /// The keyframe intervals in which `range` may have been written.
+    public func intervals(writing range: Range<UInt32>) -> [ClosedRange<UInt64>] {
+        (1..<max(1, keyframes.count)).filter { intervalWrites($0, range) }.map { keyframes[$0 - 1].step...keyframes[$0].step }
+    }
+
+    /// The last step ≤ `atOrBefore` whose execution changed register `index` (x1…x31): the
+    /// state one step earlier held a different value. Replays step by step, interval by
+    /// interval, newest first.
+    public func lastChange(ofRegister index: Int, atOrBefore: UInt64, progress: (Double) -> Void = { _ in })
+        throws(RecordingError) -> UInt64?
+    {
+        guard (1...31).contains(index), atOrBefore > 0 else { return nil }
+        var end = atOrBefore
+        var keyframe = keyframeIndex(atOrBefore: end - 1)
+        while true {
+            progress(1 - Double(keyframe) / Double(max(1, keyframes.count)))
+            let start = keyframes[keyframe].step
+            try seek(to: start)
+            var previous = machine.register(index)
+            var found: UInt64?
+            while machine.step < end {
+                advance(to: machine.step + 1)
+                let value = machine.register(index)
+                if value != previous { found = machine.step }
+                previous = value
+            }
+            if let found { return found }
+            if keyframe == 0 { return nil }
+            end = start
+            keyframe -= 1
+        }
+    }
+
+    /// The first console line containing `text` after `step`.
+    public func nextConsoleLine(containing text: String, after step: UInt64) throws(RecordingError) -> Marker? {
+        let row = try file.read("console markers") { db in
+            try Row.fetchOne(
+                db, sql: "SELECT step, pc, text FROM marker WHERE kind = 'console' AND step > ? AND instr(text, ?) > 0 ORDER BY step LIMIT 1",
+                arguments: [Int64(step), text])
+        }
+        guard let row, let found = row["step"] as Int64? else { return nil }
+        return Marker(step: UInt64(max(0, found)), kind: MarkerKind.console, pc: UInt32(truncatingIfNeeded: row["pc"] as Int64? ?? 0), value: 0, text: row["text"] as String?)
+    }
+}
+
+/// A mutable box for lazily read data, so `Timeline`'s stored properties can stay `let`.
+final class Cache<Value> {
+    var value: Value?
+}
