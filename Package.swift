@@ -26,11 +26,13 @@ let package = Package(
             name: "Recording",
             dependencies: ["Machine", "CZstd", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(name: "Inspector", dependencies: ["Machine", "Recording"]),
         .executableTarget(
             name: "timescope",
             dependencies: [
                 "Machine",
                 "Recording",
+                "Inspector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -13,6 +13,8 @@ public enum MarkerKind {
     public static let exceptionFamily = "exception"
     /// Matches every interrupt kind.
     public static let interruptFamily = "interrupt"
+    /// Matches every kind (the inspector's [ and ]).
+    public static let anyKind = "any"
 
     /// The kind of marker a trap with this mcause gets.
     public static func trap(cause: UInt32) -> String {

@@ -148,6 +148,7 @@ extension Timeline {
         switch kind {
         case MarkerKind.exceptionFamily: kinds = known.filter(MarkerKind.isException)
         case MarkerKind.interruptFamily: kinds = known.filter(MarkerKind.isInterrupt)
+        case MarkerKind.anyKind: kinds = known
         default: kinds = [kind]
         }
         guard !kinds.isEmpty else { return nil }

@@ -20,7 +20,7 @@ struct Timescope: ParsableCommand {
               timescope state run.tsr --at end --json
               timescope find run.tsr --last-write counter --before end
             """,
-        subcommands: [RunCommand.self, RecordCommand.self, InfoCommand.self, StateCommand.self, FindCommand.self, VerifyCommand.self]
+        subcommands: [ViewCommand.self, RunCommand.self, RecordCommand.self, InfoCommand.self, StateCommand.self, FindCommand.self, VerifyCommand.self]
     )
 
     static func main() {

@@ -1,0 +1,51 @@
+import Machine
+import Recording
+
+/// What the screen shows of the machine at one step, gathered from the timeline: a value,
+/// so rendering stays pure and screens can be tested without a recording.
+public struct MachineView: Equatable, Sendable {
+    /// One disassembled instruction of the code pane.
+    public struct CodeLine: Equatable, Sendable {
+        public var address: UInt32
+        public var text: String
+        /// The symbol that starts at this address, if any.
+        public var label: String?
+    }
+
+    /// A marker drawn on the timeline.
+    public struct TimelineMark: Equatable, Sendable {
+        public enum Kind: Character, Sendable, CaseIterable {
+            case exception = "!", interrupt = "i", console = "o", input = "<", end = "X", breakpoint = "b", watch = "w"
+        }
+        public var step: UInt64
+        public var kind: Kind
+    }
+
+    public var step: UInt64
+    public var totalSteps: UInt64
+    public var state: MachineState
+    /// Registers and pc one step earlier (nil at step 0), for "changed by the last step".
+    public var previousRegisters: [UInt32]?
+    public var previousPC: UInt32?
+    /// Name and offset of the function pc is in.
+    public var function: String?
+    public var code: [CodeLine]
+    /// `memory.count` bytes from `memoryAddress` (nil where not RAM).
+    public var memoryAddress: UInt32
+    public var memory: [UInt8?]
+    /// Per byte of `memory`: written by the last step.
+    public var writtenByLastStep: [Bool]
+    /// Per byte of `memory`: different from the mark's step (when a mark is highlighted).
+    public var changedSinceMark: [Bool]
+    public var console: [String]
+    /// Markers in the timeline's visible span.
+    public var marks: [TimelineMark]
+    public var keyframes: [UInt64]
+    /// How the run ended, for the banner.
+    public var ending: String
+    public var endedInCrash: Bool
+    public var firmwareName: String
+
+    /// Simulated nanoseconds at this step (1 ns per cycle).
+    public var simulatedNanoseconds: UInt64 { state.cycles }
+}

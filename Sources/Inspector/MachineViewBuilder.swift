@@ -1,0 +1,135 @@
+import Machine
+import Recording
+
+/// Gathers a `MachineView` for the inspector's state from the timeline, caching what does not
+/// change from one frame to the next (the timeline marks of a span, the memory at a mark).
+final class MachineViewBuilder {
+    let timeline: Timeline
+    private var markCache: (key: String, marks: [MachineView.TimelineMark])?
+    private var sinceMarkCache: (step: UInt64, address: UInt32, bytes: [UInt8?])?
+    private var viewCache: (key: String, view: MachineView)?
+    static let memoryWindow = 16 * 64
+
+    init(timeline: Timeline) {
+        self.timeline = timeline
+    }
+
+    /// The view at `state.step`; leaves the machine there.
+    func view(for state: InspectorState) throws(RecordingError) -> MachineView {
+        let key = "\(state.step) \(state.memoryAddress) \(state.highlightSince ?? .max) \(state.breakpoints) \(state.watchpoints) \(state.timelineSpan)"
+        if let cached = viewCache, cached.key == key { return cached.view }
+        let machine = timeline.machine
+        let count = MachineViewBuilder.memoryWindow
+        var previousRegisters: [UInt32]?
+        var previousPC: UInt32?
+        var previousMemory: [UInt8?]?
+        if state.step > 0 {
+            try timeline.seek(to: state.step - 1)
+            previousRegisters = (0..<32).map(machine.register)
+            previousPC = machine.pc
+            previousMemory = read(state.memoryAddress, count: count)
+        }
+        try timeline.seek(to: state.step)
+        let machineState = machine.state
+        let memory = read(state.memoryAddress, count: count)
+        let written = previousMemory.map { previous in (0..<count).map { previous[$0] != memory[$0] } } ?? Array(repeating: false, count: count)
+        var sinceMark = Array(repeating: false, count: count)
+        if let mark = state.highlightSince, mark != state.step {
+            let before = try bytes(at: mark, address: state.memoryAddress, count: count)
+            sinceMark = (0..<count).map { before[$0] != memory[$0] }
+            try timeline.seek(to: state.step)
+        }
+        let summary = timeline.summary
+        let ending = summary.ending
+        var endingText = "\(ending.reason.rawValue) at step \(ending.totalSteps)"
+        if let detail = ending.detail { endingText = (ending.reason == .crashed ? "CRASH: " : "") + detail }
+        if ending.reason == .exited, let code = ending.exitCode { endingText = "exited with code \(code) at step \(ending.totalSteps)" }
+        let view = MachineView(
+            step: state.step, totalSteps: timeline.totalSteps, state: machineState,
+            previousRegisters: previousRegisters, previousPC: previousPC,
+            function: machine.firmware.symbols.describe(machineState.pc),
+            code: disassembly(around: machineState.pc),
+            memoryAddress: state.memoryAddress, memory: memory, writtenByLastStep: written, changedSinceMark: sinceMark,
+            console: (try? timeline.consoleLines(upTo: state.step, maxLines: 300)) ?? [],
+            marks: try marks(state), keyframes: keyframes(in: Renderer.visibleSpan(state)),
+            ending: endingText, endedInCrash: ending.reason == .crashed, firmwareName: summary.header.firmwareName)
+        viewCache = (key, view)
+        return view
+    }
+
+    /// Bytes at `address`, nil where there is no RAM.
+    private func read(_ address: UInt32, count: Int) -> [UInt8?] {
+        if let bytes = timeline.machine.readRAM(address, count: count) { return bytes.map { $0 } }
+        return (0..<count).map { timeline.machine.readRAM(address &+ UInt32($0), count: 1)?.first }
+    }
+
+    private func bytes(at step: UInt64, address: UInt32, count: Int) throws(RecordingError) -> [UInt8?] {
+        if let cached = sinceMarkCache, cached.step == step, cached.address == address { return cached.bytes }
+        try timeline.seek(to: step)
+        let bytes = read(address, count: count)
+        sinceMarkCache = (step, address, bytes)
+        return bytes
+    }
+
+    /// About 40 instructions around pc, starting at the function's start when it is near.
+    private func disassembly(around pc: UInt32) -> [MachineView.CodeLine] {
+        let machine = timeline.machine
+        let symbols = machine.firmware.symbols
+        guard machine.readRAM(pc, count: 2) != nil else { return [] }
+        var start = pc &- 64
+        if let symbol = symbols.symbol(containing: pc), pc &- symbol.address <= 96 { start = symbol.address }
+        if machine.readRAM(start, count: 2) == nil { start = pc }
+        var lines: [MachineView.CodeLine] = []
+        var address = start
+        var afterPC = 0
+        while lines.count < 120 && afterPC < 40 {
+            guard let low = machine.readRAM(address, count: 2) else { break }
+            var bits = UInt32(low[0]) | UInt32(low[1]) << 8
+            if bits & 3 == 3, let high = machine.readRAM(address &+ 2, count: 2) {
+                bits |= UInt32(high[0]) << 16 | UInt32(high[1]) << 24
+            }
+            let instruction = Disassembler.disassemble(bits, at: address, symbolize: { symbols.describe($0) })
+            let label = symbols.symbol(containing: address).flatMap { $0.address == address ? $0.name : nil }
+            lines.append(MachineView.CodeLine(address: address, text: instruction.text, label: label))
+            if address >= pc { afterPC += 1 }
+            // Resynchronise on pc when decoding from a guessed start went astray.
+            if address < pc && address &+ UInt32(instruction.length) > pc { address = pc } else { address &+= UInt32(instruction.length) }
+        }
+        return lines
+    }
+
+    private func keyframes(in span: ClosedRange<UInt64>) -> [UInt64] {
+        timeline.keyframeSteps.filter { span.contains($0) }
+    }
+
+    /// Markers in the visible span, plus the intervals where a breakpoint or watchpoint may hit.
+    private func marks(_ state: InspectorState) throws(RecordingError) -> [MachineView.TimelineMark] {
+        let span = Renderer.visibleSpan(state)
+        let key = "\(span) \(state.breakpoints) \(state.watchpoints)"
+        if let cached = markCache, cached.key == key { return cached.marks }
+        var marks: [MachineView.TimelineMark] = []
+        for marker in try timeline.markers(in: span, limit: 20_000) {
+            let kind: MachineView.TimelineMark.Kind
+            switch marker.kind {
+            case MarkerKind.console: kind = .console
+            case MarkerKind.input: kind = .input
+            case MarkerKind.exit, MarkerKind.crash: kind = .end
+            case MarkerKind.semihosting, MarkerKind.htif: kind = .console
+            default: kind = MarkerKind.isInterrupt(marker.kind) ? .interrupt : .exception
+            }
+            marks.append(.init(step: marker.step, kind: kind))
+        }
+        for pc in state.breakpoints {
+            for interval in timeline.intervals(executing: pc) where interval.overlaps(span) {
+                marks.append(.init(step: max(interval.lowerBound, span.lowerBound), kind: .breakpoint))
+            }
+        }
+        for range in state.watchpoints {
+            for interval in timeline.intervals(writing: range) where interval.overlaps(span) {
+                marks.append(.init(step: max(interval.lowerBound, span.lowerBound), kind: .watch))
+            }
+        }
+        markCache = (key, marks)
+        return marks
+    }
+}

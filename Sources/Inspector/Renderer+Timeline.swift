@@ -1,0 +1,47 @@
+import Foundation
+
+extension Renderer {
+    /// The bar: the visible span of the recording with markers, keyframe ticks and the head;
+    /// under it the span's bounds and a legend.
+    static func drawTimeline(_ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box) {
+        let span = visibleSpan(state)
+        let width = box.width
+        let isFocused = state.focus == .timeline
+        grid.fill(x: box.x, y: box.y, width: width, height: 1, "─", style: isFocused ? Look.focusedBorder : Look.border)
+        func column(_ step: UInt64) -> Int? {
+            guard step >= span.lowerBound && step <= span.upperBound else { return nil }
+            let length = max(1, span.upperBound - span.lowerBound)
+            return box.x + Int(Double(step - span.lowerBound) / Double(length) * Double(width - 1))
+        }
+        for keyframe in view.keyframes {
+            if let x = column(keyframe) { grid[x, box.y] = .init("┼", Look.dim) }
+        }
+        // Lower-priority kinds first, so crashes and exceptions stay visible.
+        let order: [MachineView.TimelineMark.Kind] = [.console, .input, .interrupt, .watch, .breakpoint, .exception, .end]
+        for kind in order {
+            for mark in view.marks where mark.kind == kind {
+                if let x = column(mark.step) {
+                    let style: Style = kind == .exception || kind == .end ? Look.error : kind == .breakpoint || kind == .watch ? Look.breakpoint : Look.changed
+                    grid[x, box.y] = .init(Unicode.Scalar(String(kind.rawValue))!, style)
+                }
+            }
+        }
+        if let x = column(state.step) { grid[x, box.y] = .init("█", Look.head) }
+        let left = "\(span.lowerBound)"
+        let right = "\(span.upperBound)"
+        grid.put(left, x: box.x, y: box.y + 1, style: Look.dim)
+        let legend = "█ now  ! exception  i interrupt  o console  < input  X end  b w break/watch  ┼ keyframe  z/Z zoom"
+        let legendX = box.x + left.count + 2
+        grid.put(legend, x: legendX, y: box.y + 1, style: Look.dim, maxWidth: max(0, width - left.count - right.count - 4))
+        grid.put(right, x: box.x + width - right.count, y: box.y + 1, style: Look.dim)
+    }
+
+    /// The steps the bar shows: `timelineSpan` steps around the head, inside the recording.
+    public static func visibleSpan(_ state: InspectorState) -> ClosedRange<UInt64> {
+        let span = min(max(1, state.timelineSpan), max(1, state.totalSteps))
+        if span >= state.totalSteps { return 0...state.totalSteps }
+        let half = span / 2
+        let start = min(state.step > half ? state.step - half : 0, state.totalSteps - span)
+        return start...(start + span)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Machine
+
+/// Draws the inspector: `render(state, view, width, height)` is a pure function from what the
+/// user looks at to a grid of styled cells. One file per pane (`Renderer+Code.swift`, …).
+public enum Renderer {
+    /// Styles, named by meaning. Every distinction that matters also shows without colour
+    /// (NO_COLOR, monochrome): changed values are bold with a `*`, the current line has `▶`
+    /// and reverse video, written bytes are reversed, the memory cursor is bracketed.
+    enum Look {
+        static let border = Style(foreground: .blue)
+        static let focusedBorder = Style(foreground: .cyan, attributes: [.bold])
+        static let title = Style(attributes: [.bold])
+        static let focusedTitle = Style(foreground: .black, background: .cyan, attributes: [.bold, .reverse])
+        static let dim = Style(attributes: [.dim])
+        static let changed = Style(foreground: .yellow, attributes: [.bold])
+        static let current = Style(foreground: .black, background: .green, attributes: [.reverse, .bold])
+        static let breakpoint = Style(foreground: .red, attributes: [.bold])
+        static let label = Style(foreground: .magenta, attributes: [.bold])
+        static let written = Style(foreground: .black, background: .yellow, attributes: [.reverse])
+        static let sinceMark = Style(foreground: .cyan, attributes: [.underline])
+        static let cursor = Style(attributes: [.bold])
+        static let crash = Style(foreground: .white, background: .red, attributes: [.bold, .reverse])
+        static let exited = Style(foreground: .black, background: .green, attributes: [.reverse])
+        static let error = Style(foreground: .red, attributes: [.bold])
+        static let head = Style(foreground: .black, background: .white, attributes: [.reverse, .bold])
+        static let prompt = Style(attributes: [.bold])
+    }
+
+    /// The whole screen.
+    public static func render(_ state: InspectorState, _ view: MachineView, width: Int, height: Int) -> ScreenGrid {
+        var grid = ScreenGrid(width: width, height: height)
+        guard width >= Layout.minimumWidth && height >= Layout.minimumHeight else {
+            let text = "terminal too small: \(width)×\(height), need \(Layout.minimumWidth)×\(Layout.minimumHeight)"
+            grid.put(text, x: max(0, (width - text.count) / 2), y: height / 2, style: Look.error)
+            grid.put("q quits", x: max(0, (width - 7) / 2), y: height / 2 + 1)
+            return grid
+        }
+        let layout = Layout(width: width, height: height, showsDevices: state.focus == .devices)
+        drawBanner(&grid, view, layout.banner)
+        drawRegisters(&grid, state, view, layout.registers)
+        drawCode(&grid, state, view, layout.code)
+        drawMemory(&grid, state, view, layout.memory)
+        drawDevices(&grid, state, view, layout.devices)
+        drawConsole(&grid, state, view, layout.console)
+        drawTimeline(&grid, state, view, layout.timeline)
+        drawStatus(&grid, state, view, layout.status)
+        if state.isShowingHelp { drawHelp(&grid) }
+        return grid
+    }
+
+    /// A pane frame with its title; returns the inner box.
+    @discardableResult
+    static func frame(_ grid: inout ScreenGrid, _ box: Layout.Box, title: String, isFocused: Bool) -> Layout.Box {
+        guard box.width >= 2 && box.height >= 2 else { return Layout.Box(x: box.x, y: box.y, width: 0, height: 0) }
+        let style = isFocused ? Look.focusedBorder : Look.border
+        let right = box.x + box.width - 1
+        let bottom = box.y + box.height - 1
+        grid.fill(x: box.x + 1, y: box.y, width: box.width - 2, height: 1, "─", style: style)
+        grid.fill(x: box.x + 1, y: bottom, width: box.width - 2, height: 1, "─", style: style)
+        grid.fill(x: box.x, y: box.y + 1, width: 1, height: box.height - 2, "│", style: style)
+        grid.fill(x: right, y: box.y + 1, width: 1, height: box.height - 2, "│", style: style)
+        grid[box.x, box.y] = .init("┌", style)
+        grid[right, box.y] = .init("┐", style)
+        grid[box.x, bottom] = .init("└", style)
+        grid[right, bottom] = .init("┘", style)
+        grid.put(" \(title) ", x: box.x + 2, y: box.y, style: isFocused ? Look.focusedTitle : Look.title, maxWidth: box.width - 4)
+        return Layout.Box(x: box.x + 1, y: box.y + 1, width: box.width - 2, height: box.height - 2)
+    }
+
+    static func drawBanner(_ grid: inout ScreenGrid, _ view: MachineView, _ box: Layout.Box) {
+        let style = view.endedInCrash ? Look.crash : Look.exited
+        grid.fill(x: box.x, y: box.y, width: box.width, height: 1, style: style)
+        let text = " \(view.firmwareName) — \(view.ending) "
+        grid.put(text, x: box.x, y: box.y, style: style, maxWidth: box.width - 12)
+        let help = " ? help  q quit "
+        grid.put(help, x: box.x + box.width - help.count, y: box.y, style: style)
+    }
+
+    static func drawStatus(_ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box) {
+        if let prompt = state.prompt {
+            let label: String
+            switch prompt.kind {
+            case .command: label = ":"
+            case .search: label = "search /"
+            case .goto: label = "goto (step, %, end, symbol): "
+            case .breakpoint: label = "breakpoint at (address or symbol; Enter = pc): "
+            case .watch: label = "watch writes to ADDR[:LEN] (Enter = word at the memory cursor): "
+            case .memory: label = "memory at (address, symbol, .section): "
+            }
+            let end = grid.put(label + prompt.text, x: box.x, y: box.y, style: Look.prompt, maxWidth: box.width - 1)
+            grid[end, box.y] = .init("█", Look.prompt)
+            return
+        }
+        let percent = state.totalSteps == 0 ? 100 : Double(state.step) * 100 / Double(state.totalSteps)
+        var text = "step \(state.step) of \(state.totalSteps) · \(format(nanoseconds: view.simulatedNanoseconds)) · "
+        text += String(format: "%.1f%%", percent)
+        if state.playback.isPlaying {
+            text += " · \(state.playback.isReversed ? "◀" : "▶") ×\(state.playback.stepsPerFrame)"
+        }
+        if let pending = state.pendingMarkKey { text += " · \(pending)…" }
+        let end = grid.put(text, x: box.x, y: box.y, style: Look.title)
+        if let progress = state.progress {
+            grid.put("  " + progress, x: end, y: box.y, style: Look.changed, maxWidth: box.width - end)
+        } else if let message = state.message {
+            grid.put("  " + message, x: end, y: box.y, style: state.messageIsError ? Look.error : .plain, maxWidth: box.width - end)
+        }
+    }
+
+    /// Simulated time as seconds with nanosecond digits grouped ("t=0.005 482 250 s").
+    static func format(nanoseconds: UInt64) -> String {
+        let seconds = nanoseconds / 1_000_000_000
+        let rest = nanoseconds % 1_000_000_000
+        let digits = String(rest)
+        let padded = String(repeating: "0", count: 9 - digits.count) + digits
+        return "t=\(seconds).\(padded) s"
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Inspector
+import Machine
+import Recording
+
+/// `timescope view`: the inspector on a recording.
+struct ViewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "view",
+        abstract: "Open a recording in the inspector (opens at the end: a post-mortem starts at the crash).",
+        discussion: "Keys: ←/→ step, Home/End, [ ] markers, W last write, b/w break/watch, c/C continue, ? all keys, q quit."
+    )
+
+    @Argument(help: ArgumentHelp("The recording.", valueName: "rec.tsr")) var recording: String
+    @Option(help: ArgumentHelp("Open at this step (a step, 'end' or P%) instead of the end.", valueName: "when")) var at: String?
+    @Option(help: ArgumentHelp("Print one frame of this size (e.g. 200x60) as text, with these keys typed first, and exit.", valueName: "WxH"))
+    var printFrame: String?
+    @Option(help: ArgumentHelp("Keys to type before --print-frame draws (characters; \\n Enter, \\e Escape, \\l \\r \\u \\d arrows).", valueName: "keys"))
+    var keys: String = ""
+
+    func run() throws {
+        let timeline = try Timeline(path: recording)
+        let start = try at.map { text throws(RecordingError) in try timeline.step(for: text) }
+        if let printFrame {
+            let parts = printFrame.lowercased().split(separator: "x").compactMap { Int($0) }
+            guard parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] <= 1000, parts[1] <= 1000 else {
+                throw ValidationError("--print-frame takes WIDTHxHEIGHT, e.g. 200x60")
+            }
+            let terminal = TextTerminal(width: parts[0], height: parts[1], keys: TextTerminal.parse(keys))
+            let session = InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), step: start)
+            while let key = terminal.nextScriptedKey() { session.send(.key(key)) }
+            print(session.frame().text)
+            return
+        }
+        throw ValidationError("the interactive inspector needs the Terminal module (coming); use --print-frame for now")
+    }
+}
+
+/// A terminal that is a fixed-size text buffer fed with scripted keys (for --print-frame).
+final class TextTerminal: TerminalDevice {
+    let size: (width: Int, height: Int)
+    private var keys: [Key]
+
+    init(width: Int, height: Int, keys: [Key]) {
+        size = (width, height)
+        self.keys = keys
+    }
+
+    func draw(_ grid: ScreenGrid) {}
+    func readKey(timeout milliseconds: Int) -> Key? { nextScriptedKey() }
+
+    func nextScriptedKey() -> Key? { keys.isEmpty ? nil : keys.removeFirst() }
+
+    static func parse(_ text: String) -> [Key] {
+        var keys: [Key] = []
+        var iterator = text.makeIterator()
+        while let character = iterator.next() {
+            guard character == "\\", let escape = iterator.next() else {
+                keys.append(.character(character))
+                continue
+            }
+            switch escape {
+            case "n": keys.append(.enter)
+            case "e": keys.append(.escape)
+            case "l": keys.append(.left)
+            case "r": keys.append(.right)
+            case "u": keys.append(.up)
+            case "d": keys.append(.down)
+            case "t": keys.append(.tab)
+            case "h": keys.append(.home)
+            case "E": keys.append(.end)
+            default: keys.append(.character(escape))
+            }
+        }
+        return keys
+    }
+}
+
+/// Monotonic seconds from the system clock.
+struct SystemClock: InspectorClock {
+    var now: Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}
