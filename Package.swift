@@ -38,8 +38,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "recording-benchmark", dependencies: ["Machine", "Recording"], path: "Benchmarks/RecordingBenchmark"),
+        .executableTarget(
+            name: "inspector-benchmark", dependencies: ["Machine", "Recording", "Inspector"],
+            path: "Benchmarks/InspectorBenchmark"),
         .target(name: "TestSupport", dependencies: ["Machine", "Recording"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "InspectorTests", dependencies: ["Inspector", "Recording", "Machine", "TestSupport"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Machine", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Machine", "TestSupport"]),
     ]
