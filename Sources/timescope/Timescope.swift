@@ -23,6 +23,24 @@ struct Timescope: ParsableCommand {
         subcommands: [ViewCommand.self, RunCommand.self, RecordCommand.self, InfoCommand.self, StateCommand.self, FindCommand.self, VerifyCommand.self]
     )
 
+    /// `timescope` alone: how to start.
+    func run() throws {
+        print("""
+            Timescope: a time-travel inspector for RISC-V (RV32IMAC) firmware on QEMU's virt board.
+
+            Try the bundled post-mortem demo (a sensor hub that crashes 5.5 million steps in):
+              timescope view Recordings/crash.tsr          scrub back from the crash (? lists the keys)
+
+            Your own firmware (an ELF for qemu-system-riscv32 -M virt -bios none):
+              timescope run fw.elf                          run it: console on stdout, exit status = firmware's
+              timescope record fw.elf -o run.tsr            run and record every step
+              timescope view run.tsr                        inspect the recording
+              timescope find run.tsr --last-write counter --before end
+
+            `timescope help <command>` explains each command.
+            """)
+    }
+
     static func main() {
         do {
             var command = try parseAsRoot()
