@@ -5,8 +5,9 @@
 /// flagged while it holds translated code (a store there invalidates the translations), HTIF's
 /// tohost, or part of the write watch.
 extension Machine {
-    /// Replaces the breakpoints. A run stops before executing an instruction at any of them,
-    /// except at the pc where that run started.
+    /// Replaces the breakpoints. A run stops before executing an instruction at any of them —
+    /// also at the pc where it starts — except at `breakpointSkipStep`, the step where the last
+    /// breakpoint stop happened, so that running on goes past it.
     public func setBreakpoints(_ addresses: Set<UInt32>) {
         guard addresses != breakpoints else { return }
         breakpoints = addresses

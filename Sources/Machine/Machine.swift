@@ -126,6 +126,10 @@ public final class Machine {
     /// Builds the machine for `board`, loads `firmware` into RAM and resets the hart to its
     /// entry point.
     public init(firmware: Firmware, board: BoardConfiguration = .virt()) throws(LoadError) {
+        guard board.ramSize >= 4096, board.ramSize % 4096 == 0, UInt64(board.ramBase) + UInt64(board.ramSize) <= 1 << 32
+        else {
+            throw LoadError("RAM of \(board.ramSize) bytes at \(hex(board.ramBase)) is not a whole number of 4 KiB pages inside the address space")
+        }
         self.board = board
         self.firmware = firmware
         self.ramBase = board.ramBase

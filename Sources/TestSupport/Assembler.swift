@@ -13,7 +13,9 @@ import Machine
 public enum Assembler {
     /// Why an assembly could not be produced.
     public struct Failure: Error, CustomStringConvertible, Sendable {
+        /// What went wrong, with the tool's output and the numbered source when it failed.
         public var description: String
+        /// Wraps a message.
         public init(_ description: String) { self.description = description }
     }
 
@@ -67,8 +69,10 @@ public enum Assembler {
         }
         try text.write(toFile: sourcePath, atomically: true, encoding: .utf8)
         try linkerScript.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        try run(assembler, ["-march=\(architecture)", "-mabi=ilp32", "-o", objectPath, sourcePath], source: text)
-        try run(linker, ["-m", "elf32lriscv", "-N", "-T", scriptPath, "-o", linkedPath, objectPath], source: text)
+        try run(
+            assembler, ["-march=\(architecture)", "-mabi=ilp32", "-o", objectPath, sourcePath], source: text)
+        try run(
+            linker, ["-m", "elf32lriscv", "-N", "-T", scriptPath, "-o", linkedPath, objectPath], source: text)
         // Publish atomically; a concurrent build of the same source produces the same bytes.
         if rename(linkedPath, elfPath) != 0 && !FileManager.default.fileExists(atPath: elfPath) {
             throw Failure("cannot move \(linkedPath) to \(elfPath): errno \(errno)")
@@ -104,7 +108,8 @@ public enum Assembler {
     /// Finds `riscv64-unknown-elf-<name>` on PATH (and in /usr/bin, /usr/local/bin).
     static func tool(_ name: String) throws -> String {
         let file = toolPrefix + name
-        var directories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        var directories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(
+            String.init)
         directories += ["/usr/bin", "/usr/local/bin"]
         for directory in directories where !directory.isEmpty {
             let candidate = directory + "/" + file

@@ -15,11 +15,17 @@ extension MachineState {
 /// Source text shared by test programs: device addresses and a few macros. It emits no code
 /// or data by itself.
 public enum TestProgram {
+    /// sifive_test finisher.
     public static let finisher: UInt32 = 0x0010_0000
+    /// CLINT base (msip of hart 0).
     public static let clint: UInt32 = 0x0200_0000
+    /// CLINT mtimecmp of hart 0 (low word; high word at +4).
     public static let mtimecmp: UInt32 = 0x0200_4000
+    /// CLINT mtime (low word; high word at +4).
     public static let mtime: UInt32 = 0x0200_BFF8
+    /// PLIC base.
     public static let plic: UInt32 = 0x0C00_0000
+    /// UART0 (ns16550a) base.
     public static let uart: UInt32 = 0x1000_0000
     /// A hole in `virt`'s map: every access faults there.
     public static let hole: UInt32 = 0x0020_0000
@@ -56,13 +62,16 @@ public enum TestProgram {
 
 /// Errors of the harness (a missing symbol, an unexpected stop).
 public struct HarnessFailure: Error, CustomStringConvertible, Sendable {
+    /// What went wrong.
     public var description: String
+    /// Wraps a message.
     public init(_ description: String) { self.description = description }
 }
 
 /// Assembles `source` (with `TestProgram.prelude` in front) and builds a `virt` machine for it.
 /// `compiled` sets `Machine.compilesBlocks` (the interpreter alone when false).
-public func makeMachine(_ source: String, ramSize: UInt32 = 1 << 20, compiled: Bool = true) throws -> Machine {
+public func makeMachine(_ source: String, ramSize: UInt32 = 1 << 20, compiled: Bool = true) throws -> Machine
+{
     let firmware = try Assembler.firmware(TestProgram.prelude + source)
     let machine = try Machine(firmware: firmware, board: .virt(ramSize: ramSize))
     machine.compilesBlocks = compiled
@@ -115,7 +124,8 @@ extension Machine {
         let limit = step + maxSteps
         while pc != target {
             guard step < limit else {
-                throw HarnessFailure("pc never reached \(hex(target)) within \(maxSteps) steps (pc \(hex(pc)))")
+                throw HarnessFailure(
+                    "pc never reached \(hex(target)) within \(maxSteps) steps (pc \(hex(pc)))")
             }
             let reason = run(until: step + 1)
             if reason != .stepLimit { return reason }
@@ -144,28 +154,42 @@ extension Machine {
 
 /// What a machine printed and which traps it took (filled by `Machine.recordOutput()`).
 public final class OutputRecorder {
+    /// One `.trap` event.
     public struct Trap: Equatable, Sendable, CustomStringConvertible {
+        /// mcause.
         public var cause: UInt32
+        /// The faulting or interrupted pc (mepc).
         public var pc: UInt32
+        /// mtval.
         public var value: UInt32
+        /// The step of the trap entry.
         public var step: UInt64
+        /// A trap event with these fields.
         public init(cause: UInt32, pc: UInt32, value: UInt32, step: UInt64) {
             self.cause = cause
             self.pc = pc
             self.value = value
             self.step = step
         }
-        public var description: String { "trap(cause \(hex(cause)), pc \(hex(pc)), mtval \(hex(value)), step \(step))" }
+        /// A one-line rendering for failure messages.
+        public var description: String {
+            "trap(cause \(hex(cause)), pc \(hex(pc)), mtval \(hex(value)), step \(step))"
+        }
     }
+    /// Every console byte, in order.
     public var console: [UInt8] = []
+    /// Every trap taken, in order.
     public var traps: [Trap] = []
+    /// The console output as UTF-8 text.
     public var text: String { String(decoding: console, as: UTF8.self) }
+    /// An empty recorder.
     public init() {}
 }
 
 /// Encoders for instruction words, used where a test needs the exact bits the spec defines
 /// (for example the mtval of an illegal instruction). Written from the spec's encoding tables.
 public enum Encode {
+    /// An I-type instruction word.
     public static func iType(opcode: UInt32, rd: UInt32, funct3: UInt32, rs1: UInt32, imm: Int32) -> UInt32 {
         (UInt32(bitPattern: imm) & 0xFFF) << 20 | rs1 << 15 | funct3 << 12 | rd << 7 | opcode
     }

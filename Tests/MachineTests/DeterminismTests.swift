@@ -271,6 +271,49 @@ struct DeterminismTests {
         #expect(machine.stateHash == hash)
     }
 
+    @Test func aStateSurvivesACodableRoundTripAndRestoresToTheSameFuture() throws {
+        let (machine, _) = try workloadMachine()
+        machine.run(until: 12_345)
+        let snapshot = machine.snapshot()
+        let data = try JSONEncoder().encode(snapshot.state)
+        let decoded = try JSONDecoder().decode(MachineState.self, from: data)
+        #expect(decoded == snapshot.state)
+
+        machine.run(until: 20_000)
+        let expectedHash = machine.stateHash
+        var decodedSnapshot = snapshot
+        decodedSnapshot.state = decoded
+        machine.restore(decodedSnapshot)
+        machine.run(until: 20_000)
+        #expect(machine.stateHash == expectedHash)
+    }
+
+    @Test func aSnapshotTakenWhileWaitingInWFIResumesTheWait() throws {
+        let machine = try makeMachine(
+            """
+                SET_MTVEC handler
+                li t0, MTIMECMP
+                li t1, 40
+                sw t1, 0(t0)
+                li t1, 0x80
+                csrw mie, t1
+                csrsi mstatus, 8
+                wfi
+                EXIT 1
+                .balign 4
+            handler:
+                EXIT 0
+            """)
+        while !machine.state.isWaitingForInterrupt { machine.run(until: machine.step + 1) }
+        let snapshot = machine.snapshot()
+        #expect(machine.run(until: 100_000) == .exited(code: 0, via: .finisher))
+        let finalState = machine.state
+        machine.restore(snapshot)
+        #expect(machine.state.isWaitingForInterrupt)
+        #expect(machine.run(until: 100_000) == .exited(code: 0, via: .finisher))
+        #expect(machine.state == finalState)
+    }
+
     @Test func takeDirtyPagesReportsExactlyThePagesStoredTo() throws {
         let machine = try makeMachine(
             """
@@ -293,6 +336,26 @@ struct DeterminismTests {
         #expect(machine.takeDirtyPages().isEmpty, "a new interval starts")
     }
 
+    @Test func takeDirtyLinesReportsThe64ByteLinesStoredTo() throws {
+        let machine = try makeMachine(
+            """
+                li t0, 0x80003000
+                li t1, 0xAB
+                sb t1, 7(t0)            # page 3, line 0
+                sb t1, 0x47(t0)         # page 3, line 1
+                li t0, 0x80005FFC
+                sw t1, 0(t0)            # page 5, line 63
+                li t0, 0x800C8000
+                sh t1, 0x7FE(t0)        # page 200, line 31
+                EXIT 0
+            """)
+        #expect(machine.run(until: 1_000) == .exited(code: 0, via: .finisher))
+        let lines = machine.takeDirtyLines()
+        #expect(lines.map(\.page) == [3, 5, 200])
+        #expect(lines.map(\.lines) == [0b11, 1 << 63, 1 << 31])
+        #expect(machine.takeDirtyLines().isEmpty)
+    }
+
     @Test func takeDirtyPagesCoversStoresSplitAcrossRunCalls() throws {
         let machine = try makeMachine(
             """
@@ -309,5 +372,97 @@ struct DeterminismTests {
         #expect(machine.takeDirtyPages() == [16])
         #expect(machine.run(until: 1_000) == .exited(code: 0, via: .finisher))
         #expect(machine.takeDirtyPages() == [16, 17])
+    }
+}
+
+/// Breakpoints and the write watch: debugger stops that must not change what the run does.
+@Suite("Run control")
+struct RunControlTests {
+    static let loop = """
+            .option norvc
+            li s0, 0
+            la s1, cell
+        loop:
+            addi s0, s0, 1
+            addi t0, s0, 100
+        middle:
+            addi t1, t0, 1          # in the middle of a straight-line block
+            sw t1, 0(s1)
+            sw t1, 8(s1)            # beside the watched word
+            li t2, 5
+            bne s0, t2, loop
+            amoadd.w zero, t2, (s1)
+            EXIT 0
+            .data
+            .balign 8
+        cell: .word 0, 0, 0
+        """
+
+    @Test(arguments: [true, false])
+    func aBreakpointStopsBeforeTheInstructionAndRunningOnStopsAtTheNextHit(compiled: Bool) throws {
+        let machine = try makeMachine(Self.loop, compiled: compiled)
+        let middle = try machine.address(of: "middle")
+        machine.setBreakpoints([middle])
+        var hits: [(step: UInt64, s0: UInt32, t1: UInt32)] = []
+        var reason = machine.run(until: 10_000)
+        while reason == .breakpoint {
+            #expect(machine.pc == middle)
+            hits.append((machine.step, machine.state[.s0], machine.state[.t1]))
+            reason = machine.run(until: 10_000)
+        }
+        #expect(reason == .exited(code: 0, via: .finisher))
+        #expect(hits.map(\.s0) == [1, 2, 3, 4, 5])
+        #expect(
+            hits.map(\.t1) == [0, 102, 103, 104, 105], "the instruction at the breakpoint has not run yet")
+        // Consecutive hits are one loop iteration (7 instructions) apart.
+        #expect(zip(hits.dropFirst(), hits).allSatisfy { $0.step - $1.step == 7 })
+    }
+
+    @Test(arguments: [true, false])
+    func breakpointsDoNotChangeTheRun(compiled: Bool) throws {
+        let plain = try makeMachine(Self.loop, compiled: compiled)
+        #expect(plain.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        let stopped = try makeMachine(Self.loop, compiled: compiled)
+        stopped.setBreakpoints([try stopped.address(of: "middle"), try stopped.address(of: "loop")])
+        var stops = 0
+        while stopped.run(until: 10_000) == .breakpoint { stops += 1 }
+        #expect(stops == 10)
+        #expect(stopped.state == plain.state)
+        #expect(stopped.stateHash == plain.stateHash)
+    }
+
+    @Test func aBreakpointAtTheCurrentPcStopsAtOnceUnlessItJustStoppedThere() throws {
+        // The timeline's "when did pc X run" search counts a hit at its starting state.
+        let machine = try makeMachine(Self.loop)
+        let loop = try machine.address(of: "loop")
+        try machine.step(untilPC: loop)
+        let step = machine.step
+        machine.setBreakpoints([loop])
+        #expect(machine.run(until: 10_000) == .breakpoint)
+        #expect(machine.step == step)
+        #expect(machine.run(until: 10_000) == .breakpoint, "the next iteration")
+        #expect(machine.step == step + 7)
+    }
+
+    @Test(arguments: [true, false])
+    func theWriteWatchStopsRightAfterAStoreIntoItsRange(compiled: Bool) throws {
+        let machine = try makeMachine(Self.loop, compiled: compiled)
+        let cell = try machine.address(of: "cell")
+        machine.setWriteWatch(cell..<cell + 4)
+        var stops: [(pc: UInt32, s0: UInt32)] = []
+        var reason = machine.run(until: 10_000)
+        while case .watchpoint(let pc) = reason {
+            stops.append((pc, machine.state[.s0]))
+            #expect(machine.pc == pc + 4, "stopped after the writing instruction")
+            reason = machine.run(until: 10_000)
+        }
+        #expect(reason == .exited(code: 0, via: .finisher))
+        let store = try machine.address(of: "middle") + 4
+        let amo = try machine.address(of: "middle") + 20
+        #expect(
+            stops.map(\.pc) == [store, store, store, store, store, amo],
+            "the store beside the range never stops")
+        #expect(stops.map(\.s0) == [1, 2, 3, 4, 5, 5])
+        #expect(try machine.readWords(at: "cell", count: 3) == [111, 0, 106])
     }
 }

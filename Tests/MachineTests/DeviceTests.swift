@@ -402,7 +402,8 @@ struct DeviceTests {
         #expect(machine.mtime == 50)
         #expect(recorder.traps.isEmpty)
         #expect(machine.run(until: w + 3) == .stepLimit)
-        #expect(recorder.traps == [.init(cause: Self.machineTimerInterrupt, pc: afterWFI, value: 0, step: w + 3)])
+        #expect(
+            recorder.traps == [.init(cause: Self.machineTimerInterrupt, pc: afterWFI, value: 0, step: w + 3)])
         #expect(machine.run(until: 100_000) == .exited(code: 0, via: .finisher))
         state = machine.state
         #expect(state[.s0] == Self.machineTimerInterrupt)
@@ -410,6 +411,154 @@ struct DeviceTests {
         #expect(state[.s2] == 5000 + 1 + 2, "cycles: the deadline, the trap entry, two csrr")
         #expect(UInt64(state[.s3]) == w + 1 + 3, "minstret: everything up to WFI, WFI, three csrr")
         #expect(state.nonRetiredSteps == 2, "the idle wait and the trap entry")
+    }
+
+    @Test func aTimerInterruptInsideAStraightLineBlockHasAnExactMepc() throws {
+        let machine = try makeMachine(
+            """
+                .option norvc
+                SET_MTVEC handler
+                li t0, MTIMECMP
+                li t1, 50
+                sw t1, 0(t0)
+                li t1, 0x80
+                csrw mie, t1
+                csrsi mstatus, 8
+                li a0, 0
+            first_add:
+                .rept 6000
+                addi a0, a0, 1
+                .endr
+                EXIT 1
+                .balign 4
+            handler:
+                EXIT 0
+            """)
+        try machine.step(untilSymbol: "first_add")
+        let k = machine.step
+        #expect(k < 5000)
+        #expect(machine.run(until: 100_000) == .exited(code: 0, via: .finisher))
+        let state = machine.state
+        let executed = UInt32(5000 - k)  // addi instructions retired before step 5000
+        #expect(state.csr.mcause == Self.machineTimerInterrupt)
+        #expect(state[.a0] == executed)
+        #expect(state.csr.mepc == (try machine.address(of: "first_add")) + 4 * executed)
+    }
+
+    @Test func writingMtimeMovesTheTimerDeadline() throws {
+        let machine = try makeMachine(
+            """
+                SET_MTVEC handler
+                li t0, MTIME
+                li t1, 1000
+                sw zero, 4(t0)
+            write_site:
+                sw t1, 0(t0)            # mtime = 1000
+                li t0, MTIMECMP
+                li t1, 1002
+                sw zero, 4(t0)
+                sw t1, 0(t0)            # two ticks later
+                li t1, 0x80
+                csrw mie, t1
+                csrsi mstatus, 8
+            spin:
+                j spin
+                .balign 4
+            handler:
+                li t0, MTIME
+                lw s0, 0(t0)
+                lw s1, 4(t0)
+                EXIT 0
+            """)
+        let recorder = machine.recordOutput()
+        try machine.step(untilSymbol: "write_site")
+        let s = machine.step  // cycles when the store to mtime executes
+        #expect(machine.run(until: 100_000) == .exited(code: 0, via: .finisher))
+        let deadline = (s / 100 + 2) * 100
+        #expect(recorder.traps.first?.step == deadline + 1)
+        #expect(machine.state[.s0] == 1002)
+        #expect(machine.state[.s1] == 0)
+    }
+
+    @Test func vectoredInterruptsLandOnTheirOwnEntries() throws {
+        let machine = try makeMachine(
+            """
+                .option norvc
+                la t0, vectors
+                ori t0, t0, 1
+                csrw mtvec, t0
+                la s0, log
+            \(Self.enableUARTInterrupt)
+                li t0, 0x880            # MEIE | MTIE (MTIP is pending since reset)
+                csrw mie, t0
+                csrsi mstatus, 8
+                li s1, 2
+            wait:
+                bne s2, s1, wait
+                EXIT 0
+                .balign 64
+            vectors:
+                .rept 16
+                j bad
+                .endr
+            bad:
+                EXIT 9
+            timer:
+                li t0, 7
+                sw t0, 0(s0)
+                addi s0, s0, 4
+                addi s2, s2, 1
+                li t0, MTIMECMP
+                li t1, -1
+                sw t1, 4(t0)
+                mret
+            external:
+                li t0, 11
+                sw t0, 0(s0)
+                addi s0, s0, 4
+                addi s2, s2, 1
+                li t0, PLIC + 0x200004
+                lw t1, 0(t0)
+                li t2, UART
+                lbu zero, 0(t2)
+                sw t1, 0(t0)
+                mret
+                .data
+            log: .space 8
+            """)
+        machine.queueInput([0x20])
+        // Patch the table: entry 7 → timer, entry 11 → external (each entry is one jal).
+        let vectors = try machine.address(of: "vectors")
+        func jal(from: UInt32, to: UInt32) -> UInt32 {
+            let offset = to &- from
+            return (offset & 0x10_0000) << 11 | (offset & 0x7FE) << 20 | (offset & 0x800) << 9
+                | (offset & 0xF_F000) | 0x6F
+        }
+        var page = machine.page(Int((vectors - 0x8000_0000) / 4096))
+        for (cause, target) in [
+            (7, try machine.address(of: "timer")), (11, try machine.address(of: "external")),
+        ] {
+            let entry = vectors + UInt32(cause) * 4
+            let word = jal(from: entry, to: target)
+            let offset = Int(entry % 4096)
+            for byte in 0..<4 { page[offset + byte] = UInt8(truncatingIfNeeded: word >> (8 * UInt32(byte))) }
+        }
+        machine.writePage(Int((vectors - 0x8000_0000) / 4096), page)
+        #expect(machine.run(until: 100_000) == .exited(code: 0, via: .finisher))
+        #expect(
+            try machine.readWords(at: "log", count: 2) == [11, 7], "external first, each at base + 4 × cause")
+    }
+
+    @Test func byteLoadsFromDevicesSignExtend() throws {
+        let machine = try runToExit(
+            """
+                li t0, UART
+                lb s0, 6(t0)            # MSR: 0xB0 (DCD, DSR, CTS)
+                lbu s1, 6(t0)
+                EXIT 0
+            """)
+        #expect(machine.state[.s0] == 0xFFFF_FFB0)
+        #expect(machine.state[.s1] == 0xB0)
     }
 
     @Test func wfiWakesWithoutATrapWhenMIEIsOff() throws {
@@ -503,6 +652,67 @@ struct DeviceTests {
         #expect(state[.s4] & 0x8 == 0)
     }
 
+    @Test func anInterruptMadeTakeableByMretIsTakenAtTheReturnAddress() throws {
+        let machine = try runToExit(
+            """
+                SET_MTVEC handler
+                li t0, 8
+                csrw mie, t0            # MSIE; mstatus.MIE is set only by mret's MPIE
+                li s0, 0
+                csrsi mstatus, 8        # MIE = 1 before the ecall: MPIE will be 1
+                ecall
+            after_ecall:
+                EXIT 1
+                .balign 4
+            handler:
+                bnez s0, second
+                li s0, 1
+                li t1, MSIP
+                li t2, 1
+                sw t2, 0(t1)            # pending, but MIE is 0 inside the handler
+                csrr t0, mepc
+                addi t0, t0, 4
+                csrw mepc, t0
+                mret                    # MIE = MPIE = 1: the interrupt is taken at once
+            second:
+                csrr s1, mcause
+                csrr s2, mepc
+                EXIT 0
+            """)
+        let state = machine.state
+        #expect(state[.s1] == Self.machineSoftwareInterrupt)
+        #expect(state[.s2] == (try machine.address(of: "after_ecall")))
+    }
+
+    @Test func theTransmitterEmptyInterruptIsRaisedAcknowledgedByIIRAndRaisedAgainByTHR() throws {
+        let machine = try runToExit(
+            """
+                li t0, PLIC
+                li t1, 1
+                sw t1, 4*10(t0)
+                li t0, PLIC + 0x2000
+                li t1, 1 << 10
+                sw t1, 0(t0)
+                li t0, UART
+                li t1, 2
+                sb t1, 1(t0)            # IER: THR empty
+                csrr s0, mip            # MEIP: the transmitter is empty
+                lbu s1, 2(t0)           # IIR: THR empty (0x2); reading acknowledges it
+                lbu s2, 2(t0)           # no interrupt pending (0x1)
+                csrr s3, mip
+                li t1, 'z'
+                sb t1, 0(t0)            # transmitted at once: THR empty again
+                lbu s4, 2(t0)
+                EXIT 0
+            """)
+        let state = machine.state
+        #expect(state[.s0] & 0x800 != 0)
+        #expect(state[.s1] & 0x0F == 0x02)
+        #expect(state[.s2] & 0x0F == 0x01)
+        #expect(state[.s3] & 0x800 == 0)
+        #expect(state[.s4] & 0x0F == 0x02)
+    }
+
     @Test func pendingInterruptsAreTakenInPriorityOrderExternalSoftwareTimer() throws {
         let machine = try makeMachine(
             """
@@ -553,7 +763,10 @@ struct DeviceTests {
         #expect(machine.run(until: 100_000) == .exited(code: 0, via: .finisher))
         #expect(
             try machine.readWords(at: "log", count: 4)
-                == [Self.machineExternalInterrupt, Self.machineSoftwareInterrupt, Self.machineTimerInterrupt, 0])
+                == [
+                    Self.machineExternalInterrupt, Self.machineSoftwareInterrupt, Self.machineTimerInterrupt,
+                    0,
+                ])
     }
 
     // MARK: sifive_test
@@ -636,6 +849,32 @@ struct DeviceTests {
         #expect(machine.run(until: 10_000) == .exited(code: 5, via: .htif))
     }
 
+    @Test(arguments: [true, false])
+    func htifStillWorksWhenTohostSharesAPageWithRewrittenCode(compiled: Bool) throws {
+        let machine = try makeMachine(
+            """
+                .option norvc
+                la t0, patch_site
+                li t1, 0x00100513       # addi a0, zero, 1
+                sw t1, 0(t0)            # rewrites code on tohost's page
+            patch_site:
+                nop
+                la t2, tohost
+                li t3, (6 << 1) | 1
+                sw t3, 0(t2)
+                sw zero, 4(t2)
+                EXIT 1
+                .balign 64
+                .globl tohost
+            tohost: .dword 0
+                .globl fromhost
+            fromhost: .dword 0
+            """, compiled: compiled)
+        #expect(try machine.address(of: "tohost") >> 12 == machine.address(of: "patch_site") >> 12)
+        #expect(machine.run(until: 10_000) == .exited(code: 6, via: .htif))
+        #expect(machine.state[.a0] == 1)
+    }
+
     @Test func htifConsolePutcharPrintsAndAnswersInFromhost() throws {
         let machine = try makeMachine(
             """
@@ -715,6 +954,122 @@ struct DeviceTests {
         #expect(machine.state[.s0] == 0)
         // SYS_EXIT with a reason that is not ADP_Stopped_ApplicationExit reports failure.
         #expect(reason == .exited(code: 1, via: .semihosting))
+    }
+
+    @Test func semihostingFeatureProbeAndTTYCallsWorkAsPicolibcUsesThem() throws {
+        let machine = try makeMachine(
+            """
+            \(Self.semihostingCall(1, block: "open_features"))
+                mv s0, a0               # handle
+                la t0, flen_block
+                sw s0, 0(t0)
+                la t0, read_block
+                sw s0, 0(t0)
+            \(Self.semihostingCall(0x0C, block: "flen_block"))
+                mv s1, a0               # length 5
+            \(Self.semihostingCall(6, block: "read_block"))
+                mv s2, a0               # bytes not read: 0
+            \(Self.semihostingCall(1, block: "open_tty"))
+                mv s3, a0               # stdout handle
+                la t0, write_block
+                sw s3, 0(t0)
+            \(Self.semihostingCall(5, block: "write_block"))
+                mv s4, a0
+                la t0, flen_block
+                sw s3, 0(t0)
+            \(Self.semihostingCall(9, block: "flen_block"))
+                mv s5, a0               # isatty(stdout) = 1
+            \(Self.semihostingCall(2, block: "flen_block"))
+                mv s6, a0               # close: 0
+                EXIT 0
+                .data
+            features_name: .asciz ":semihosting-features"
+            tty_name: .asciz ":tt"
+            text: .ascii "tty!"
+            buffer: .space 8
+                .balign 4
+            open_features: .word features_name, 0, 21
+            open_tty: .word tty_name, 4, 3
+            flen_block: .word 0
+            read_block: .word 0, buffer, 5
+            write_block: .word 0, text, 4
+            """)
+        let recorder = machine.recordOutput()
+        #expect(machine.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        let state = machine.state
+        #expect(state[.s0] != 0xFFFF_FFFF, "the features file opens")
+        #expect(state[.s1] == 5)
+        #expect(state[.s2] == 0)
+        #expect(machine.readRAM(try machine.address(of: "buffer"), count: 5) == Array("SHFB".utf8) + [0b11])
+        #expect(state[.s3] != 0xFFFF_FFFF)
+        #expect(state[.s4] == 0)
+        #expect(recorder.text == "tty!")
+        #expect(state[.s5] == 1)
+        #expect(state[.s6] == 0)
+    }
+
+    @Test func htifWriteSyscallPrintsTheBuffer() throws {
+        let machine = try makeMachine(
+            """
+                la t0, tohost
+                la t1, sysblock
+                sw t1, 0(t0)
+                sw zero, 4(t0)
+                la t2, fromhost
+                lw s0, 0(t2)
+                la t3, sysblock
+                lw s1, 0(t3)            # the result: bytes written
+                EXIT 0
+                .data
+                .balign 8
+            message: .ascii "htif!"
+                .balign 8
+            sysblock: .word 64, 0, 1, 0, message, 0, 5, 0
+            \(Self.tohost)
+            """)
+        let recorder = machine.recordOutput()
+        #expect(machine.run(until: 10_000) == .exited(code: 0, via: .finisher))
+        #expect(recorder.text == "htif!")
+        #expect(machine.state[.s0] == 1)
+        #expect(machine.state[.s1] == 5)
+    }
+
+    @Test func semihostingReadsOfTheConsoleSeeEndOfFileAndCanTriggerTheWriteWatch() throws {
+        let machine = try makeMachine(
+            """
+            \(Self.semihostingCall(1, block: "open_tty"))
+                la t0, read_block
+                sw a0, 0(t0)
+            \(Self.semihostingCall(6, block: "read_block"))
+                mv s0, a0               # bytes not read: all 4 (end of file)
+            \(Self.semihostingCall(1, block: "open_features"))
+                la t0, read_features
+                sw a0, 0(t0)
+            \(Self.semihostingCall(6, block: "read_features"))
+                mv s1, a0
+                EXIT 0
+                .data
+            tty_name: .asciz ":tt"
+            features_name: .asciz ":semihosting-features"
+                .balign 4
+            open_tty: .word tty_name, 0, 3
+            open_features: .word features_name, 0, 21
+            read_block: .word 0, buffer, 4
+            read_features: .word 0, buffer, 5
+            buffer: .space 8
+            """)
+        let buffer = try machine.address(of: "buffer")
+        machine.setWriteWatch(buffer..<buffer + 1)
+        var reasons: [StopReason] = []
+        var reason = machine.run(until: 10_000)
+        while case .watchpoint = reason {
+            reasons.append(reason)
+            reason = machine.run(until: 10_000)
+        }
+        #expect(reason == .exited(code: 0, via: .finisher))
+        #expect(machine.state[.s0] == 4)
+        #expect(machine.state[.s1] == 0)
+        #expect(reasons.count == 1, "the host's write into the buffer stops like a store would")
     }
 
     @Test func semihostingExitWithApplicationExitIsSuccess() throws {

@@ -82,9 +82,10 @@ struct InstructionTests {
         return text
     }
 
-    func checkRegisterRegister(_ names: [String]) throws {
-        let machine = try runToExit(Self.registerRegisterProgram(names))
-        let results = try machine.readWords(at: "results", count: names.count * Self.operands.count * Self.operands.count)
+    func checkRegisterRegister(_ names: [String], compiled: Bool) throws {
+        let machine = try runToExit(compiled: compiled, Self.registerRegisterProgram(names))
+        let results = try machine.readWords(
+            at: "results", count: names.count * Self.operands.count * Self.operands.count)
         var index = 0
         var failures = 0
         for name in names {
@@ -93,7 +94,9 @@ struct InstructionTests {
                     let expected = Self.reference(name, a, b)
                     if results[index] != expected && failures < 20 {
                         failures += 1
-                        Issue.record("\(name) \(hex(a)), \(hex(b)) gave \(hex(results[index])), expected \(hex(expected))")
+                        Issue.record(
+                            "\(name) \(hex(a)), \(hex(b)) gave \(hex(results[index])), expected \(hex(expected))"
+                        )
                     }
                     index += 1
                 }
@@ -103,13 +106,17 @@ struct InstructionTests {
 
     // MARK: RV32I
 
-    @Test func registerRegisterALUOpsFollowTheSpecOnEdgeOperands() throws {
-        try checkRegisterRegister(["add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and"])
+    @Test(arguments: [true, false])
+    func registerRegisterALUOpsFollowTheSpecOnEdgeOperands(compiled: Bool) throws {
+        try checkRegisterRegister(
+            ["add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and"], compiled: compiled)
     }
 
-    @Test func registerShiftsUseOnlyTheLowFiveBitsOfRs2() throws {
+    @Test(arguments: [true, false])
+    func registerShiftsUseOnlyTheLowFiveBitsOfRs2(compiled: Bool) throws {
         // Spot checks by hand, independent of the reference function.
         let machine = try runToExit(
+            compiled: compiled,
             """
                 .option norvc
                 li a0, 0x80000001
@@ -133,7 +140,8 @@ struct InstructionTests {
         #expect(state[.a6] == 0xFFFF_FFFF)
     }
 
-    @Test func registerImmediateALUOpsSignExtendTheirImmediate() throws {
+    @Test(arguments: [true, false])
+    func registerImmediateALUOpsSignExtendTheirImmediate(compiled: Bool) throws {
         let immediates: [Int32] = [-2048, -1, 0, 1, 5, 2047, -1366]
         let names = ["addi", "slti", "sltiu", "xori", "ori", "andi"]
         let sources: [UInt32] = [0, 1, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 0xFFFF_F800, 0x1234_5678]
@@ -142,7 +150,8 @@ struct InstructionTests {
         for name in names {
             for a in sources {
                 for imm in immediates {
-                    text += "    li a0, \(Self.signed(a))\n    \(name) a2, a0, \(imm)\n    sw a2, 0(s0)\n    addi s0, s0, 4\n"
+                    text +=
+                        "    li a0, \(Self.signed(a))\n    \(name) a2, a0, \(imm)\n    sw a2, 0(s0)\n    addi s0, s0, 4\n"
                     let b = Self.unsigned(imm)  // the sign-extended immediate
                     let value: UInt32
                     switch name {
@@ -158,15 +167,17 @@ struct InstructionTests {
             }
         }
         text += "    EXIT 0\n    .data\n    .balign 4\nresults: .space \(expected.count * 4)\n"
-        let machine = try runToExit(text)
+        let machine = try runToExit(compiled: compiled, text)
         let results = try machine.readWords(at: "results", count: expected.count)
         for (index, (label, value)) in expected.enumerated() {
             #expect(results[index] == value, "\(label)")
         }
     }
 
-    @Test func sltiuComparesAgainstTheSignExtendedImmediateAsUnsigned() throws {
+    @Test(arguments: [true, false])
+    func sltiuComparesAgainstTheSignExtendedImmediateAsUnsigned(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 .option norvc
                 li a0, 0xFFFFFFFE
@@ -183,7 +194,8 @@ struct InstructionTests {
         #expect([state[.a1], state[.a2], state[.a3], state[.a4], state[.a5]] == [1, 0, 1, 1, 0])
     }
 
-    @Test func immediateShiftsShiftByTheirShamt() throws {
+    @Test(arguments: [true, false])
+    func immediateShiftsShiftByTheirShamt(compiled: Bool) throws {
         let amounts: [UInt32] = [0, 1, 4, 15, 31]
         let sources: [UInt32] = [0x8000_0001, 0x7FFF_FFFF, 0xF0F0_0F0F, 1]
         var text = "    .option norvc\n    la s0, results\n"
@@ -191,22 +203,25 @@ struct InstructionTests {
         for name in ["slli", "srli", "srai"] {
             for a in sources {
                 for shamt in amounts {
-                    text += "    li a0, \(Self.signed(a))\n    \(name) a2, a0, \(shamt)\n    sw a2, 0(s0)\n    addi s0, s0, 4\n"
+                    text +=
+                        "    li a0, \(Self.signed(a))\n    \(name) a2, a0, \(shamt)\n    sw a2, 0(s0)\n    addi s0, s0, 4\n"
                     let op = ["slli": "sll", "srli": "srl", "srai": "sra"][name]!
                     expected.append(("\(name) \(hex(a)), \(shamt)", Self.reference(op, a, shamt)))
                 }
             }
         }
         text += "    EXIT 0\n    .data\n    .balign 4\nresults: .space \(expected.count * 4)\n"
-        let machine = try runToExit(text)
+        let machine = try runToExit(compiled: compiled, text)
         let results = try machine.readWords(at: "results", count: expected.count)
         for (index, (label, value)) in expected.enumerated() {
             #expect(results[index] == value, "\(label)")
         }
     }
 
-    @Test func luiAndAuipcBuildUpperImmediates() throws {
+    @Test(arguments: [true, false])
+    func luiAndAuipcBuildUpperImmediates(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 .option norvc
                 lui a0, 0xABCDE
@@ -226,8 +241,10 @@ struct InstructionTests {
         #expect(state[.a4] == here &+ 8)
     }
 
-    @Test func jalAndJalrLinkTheNextInstructionAndJalrClearsBitZero() throws {
+    @Test(arguments: [true, false])
+    func jalAndJalrLinkTheNextInstructionAndJalrClearsBitZero(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 .option norvc
                 jal ra, target1
@@ -271,7 +288,8 @@ struct InstructionTests {
         #expect(state[.zero] == 0)
     }
 
-    @Test func branchesCompareSignedAndUnsignedBothWays() throws {
+    @Test(arguments: [true, false])
+    func branchesCompareSignedAndUnsignedBothWays(compiled: Bool) throws {
         let pairs: [(UInt32, UInt32)] = [
             (0, 0), (1, 2), (2, 1), (0xFFFF_FFFF, 1), (1, 0xFFFF_FFFF), (0x8000_0000, 0x7FFF_FFFF),
             (0x7FFF_FFFF, 0x8000_0000), (0xFFFF_FFFF, 0xFFFF_FFFF),
@@ -300,15 +318,17 @@ struct InstructionTests {
             }
         }
         text += "    EXIT 0\n    .data\n    .balign 4\nresults: .space \(expected.count * 4)\n"
-        let machine = try runToExit(text)
+        let machine = try runToExit(compiled: compiled, text)
         let results = try machine.readWords(at: "results", count: expected.count)
         for (index, (label, value)) in expected.enumerated() {
             #expect(results[index] == value, "\(label): 1 = taken, 2 = not taken")
         }
     }
 
-    @Test func branchesReachFarTargetsForwardAndBackward() throws {
+    @Test(arguments: [true, false])
+    func branchesReachFarTargetsForwardAndBackward(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 .option norvc
                 li a0, 0
@@ -330,7 +350,8 @@ struct InstructionTests {
         #expect(machine.state[.a0] == 11)
     }
 
-    @Test func loadsSignOrZeroExtend() throws {
+    @Test(arguments: [true, false])
+    func loadsSignOrZeroExtend(compiled: Bool) throws {
         let bytes: [UInt8] = [0xF3, 0x82, 0x01, 0x80, 0x02, 0x7E, 0xFF, 0x7F]
         var text = "    .option norvc\n    la s1, data\n    la s0, results\n"
         var expected: [(String, UInt32)] = []
@@ -357,15 +378,17 @@ struct InstructionTests {
         text += "    EXIT 0\n    .data\n    .balign 4\ndata: .byte "
         text += bytes.map { "0x" + String($0, radix: 16) }.joined(separator: ", ")
         text += "\n    .balign 4\nresults: .space \(expected.count * 4)\n"
-        let machine = try runToExit(text)
+        let machine = try runToExit(compiled: compiled, text)
         let results = try machine.readWords(at: "results", count: expected.count)
         for (index, (label, value)) in expected.enumerated() {
             #expect(results[index] == value, "\(label)")
         }
     }
 
-    @Test func storesWriteOnlyTheirWidth() throws {
+    @Test(arguments: [true, false])
+    func storesWriteOnlyTheirWidth(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 .option norvc
                 la s0, buffer
@@ -384,8 +407,10 @@ struct InstructionTests {
         #expect(bytes == [0, 0xD4, 0, 0, 0, 0, 0xD4, 0xC3, 0xD4, 0xC3, 0xB2, 0xA1, 0, 0, 0, 0xD4])
     }
 
-    @Test func writesToX0AreDiscarded() throws {
+    @Test(arguments: [true, false])
+    func writesToX0AreDiscarded(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 .option norvc
                 la s0, word
@@ -403,6 +428,12 @@ struct InstructionTests {
                 lr.w x0, (s0)
                 add a1, x0, x0      # reads of x0 still give 0
                 addi a2, x0, 5
+                andi a3, x0, -1     # 0
+                ori a4, x0, -5
+                xori a5, x0, 0x7ff
+                slti a6, x0, 1      # 0 < 1
+                sltiu a7, x0, 0     # 0 < 0: no
+                sub s2, x0, a0      # -7
                 EXIT 0
                 .data
                 .balign 4
@@ -412,18 +443,28 @@ struct InstructionTests {
         #expect(state.x[0] == 0)
         #expect(state[.a1] == 0)
         #expect(state[.a2] == 5)
+        #expect(state[.a3] == 0)
+        #expect(state[.a4] == UInt32(bitPattern: -5))
+        #expect(state[.a5] == 0x7FF)
+        #expect(state[.a6] == 1)
+        #expect(state[.a7] == 0)
+        #expect(state[.s2] == UInt32(bitPattern: -7))
         // The AMO with rd = x0 still updated memory.
         #expect(try machine.readWords(at: "word", count: 1) == [0x1111_1118])
     }
 
     // MARK: M
 
-    @Test func multiplyAndDivideFollowTheSpecIncludingDivisionByZeroAndOverflow() throws {
-        try checkRegisterRegister(["mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu"])
+    @Test(arguments: [true, false])
+    func multiplyAndDivideFollowTheSpecIncludingDivisionByZeroAndOverflow(compiled: Bool) throws {
+        try checkRegisterRegister(
+            ["mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu"], compiled: compiled)
     }
 
-    @Test func divisionEdgeCasesByHand() throws {
+    @Test(arguments: [true, false])
+    func divisionEdgeCasesByHand(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 .option norvc
                 li a0, 0x80000000
@@ -459,8 +500,10 @@ struct InstructionTests {
 
     // MARK: A
 
-    @Test func lrScPairSucceedsAndScWithoutReservationFails() throws {
+    @Test(arguments: [true, false])
+    func lrScPairSucceedsAndScWithoutReservationFails(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 la s0, words
                 addi s1, s0, 4
@@ -492,8 +535,10 @@ struct InstructionTests {
         #expect(try machine.readWords(at: "words", count: 3) == [200, 0x55, 0x66])
     }
 
-    @Test func scAfterATrapFails() throws {
+    @Test(arguments: [true, false])
+    func scAfterATrapFails(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 SET_MTVEC handler
                 la s0, word
@@ -517,7 +562,8 @@ struct InstructionTests {
         #expect(try machine.readWords(at: "word", count: 1) == [42])
     }
 
-    @Test func everyAMOReturnsTheOldValueAndStoresTheSpecifiedNewOne() throws {
+    @Test(arguments: [true, false])
+    func everyAMOReturnsTheOldValueAndStoresTheSpecifiedNewOne(compiled: Bool) throws {
         let operations: [(String, (UInt32, UInt32) -> UInt32)] = [
             ("amoswap.w", { _, b in b }),
             ("amoadd.w", { $0 &+ $1 }),
@@ -530,7 +576,8 @@ struct InstructionTests {
             ("amomaxu.w", { $0 >= $1 ? $0 : $1 }),
         ]
         let pairs: [(UInt32, UInt32)] = [
-            (5, 0xFFFF_FFFD), (0xFFFF_FFFD, 5), (0x8000_0000, 0x7FFF_FFFF), (0xFFFF_FFFF, 1), (1, 0xFFFF_FFFF),
+            (5, 0xFFFF_FFFD), (0xFFFF_FFFD, 5), (0x8000_0000, 0x7FFF_FFFF), (0xFFFF_FFFF, 1),
+            (1, 0xFFFF_FFFF),
             (7, 7), (0x0F0F_0F0F, 0x00FF_00FF),
         ]
         var text = "    la s0, results\n    la s1, cell\n"
@@ -549,19 +596,22 @@ struct InstructionTests {
 
                     """
                 expected.append(("\(name) old \(hex(old)) operand \(hex(operand)): rd", old))
-                expected.append(("\(name) old \(hex(old)) operand \(hex(operand)): memory", operation(old, operand)))
+                expected.append(
+                    ("\(name) old \(hex(old)) operand \(hex(operand)): memory", operation(old, operand)))
             }
         }
         text += "    EXIT 0\n    .data\n    .balign 4\ncell: .word 0\nresults: .space \(expected.count * 4)\n"
-        let machine = try runToExit(text)
+        let machine = try runToExit(compiled: compiled, text)
         let results = try machine.readWords(at: "results", count: expected.count)
         for (index, (label, value)) in expected.enumerated() {
             #expect(results[index] == value, "\(label)")
         }
     }
 
-    @Test func amoWithRdEqualToRs2UsesTheOldOperand() throws {
+    @Test(arguments: [true, false])
+    func amoWithRdEqualToRs2UsesTheOldOperand(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 la s0, cell
                 li a0, 5
@@ -577,8 +627,10 @@ struct InstructionTests {
 
     // MARK: C
 
-    @Test func compressedInstructionsExecuteLikeTheirExpansions() throws {
+    @Test(arguments: [true, false])
+    func compressedInstructionsExecuteLikeTheirExpansions(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 .option rvc
                 la sp, stack_top
@@ -648,8 +700,10 @@ struct InstructionTests {
         #expect(try machine.readWord(stackTop + 16 + 4) == 31)
     }
 
-    @Test func compressedLoadsAndImmediatesByHand() throws {
+    @Test(arguments: [true, false])
+    func compressedLoadsAndImmediatesByHand(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 .option rvc
                 c.li a0, -5
@@ -678,8 +732,10 @@ struct InstructionTests {
         #expect(state[.a5] == 30)
     }
 
-    @Test func compressedJumpsAndBranchesLinkPcPlusTwo() throws {
+    @Test(arguments: [true, false])
+    func compressedJumpsAndBranchesLinkPcPlusTwo(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 .option rvc
                 li s0, 0
@@ -725,8 +781,218 @@ struct InstructionTests {
         #expect(state[.s3] == 1)
     }
 
-    @Test func compressedInstructionsAdvancePcByTwo() throws {
+    @Test(arguments: [true, false])
+    func compressedImmediatesAtTheEdgesOfTheirRanges(compiled: Bool) throws {
+        // Extreme offsets set every bit of the scrambled immediate fields.
+        let machine = try runToExit(
+            compiled: compiled,
+            """
+                .option rvc
+                la sp, frame
+                c.addi4spn a5, sp, 1020     # nzuimm[9:2] all ones
+                c.addi4spn a4, sp, 4
+                li t0, 0x13579BDF
+                c.swsp t0, 252(sp)          # uimm[7:2] all ones
+                c.lwsp s2, 252(sp)
+                c.swsp t0, 4(sp)
+                c.lwsp s3, 4(sp)
+                mv s0, sp
+                li a0, 0x2468ACE0
+                c.sw a0, 124(s0)            # uimm[6:2] all ones
+                c.lw a1, 124(s0)
+                c.addi16sp sp, -512         # nzimm[9] only
+                mv s4, sp
+                c.addi16sp sp, 496
+                c.addi16sp sp, 16
+                li a2, 0
+                c.addi a2, -32              # imm[5] only
+                li a3, 0
+                c.addi a3, 31
+                c.li s5, -32
+                c.li s6, 31
+                c.lui s7, 0xfffff           # nzimm = -1: 0xFFFFF000
+                EXIT 0
+                .data
+                .balign 16
+                .space 512
+            frame: .space 1024
+            """)
+        let state = machine.state
+        let frame = try machine.address(of: "frame")
+        #expect(state[.a5] == frame + 1020)
+        #expect(state[.a4] == frame + 4)
+        #expect(state[.s2] == 0x1357_9BDF)
+        #expect(state[.s3] == 0x1357_9BDF)
+        #expect(try machine.readWord(frame + 252) == 0x1357_9BDF)
+        #expect(try machine.readWord(frame + 124) == 0x2468_ACE0)
+        #expect(state[.a1] == 0x2468_ACE0)
+        #expect(state[.s4] == frame - 512)
+        #expect(state[.sp] == frame)
+        #expect(state[.a2] == UInt32(bitPattern: -32))
+        #expect(state[.a3] == 31)
+        #expect(state[.s5] == UInt32(bitPattern: -32))
+        #expect(state[.s6] == 31)
+        #expect(state[.s7] == 0xFFFF_F000)
+    }
+
+    @Test(arguments: [true, false])
+    func compressedJumpsAndBranchesReachTheEdgesOfTheirRanges(compiled: Bool) throws {
+        let machine = try runToExit(
+            compiled: compiled,
+            """
+                .option rvc
+                li s0, 0
+                c.j far_forward             # about +1.9 KiB: c.j reaches ±2 KiB
+            back_target:
+                addi s0, s0, 100
+                li a0, 0
+                c.beqz a0, near_forward     # about +240 bytes: c.beqz reaches ±256
+                EXIT 1
+                .fill 110, 2, 0x0001        # c.nop
+            near_forward:
+                addi s0, s0, 1000
+                li a1, 3
+            countdown:
+                c.addi a1, -1
+                c.bnez a1, countdown        # backward
+                li t0, 10000
+                add s0, s0, t0
+                EXIT 0
+                .fill 800, 2, 0x0001
+            far_forward:
+                addi s0, s0, 1
+                c.jal back_target_trampoline
+                EXIT 2
+            back_target_trampoline:
+                c.j back_target             # about -1.9 KiB
+            """)
+        #expect(machine.state[.s0] == 11101)
+    }
+
+    /// A ladder of jumps over `c.ebreak` padding: every jump must land exactly on its target
+    /// (a wrong offset lands in the padding and traps). Distances are chosen so that every
+    /// bit of each immediate field is both set and clear somewhere.
+    static func jumpLadder(
+        forward: [Int], backward: [Int], jump: (String) -> String, minimumBackward: Int
+    ) -> String {
+        var text = """
+                SET_MTVEC wrong_landing
+                li s0, 0
+                li s1, 0
+                li a0, 0
+                li a1, 1
+
+            """
+        for (index, distance) in forward.enumerated() {
+            precondition(distance >= 2 && distance % 2 == 0)
+            let jumpSize = 2  // every ladder jump here is compressed
+            text += "    \(jump("fwd\(index)"))\n"
+            let padding = (distance - jumpSize) / 2
+            if padding > 0 { text += "    .fill \(padding), 2, 0x9002\n" }
+            text += "fwd\(index):\n    addi s0, s0, 1\n"
+        }
+        for (index, distance) in backward.enumerated() {
+            precondition(distance >= minimumBackward && distance % 2 == 0)
+            // back: addi (4) + j (4) + padding, then the compressed jump back to `back`.
+            let padding = (distance - 8) / 2
+            text += """
+                    .option push
+                    .option norvc
+                    j over\(index)
+                back\(index):
+                    addi s1, s1, 1
+                    j after\(index)
+                    .option pop
+
+                """
+            if padding > 0 { text += "    .fill \(padding), 2, 0x9002\n" }
+            text += "over\(index):\n    \(jump("back\(index)"))\nafter\(index):\n"
+        }
+        text += """
+                EXIT 0
+                .balign 4
+            wrong_landing:
+                EXIT 3
+
+            """
+        return text
+    }
+
+    static let cjDistances = [2, 0x0A, 0x14, 0x28, 0x50, 0xA0, 0x106, 0x2AA, 0x402, 0x554, 0x7F6]
+
+    @Test(arguments: [true, false])
+    func cjLandsExactlyForEveryOffsetBit(compiled: Bool) throws {
+        let backward = [8, 0x0A, 0x14, 0x28, 0x50, 0xA0, 0x106, 0x2AA, 0x402, 0x554, 0x800]
+        let machine = try runToExit(
+            compiled: compiled,
+            ".option rvc\n"
+                + Self.jumpLadder(
+                    forward: Self.cjDistances, backward: backward, jump: { "c.j \($0)" }, minimumBackward: 8))
+        #expect(machine.state[.s0] == UInt32(Self.cjDistances.count))
+        #expect(machine.state[.s1] == UInt32(backward.count))
+    }
+
+    @Test(arguments: [true, false])
+    func cjalLandsExactlyForEveryOffsetBitAndLinksPcPlusTwo(compiled: Bool) throws {
+        let backward = [8, 0x0A, 0x14, 0x28, 0x50, 0xA0, 0x106, 0x2AA, 0x402, 0x554, 0x800]
+        let machine = try runToExit(
+            compiled: compiled,
+            ".option rvc\n"
+                + Self.jumpLadder(
+                    forward: Self.cjDistances, backward: backward, jump: { "c.jal \($0)" }, minimumBackward: 8
+                ))
+        #expect(machine.state[.s0] == UInt32(Self.cjDistances.count))
+        #expect(machine.state[.s1] == UInt32(backward.count))
+        // The last c.jal was the final backward one: it sits just before after<n-1>.
+        #expect(machine.state[.ra] == (try machine.address(of: "after\(backward.count - 1)")))
+    }
+
+    @Test(arguments: [true, false])
+    func compressedBranchesLandExactlyForEveryOffsetBit(compiled: Bool) throws {
+        let forward = [2, 0x0A, 0x14, 0x2C, 0x56, 0xAA, 0xFC]
+        let backward = [8, 0x0A, 0x14, 0x2C, 0x56, 0xAA, 0x100]
+        for (mnemonic, register) in [("c.beqz", "a0"), ("c.bnez", "a1")] {
+            let machine = try runToExit(
+                compiled: compiled,
+                ".option rvc\n"
+                    + Self.jumpLadder(
+                        forward: forward, backward: backward, jump: { "\(mnemonic) \(register), \($0)" },
+                        minimumBackward: 8))
+            #expect(machine.state[.s0] == UInt32(forward.count), "\(mnemonic)")
+            #expect(machine.state[.s1] == UInt32(backward.count), "\(mnemonic)")
+        }
+    }
+
+    @Test(arguments: [true, false])
+    func wordJumpsAndBranchesLandExactlyForEveryOffsetBit(compiled: Bool) throws {
+        // jal reaches ±1 MiB, branches ±4 KiB; the ladder's jumps are 4 bytes here.
+        func ladder(_ forward: [Int], _ backward: [Int], _ jump: @escaping (String) -> String) -> String {
+            Self.jumpLadder(
+                forward: forward.map { $0 - 2 }, backward: backward, jump: jump, minimumBackward: 8)
+        }
+        let jalForward = [4, 0x804, 0x1000, 0x2AA8, 0x15554, 0x40000]
+        let jalBackward = [8, 0x800, 0x1554, 0x2AA8, 0x10000, 0x40000]
+        let branchForward = [4, 0x2C, 0x56, 0x554, 0xAA8, 0xFF0]
+        let branchBackward = [8, 0x2E, 0x554, 0xAA8, 0x1000]
+        let cases: [(String, [Int], [Int], (String) -> String)] = [
+            ("jal", jalForward, jalBackward, { "jal zero, \($0)" }),
+            ("beq", branchForward, branchBackward, { "beq a0, zero, \($0)" }),
+            ("bltu", branchForward, branchBackward, { "bltu a0, a1, \($0)" }),
+        ]
+        for (name, forward, backward, jump) in cases {
+            // Forward distances count from the jump, which is 4 bytes: the ladder assumes 2, so
+            // it pads one halfword less (distance - 2 passed in, padding = (d - 2 - 2) / 2).
+            let source = ".option norvc\n" + ladder(forward, backward, jump)
+            let machine = try TestSupport.runToExit(source, ramSize: 4 << 20, compiled: compiled)
+            #expect(machine.state[.s0] == UInt32(forward.count), "\(name)")
+            #expect(machine.state[.s1] == UInt32(backward.count), "\(name)")
+        }
+    }
+
+    @Test(arguments: [true, false])
+    func compressedInstructionsAdvancePcByTwo(compiled: Bool) throws {
         let machine = try makeMachine(
+            compiled: compiled,
             """
                 .option rvc
                 c.li a0, 1              # 0x80000000
@@ -750,8 +1016,10 @@ struct InstructionTests {
 
     // MARK: Zicsr
 
-    @Test func csrReadModifyWriteFormsOnMscratch() throws {
+    @Test(arguments: [true, false])
+    func csrReadModifyWriteFormsOnMscratch(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 li t0, 0xF0F0F0F0
                 csrrw a0, mscratch, t0      # a0 = 0, mscratch = F0F0F0F0
@@ -778,14 +1046,17 @@ struct InstructionTests {
         #expect(state[.a3] == 0x00F0_FFFF)
         #expect(state[.a4] == 0x15)
         #expect(state[.a5] == 0x1F)
-        #expect([state[.a6], state[.a7], state[.s2], state[.s3], state[.s4]] == Array(repeating: 0x1C, count: 5))
+        #expect(
+            [state[.a6], state[.a7], state[.s2], state[.s3], state[.s4]] == Array(repeating: 0x1C, count: 5))
         #expect(state[.s5] == 0x1C)
         #expect(state[.s6] == 0)
         #expect(state.csr.mscratch == 0)
     }
 
-    @Test func readOnlyCSRsCanBeReadWithRs1X0FormsWithoutTrapping() throws {
+    @Test(arguments: [true, false])
+    func readOnlyCSRsCanBeReadWithRs1X0FormsWithoutTrapping(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 SET_MTVEC trapped
                 csrrs a0, mhartid, zero
@@ -842,14 +1113,17 @@ struct InstructionTests {
         #expect(csr.mtval == bits, "mtval \(hex(csr.mtval)), expected the instruction \(hex(bits))")
     }
 
-    @Test func misaReportsRV32WithACIM() throws {
-        let machine = try runToExit("csrr a0, misa\n    EXIT 0")
+    @Test(arguments: [true, false])
+    func misaReportsRV32WithACIM(compiled: Bool) throws {
+        let machine = try runToExit(compiled: compiled, "csrr a0, misa\n    EXIT 0")
         let extensions = "ACIM".unicodeScalars.reduce(UInt32(0)) { $0 | 1 << ($1.value - 65) }
         #expect(machine.state[.a0] == (1 << 30 | extensions))
     }
 
-    @Test func mstatusMPPReadsMachineModeEvenAfterWritingZero() throws {
+    @Test(arguments: [true, false])
+    func mstatusMPPReadsMachineModeEvenAfterWritingZero(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 csrr a0, mstatus
                 csrw mstatus, zero
@@ -866,8 +1140,10 @@ struct InstructionTests {
         #expect(state[.a2] == 0x1888)
     }
 
-    @Test func pmpCSRsStoreValuesAndTriggerCSRsReportNoTriggers() throws {
+    @Test(arguments: [true, false])
+    func pmpCSRsStoreValuesAndTriggerCSRsReportNoTriggers(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 li t0, 0x1F1F1F1F
                 csrw pmpcfg0, t0
@@ -896,8 +1172,10 @@ struct InstructionTests {
         #expect(state[.a6] == 0)
     }
 
-    @Test func mtvecKeepsDirectOrVectoredModeAndMepcClearsBitZero() throws {
+    @Test(arguments: [true, false])
+    func mtvecKeepsDirectOrVectoredModeAndMepcClearsBitZero(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 li t0, 0x80001001
                 csrw mtvec, t0
@@ -916,8 +1194,61 @@ struct InstructionTests {
         #expect(state[.a2] == 0x8000_0102)
     }
 
-    @Test func selfModifyingCodeExecutesTheNewInstruction() throws {
+    @Test(arguments: [true, false])
+    func aStoreOverTheNextInstructionOfTheSameBlockTakesEffect(compiled: Bool) throws {
         let machine = try runToExit(
+            compiled: compiled,
+            """
+                .option norvc
+                la t0, target
+                li t1, 0x02a00513        # addi a0, zero, 42
+                li a0, 0
+                sw t1, 0(t0)             # same straight-line block as target
+            target:
+                addi a0, zero, 1
+                la t0, target2
+                li t1, 0x06300593        # addi a1, zero, 99
+                amoswap.w zero, t1, (t0) # an AMO patches code too
+            target2:
+                addi a1, zero, 2
+                EXIT 0
+            """)
+        #expect(machine.state[.a0] == 42)
+        #expect(machine.state[.a1] == 99)
+    }
+
+    @Test(arguments: [true, false])
+    func codeRewrittenOnEveryIterationStaysCorrectPastATranslationCacheFlush(compiled: Bool) throws {
+        // Every iteration stores into the code page, so its blocks are translated again each
+        // time; a few hundred thousand iterations fill the translation store and force a flush.
+        let iterations: UInt32 = 300_000
+        let machine = try runToExit(
+            compiled: compiled,
+            """
+                .option norvc
+                li s0, 0
+                li s1, 0
+                li s2, \(iterations)
+                la t1, scratch
+            loop:
+                addi s0, s0, 1
+                add s1, s1, s0
+                sw s0, 0(t1)             # a store to this very page
+                bne s0, s2, loop
+                EXIT 0
+                .balign 4
+            scratch: .word 0
+            """, maxSteps: 10_000_000)
+        let state = machine.state
+        #expect(state[.s0] == iterations)
+        #expect(state[.s1] == UInt32(truncatingIfNeeded: UInt64(iterations) * UInt64(iterations + 1) / 2))
+        #expect(try machine.readWords(at: "scratch", count: 1) == [iterations])
+    }
+
+    @Test(arguments: [true, false])
+    func selfModifyingCodeExecutesTheNewInstruction(compiled: Bool) throws {
+        let machine = try runToExit(
+            compiled: compiled,
             """
                 .option norvc
                 li s0, 0
@@ -936,4 +1267,14 @@ struct InstructionTests {
             """)
         #expect(machine.state[.s0] == 42)
     }
+}
+
+/// `runToExit`/`makeMachine` with the execution mode first, so every test here runs both with
+/// compiled blocks and with the interpreter alone.
+private func runToExit(compiled: Bool, _ source: String, maxSteps: UInt64 = 1_000_000) throws -> Machine {
+    try TestSupport.runToExit(source, maxSteps: maxSteps, compiled: compiled)
+}
+
+private func makeMachine(compiled: Bool, _ source: String) throws -> Machine {
+    try TestSupport.makeMachine(source, compiled: compiled)
 }

@@ -13,8 +13,11 @@ struct TrapTests {
 
     /// Runs `body` with a direct-mode handler that exits 0 at once, so the state at the exit
     /// shows the trap's mcause/mepc/mtval/mstatus. `site` labels the faulting instruction.
-    func trap(_ body: String) throws -> (machine: Machine, site: UInt32, handler: UInt32) {
+    func trap(_ body: String, compiled: Bool = true) throws -> (
+        machine: Machine, site: UInt32, handler: UInt32
+    ) {
         let machine = try runToExit(
+            compiled: compiled,
             """
                 SET_MTVEC handler
             \(body)
@@ -77,6 +80,30 @@ struct TrapTests {
         (".2byte 0x4002", 0x4002),  // c.lwsp with rd = x0: reserved
         (".word 0x00001073 | (0x7c0 << 20)", 0x7C00_1073),  // csrw 0x7c0, zero: unknown CSR
         (".word 0x10200073", 0x1020_0073),  // sret: no S-mode
+        (".word 0x12000073", 0x1200_0073),  // sfence.vma: no S-mode
+        (".word 0x000000F3", 0x0000_00F3),  // ecall with rd != 0: reserved
+        (".word 0x34004073", 0x3400_4073),  // SYSTEM funct3 4, rs1 = 0: reserved
+        (".word 0x3400C073", 0x3400_C073),  // SYSTEM funct3 4, rs1 != 0: reserved
+        (".word 0x02051513", 0x0205_1513),  // slli a0, a0, 32: shamt[5] is reserved on RV32
+        (".word 0x02055513", 0x0205_5513),  // srli a0, a0, 32
+        (".word 0x00053503", 0x0005_3503),  // ld: RV64
+        (".word 0x00056503", 0x0005_6503),  // lwu: RV64
+        (".word 0x00A53023", 0x00A5_3023),  // sd: RV64
+        (".word 0x00002063", 0x0000_2063),  // branch funct3 2
+        (".word 0x00001067", 0x0000_1067),  // jalr with funct3 1
+        (".word 0x0000001B", 0x0000_001B),  // OP-IMM-32: RV64
+        (".word 0x00052007", 0x0005_2007),  // flw: no F
+        (".word 0x0000200F", 0x0000_200F),  // MISC-MEM funct3 2
+        (".2byte 0x0004", 0x0004),  // c.addi4spn with nzuimm 0
+        (".2byte 0x6101", 0x6101),  // c.addi16sp with nzimm 0
+        (".2byte 0x6081", 0x6081),  // c.lui with nzimm 0
+        (".2byte 0x8002", 0x8002),  // c.jr x0
+        (".2byte 0x2000", 0x2000),  // c.fld
+        (".2byte 0xE002", 0xE002),  // c.fswsp
+        (".2byte 0x9C01", 0x9C01),  // c.subw: RV64
+        (".2byte 0x1002", 0x1002),  // c.slli with shamt[5] = 1: reserved on RV32
+        (".2byte 0x9001", 0x9001),  // c.srli with shamt[5] = 1: reserved on RV32
+        (".2byte 0x8000", 0x8000),  // quadrant 0, funct3 4: reserved
     ])
     func illegalInstructionsTrapWithTheirBitsInMtval(_ word: String, bits: UInt32) throws {
         let (machine, site, _) = try trap(
@@ -90,7 +117,7 @@ struct TrapTests {
         #expect(csr.mtval == bits)
     }
 
-    @Test(arguments: [
+    static let misalignedCases: [(String, UInt32, UInt32)] = [
         ("lw a0, 2(s0)", UInt32(4), UInt32(2)),
         ("lw a0, 1(s0)", 4, 1),
         ("lh a0, 1(s0)", 4, 1),
@@ -101,8 +128,12 @@ struct TrapTests {
         ("lr.w a0, (s1)", 4, 2),
         ("amoadd.w a0, a1, (s1)", 6, 2),
         ("sc.w a0, a1, (s1)", 6, 2),
-    ])
-    func misalignedAccessesTrapWithTheAddress(_ instruction: String, cause: UInt32, offset: UInt32) throws {
+    ]
+
+    @Test(arguments: misalignedCases.flatMap { c in [true, false].map { (c.0, c.1, c.2, $0) } })
+    func misalignedAccessesTrapWithTheAddress(
+        _ instruction: String, cause: UInt32, offset: UInt32, compiled: Bool
+    ) throws {
         let (machine, site, _) = try trap(
             """
                 la s0, data
@@ -112,16 +143,17 @@ struct TrapTests {
                 .data
                 .balign 8
             data: .space 16
-            """)
+            """, compiled: compiled)
         let data = try machine.address(of: "data")
         let csr = machine.state.csr
         #expect(csr.mcause == cause)
         #expect(csr.mepc == site)
         #expect(csr.mtval == data + offset)
-        #expect(try machine.readWords(at: "data", count: 4) == [0, 0, 0, 0], "a trapping store writes nothing")
+        #expect(
+            try machine.readWords(at: "data", count: 4) == [0, 0, 0, 0], "a trapping store writes nothing")
     }
 
-    @Test(arguments: [
+    static let holeCases: [(String, UInt32, UInt32)] = [
         ("lw a0, 0(s0)", UInt32(5), UInt32(0)),
         ("lb a0, 3(s0)", 5, 3),
         ("lhu a0, 2(s0)", 5, 2),
@@ -129,29 +161,37 @@ struct TrapTests {
         ("sh a0, 2(s0)", 7, 2),
         ("sb a0, 1(s0)", 7, 1),
         ("amoswap.w a0, a1, (s0)", 7, 0),  // spec: store/AMO access fault (QEMU says 5)
-    ])
-    func accessesToAHoleInTheMapFaultWithTheAddress(_ instruction: String, cause: UInt32, offset: UInt32) throws {
+    ]
+
+    @Test(arguments: holeCases.flatMap { c in [true, false].map { (c.0, c.1, c.2, $0) } })
+    func accessesToAHoleInTheMapFaultWithTheAddress(
+        _ instruction: String, cause: UInt32, offset: UInt32, compiled: Bool
+    ) throws {
         let (machine, site, _) = try trap(
             """
                 li s0, HOLE
             site:
                 \(instruction)
-            """)
+            """, compiled: compiled)
         let csr = machine.state.csr
         #expect(csr.mcause == cause)
         #expect(csr.mepc == site)
         #expect(csr.mtval == TestProgram.hole + offset)
     }
 
-    @Test(arguments: [("lw a0, 0(s0)", UInt32(5)), ("lbu a0, 0(s0)", 5), ("sw a0, 0(s0)", 7), ("sb a0, 0(s0)", 7)])
-    func accessesPastTheEndOfRAMFault(_ instruction: String, cause: UInt32) throws {
+    static let pastEndCases: [(String, UInt32)] = [
+        ("lw a0, 0(s0)", 5), ("lbu a0, 0(s0)", 5), ("sw a0, 0(s0)", 7), ("sb a0, 0(s0)", 7),
+    ]
+
+    @Test(arguments: pastEndCases.flatMap { c in [true, false].map { (c.0, c.1, $0) } })
+    func accessesPastTheEndOfRAMFault(_ instruction: String, cause: UInt32, compiled: Bool) throws {
         // 1 MiB of RAM: 0x8010_0000 is the first byte past it.
         let (machine, site, _) = try trap(
             """
                 li s0, 0x80100000
             site:
                 \(instruction)
-            """)
+            """, compiled: compiled)
         let csr = machine.state.csr
         #expect(csr.mcause == cause)
         #expect(csr.mepc == site)
@@ -197,6 +237,85 @@ struct TrapTests {
         #expect(csr.mcause == 1)
         #expect(csr.mepc == 0x8010_0000)
         #expect(csr.mtval == 0x8010_0000)
+    }
+
+    @Test func aCompressedInstructionInTheLastHalfwordOfRAMRunsThenFetchFaultsPastTheEnd() throws {
+        let machine = try runToExit(
+            """
+                SET_MTVEC handler
+                li t0, 0x800FFFFE
+                li t1, 0x451D           # c.li a0, 7
+                sh t1, 0(t0)
+                jr t0
+                .balign 4
+            handler:
+                EXIT 0
+            """)
+        let state = machine.state
+        #expect(state[.a0] == 7)
+        #expect(state.csr.mcause == 1)
+        #expect(state.csr.mepc == 0x8010_0000)
+        #expect(state.csr.mtval == 0x8010_0000)
+    }
+
+    @Test func aWordInstructionStraddlingTheEndOfRAMFetchFaults() throws {
+        let machine = try runToExit(
+            """
+                SET_MTVEC handler
+                li t0, 0x800FFFFE
+                li t1, 0x0513           # low half of a 32-bit addi a0, ...
+                sh t1, 0(t0)
+                jr t0
+                .balign 4
+            handler:
+                EXIT 0
+            """)
+        let state = machine.state
+        #expect(state.csr.mcause == 1)
+        #expect(state.csr.mepc == 0x800F_FFFE)
+        #expect([0x800F_FFFE, 0x8010_0000].contains(state.csr.mtval), "mtval \(hex(state.csr.mtval))")
+    }
+
+    @Test func mieKeepsOnlyImplementedInterruptsAndMipIgnoresWrites() throws {
+        let machine = try runToExit(
+            """
+                li t0, -1
+                csrw mie, t0
+                csrr s0, mie
+                csrw mie, zero
+                csrr s1, mip            # MTIP: mtimecmp is 0 at reset
+                csrw mip, zero
+                csrr s2, mip
+                EXIT 0
+            """)
+        let state = machine.state
+        #expect(state[.s0] == 0x888)
+        #expect(state[.s1] == 0x80)
+        #expect(state[.s2] == 0x80)
+    }
+
+    @Test func mcountinhibitFreezesMcycleAndMinstret() throws {
+        let machine = try runToExit(
+            """
+                .option norvc
+                csrwi mcountinhibit, 5  # CY and IR
+                csrr s0, mcycle
+                csrr s1, minstret
+                nop
+                nop
+                csrr s2, mcycle
+                csrr s3, minstret
+                csrwi mcountinhibit, 0
+                nop
+                csrr s4, minstret
+                csrr s5, mcycle
+                EXIT 0
+            """)
+        let state = machine.state
+        #expect(state[.s2] == state[.s0])
+        #expect(state[.s3] == state[.s1])
+        #expect(state[.s4] > state[.s3])
+        #expect(state[.s5] > state[.s2])
     }
 
     // MARK: mstatus and mret
@@ -372,6 +491,46 @@ struct TrapTests {
         #expect(machine.state.csr.mtval == 0)
     }
 
+    @Test func anExceptionInsideAnInterruptHandlerCrashes() throws {
+        let (machine, reason) = try runProgram(
+            """
+                SET_MTVEC handler
+                li t0, 0x80
+                csrw mie, t0            # MTIP is pending since reset
+                csrsi mstatus, 8
+                j .
+                .balign 4
+            handler:
+                ecall                   # would overwrite mepc of the interrupt
+                mret
+            """)
+        guard case .crashed(let report) = reason else {
+            Issue.record("expected a crash, got \(reason)")
+            return
+        }
+        #expect(machine.state.csr.mcause == 0x8000_0007, "the interrupt's CSRs are kept")
+        #expect(report.cause == 11)
+        #expect(report.pc == (try machine.address(of: "handler")))
+    }
+
+    @Test func aCompressedEbreakBetweenTheSemihostingMarkersIsABreakpoint() throws {
+        let (machine, site, _) = try trap(
+            """
+                li a0, 4
+                .option push
+                .option norvc
+                .balign 4
+                slli x0, x0, 0x1f
+            site:
+                .2byte 0x9002           # c.ebreak
+                .2byte 0x0001           # c.nop: keep the next marker word-aligned
+                srai x0, x0, 7
+                .option pop
+            """)
+        #expect(machine.state.csr.mcause == 3)
+        #expect(machine.state.csr.mepc == site)
+    }
+
     @Test func anIllegalInstructionInAHandlerCrashes() throws {
         let (_, reason) = try runProgram(
             """
@@ -489,4 +648,8 @@ struct StepTests {
         #expect(state[.s1] == 1001)
         #expect(state[.s2] == 0x7FFF_FFFF)
     }
+}
+
+private func runToExit(compiled: Bool, _ source: String) throws -> Machine {
+    try TestSupport.runToExit(source, compiled: compiled)
 }

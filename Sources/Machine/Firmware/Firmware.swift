@@ -80,8 +80,9 @@ public struct Firmware: Sendable {
         } else if let symbol = symbols.symbol(named: addressText), symbol.size > 0, symbol.kind == .object {
             length = symbol.size
         }
-        guard let start = address(for: addressText), UInt64(start) + UInt64(length) <= 1 << 32 else { return nil }
-        return start..<UInt32(UInt64(start) + UInt64(length) - 1) + 1
+        // A Range<UInt32> cannot end at 2^32: the last byte of the address space is out of reach.
+        guard let start = address(for: addressText), UInt64(start) + UInt64(length) < 1 << 32 else { return nil }
+        return start..<UInt32(UInt64(start) + UInt64(length))
     }
 
     /// A raw image of `words` (little-endian) at `address`, starting there.
