@@ -111,72 +111,37 @@ extension Machine {
                     pc = taken ? imm : end
                     step &+= UInt64(index &+ 1)
                     continue chunk
-                case .lw:
+                case .lw, .lh, .lhu, .lb, .lbu:
                     let address = a &+ imm
                     let offset = address &- ramBase
-                    if offset <= ramSize &- 4 && address & 3 == 0 {
-                        x[rd] = ram.load(fromByteOffset: Int(offset), as: UInt32.self)
+                    let size = op.kind.accessSize
+                    if offset <= ramSize &- size && address & (size &- 1) == 0 {
+                        let raw: UInt32
+                        switch size {
+                        case 4: raw = ram.load(fromByteOffset: Int(offset), as: UInt32.self)
+                        case 2: raw = UInt32(ram.load(fromByteOffset: Int(offset), as: UInt16.self))
+                        default: raw = UInt32(ram.load(fromByteOffset: Int(offset), as: UInt8.self))
+                        }
+                        x[rd] = Machine.extend(raw, for: op.kind)
                     } else {
                         self.pc = addresses[first + index]
                         self.step = step &+ UInt64(index)
-                        guard let value = loadSlowly(address, size: 4) else {
+                        guard let value = loadSlowly(address, size: size) else {
                             pc = self.pc
                             step = self.step
                             continue chunk
                         }
                         // A device answered: leave the block, the device may want an interrupt.
-                        x[rd] = value
+                        x[rd] = Machine.extend(value, for: op.kind)
                         pc = self.pc &+ op.length
                         step = self.step &+ 1
                         continue chunk
                     }
-                case .lb, .lbu:
-                    let address = a &+ imm
-                    let offset = address &- ramBase
-                    let byte: UInt8
-                    if offset < ramSize {
-                        byte = ram.load(fromByteOffset: Int(offset), as: UInt8.self)
-                    } else {
-                        self.pc = addresses[first + index]
-                        self.step = step &+ UInt64(index)
-                        guard let value = loadSlowly(address, size: 1) else {
-                            pc = self.pc
-                            step = self.step
-                            continue chunk
-                        }
-                        byte = UInt8(truncatingIfNeeded: value)
-                        x[rd] = op.kind == .lb ? UInt32(bitPattern: Int32(Int8(bitPattern: byte))) : UInt32(byte)
-                        pc = self.pc &+ op.length
-                        step = self.step &+ 1
-                        continue chunk
-                    }
-                    x[rd] = op.kind == .lb ? UInt32(bitPattern: Int32(Int8(bitPattern: byte))) : UInt32(byte)
-                case .lh, .lhu:
-                    let address = a &+ imm
-                    let offset = address &- ramBase
-                    let half: UInt16
-                    if offset <= ramSize &- 2 && address & 1 == 0 {
-                        half = ram.load(fromByteOffset: Int(offset), as: UInt16.self)
-                    } else {
-                        self.pc = addresses[first + index]
-                        self.step = step &+ UInt64(index)
-                        guard let value = loadSlowly(address, size: 2) else {
-                            pc = self.pc
-                            step = self.step
-                            continue chunk
-                        }
-                        half = UInt16(truncatingIfNeeded: value)
-                        x[rd] = op.kind == .lh ? UInt32(bitPattern: Int32(Int16(bitPattern: half))) : UInt32(half)
-                        pc = self.pc &+ op.length
-                        step = self.step &+ 1
-                        continue chunk
-                    }
-                    x[rd] = op.kind == .lh ? UInt32(bitPattern: Int32(Int16(bitPattern: half))) : UInt32(half)
                 case .sw, .sh, .sb:
                     let b = x[Int(op.rs2)]
                     let address = a &+ imm
                     let offset = address &- ramBase
-                    let size: UInt32 = op.kind == .sw ? 4 : op.kind == .sh ? 2 : 1
+                    let size = op.kind.accessSize
                     if offset <= ramSize &- size && address & (size &- 1) == 0 {
                         switch op.kind {
                         case .sw: ram.storeBytes(of: b, toByteOffset: Int(offset), as: UInt32.self)
@@ -233,6 +198,18 @@ extension Machine {
             raiseException(TrapCause.instructionAccessFault, value: pc &+ 2)
         } else {
             raiseException(TrapCause.instructionAccessFault, value: pc)
+        }
+    }
+
+    /// A loaded value zero- or sign-extended as the load instruction says.
+    @inline(__always)
+    static func extend(_ value: UInt32, for kind: DecodedInstruction.Kind) -> UInt32 {
+        switch kind {
+        case .lb: UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: value)))
+        case .lh: UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: value)))
+        case .lbu: value & 0xFF
+        case .lhu: value & 0xFFFF
+        default: value
         }
     }
 

@@ -164,7 +164,7 @@ struct BlockCompiler {
         case .fence:
             break
         case .lw, .lh, .lhu, .lb, .lbu:
-            let size: UInt32 = op.kind == .lw ? 4 : (op.kind == .lh || op.kind == .lhu) ? 2 : 1
+            let size = op.kind.accessSize
             emitAddressCheck(rs1, imm, size: size, index: index)
             let memory = Memory(base: .r12, index: .rdx)
             switch op.kind {
@@ -176,7 +176,7 @@ struct BlockCompiler {
             }
             code.store32(rd, .rax)
         case .sw, .sh, .sb:
-            let size: UInt32 = op.kind == .sw ? 4 : op.kind == .sh ? 2 : 1
+            let size = op.kind.accessSize
             emitAddressCheck(rs1, imm, size: size, index: index)
             code.move(.rcx, .rdx)
             code.shift(.rightLogical, .rcx, by: UInt8(Machine.lineShift))

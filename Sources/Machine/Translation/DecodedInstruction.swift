@@ -140,3 +140,14 @@ struct DecodedInstruction {
         }
     }
 }
+
+extension DecodedInstruction.Kind {
+    /// Bytes a load or store accesses (1 for everything else).
+    var accessSize: UInt32 {
+        switch self {
+        case .lw, .sw: 4
+        case .lh, .lhu, .sh: 2
+        default: 1
+        }
+    }
+}
