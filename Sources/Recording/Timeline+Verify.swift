@@ -36,6 +36,19 @@ extension Timeline {
                     keyframesChecked: index + 1,
                     firstMismatch: .init(keyframe: index, step: target, expected: MachineState.hashText(keyframes[index].stateHash), actual: MachineState.hashText(hash)))
             }
+            // What a seek would restore must be what the replay produced: the stored state and
+            // the stored pages, not only the hash.
+            var differences: [String] = []
+            if try machineState(keyframe: index) != machine.state { differences.append("the stored CPU and device state") }
+            for entry in keyframePages[index] where try pageData(entry.page, atOrBefore: index) != machine.page(entry.page) {
+                differences.append("page \(hex(machine.ramBase &+ UInt32(entry.page) * 4096))")
+            }
+            if !differences.isEmpty {
+                return VerificationResult(
+                    keyframesChecked: index + 1,
+                    firstMismatch: .init(
+                        keyframe: index, step: target, expected: "replay", actual: "differs in " + differences.prefix(3).joined(separator: ", ")))
+            }
         }
         return VerificationResult(keyframesChecked: keyframes.count, firstMismatch: nil)
     }

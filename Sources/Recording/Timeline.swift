@@ -30,6 +30,7 @@ public final class Timeline {
     private var restoredKeyframe = 0
     private var pagesModifiedSinceRestore: Set<Int> = []
     private var pageCache: [Int: [UInt8]] = [:]
+    private var verifiedKeyframes: Set<Int> = []
     let consoleCache = Cache<[(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])]>()
 
     /// Total steps recorded (the last valid step).
@@ -124,6 +125,14 @@ public final class Timeline {
         let state = try machineState(keyframe: index)
         machine.restore(state)
         _ = machine.takeDirtyPages()
+        // The first restore of each keyframe checks it against its recorded hash: a damaged
+        // page or state must not pass for history.
+        if !verifiedKeyframes.contains(index) {
+            guard machine.stateHash == keyframes[index].stateHash else {
+                throw .damaged("keyframe \(index) (step \(keyframes[index].step)) does not match its recorded state hash")
+            }
+            verifiedKeyframes.insert(index)
+        }
         machine.breakpointSkipStep = .max
         pagesModifiedSinceRestore = []
         restoredKeyframe = index

@@ -77,8 +77,11 @@ struct VerifyCommand: ParsableCommand {
         let result = try timeline.verify(progress: { progress.update($0) })
         progress.finish()
         if let mismatch = result.firstMismatch {
-            FileHandle.standardError.write(
-                Data("timescope: keyframe \(mismatch.keyframe) at step \(mismatch.step) differs: recorded state hash \(mismatch.expected), replay gives \(mismatch.actual)\n".utf8))
+            let detail =
+                mismatch.expected == "replay"
+                ? "the recording \(mismatch.actual) from the replay"
+                : "recorded state hash \(mismatch.expected), replay gives \(mismatch.actual)"
+            FileHandle.standardError.write(Data("timescope: keyframe \(mismatch.keyframe) at step \(mismatch.step) differs: \(detail)\n".utf8))
             throw ExitCode(1)
         }
         print("ok: \(result.keyframesChecked) keyframes, \(timeline.totalSteps) steps replayed, every state hash matches")
