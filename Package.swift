@@ -27,12 +27,15 @@ let package = Package(
             dependencies: ["Machine", "CZstd", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "Inspector", dependencies: ["Machine", "Recording"]),
+        .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+        .target(name: "Terminal", dependencies: ["Inspector", "CNCurses"]),
         .executableTarget(
             name: "timescope",
             dependencies: [
                 "Machine",
                 "Recording",
                 "Inspector",
+                "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,6 +46,7 @@ let package = Package(
             path: "Benchmarks/InspectorBenchmark"),
         .target(name: "TestSupport", dependencies: ["Machine", "Recording"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Inspector", "CNCurses"]),
         .testTarget(name: "InspectorTests", dependencies: ["Inspector", "Recording", "Machine", "TestSupport"]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "Machine", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Machine", "TestSupport"]),

@@ -11,4 +11,6 @@ public enum Key: Equatable, Hashable, Sendable {
     case function(Int)
     /// The terminal changed size.
     case resize
+    /// The program was asked to stop (SIGINT, SIGTERM) or its terminal went away.
+    case interrupt
 }

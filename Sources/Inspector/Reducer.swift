@@ -25,6 +25,9 @@ public enum Reducer {
             state.memoryAddress = address & ~0xF
             state.memoryCursor = address
             return []
+        case .key(.interrupt):
+            state.isQuitting = true
+            return []
         case .key(let key):
             if state.prompt != nil { return promptKey(&state, key, firmware: firmware) }
             if let pending = state.pendingMarkKey { return markKey(&state, key, pending: pending) }

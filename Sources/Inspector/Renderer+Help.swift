@@ -26,7 +26,7 @@ extension Renderer {
     ]
 
     static func drawHelp(_ grid: inout ScreenGrid) {
-        let width = min(grid.width - 4, 84)
+        let width = min(grid.width - 4, 96)
         let height = min(grid.height - 2, helpLines.count + 4)
         let box = Layout.Box(x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)
         grid.fill(x: box.x, y: box.y, width: box.width, height: box.height)

@@ -317,21 +317,30 @@ extension TerminalScreen {
     /// Waits up to `milliseconds` (negative: indefinitely, 0: not at all) for a key; nil when
     /// none came.
     ///
-    /// A SIGINT or SIGTERM that arrived reads as `.control("c")`, as does Ctrl-C itself. A
+    /// A SIGINT or SIGTERM that arrived, or a terminal that hung up, reads as `.interrupt`;
+    /// Ctrl-C itself is `.control("c")` (raw mode). A
     /// `.resize` means `size` has changed and the next `draw` repaints everything. Escape
     /// sequences curses does not know are decoded through `KeySequences`, or swallowed whole
     /// when they are not keys at all (Insert, Ctrl-F5) rather than read as stray characters.
     public func readKey(timeout milliseconds: Int) -> Key? {
         if !pendingKeys.isEmpty { return pendingKeys.removeFirst() }
-        if TerminalGuard.takeInterrupt() { return .control("c") }
+        if TerminalGuard.takeInterrupt() { return .interrupt }
         guard !isEnded else { return nil }
         let input = nextInput(timeout: milliseconds)
+        if input == nil && hasHungUp() { return .interrupt }
         let key = input.flatMap(translate)
         if TerminalGuard.takeInterrupt() {
             if let key { pendingKeys.append(key) }
-            return .control("c")
+            return .interrupt
         }
         return key
+    }
+
+    /// Whether the terminal is gone (the pty closed): reading would fail at once forever.
+    private func hasHungUp() -> Bool {
+        var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) >= 0 else { return true }
+        return descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
     }
 
     private enum Input {

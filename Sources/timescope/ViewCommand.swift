@@ -3,6 +3,7 @@ import Foundation
 import Inspector
 import Machine
 import Recording
+import Terminal
 
 /// `timescope view`: the inspector on a recording.
 struct ViewCommand: ParsableCommand {
@@ -33,7 +34,14 @@ struct ViewCommand: ParsableCommand {
             print(session.frame().text)
             return
         }
-        throw ValidationError("the interactive inspector needs the Terminal module (coming); use --print-frame for now")
+        let terminal: TerminalScreen
+        do {
+            terminal = try TerminalScreen()
+        } catch {
+            throw LoadError("the inspector needs a terminal: \(error)")
+        }
+        defer { terminal.end() }
+        InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), step: start).run()
     }
 }
 
