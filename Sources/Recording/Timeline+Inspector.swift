@@ -91,6 +91,23 @@ extension Timeline {
         }
     }
 
+    /// The first step > `after` whose execution changed register `index` (x1…x31).
+    public func nextChange(ofRegister index: Int, after: UInt64, progress: (Double) -> Void = { _ in })
+        throws(RecordingError) -> UInt64?
+    {
+        guard (1...31).contains(index), after < totalSteps else { return nil }
+        try seek(to: after)
+        var previous = machine.register(index)
+        while machine.step < totalSteps {
+            if machine.step % 1_000_000 == 0 { progress(Double(machine.step) / Double(max(1, totalSteps))) }
+            guard advance(to: machine.step + 1) == .stepLimit || machine.step == totalSteps else { break }
+            let value = machine.register(index)
+            if value != previous { return machine.step }
+            previous = value
+        }
+        return nil
+    }
+
     /// The first console line containing `text` after `step`.
     public func nextConsoleLine(containing text: String, after step: UInt64) throws(RecordingError) -> Marker? {
         let row = try file.read("console markers") { db in
