@@ -48,7 +48,9 @@ let package = Package(
         .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Inspector", "CNCurses"]),
         .testTarget(name: "InspectorTests", dependencies: ["Inspector", "Recording", "Machine", "TestSupport"]),
-        .testTarget(name: "RecordingTests", dependencies: ["Recording", "Machine", "TestSupport"]),
+        .testTarget(
+            name: "RecordingTests",
+            dependencies: ["Recording", "Machine", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EndToEndTests", dependencies: ["Machine", "TestSupport"]),
     ]
 )

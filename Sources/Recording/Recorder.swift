@@ -116,7 +116,10 @@ public final class Recorder {
         }
         let state: [UInt8]
         do {
-            state = PageCompression.compress(Array(try JSONEncoder().encode(machine.state)))
+            // Sorted keys: the same run always writes the same bytes.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            state = PageCompression.compress(Array(try encoder.encode(machine.state)))
         } catch {
             throw .io("cannot encode the machine state: \(error)")
         }

@@ -193,9 +193,10 @@ final class RecordingFile {
         }
     }
 
+    /// One line: SQLite's messages can quote schema SQL with its newlines.
     static func describe(_ error: Error) -> String {
-        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
-        return "\(error)"
+        let text = (error as? DatabaseError).map { $0.message ?? "\($0.resultCode)" } ?? "\(error)"
+        return text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
     // MARK: Encodings
@@ -308,4 +309,20 @@ struct KeyframeBatch {
     var inputs: [(step: UInt64, byte: UInt8)]
     var markers: [Marker]
     var console: [(steps: [UInt64], bytes: [UInt8])]
+}
+
+/// Typed column reads that return nil on a type mismatch instead of trapping (GRDB's `as T?`
+/// subscript traps, and SQLite stores whatever it is given: a recording is untrusted).
+extension Row {
+    func integer(_ column: String) -> Int64? { Int64.fromDatabaseValue(self[column] as DatabaseValue) }
+    func text(_ column: String) -> String? {
+        let value = self[column] as DatabaseValue
+        guard case .string(let string) = value.storage else { return nil }
+        return string
+    }
+    func blob(_ column: String) -> Data? {
+        let value = self[column] as DatabaseValue
+        guard case .blob(let data) = value.storage else { return nil }
+        return data
+    }
 }

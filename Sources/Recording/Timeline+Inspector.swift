@@ -41,7 +41,7 @@ extension Timeline {
         }
         var chunks: [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])] = []
         for row in rows {
-            guard let first = row["first_step"] as Int64?, first >= 0, let steps = row["steps"] as Data?, let data = row["data"] as Data?,
+            guard let first = row.integer("first_step"), first >= 0, let steps = row.blob("steps"), let data = row.blob("data"),
                 data.count <= 1 << 20
             else { throw .damaged("a console entry is malformed") }
             let decoded = try RecordingFile.decodeSteps(Array(steps), first: UInt64(first), count: data.count)
@@ -115,8 +115,8 @@ extension Timeline {
                 db, sql: "SELECT step, pc, text FROM marker WHERE kind = 'console' AND step > ? AND instr(text, ?) > 0 ORDER BY step LIMIT 1",
                 arguments: [Int64(step), text])
         }
-        guard let row, let found = row["step"] as Int64? else { return nil }
-        return Marker(step: UInt64(max(0, found)), kind: MarkerKind.console, pc: UInt32(truncatingIfNeeded: row["pc"] as Int64? ?? 0), value: 0, text: row["text"] as String?)
+        guard let row, let found = row.integer("step") else { return nil }
+        return Marker(step: UInt64(max(0, found)), kind: MarkerKind.console, pc: UInt32(truncatingIfNeeded: row.integer("pc") ?? 0), value: 0, text: row.text("text"))
     }
 }
 

@@ -165,10 +165,10 @@ extension Timeline {
         }
         let sql = "SELECT step, kind, pc, value, text FROM marker WHERE kind IN (\(placeholders)) AND \(condition) LIMIT 1"
         let row = try file.read("markers") { db in try Row.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) }
-        guard let row, let step = row["step"] as Int64?, let pc = row["pc"] as Int64? else { return nil }
+        guard let row, let step = row.integer("step"), let pc = row.integer("pc") else { return nil }
         return Marker(
-            step: UInt64(max(0, step)), kind: row["kind"] as String? ?? kind, pc: UInt32(truncatingIfNeeded: pc),
-            value: UInt32(truncatingIfNeeded: row["value"] as Int64? ?? 0), text: row["text"] as String?)
+            step: UInt64(max(0, step)), kind: row.text("kind") ?? kind, pc: UInt32(truncatingIfNeeded: pc),
+            value: UInt32(truncatingIfNeeded: row.integer("value") ?? 0), text: row.text("text"))
     }
 
     /// Markers with steps in `steps`, in order (for the inspector's timeline and console).
@@ -179,9 +179,9 @@ extension Timeline {
                 arguments: [Int64(steps.lowerBound), Int64(min(steps.upperBound, UInt64(Int64.max))), limit]
             ).map { row in
                 Marker(
-                    step: UInt64(max(0, row["step"] as Int64? ?? 0)), kind: row["kind"] as String? ?? "?",
-                    pc: UInt32(truncatingIfNeeded: row["pc"] as Int64? ?? 0),
-                    value: UInt32(truncatingIfNeeded: row["value"] as Int64? ?? 0), text: row["text"] as String?)
+                    step: UInt64(max(0, row.integer("step") ?? 0)), kind: row.text("kind") ?? "?",
+                    pc: UInt32(truncatingIfNeeded: row.integer("pc") ?? 0),
+                    value: UInt32(truncatingIfNeeded: row.integer("value") ?? 0), text: row.text("text"))
             }
         }
     }

@@ -6,8 +6,8 @@ public struct VerificationResult: Sendable {
     public struct Mismatch: Sendable {
         public var keyframe: Int
         public var step: UInt64
-        public var expected: String
-        public var actual: String
+        /// What differs, in one line.
+        public var reason: String
     }
     public var keyframesChecked: Int
     public var firstMismatch: Mismatch?
@@ -21,7 +21,9 @@ extension Timeline {
         if machine.stateHash != keyframes[0].stateHash {
             return VerificationResult(
                 keyframesChecked: 1,
-                firstMismatch: .init(keyframe: 0, step: 0, expected: MachineState.hashText(keyframes[0].stateHash), actual: MachineState.hashText(machine.stateHash)))
+                firstMismatch: .init(
+                    keyframe: 0, step: 0,
+                    reason: "recorded state hash \(MachineState.hashText(keyframes[0].stateHash)), the loaded firmware gives \(MachineState.hashText(machine.stateHash))"))
         }
         for index in 1..<keyframes.count {
             let target = keyframes[index].step
@@ -30,16 +32,23 @@ extension Timeline {
                 progress(machine.step)
                 if reason != .stepLimit { break }  // ended before the keyframe: reported below
             }
-            let hash = machine.stateHash
-            if machine.step != target || hash != keyframes[index].stateHash {
+            if machine.step != target {
                 return VerificationResult(
                     keyframesChecked: index + 1,
-                    firstMismatch: .init(keyframe: index, step: target, expected: MachineState.hashText(keyframes[index].stateHash), actual: MachineState.hashText(hash)))
+                    firstMismatch: .init(keyframe: index, step: target, reason: "the replay ends at step \(machine.step), before the keyframe"))
+            }
+            let hash = machine.stateHash
+            if hash != keyframes[index].stateHash {
+                return VerificationResult(
+                    keyframesChecked: index + 1,
+                    firstMismatch: .init(
+                        keyframe: index, step: target,
+                        reason: "recorded state hash \(MachineState.hashText(keyframes[index].stateHash)), replay gives \(MachineState.hashText(hash))"))
             }
             // What a seek would restore must be what the replay produced: the stored state and
             // the stored pages, not only the hash.
             var differences: [String] = []
-            if try machineState(keyframe: index) != machine.state { differences.append("the stored CPU and device state") }
+            if try machineState(keyframe: index) != machine.state { differences.append("stored CPU and device state") }
             for entry in keyframePages[index] where try pageData(entry.page, atOrBefore: index) != machine.page(entry.page) {
                 differences.append("page \(hex(machine.ramBase &+ UInt32(entry.page) * 4096))")
             }
@@ -47,7 +56,8 @@ extension Timeline {
                 return VerificationResult(
                     keyframesChecked: index + 1,
                     firstMismatch: .init(
-                        keyframe: index, step: target, expected: "replay", actual: "differs in " + differences.prefix(3).joined(separator: ", ")))
+                        keyframe: index, step: target,
+                        reason: "the recording's " + differences.prefix(3).joined(separator: ", ") + " differ from the replay"))
             }
         }
         return VerificationResult(keyframesChecked: keyframes.count, firstMismatch: nil)

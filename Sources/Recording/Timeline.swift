@@ -31,13 +31,17 @@ public final class Timeline {
     private var pagesModifiedSinceRestore: Set<Int> = []
     private var pageCache: [Int: [UInt8]] = [:]
     private var verifiedKeyframes: Set<Int> = []
+    private let checksKeyframes: Bool
     let consoleCache = Cache<[(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])]>()
 
     /// Total steps recorded (the last valid step).
     public var totalSteps: UInt64 { summary.ending.totalSteps }
 
-    /// Opens `path`, validates it, and puts the machine at step 0.
-    public init(path: String) throws(RecordingError) {
+    /// Opens `path`, validates it, and puts the machine at step 0. Each keyframe is checked
+    /// against its recorded hash the first time it is restored, unless `checksKeyframes` is
+    /// false (`verify` compares them itself and reports a mismatch rather than an error).
+    public init(path: String, checksKeyframes: Bool = true) throws(RecordingError) {
+        self.checksKeyframes = checksKeyframes
         file = try RecordingFile.open(path: path)
         let header = try Timeline.readHeader(file)
         let firmware: Firmware
@@ -52,7 +56,7 @@ public final class Timeline {
         } catch {
             throw .damaged("the embedded firmware does not load: \(error)")
         }
-        let loaded = try Timeline.readIndex(file, pageCount: machine.pageCount)
+        let loaded = try Timeline.readIndex(file, pageCount: machine.pageCount, interval: header.keyframeInterval)
         keyframes = loaded.keyframes
         keyframePages = loaded.pages
         executedChunks = loaded.executed
@@ -63,9 +67,13 @@ public final class Timeline {
         pageVersions = versions
         inputs = try Timeline.readInputs(file)
         let ending = try Timeline.readEnding(file, lastKeyframeStep: loaded.keyframes.last?.step ?? 0)
-        let counts = try file.read("marker counts") { db in
+        let countRows = try file.read("marker counts") { db in
             try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM marker WHERE step <= ? GROUP BY kind ORDER BY kind", arguments: [Int64(ending.totalSteps)])
-                .map { (String($0["kind"] as String? ?? "?"), Int($0["n"] as Int64? ?? 0)) }
+        }
+        var counts: [(kind: String, count: Int)] = []
+        for row in countRows {
+            guard let kind = row.text("kind"), let count = row.integer("n") else { throw .damaged("a marker has a kind that is not text") }
+            counts.append((kind, Int(count)))
         }
         var fileBytes: UInt64 = 0
         for suffix in ["", "-wal"] {
@@ -89,6 +97,9 @@ public final class Timeline {
             try restore(keyframe: keyframe)
         }
         _ = advance(to: step)
+        guard machine.step == step else {
+            throw .damaged("the replay ends at step \(machine.step), before step \(step): the recording claims more steps than it holds")
+        }
     }
 
     /// The index of the last keyframe at or before `step`.
@@ -127,7 +138,7 @@ public final class Timeline {
         _ = machine.takeDirtyPages()
         // The first restore of each keyframe checks it against its recorded hash: a damaged
         // page or state must not pass for history.
-        if !verifiedKeyframes.contains(index) {
+        if checksKeyframes && !verifiedKeyframes.contains(index) {
             guard machine.stateHash == keyframes[index].stateHash else {
                 throw .damaged("keyframe \(index) (step \(keyframes[index].step)) does not match its recorded state hash")
             }
@@ -168,7 +179,7 @@ public final class Timeline {
     /// The state at a keyframe as recorded.
     func machineState(keyframe index: Int) throws(RecordingError) -> MachineState {
         let blob = try file.read("keyframe \(index)") { db in
-            try Data.fetchOne(db, sql: "SELECT state FROM keyframe WHERE idx = ?", arguments: [index])
+            try Row.fetchOne(db, sql: "SELECT state FROM keyframe WHERE idx = ?", arguments: [index])?.blob("state")
         }
         guard let blob else { throw .damaged("keyframe \(index) has no state") }
         let json = try PageCompression.decompress(Array(blob), maximumSize: 1 << 20)
@@ -199,7 +210,7 @@ public final class Timeline {
         let key = page << 24 | keyframe
         if let cached = pageCache[key] { return cached }
         let blob = try file.read("page \(page)") { db in
-            try Data.fetchOne(db, sql: "SELECT data FROM page WHERE page = ? AND keyframe = ?", arguments: [page, keyframe])
+            try Row.fetchOne(db, sql: "SELECT data FROM page WHERE page = ? AND keyframe = ?", arguments: [page, keyframe])?.blob("data")
         }
         guard let blob else { throw .damaged("page \(page) of keyframe \(keyframe) is missing") }
         let data = try PageCompression.decompress(Array(blob), expectedSize: Machine.pageSize)
@@ -215,10 +226,10 @@ public final class Timeline {
             try Row.fetchOne(db, sql: "SELECT format, firmware_name, firmware_sha256, firmware, board, keyframe_interval FROM recording WHERE id = 1")
         }
         guard let row else { throw .damaged("it has no header row") }
-        guard (row["format"] as String?) == RecordingFile.formatName else { throw .notARecording("its format is not \(RecordingFile.formatName)") }
-        guard let name = row["firmware_name"] as String?, let sha = row["firmware_sha256"] as String?,
-            let elf = row["firmware"] as Data?, let boardText = row["board"] as String?,
-            let interval = row["keyframe_interval"] as Int64?
+        guard (row.text("format")) == RecordingFile.formatName else { throw .notARecording("its format is not \(RecordingFile.formatName)") }
+        guard let name = row.text("firmware_name"), let sha = row.text("firmware_sha256"),
+            let elf = row.blob("firmware"), let boardText = row.text("board"),
+            let interval = row.integer("keyframe_interval")
         else { throw .damaged("the header has missing fields") }
         let claimed: BoardConfiguration
         do {
@@ -237,7 +248,7 @@ public final class Timeline {
         return RecordingHeader(firmwareName: name, firmwareSHA256: sha, firmware: Array(elf), board: board, keyframeInterval: UInt64(interval))
     }
 
-    private static func readIndex(_ file: RecordingFile, pageCount: Int) throws(RecordingError) -> (
+    private static func readIndex(_ file: RecordingFile, pageCount: Int, interval: UInt64) throws(RecordingError) -> (
         keyframes: [(step: UInt64, stateHash: UInt64)], pages: [[(page: Int, lines: UInt64)]], executed: [Set<Int>]
     ) {
         let rows = try file.read("the keyframes") { db in
@@ -247,11 +258,14 @@ public final class Timeline {
         var keyframes: [(step: UInt64, stateHash: UInt64)] = []
         var executed: [Set<Int>] = []
         for (position, row) in rows.enumerated() {
-            guard let index = row["idx"] as Int64?, index == Int64(position), let step = row["step"] as Int64?, step >= 0,
-                let hash = row["state_hash"] as Int64?, let chunks = row["executed"] as Data?
+            guard let index = row.integer("idx"), index == Int64(position), let step = row.integer("step"), step >= 0,
+                let hash = row.integer("state_hash"), let chunks = row.blob("executed")
             else { throw .damaged("keyframe \(position) is malformed") }
             if position == 0 && step != 0 { throw .damaged("the first keyframe is not at step 0") }
             if let previous = keyframes.last, UInt64(step) <= previous.step { throw .damaged("keyframe steps do not increase") }
+            if let previous = keyframes.last, UInt64(step) - previous.step > interval {
+                throw .damaged("keyframes \(position - 1) and \(position) are \(UInt64(step) - previous.step) steps apart, more than the interval \(interval)")
+            }
             keyframes.append((UInt64(step), UInt64(bitPattern: hash)))
             executed.append(Set(try RecordingFile.decodeIndices(Array(chunks))))
         }
@@ -260,7 +274,7 @@ public final class Timeline {
             try Row.fetchAll(db, sql: "SELECT page, keyframe, lines FROM page ORDER BY keyframe, page")
         }
         for row in pageRows {
-            guard let page = row["page"] as Int64?, let keyframe = row["keyframe"] as Int64?, let lines = row["lines"] as Int64?,
+            guard let page = row.integer("page"), let keyframe = row.integer("keyframe"), let lines = row.integer("lines"),
                 page >= 0, page < Int64(pageCount), keyframe >= 0, keyframe < Int64(keyframes.count)
             else { throw .damaged("a page entry lies outside RAM or the keyframes") }
             pages[Int(keyframe)].append((Int(page), UInt64(bitPattern: lines)))
@@ -273,7 +287,7 @@ public final class Timeline {
         var inputs: [(step: UInt64, byte: UInt8)] = []
         inputs.reserveCapacity(rows.count)
         for row in rows {
-            guard let step = row["step"] as Int64?, step >= 0, let byte = row["byte"] as Int64?, (0...255).contains(byte) else {
+            guard let step = row.integer("step"), step >= 0, let byte = row.integer("byte"), (0...255).contains(byte) else {
                 throw .damaged("an input entry is malformed")
             }
             if let last = inputs.last, UInt64(step) < last.step { throw .damaged("input steps go backwards") }
@@ -291,11 +305,11 @@ public final class Timeline {
                 totalSteps: lastKeyframeStep, reason: .interrupted, exitCode: nil,
                 detail: "the recorder stopped without finishing; the recording ends at its last keyframe")
         }
-        guard let total = row["total_steps"] as Int64?, total >= 0, UInt64(total) == lastKeyframeStep,
-            let reasonText = row["reason"] as String?, let reason = EndReason(rawValue: reasonText)
+        guard let total = row.integer("total_steps"), total >= 0, UInt64(total) == lastKeyframeStep,
+            let reasonText = row.text("reason"), let reason = EndReason(rawValue: reasonText)
         else { throw .damaged("its ending is malformed") }
-        let exitCode = (row["exit_code"] as Int64?).map { Int32(truncatingIfNeeded: $0) }
-        return RecordingEnding(totalSteps: UInt64(total), reason: reason, exitCode: exitCode, detail: row["detail"] as String?)
+        let exitCode = (row.integer("exit_code")).map { Int32(truncatingIfNeeded: $0) }
+        return RecordingEnding(totalSteps: UInt64(total), reason: reason, exitCode: exitCode, detail: row.text("detail"))
     }
 }
 

@@ -26,7 +26,6 @@ struct InfoCommand: ParsableCommand {
                 ("keyframes", .integer(Int64(summary.keyframeCount))), ("fileBytes", .unsigned(summary.fileBytes)),
                 ("markers", .object(summary.markerCounts.map { ($0.kind, .integer(Int64($0.count))) })),
             ]
-            if let detail = ending.detail { members.append(("detail", .string(detail))) }
             print(JSONValue.object(members).text)
             return
         }
@@ -53,8 +52,11 @@ struct StateCommand: ParsableCommand {
     var memory: [String] = []
     @Flag(help: "Print JSON (the only format so far).") var json = false
 
-    func run() throws {
+    func validate() throws {
         guard !at.isEmpty else { throw ValidationError("give at least one --at WHEN (a step, 'end' or P%)") }
+    }
+
+    func run() throws {
         let timeline = try Timeline(path: recording)
         let ranges = try memory.map { text throws(RecordingError) in try timeline.range(for: text, defaultLength: 4) }
         for when in at {
@@ -72,16 +74,12 @@ struct VerifyCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The recording.", valueName: "rec.tsr")) var recording: String
 
     func run() throws {
-        let timeline = try Timeline(path: recording)
+        let timeline = try Timeline(path: recording, checksKeyframes: false)
         let progress = ProgressLine(label: "verifying", total: timeline.totalSteps)
         let result = try timeline.verify(progress: { progress.update($0) })
         progress.finish()
         if let mismatch = result.firstMismatch {
-            let detail =
-                mismatch.expected == "replay"
-                ? "the recording \(mismatch.actual) from the replay"
-                : "recorded state hash \(mismatch.expected), replay gives \(mismatch.actual)"
-            FileHandle.standardError.write(Data("timescope: keyframe \(mismatch.keyframe) at step \(mismatch.step) differs: \(detail)\n".utf8))
+            FileHandle.standardError.write(Data("timescope: keyframe \(mismatch.keyframe) at step \(mismatch.step) differs: \(mismatch.reason)\n".utf8))
             throw ExitCode(1)
         }
         print("ok: \(result.keyframesChecked) keyframes, \(timeline.totalSteps) steps replayed, every state hash matches")

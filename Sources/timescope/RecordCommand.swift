@@ -55,6 +55,12 @@ enum InterruptSignal {
     static func install() {
         signal(SIGINT) { _ in InterruptSignal.raised = 1 }
         signal(SIGTERM) { _ in InterruptSignal.raised = 1 }
+        // A parent (Foundation's Process, some shells) may have blocked them: unblock.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &signals, nil)
     }
 }
 
