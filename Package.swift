@@ -47,7 +47,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Machine", "Recording"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Inspector", "CNCurses"]),
-        .testTarget(name: "InspectorTests", dependencies: ["Inspector", "Recording", "Machine", "TestSupport"]),
+        .testTarget(
+            name: "InspectorTests", dependencies: ["Inspector", "Recording", "Machine", "TestSupport"], exclude: ["Snapshots"]),
         .testTarget(
             name: "RecordingTests",
             dependencies: ["Recording", "Machine", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -70,6 +70,11 @@ public final class InspectorSession {
                 }
             }
             state.pcAtStep = view.state.pc
+            if size.width >= Layout.minimumWidth && size.height >= Layout.minimumHeight {
+                let memory = Layout(width: size.width, height: size.height, showsDevices: state.lowerPaneShowsDevices).memory
+                state.memoryBytesPerRow = Layout.memoryBytesPerRow(memory)
+                state.memoryVisibleRows = max(1, memory.height - 2)
+            }
             return Renderer.render(state, view, width: size.width, height: size.height)
         } catch {
             var grid = ScreenGrid(width: size.width, height: size.height)

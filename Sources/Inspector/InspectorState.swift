@@ -80,6 +80,11 @@ public struct InspectorState: Equatable, Sendable {
     public var progress: String?
     /// The pc at `step`, kept by the session from the machine view (the default for `b`).
     public var pcAtStep: UInt32?
+    /// The memory pane's shape on screen, kept by the session (for moving the cursor).
+    public var memoryBytesPerRow = 16
+    public var memoryVisibleRows = 16
+    /// Below 110 columns the lower row shows devices or the console: the one focused last.
+    public var lowerPaneShowsDevices = false
 
     /// A new state at `step` of a recording `totalSteps` long.
     public init(step: UInt64, totalSteps: UInt64, memoryAddress: UInt32) {

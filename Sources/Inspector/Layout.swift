@@ -40,7 +40,7 @@ public struct Layout: Equatable, Sendable {
         let lowerHeight = max(7, middleHeight * 2 / 5)
         let upperHeight = middleHeight - lowerHeight
         let lowerTop = top + upperHeight
-        let registerWidth = 24
+        let registerWidth = 28
         let hidden = Box(x: 0, y: 0, width: 0, height: 0)
         registers = Box(x: 0, y: top, width: registerWidth, height: upperHeight)
         if width >= 110 {

@@ -144,15 +144,15 @@ public enum Reducer {
         case .registers:
             state.selectedRegister = (state.selectedRegister + (page ? 8 : 1) * direction + 32 * 4) % 32
         case .memory:
-            let delta = UInt32(page ? 256 : 16)
+            let row = UInt32(max(1, state.memoryBytesPerRow))
+            let visible = row * UInt32(max(1, state.memoryVisibleRows))
+            let delta = page ? visible : row
             state.memoryFollowsRegister = nil
-            if direction < 0 {
-                state.memoryCursor = state.memoryCursor &- delta
-            } else {
-                state.memoryCursor = state.memoryCursor &+ delta
-            }
-            if state.memoryCursor < state.memoryAddress || state.memoryCursor >= state.memoryAddress &+ 256 {
-                state.memoryAddress = (state.memoryCursor & ~0xF) &- (direction < 0 ? 0 : 240)
+            state.memoryCursor = direction < 0 ? state.memoryCursor &- delta : state.memoryCursor &+ delta
+            // Keep the cursor on screen: scroll by whole rows.
+            if state.memoryCursor &- state.memoryAddress >= visible {
+                let cursorRow = state.memoryCursor / row * row
+                state.memoryAddress = direction < 0 ? cursorRow : cursorRow &- (visible - row)
             }
         case .console:
             state.consoleScroll = max(0, state.consoleScroll - direction * (page ? 10 : 1))
@@ -257,6 +257,10 @@ public enum Reducer {
         guard !text.isEmpty else { return [] }
         if let step = Timeline.step(for: text, totalSteps: state.totalSteps) {
             seek(&state, to: step, remember: true)
+            return []
+        }
+        if text.allSatisfy({ $0.isNumber || $0 == "_" }) {
+            say(&state, "goto \(text): past the end of the recording (0…\(state.totalSteps))", isError: true)
             return []
         }
         if firmware.address(for: text) != nil {
@@ -369,6 +373,8 @@ public enum Reducer {
         let panes = InspectorState.Pane.allCases
         let index = panes.firstIndex(of: state.focus) ?? 0
         state.focus = panes[(index + delta + panes.count) % panes.count]
+        if state.focus == .devices { state.lowerPaneShowsDevices = true }
+        if state.focus == .console { state.lowerPaneShowsDevices = false }
     }
 
     static func say(_ state: inout InspectorState, _ text: String, isError: Bool = false) {

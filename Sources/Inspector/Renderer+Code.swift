@@ -34,7 +34,14 @@ extension Renderer {
             grid.put(text, x: inner.x + 1, y: y, style: isCurrent ? Look.current : .plain, maxWidth: inner.width - 1)
         }
         if view.code.isEmpty {
-            grid.put("pc \(hex8(view.state.pc)) is not in RAM: nothing to disassemble", x: inner.x + 1, y: inner.y, style: Look.error, maxWidth: inner.width - 1)
+            let lines = [
+                "pc \(hex8(view.state.pc)) is not code: nothing to disassemble.",
+                view.state.csr.mcause != 0 ? "Last trap: \(TrapCause.name(of: view.state.csr.mcause)) at mepc \(hex8(view.state.csr.mepc))." : "",
+                "Step back (←) to the instruction that led here.",
+            ]
+            for (row, line) in lines.enumerated() {
+                grid.put(line, x: inner.x + 1, y: inner.y + row, style: row == 0 ? Look.error : .plain, maxWidth: inner.width - 1)
+            }
         }
     }
 }

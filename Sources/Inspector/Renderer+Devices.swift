@@ -15,7 +15,11 @@ extension Renderer {
         lines.append(("mie \(interruptBits(csr.mie))   mip \(interruptBits(csr.mip))", .plain))
         let mode = csr.mtvec & 1 == 1 ? "vectored" : "direct"
         lines.append(("mtvec \(hex8(csr.mtvec)) \(mode)   mepc \(hex8(csr.mepc))", .plain))
-        lines.append(("mcause \(hex8(csr.mcause)) \(TrapCause.name(of: csr.mcause))", csr.mcause == 0 && csr.mepc == 0 ? Look.dim : Look.changed))
+        if csr.mcause == 0 && csr.mepc == 0 {
+            lines.append(("mcause 00000000 (no trap yet)", Look.dim))
+        } else {
+            lines.append(("mcause \(hex8(csr.mcause)) \(TrapCause.name(of: csr.mcause))", Look.changed))
+        }
         lines.append(("mtval \(hex8(csr.mtval))", .plain))
         let uart = machine.uart
         let fifo = uart.receiveFIFO.map { byte in (0x20..<0x7F).contains(byte) ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16) }.joined()

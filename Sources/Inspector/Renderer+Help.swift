@@ -15,26 +15,35 @@ extension Renderer {
         ("@", "show memory at an address, symbol or section (.data)"),
         ("f", "memory follows the selected register (a pointer)"),
         ("u", "undo the last jump"),
-        ("m<letter>  '<letter>", "set a mark (memory highlights writes since) / go to it"),
+        ("m<x>  '<x>", "set mark x (memory highlights writes since) / go to it"),
         ("Tab  Shift-Tab", "focus the next / previous pane"),
         ("↑/↓  PgUp/PgDn", "select a register, move the memory cursor, scroll the console"),
         ("/", "search forward: console text, a mnemonic, or instruction bytes"),
         (":", "commands: goto, break, watch, mem, find, delete, help, quit"),
         ("Space  +/-  r", "play/pause, playback speed (×1 … ×10000), reverse"),
         ("z  Z", "zoom the timeline in / out around now"),
-        ("?  q", "this help / quit"),
+        ("Esc", "stop playback, cancel a prompt"),
+        ("?  F1  q", "this help / quit"),
     ]
 
     static func drawHelp(_ grid: inout ScreenGrid) {
-        let width = min(grid.width - 4, 96)
-        let height = min(grid.height - 2, helpLines.count + 4)
+        // One column when it fits, else two (every key stays listed down to 80×24).
+        let columns = grid.height - 4 >= helpLines.count ? 1 : 2
+        let rows = (helpLines.count + columns - 1) / columns
+        let width = min(grid.width - 2, columns == 1 ? 96 : grid.width - 2)
+        let height = min(grid.height - 2, rows + 2)
         let box = Layout.Box(x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)
         grid.fill(x: box.x, y: box.y, width: box.width, height: box.height)
         let inner = frame(&grid, box, title: "Keys — any key closes", isFocused: true)
-        for (row, line) in helpLines.prefix(inner.height - 1).enumerated() {
-            let y = inner.y + 1 + row
-            grid.put(line.0, x: inner.x + 1, y: y, style: Look.title, maxWidth: 22)
-            grid.put(line.1, x: inner.x + 24, y: y, maxWidth: inner.width - 25)
+        let columnWidth = inner.width / columns
+        let keyWidth = columns == 1 ? 22 : 15
+        for (index, line) in helpLines.enumerated() {
+            let column = index / rows
+            let row = index % rows
+            guard row < inner.height else { continue }
+            let x = inner.x + 1 + column * columnWidth
+            grid.put(line.0, x: x, y: inner.y + row, style: Look.title, maxWidth: keyWidth)
+            grid.put(line.1, x: x + keyWidth + 1, y: inner.y + row, maxWidth: columnWidth - keyWidth - 2)
         }
     }
 }

@@ -36,7 +36,7 @@ public enum Renderer {
             grid.put("q quits", x: max(0, (width - 7) / 2), y: height / 2 + 1)
             return grid
         }
-        let layout = Layout(width: width, height: height, showsDevices: state.focus == .devices)
+        let layout = Layout(width: width, height: height, showsDevices: state.lowerPaneShowsDevices)
         drawBanner(&grid, view, layout.banner)
         drawRegisters(&grid, state, view, layout.registers)
         drawCode(&grid, state, view, layout.code)
@@ -71,9 +71,11 @@ public enum Renderer {
     static func drawBanner(_ grid: inout ScreenGrid, _ view: MachineView, _ box: Layout.Box) {
         let style = view.endedInCrash ? Look.crash : Look.exited
         grid.fill(x: box.x, y: box.y, width: box.width, height: 1, style: style)
-        let text = " \(view.firmwareName) — \(view.ending) "
-        grid.put(text, x: box.x, y: box.y, style: style, maxWidth: box.width - 12)
         let help = " ? help  q quit "
+        var text = " \(view.firmwareName) — \(view.ending) "
+        let room = box.width - help.count - 1
+        if text.count > room { text = String(text.prefix(max(0, room - 1))) + "…" }
+        grid.put(text, x: box.x, y: box.y, style: style)
         grid.put(help, x: box.x + box.width - help.count, y: box.y, style: style)
     }
 
@@ -92,7 +94,8 @@ public enum Renderer {
             grid[end, box.y] = .init("█", Look.prompt)
             return
         }
-        let percent = state.totalSteps == 0 ? 100 : Double(state.step) * 100 / Double(state.totalSteps)
+        // Rounded down, so 100.0 % means the very end.
+        let percent = state.totalSteps == 0 ? 100 : (Double(state.step) * 1000 / Double(state.totalSteps)).rounded(.down) / 10
         var text = "step \(state.step) of \(state.totalSteps) · \(format(nanoseconds: view.simulatedNanoseconds)) · "
         text += String(format: "%.1f%%", percent)
         if state.playback.isPlaying {

@@ -1,0 +1,102 @@
+import Inspector
+import Testing
+
+/// The session on the crash demo: the effects the reducer asks for are run against the
+/// recording and land where a person hunting the bug expects.
+@Suite("Session on the crash demo")
+struct InspectorSessionTests {
+    @Test func opensAtTheCrashAndSaysHowToStart() throws {
+        let (session, terminal) = try InspectorSession.open(DemoRecording.crash, width: 160, height: 45)
+        #expect(session.state.step == DemoRecording.crashSteps)
+        let grid = session.frame()
+        #expect(grid.row(0).contains("CRASH: instruction access fault at pc 0x31726574, step 5482250"))
+        #expect(grid.row(44).contains("step 5482250 of 5482250"))
+        #expect(
+            grid.row(44).contains("the run crashed here — step back (←) to see what led to it; ? for keys"))
+        #expect(terminal.framesDrawn == 0, "frame() only renders; drawing is the loop's")
+    }
+
+    @Test func lastWriteToTheCorruptedPointerLandsInCopyName() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
+        session.type("@sensors+56\n")
+        session.type("W")
+        #expect(session.state.step == DemoRecording.corruptingStep)
+        #expect(session.state.progress == nil)
+        #expect(session.state.message == "step 678: 0x8000027c (copy_name+0x8) wrote 0x8000103c:4")
+        #expect(!session.state.messageIsError)
+        #expect(session.frame().row(1).contains("Code: copy_name+0xc"))
+        session.type("u")
+        #expect(session.state.step == DemoRecording.crashSteps, "u goes back to the crash")
+    }
+
+    @Test func lastWriteAgainFindsTheWriteBeforeThatOne() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
+        session.type("@sensors+56\nW")
+        session.type("W")
+        #expect(session.state.step < DemoRecording.corruptingStep)
+        #expect(session.state.message?.contains("copy_name") == true)
+    }
+
+    /// Two steps before the crash a5 holds the bad pointer; W on a5 finds the `lw` that
+    /// loaded it from `sensors[2].read`.
+    @Test func lastChangeOfTheBadPointerRegisterIsTheLoadFromSensorsRead() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
+        session.press(.left, .left, .backTab)
+        for _ in 1..<15 { session.press(.down) }
+        session.type("W")
+        #expect(session.state.step == DemoRecording.crashSteps - 4)
+        #expect(session.state.message == "step 5482246: 0x80000358 (poll_sensors+0x1e) changed a5")
+        let grid = session.frame()
+        #expect(grid.position(of: "a5  31726574*") != nil)
+        #expect(grid.position(of: "a5 = 829580660") != nil, "the selected register in decimal")
+    }
+
+    @Test func continueBackToABreakpointStopsBeforeItRuns() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
+        session.press(.left, .left)
+        session.type("b\n")
+        session.type("C")
+        #expect(session.state.step < DemoRecording.crashSteps - 2)
+        #expect(
+            session.state.message
+                == "breakpoint at 0x8000035e (poll_sensors+0x24) at step \(session.state.step)")
+        #expect(session.frame().position(of: "●▶ 8000035e  jalr a5") != nil)
+    }
+
+    @Test func previousMarkerFromTheCrashIsTheLastConsoleLine() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 160, height: 45)
+        session.type("[")
+        #expect(session.state.step < DemoRecording.crashSteps)
+        #expect(session.state.message?.hasSuffix("warm-up done, switching on the spare sensor") == true)
+        #expect(
+            session.frame().text.split(separator: "\n").contains {
+                $0.contains("│warm-up done, switching on the spare sensor")
+            })
+    }
+
+    @Test func searchingConsoleTextGoesToWhereItWasPrinted() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: 0)
+        session.type("/registered baro\n")
+        #expect(session.state.step > 0)
+        #expect(session.state.message == "console: registered baro")
+        let console = session.frame().text
+        #expect(console.contains("│registered baro"))
+        #expect(
+            !console.contains("│registered thermometer1"), "the console shows output up to this step only")
+    }
+
+    @Test func gotoASymbolStopsAtItsFirstInstruction() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: 0)
+        session.type("gcopy_name\n")
+        #expect(session.state.message?.hasPrefix("copy_name runs next at step") == true)
+        #expect(session.frame().position(of: "▶ 80000274  lbu a5,0(a1)") != nil)
+    }
+
+    @Test func aSearchThatFindsNothingSaysSoInTheStatusLine() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
+        session.type("]")
+        #expect(session.state.step == DemoRecording.crashSteps)
+        #expect(session.state.message == "no marker after this step")
+        #expect(session.state.messageIsError)
+    }
+}

@@ -1,0 +1,71 @@
+import Inspector
+import Testing
+
+/// Whole screens of the demo recordings compared with `Snapshots/*.txt`. When a change to the
+/// screen is intended: `TIMESCOPE_RECORD_SNAPSHOTS=1 swift test --filter RenderSnapshotTests`,
+/// read the new files as a user would, and commit them.
+@Suite("Screens of the demo recordings")
+struct RenderSnapshotTests {
+    @Test func crashAtTheEndShowsTheBannerRegistersAndConsole() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 160, height: 45)
+        Snapshot("crash-end-160x45").expect(session.frame().text)
+    }
+
+    @Test func crashTwoStepsBackShowsTheCallThroughTheCorruptedPointer() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
+        session.press(.left, .left)
+        Snapshot("crash-two-steps-back-120x36").expect(session.frame().text)
+    }
+
+    @Test func crashLastWriteToSensorsReadLandsInCopyName() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 30)
+        session.type("@sensors+56\n")
+        session.type("W")
+        Snapshot("crash-last-write-sensors56-120x30").expect(session.frame().text)
+    }
+
+    @Test func helpOverlayListsTheKeys() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 100, height: 30)
+        session.type("?")
+        Snapshot("crash-help-100x30").expect(session.frame().text)
+    }
+
+    @Test func minimumSizeStillShowsEveryPaneThatFits() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 80, height: 24)
+        session.press(.left, .left)
+        Snapshot("crash-two-steps-back-80x24").expect(session.frame().text)
+    }
+
+    @Test func tooSmallATerminalSaysWhatItNeeds() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 60, height: 20)
+        Snapshot("crash-too-small-60x20").expect(session.frame().text)
+    }
+
+    @Test func echoHalfwayShowsInputInterruptsAndTheEchoSoFar() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.echo, width: 160, height: 45)
+        session.type("5")
+        Snapshot("echo-50-percent-160x45").expect(session.frame().text)
+    }
+}
+
+/// The snapshot comparison itself: a failure must be readable.
+@Suite("Snapshot diff")
+struct SnapshotDiffTests {
+    @Test func diffNumbersTheDifferingLinesAndPointsAtTheFirstDifferingColumn() {
+        let diff = Snapshot.lineDiff(
+            expected: "same\n│x1  ra   80000360     │\nsame", actual: "same\n│x1  ra   80000361     │\nsame")
+        #expect(
+            diff == """
+                1 of 3 lines differ (expected 3 lines, rendered 3):
+                line 2:
+                  expected ││x1  ra   80000360     │
+                  actual   ││x1  ra   80000361     │
+                                             ^ column 18
+                """)
+    }
+
+    @Test func diffShowsMissingAndExtraLines() {
+        let diff = Snapshot.lineDiff(expected: "a\nb", actual: "a\nb\nc")
+        #expect(diff.contains("line 3:\n  expected (no line)\n  actual   │c"))
+    }
+}
