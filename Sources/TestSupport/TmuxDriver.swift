@@ -1,4 +1,12 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `kill(2)` (a free function, so that `TmuxDriver.kill()` does not hide it).
+public func sendSignal(_ pid: pid_t, _ signal: Int32) {
+    _ = kill(pid, signal)
+}
 
 /// Runs the built `timescope` in a detached tmux session, the way a user sees it in a terminal,
 /// for end-to-end tests of the inspector: send keys, read the screen, resize the window.
@@ -29,6 +37,8 @@ public final class TmuxDriver {
     private let tmuxPath: String
     private let scratch: String
     private var killed = false
+    /// The server's socket file (tmux leaves it behind after kill-server).
+    private var socketPath: String?
 
     /// Starts `timescope <arguments>` (e.g. `["view", "Recordings/crash.tsr"]`) in a new
     /// detached session of `width`×`height` cells.
@@ -65,8 +75,10 @@ public final class TmuxDriver {
                 ["-f", configuration, "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height)]
                     + environment + ["-c", TimescopeProcess.packageRoot.path, "bash", "-c", script, binary]
                     + arguments)
+            socketPath = try tmux(["display-message", "-p", "-t", session, "#{socket_path}"])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
         } catch {
-            try? FileManager.default.removeItem(atPath: scratch)
+            kill()
             throw error
         }
     }
@@ -77,8 +89,9 @@ public final class TmuxDriver {
     public func kill() {
         guard !killed else { return }
         killed = true
-        _ = try? runProcess(tmuxPath, ["-L", socket, "kill-server"], environment: Self.environment, timeout: 10)
+        _ = try? Self.spawn(tmuxPath, ["-L", socket, "kill-server"], timeout: 10)
         try? FileManager.default.removeItem(atPath: scratch)
+        if let socketPath, !socketPath.isEmpty { try? FileManager.default.removeItem(atPath: socketPath) }
     }
 
     // MARK: Driving
@@ -86,7 +99,7 @@ public final class TmuxDriver {
     /// Runs `tmux -L <socket> arguments` and returns its standard output; throws when tmux fails.
     @discardableResult
     public func tmux(_ arguments: [String]) throws -> String {
-        let result = try runProcess(tmuxPath, ["-L", socket] + arguments, environment: Self.environment, timeout: 10)
+        let result = try Self.spawn(tmuxPath, ["-L", socket] + arguments, timeout: 10)
         guard result.status == 0 else {
             throw ProcessFailure("tmux \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
         }
@@ -134,7 +147,7 @@ public final class TmuxDriver {
     /// The pid of the running `timescope` (the pane shell's child).
     public func timescopePID() throws -> pid_t {
         let shell = try panePID()
-        let result = try runProcess("/usr/bin/env", ["pgrep", "-P", String(shell), "timescope"], timeout: 10)
+        let result = try Self.spawn("/usr/bin/env", ["pgrep", "-P", String(shell), "timescope"], timeout: 10)
         let pids = result.stdoutText.split(whereSeparator: \.isNewline).compactMap { pid_t($0) }
         guard pids.count == 1, let pid = pids.first else {
             throw ProcessFailure("expected one timescope child of the pane's shell \(shell), found \(pids)")
@@ -183,6 +196,83 @@ public final class TmuxDriver {
             }
         }
         return found ? "tmux-256color" : "screen-256color"
+    }()
+
+    /// Runs `executable` the way a shell in a terminal would, and waits for it.
+    ///
+    /// Not `runProcess` (Foundation's `Process`): the first tmux client forks the server,
+    /// which daemonises and would inherit Foundation's termination-detection socket, so the
+    /// client's exit would never be noticed. Here the child gets only stdin (/dev/null) and
+    /// stdout/stderr (temporary files): every other descriptor is closed; and it starts with
+    /// an empty signal mask and default handlers (a test runner's threads block SIGINT and
+    /// SIGTERM, and tmux would hand that mask down to the inspector).
+    static func spawn(_ executable: String, _ arguments: [String], timeout: TimeInterval) throws -> ProcessResult {
+        let directory = NSTemporaryDirectory() + "timescope-tmux-run-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let outPath = directory + "/stdout"
+        let errPath = directory + "/stderr"
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let error = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard error == 0 else {
+            throw ProcessFailure("cannot start \(executable): \(String(cString: strerror(error)))")
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { break }
+            if reaped < 0 && errno != EINTR {
+                throw ProcessFailure("waitpid \(executable): \(String(cString: strerror(errno)))")
+            }
+            if Date() > deadline {
+                sendSignal(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                throw ProcessFailure(
+                    "\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s; killed")
+            }
+            usleep(2_000)
+        }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import (they are macros).
+        let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        let out = FileManager.default.contents(atPath: outPath) ?? Data()
+        let err = FileManager.default.contents(atPath: errPath) ?? Data()
+        return ProcessResult(status: exitStatus, stdout: [UInt8](out), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift does not import.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+            return nil
+        }
+        return unsafeBitCast(
+            symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
     }()
 
     /// The environment tmux runs with: ours, without NO_COLOR (the pane gets it only when a

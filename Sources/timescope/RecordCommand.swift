@@ -55,11 +55,15 @@ enum InterruptSignal {
     static func install() {
         signal(SIGINT) { _ in InterruptSignal.raised = 1 }
         signal(SIGTERM) { _ in InterruptSignal.raised = 1 }
-        // A parent (Foundation's Process, some shells) may have blocked them: unblock.
+        unblock()
+    }
+
+    /// A parent (Foundation's Process, some launchers) may have blocked the stop signals;
+    /// Timescope wants them.
+    static func unblock() {
         var signals = sigset_t()
         sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
+        for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, number) }
         sigprocmask(SIG_UNBLOCK, &signals, nil)
     }
 }

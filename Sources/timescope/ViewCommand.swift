@@ -34,6 +34,7 @@ struct ViewCommand: ParsableCommand {
             print(session.frame().text)
             return
         }
+        InterruptSignal.unblock()
         let terminal: TerminalScreen
         do {
             terminal = try TerminalScreen()

@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `timescope view Recordings/crash.tsr` in a real terminal (tmux): what a user sees after each
+/// key, live resizing, NO_COLOR, and that every way of quitting gives the terminal back.
+///
+/// Each test starts the built binary in its own tmux server (`TmuxDriver`) and polls the screen
+/// with a timeout; nothing waits a fixed time. tmux is required: a missing tmux fails these
+/// tests with the install command (unless TIMESCOPE_ALLOW_MISSING_TOOLS=1).
+@Suite struct InspectorTmuxTests {
+    static let recording = TimescopeProcess.packageRoot.appendingPathComponent("Recordings/crash.tsr").path
+    /// The status line at the end of the recording (where the inspector opens).
+    static let atTheEnd = "step 5482250 of 5482250"
+
+    /// Opens the crash demo and waits for its first frame.
+    func openCrash(width: Int = 160, height: Int = 45, noColor: Bool = false) throws -> TmuxDriver {
+        let driver = try TmuxDriver(["view", Self.recording], width: width, height: height, noColor: noColor)
+        try driver.waitFor(Self.atTheEnd, timeout: 20)
+        return driver
+    }
+
+    /// The bottom row of the screen (the status line).
+    func statusLine(_ screen: String) -> String {
+        screen.components(separatedBy: "\n").last { !$0.isEmpty } ?? ""
+    }
+
+    // MARK: What the user sees
+
+    @Test func opensAtTheCrashWithABanner() throws {
+        guard try RequiredTool.require(TmuxDriver.tool) else { return }
+        let driver = try openCrash()
+        let screen = try driver.waitFor("CRASH: instruction access fault at pc 0x31726574")
+        let rows = screen.components(separatedBy: "\n")
+        #expect(rows.first?.contains("CRASH: instruction access fault at pc 0x31726574") == true, "the banner is the top row")
+        #expect(statusLine(screen).hasPrefix(Self.atTheEnd), "status line: \(statusLine(screen))")
+    }
+
+    @Test func scrubbingMovesThroughTime() throws {
+        guard try RequiredTool.require(TmuxDriver.tool) else { return }
+        let driver = try openCrash()
+
+        try driver.sendKeys("Left", "Left")
+        let screen = try driver.waitFor("▶ 8000035e  jalr a5")
+        #expect(screen.contains("Code: poll_sensors"), "the code pane's title names the function")
+        #expect(statusLine(screen).hasPrefix("step 5482248 of 5482250"), "status line: \(statusLine(screen))")
+
+        try driver.sendKeys("Home")
+        try driver.waitFor("the status line to show step 0") { statusLine($0).hasPrefix("step 0 of 5482250") }
+        try driver.sendKeys("End")
+        try driver.waitFor("the status line to show the end") { statusLine($0).hasPrefix(Self.atTheEnd) }
+        try driver.sendKeys("S-Left")
+        try driver.waitFor("Shift-Left to go back ten steps") { statusLine($0).hasPrefix("step 5482240 of") }
+    }
+
+    /// The post-mortem path of the crash demo: go to the corrupted word in `sensors` and ask
+    /// who last wrote it: `copy_name`, at step 678.
+    @Test func lastWriteFindsTheCorruptingStore() throws {
+        guard try RequiredTool.require(TmuxDriver.tool) else { return }
+        let driver = try openCrash()
+        try driver.type("@sensors+56")
+        try driver.sendKeys("Enter")
+        try driver.sendKeys("W")
+        let screen = try driver.waitFor("the status line to show step 678 in copy_name") {
+            let status = statusLine($0)
+            return status.contains("step 678") && status.contains("copy_name")
+        }
+        #expect(statusLine(screen).hasPrefix("step 678 of 5482250"), "status line: \(statusLine(screen))")
+    }
+
+    @Test func helpOverlayOpensAndAnyKeyClosesIt() throws {
+        guard try RequiredTool.require(TmuxDriver.tool) else { return }
+        let driver = try openCrash()
+        try driver.sendKeys("?")
+        let screen = try driver.waitFor("Keys — any key closes")
+        #expect(screen.contains("last write"), "the overlay lists W")
+        try driver.sendKeys("x")
+        let closed = try driver.waitFor("the overlay to close") { !$0.contains("Keys — any key closes") }
+        #expect(statusLine(closed).hasPrefix(Self.atTheEnd), "the closing key did nothing else: \(statusLine(closed))")
+    }
+
+    @Test func aBadCommandSaysSoInTheStatusLine() throws {
+        guard try RequiredTool.require(TmuxDriver.tool) else { return }
+        let driver = try openCrash()
+        try driver.type(":frobnicate")
+        try driver.sendKeys("Enter")
+        try driver.waitFor("the status line to report the unknown command") {
+            statusLine($0).contains("unknown command :frobnicate")
+        }
+    }
+
+    // MARK: The terminal
+
+    @Test func resizesLiveAndSaysWhenTooSmall() throws {
+        guard try RequiredTool.require(TmuxDriver.tool) else { return }
+        let driver = try openCrash(width: 160, height: 45)
+
+        /// A full frame of `width`×`height`: the banner on top, the status line on the last
+        /// row, and the box borders reaching the right edge.
+        func isFullFrame(_ screen: String, width: Int, height: Int) -> Bool {
+            var rows = screen.components(separatedBy: "\n")
+            if rows.last == "" { rows.removeLast() }
+            return rows.count == height && rows[height - 1].hasPrefix("step ")
+                && rows[0].contains("CRASH") && rows.allSatisfy { $0.count <= width }
+                && rows[1].count == width && rows[1].hasSuffix("┐")
+                && !screen.contains("terminal too small")
+        }
+
+        #expect(isFullFrame(try driver.capture(), width: 160, height: 45))
+        try driver.resize(width: 100, height: 30)
+        try driver.waitFor("a full 100×30 frame") { isFullFrame($0, width: 100, height: 30) }
+
+        try driver.resize(width: 60, height: 20)
+        try driver.waitFor("terminal too small: 60×20, need 80×24")
+
+        try driver.resize(width: 120, height: 40)
+        let screen = try driver.waitFor("a full 120×40 frame") { isFullFrame($0, width: 120, height: 40) }
+        #expect(screen.contains("Registers") && screen.contains("Code"), "the panes are back")
+        #expect(statusLine(screen).hasPrefix(Self.atTheEnd), "the position survived: \(statusLine(screen))")
+    }
+
+    /// NO_COLOR=1: no colour at all on the screen (bold, reverse, dim are allowed), and changed
+    /// registers still marked without colour. Without it, colours do appear.
+    @Test func noColorMeansNoColourCodes() throws {
+        guard try RequiredTool.require(TmuxDriver.tool) else { return }
+        let coloured = try openCrash()
+        let plain = try openCrash(noColor: true)
+
+        let colourful = try coloured.capture(escapes: true)
+        #expect(!colourCodes(colourful).isEmpty, "without NO_COLOR the inspector uses colour")
+
+        let screen = try plain.capture(escapes: true)
+        let codes = colourCodes(screen)
+        #expect(codes.isEmpty, "NO_COLOR=1 but the screen has colour codes: \(Set(codes).sorted())")
+        #expect(screen.contains("\u{1B}["), "attributes (bold/reverse) are still used")
+        let text = try plain.capture()
+        let changedPC = try Regex(#"pc\s+[0-9a-f]{8} ?\*"#)
+        #expect(
+            text.contains(changedPC),
+            "the register changed by the last step (pc) is marked with * without colour:\n\(text)")
+    }
+
+    /// Quitting with `q`, Ctrl-C or SIGTERM ends the inspector and gives the terminal back in
+    /// canonical mode (`stty` shows `icanon`, not `-icanon`).
+    @Test(arguments: ["q", "C-c", "SIGTERM"])
+    func quittingRestoresTheTerminal(_ how: String) throws {
+        guard try RequiredTool.require(TmuxDriver.tool) else { return }
+        let driver = try openCrash()
+        switch how {
+        case "SIGTERM":
+            let pid = try driver.timescopePID()
+            #expect(kill(pid, SIGTERM) == 0)
+        default:
+            try driver.sendKeys(how)
+        }
+        let screen = try driver.waitFor("the wrapper to print the exit status and the tty's icanon flag") { screen in
+            let rows = screen.components(separatedBy: "\n")
+            return rows.contains { $0.hasPrefix("EXITED ") } && rows.contains { $0.hasSuffix("icanon") }
+        }
+        let rows = screen.components(separatedBy: "\n")
+        let exited = rows.first { $0.hasPrefix("EXITED ") } ?? ""
+        #expect(rows.contains("icanon"), "the terminal is back in canonical mode:\n\(screen)")
+        #expect(!rows.contains("-icanon"), "the terminal was left in raw/cbreak mode:\n\(screen)")
+        if how == "q" {
+            #expect(exited == "EXITED 0", "q exits with status 0: \(exited)")
+        }
+        #expect(!screen.contains("Registers"), "the inspector's screen is gone (alternate screen left):\n\(screen)")
+    }
+}
+
+/// The SGR colour parameters (foreground/background 30–38, 40–48, 90–97, 100–107, with 38/48
+/// extended colours) in `screen`'s escape sequences; 39/49 (default colour) are not colours.
+func colourCodes(_ screen: String) -> [String] {
+    var found: [String] = []
+    var rest = Substring(screen)
+    while let start = rest.range(of: "\u{1B}[") {
+        rest = rest[start.upperBound...]
+        let parameters = rest.prefix { $0.isNumber || $0 == ";" }
+        rest = rest[parameters.endIndex...]
+        guard rest.first == "m" else { continue }
+        for parameter in parameters.split(separator: ";", omittingEmptySubsequences: false) {
+            guard let value = Int(parameter) else { continue }
+            if (30...38).contains(value) || (40...48).contains(value) || (90...97).contains(value)
+                || (100...107).contains(value)
+            {
+                found.append("\\e[\(parameters)m")
+                break
+            }
+        }
+    }
+    return found
+}
