@@ -39,7 +39,7 @@ struct ViewCommand: ParsableCommand {
         do {
             terminal = try TerminalScreen()
         } catch {
-            throw LoadError("the inspector needs a terminal: \(error)")
+            throw LoadError("\(error)")
         }
         defer { terminal.end() }
         InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), step: start).run()
