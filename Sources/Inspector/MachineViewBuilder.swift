@@ -119,14 +119,23 @@ final class MachineViewBuilder {
             }
             marks.append(.init(step: marker.step, kind: kind))
         }
+        // Exact hits when few intervals need replaying; else the intervals that may hold one.
         for pc in state.breakpoints {
-            for interval in timeline.intervals(executing: pc) where interval.overlaps(span) {
-                marks.append(.init(step: max(interval.lowerBound, span.lowerBound), kind: .breakpoint))
+            if let hits = try timeline.executions(of: pc, in: span) {
+                marks += hits.map { .init(step: $0 - 1, kind: .breakpoint) }
+            } else {
+                for interval in timeline.intervals(executing: pc) where interval.overlaps(span) {
+                    marks.append(.init(step: max(interval.lowerBound, span.lowerBound), kind: .breakpoint))
+                }
             }
         }
         for range in state.watchpoints {
-            for interval in timeline.intervals(writing: range) where interval.overlaps(span) {
-                marks.append(.init(step: max(interval.lowerBound, span.lowerBound), kind: .watch))
+            if let hits = try timeline.writes(to: range, in: span) {
+                marks += hits.map { .init(step: $0, kind: .watch) }
+            } else {
+                for interval in timeline.intervals(writing: range) where interval.overlaps(span) {
+                    marks.append(.init(step: max(interval.lowerBound, span.lowerBound), kind: .watch))
+                }
             }
         }
         markCache = (key, marks)

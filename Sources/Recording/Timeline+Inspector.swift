@@ -63,6 +63,34 @@ extension Timeline {
         (1..<max(1, keyframes.count)).filter { intervalWrites($0, range) }.map { keyframes[$0 - 1].step...keyframes[$0].step }
     }
 
+    /// Steps in `span` that executed `pc` (each N: state N−1 has pc there), found by replaying
+    /// the candidate intervals; nil when more than `maximumIntervals` would need replaying.
+    public func executions(of pc: UInt32, in span: ClosedRange<UInt64>, maximumIntervals: Int = 16) throws(RecordingError) -> [UInt64]? {
+        let candidates = intervals(executing: pc).filter { $0.overlaps(span) }
+        guard candidates.count <= maximumIntervals else { return nil }
+        var steps: [UInt64] = []
+        for interval in candidates {
+            let start = max(interval.lowerBound, span.lowerBound)
+            let end = min(interval.upperBound, span.upperBound)
+            steps += try executions(of: pc, from: start, through: end, firstOnly: false).map(\.step)
+        }
+        return steps
+    }
+
+    /// Steps in `span` that wrote into `range`; nil when more than `maximumIntervals` would
+    /// need replaying.
+    public func writes(to range: Range<UInt32>, in span: ClosedRange<UInt64>, maximumIntervals: Int = 16) throws(RecordingError) -> [UInt64]? {
+        let candidates = intervals(writing: range).filter { $0.overlaps(span) }
+        guard candidates.count <= maximumIntervals else { return nil }
+        var steps: [UInt64] = []
+        for interval in candidates {
+            let start = max(interval.lowerBound, span.lowerBound)
+            let end = min(interval.upperBound, span.upperBound)
+            steps += try writes(to: range, from: start, through: end, firstOnly: false).map(\.step)
+        }
+        return steps
+    }
+
     /// The last step ≤ `atOrBefore` whose execution changed register `index` (x1…x31): the
     /// state one step earlier held a different value. Replays step by step, interval by
     /// interval, newest first.
