@@ -66,27 +66,28 @@ extension Timeline {
     /// Steps in `span` that executed `pc` (each N: state N−1 has pc there), found by replaying
     /// the candidate intervals; nil when more than `maximumIntervals` would need replaying.
     public func executions(of pc: UInt32, in span: ClosedRange<UInt64>, maximumIntervals: Int = 16) throws(RecordingError) -> [UInt64]? {
-        let candidates = intervals(executing: pc).filter { $0.overlaps(span) }
-        guard candidates.count <= maximumIntervals else { return nil }
-        var steps: [UInt64] = []
-        for interval in candidates {
-            let start = max(interval.lowerBound, span.lowerBound)
-            let end = min(interval.upperBound, span.upperBound)
-            steps += try executions(of: pc, from: start, through: end, firstOnly: false).map(\.step)
+        try hits(in: span, candidates: intervals(executing: pc), maximumIntervals: maximumIntervals) {
+            (start, end) throws(RecordingError) in try executions(of: pc, from: start, through: end, firstOnly: false)
         }
-        return steps
     }
 
     /// Steps in `span` that wrote into `range`; nil when more than `maximumIntervals` would
     /// need replaying.
     public func writes(to range: Range<UInt32>, in span: ClosedRange<UInt64>, maximumIntervals: Int = 16) throws(RecordingError) -> [UInt64]? {
-        let candidates = intervals(writing: range).filter { $0.overlaps(span) }
-        guard candidates.count <= maximumIntervals else { return nil }
+        try hits(in: span, candidates: intervals(writing: range), maximumIntervals: maximumIntervals) {
+            (start, end) throws(RecordingError) in try writes(to: range, from: start, through: end, firstOnly: false)
+        }
+    }
+
+    private func hits(
+        in span: ClosedRange<UInt64>, candidates: [ClosedRange<UInt64>], maximumIntervals: Int,
+        replay: (_ start: UInt64, _ end: UInt64) throws(RecordingError) -> [TimelineMatch]
+    ) throws(RecordingError) -> [UInt64]? {
+        let overlapping = candidates.filter { $0.overlaps(span) }
+        guard overlapping.count <= maximumIntervals else { return nil }
         var steps: [UInt64] = []
-        for interval in candidates {
-            let start = max(interval.lowerBound, span.lowerBound)
-            let end = min(interval.upperBound, span.upperBound)
-            steps += try writes(to: range, from: start, through: end, firstOnly: false).map(\.step)
+        for interval in overlapping {
+            steps += try replay(max(interval.lowerBound, span.lowerBound), min(interval.upperBound, span.upperBound)).map(\.step)
         }
         return steps
     }

@@ -76,33 +76,18 @@ extension Timeline {
     public func lastWrite(to range: Range<UInt32>, before: UInt64, progress: (Double) -> Void = { _ in })
         throws(RecordingError) -> TimelineMatch?
     {
-        let candidates = (1..<max(1, keyframes.count)).reversed().filter { index in
-            keyframes[index - 1].step < before && intervalWrites(index, range)
+        try searchBackward(before: before, progress: progress, mayHold: { intervalWrites($0, range) }) {
+            (start, end) throws(RecordingError) in try writes(to: range, from: start, through: end, firstOnly: false)
         }
-        for (done, index) in candidates.enumerated() {
-            progress(Double(done) / Double(candidates.count))
-            let end = min(keyframes[index].step, before &- 1)
-            let hits = try writes(to: range, from: keyframes[index - 1].step, through: end, firstOnly: false)
-            if let last = hits.last { return last }
-        }
-        return nil
     }
 
     /// The first write to `range` at a step > `after`.
     public func nextWrite(to range: Range<UInt32>, after: UInt64, progress: (Double) -> Void = { _ in })
         throws(RecordingError) -> TimelineMatch?
     {
-        let candidates = (1..<max(1, keyframes.count)).filter { index in
-            keyframes[index].step > after && intervalWrites(index, range)
+        try searchForward(after: after, progress: progress, mayHold: { intervalWrites($0, range) }) {
+            (start, end) throws(RecordingError) in try writes(to: range, from: start, through: end, firstOnly: true)
         }
-        for (done, index) in candidates.enumerated() {
-            progress(Double(done) / Double(candidates.count))
-            let start = max(keyframes[index - 1].step, after)
-            if let first = try writes(to: range, from: start, through: keyframes[index].step, firstOnly: true).first {
-                return first
-            }
-        }
-        return nil
     }
 
     /// The last step < `before` that executed the instruction at `pc`.
@@ -110,16 +95,9 @@ extension Timeline {
         throws(RecordingError) -> TimelineMatch?
     {
         guard let chunk = machine.executedChunk(of: pc) else { return nil }
-        let candidates = (1..<max(1, keyframes.count)).reversed().filter { index in
-            keyframes[index - 1].step < before && executedChunks[index].contains(chunk)
+        return try searchBackward(before: before, progress: progress, mayHold: { executedChunks[$0].contains(chunk) }) {
+            (start, end) throws(RecordingError) in try executions(of: pc, from: start, through: end, firstOnly: false)
         }
-        for (done, index) in candidates.enumerated() {
-            progress(Double(done) / Double(candidates.count))
-            let end = min(keyframes[index].step, before &- 1)
-            let hits = try executions(of: pc, from: keyframes[index - 1].step, through: end, firstOnly: false)
-            if let last = hits.last { return last }
-        }
-        return nil
     }
 
     /// The first step > `after` that executed the instruction at `pc`.
@@ -127,15 +105,36 @@ extension Timeline {
         throws(RecordingError) -> TimelineMatch?
     {
         guard let chunk = machine.executedChunk(of: pc) else { return nil }
-        let candidates = (1..<max(1, keyframes.count)).filter { index in
-            keyframes[index].step > after && executedChunks[index].contains(chunk)
+        return try searchForward(after: after, progress: progress, mayHold: { executedChunks[$0].contains(chunk) }) {
+            (start, end) throws(RecordingError) in try executions(of: pc, from: start, through: end, firstOnly: true)
         }
+    }
+
+    /// Replays, newest first, the intervals before `before` that `mayHold` admits (interval i
+    /// is the steps after keyframe i−1 up to keyframe i), and returns the last hit of the first
+    /// interval that has one.
+    private func searchBackward(
+        before: UInt64, progress: (Double) -> Void, mayHold: (Int) -> Bool,
+        replay: (_ start: UInt64, _ end: UInt64) throws(RecordingError) -> [TimelineMatch]
+    ) throws(RecordingError) -> TimelineMatch? {
+        let candidates = (1..<max(1, keyframes.count)).reversed().filter { keyframes[$0 - 1].step < before && mayHold($0) }
         for (done, index) in candidates.enumerated() {
             progress(Double(done) / Double(candidates.count))
-            let start = max(keyframes[index - 1].step, after)
-            if let first = try executions(of: pc, from: start, through: keyframes[index].step, firstOnly: true).first {
-                return first
-            }
+            if let last = try replay(keyframes[index - 1].step, min(keyframes[index].step, before &- 1)).last { return last }
+        }
+        return nil
+    }
+
+    /// Replays, oldest first, the intervals after `after` that `mayHold` admits, and returns
+    /// the first hit.
+    private func searchForward(
+        after: UInt64, progress: (Double) -> Void, mayHold: (Int) -> Bool,
+        replay: (_ start: UInt64, _ end: UInt64) throws(RecordingError) -> [TimelineMatch]
+    ) throws(RecordingError) -> TimelineMatch? {
+        let candidates = (1..<max(1, keyframes.count)).filter { keyframes[$0].step > after && mayHold($0) }
+        for (done, index) in candidates.enumerated() {
+            progress(Double(done) / Double(candidates.count))
+            if let first = try replay(max(keyframes[index - 1].step, after), keyframes[index].step).first { return first }
         }
         return nil
     }
