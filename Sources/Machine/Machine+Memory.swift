@@ -1,71 +1,11 @@
-/// Loads and stores. RAM accesses take the inline fast path; everything else (devices,
-/// misaligned addresses, holes in the map) goes through `Machine+Bus.swift`.
+/// The slow side of loads and stores (the fast side is inline in `Machine+Execute.swift` and
+/// in compiled blocks): devices, misaligned addresses and holes in the map go through here to
+/// `Machine+Bus.swift`; also the RAM access debuggers and devices use.
 ///
 /// Misaligned loads and stores trap (address-misaligned exception, mtval = the address): the
 /// privileged spec allows either trapping or emulating them; trapping makes firmware bugs
 /// visible. QEMU 7.2 performs them instead, so differential tests avoid them.
 extension Machine {
-    @inline(__always)
-    func load32(_ address: UInt32) -> UInt32? {
-        let offset = address &- ramBase
-        if offset <= ramSize &- 4 && address & 3 == 0 {
-            return ram.load(fromByteOffset: Int(offset), as: UInt32.self)
-        }
-        return loadSlowly(address, size: 4)
-    }
-
-    @inline(__always)
-    func load16(_ address: UInt32) -> UInt16? {
-        let offset = address &- ramBase
-        if offset <= ramSize &- 2 && address & 1 == 0 {
-            return ram.load(fromByteOffset: Int(offset), as: UInt16.self)
-        }
-        return loadSlowly(address, size: 2).map { UInt16(truncatingIfNeeded: $0) }
-    }
-
-    @inline(__always)
-    func load8(_ address: UInt32) -> UInt8? {
-        let offset = address &- ramBase
-        if offset < ramSize {
-            return ram.load(fromByteOffset: Int(offset), as: UInt8.self)
-        }
-        return loadSlowly(address, size: 1).map { UInt8(truncatingIfNeeded: $0) }
-    }
-
-    /// Stores return false when they trapped.
-    @inline(__always)
-    func store32(_ address: UInt32, _ value: UInt32) -> Bool {
-        let offset = address &- ramBase
-        if offset <= ramSize &- 4 && address & 3 == 0 {
-            ram.storeBytes(of: value, toByteOffset: Int(offset), as: UInt32.self)
-            noteStore(offset: offset)
-            return true
-        }
-        return storeSlowly(address, value, size: 4)
-    }
-
-    @inline(__always)
-    func store16(_ address: UInt32, _ value: UInt16) -> Bool {
-        let offset = address &- ramBase
-        if offset <= ramSize &- 2 && address & 1 == 0 {
-            ram.storeBytes(of: value, toByteOffset: Int(offset), as: UInt16.self)
-            noteStore(offset: offset, size: 2)
-            return true
-        }
-        return storeSlowly(address, UInt32(value), size: 2)
-    }
-
-    @inline(__always)
-    func store8(_ address: UInt32, _ value: UInt8) -> Bool {
-        let offset = address &- ramBase
-        if offset < ramSize {
-            ram.storeBytes(of: value, toByteOffset: Int(offset), as: UInt8.self)
-            noteStore(offset: offset, size: 1)
-            return true
-        }
-        return storeSlowly(address, UInt32(value), size: 1)
-    }
-
     /// Marks the page dirty (one flag write per store) and tells watched lines (translated
     /// code, HTIF's tohost) about the store.
     @inline(__always)
