@@ -195,9 +195,7 @@ public final class InspectorSession {
         for section in machine.firmware.sections where section.name.hasPrefix(".text") || section.name == ".init" {
             var address = section.address
             while address < section.address &+ section.size && matches.count < 64 {
-                guard let low = machine.readRAM(address, count: 2) else { break }
-                var bits = UInt32(low[0]) | UInt32(low[1]) << 8
-                if bits & 3 == 3, let high = machine.readRAM(address &+ 2, count: 2) { bits |= UInt32(high[0]) << 16 | UInt32(high[1]) << 24 }
+                guard let bits = machine.instructionBits(at: address) else { break }
                 let instruction = Disassembler.disassemble(bits, at: address)
                 let masked = instruction.length == 2 ? bits & 0xFFFF : bits
                 if wantedBits == masked || instruction.text.contains(text) { matches.append(address) }

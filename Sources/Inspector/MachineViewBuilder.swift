@@ -83,11 +83,7 @@ final class MachineViewBuilder {
         var address = start
         var afterPC = 0
         while lines.count < 120 && afterPC < 40 {
-            guard let low = machine.readRAM(address, count: 2) else { break }
-            var bits = UInt32(low[0]) | UInt32(low[1]) << 8
-            if bits & 3 == 3, let high = machine.readRAM(address &+ 2, count: 2) {
-                bits |= UInt32(high[0]) << 16 | UInt32(high[1]) << 24
-            }
+            guard let bits = machine.instructionBits(at: address) else { break }
             let instruction = Disassembler.disassemble(bits, at: address, symbolize: { symbols.describe($0) })
             let label = symbols.symbol(containing: address).flatMap { $0.address == address ? $0.name : nil }
             lines.append(MachineView.CodeLine(address: address, text: instruction.text, label: label))

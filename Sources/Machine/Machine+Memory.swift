@@ -72,6 +72,18 @@ extension Machine {
         return true
     }
 
+    /// The instruction bits at `address` as a debugger reads them: the halfword, and the next
+    /// one too when the low bits say the instruction is 32-bit (and it is in RAM). Nil when the
+    /// first halfword is not in RAM.
+    public func instructionBits(at address: UInt32) -> UInt32? {
+        guard let low = readRAM(address, count: 2) else { return nil }
+        var bits = UInt32(low[0]) | UInt32(low[1]) << 8
+        if bits & 3 == 3, let high = readRAM(address &+ 2, count: 2) {
+            bits |= UInt32(high[0]) << 16 | UInt32(high[1]) << 24
+        }
+        return bits
+    }
+
     /// A little-endian word of RAM, or nil outside RAM.
     func readRAMWord(_ address: UInt32) -> UInt32? {
         let offset = address &- ramBase
