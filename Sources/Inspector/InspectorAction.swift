@@ -9,6 +9,10 @@ public enum InspectorAction: Equatable, Sendable {
     case failed(String)
     /// The machine view noticed the memory pane follows a register whose value is this.
     case followedAddress(UInt32)
+    /// The live source reported (once a frame in live mode).
+    case live(LiveReport)
+    /// A live command was carried out, or could not be (then: why).
+    case liveCommandFinished(refusal: String?)
 }
 
 /// Work the reducer asks for; the session runs it against the timeline and feeds results back
@@ -27,4 +31,6 @@ public enum InspectorEffect: Equatable, Sendable {
     case gotoSymbol(String)
     /// Search text (mnemonic, hex bytes, console text) forwards from the current step.
     case search(String)
+    /// Steer the live run.
+    case live(LiveCommand)
 }

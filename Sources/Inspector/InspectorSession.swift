@@ -10,20 +10,30 @@ public final class InspectorSession {
     let terminal: TerminalDevice
     let clock: InspectorClock
     private let builder: MachineViewBuilder
-    /// Milliseconds between playback frames (about 30 per second).
+    /// In live mode, where new steps come from.
+    let live: LiveSource?
+    /// Milliseconds between frames while playing back or live (30 per second).
     static let frameMilliseconds = 33
 
     /// Opens the inspector on `timeline` at `step` (the end when nil: a post-mortem starts at
-    /// the crash).
-    public init(timeline: Timeline, terminal: TerminalDevice, clock: InspectorClock, step: UInt64? = nil) {
+    /// the crash). With `live`, the timeline grows while the inspector is open and the view
+    /// follows its head.
+    public init(timeline: Timeline, terminal: TerminalDevice, clock: InspectorClock, step: UInt64? = nil, live: LiveSource? = nil) {
         self.timeline = timeline
         self.terminal = terminal
         self.clock = clock
+        self.live = live
         builder = MachineViewBuilder(timeline: timeline)
         let firmware = timeline.machine.firmware
         let dataStart = firmware.sections.first(where: { $0.name == ".data" || $0.name == ".bss" })?.address ?? timeline.machine.ramBase
         state = InspectorState(step: step ?? timeline.totalSteps, totalSteps: timeline.totalSteps, memoryAddress: dataStart)
-        if timeline.summary.ending.reason == .crashed {
+        if live != nil {
+            state.live = InspectorState.Live(report: LiveReport(headStep: timeline.totalSteps))
+            pollLive()
+            state.message = state.live?.canControl == true
+                ? "live — Space pauses, ←/→ scrub back, f follows the head, i types to the firmware, ? keys"
+                : "following the recording as it grows — ←/→ scrub, f follows, ? keys"
+        } else if timeline.summary.ending.reason == .crashed {
             state.message = "the run crashed here — step back (←) to see what led to it; ? for keys"
         } else {
             state.message = "? shows every key"
@@ -33,15 +43,34 @@ public final class InspectorSession {
     /// Runs until the user quits.
     public func run() {
         draw()
+        var nextFrame = clock.now
         while !state.isQuitting {
-            let timeout = state.playback.isPlaying ? InspectorSession.frameMilliseconds : 500
+            let frameSeconds = Double(InspectorSession.frameMilliseconds) / 1000
+            let timeout = live != nil || state.playback.isPlaying
+                ? max(1, Int(((nextFrame + frameSeconds - clock.now) * 1000).rounded(.up)))
+                : 500
             if let key = terminal.readKey(timeout: timeout) {
                 send(.key(key))
-                // Under key repeat, draw only when no more keys are already waiting.
-                continue
+                // Under key repeat, draw only when no more keys are already waiting, but keep
+                // a live view moving.
+                if live == nil || clock.now < nextFrame + frameSeconds { continue }
             }
+            nextFrame = clock.now
             if state.playback.isPlaying { send(.tick) }
+            if live != nil { pollLive() }
             if !state.isQuitting { draw() }
+        }
+    }
+
+    /// Asks the live source for news and lets the reducer take it in.
+    func pollLive() {
+        guard let live else { return }
+        do {
+            let report = try live.poll(timeline)
+            if state.live?.report != report { _ = Reducer.reduce(&state, .live(report), firmware: timeline.machine.firmware) }
+        } catch {
+            state.message = "live: \(error)"
+            state.messageIsError = true
         }
     }
 
@@ -116,6 +145,11 @@ public final class InspectorSession {
         let symbols = timeline.machine.firmware.symbols
         func place(_ pc: UInt32) -> String { symbols.describe(pc).map { "\(hex(pc)) (\($0))" } ?? hex(pc) }
         switch effect {
+        case .live(let command):
+            guard let live else { return .liveCommandFinished(refusal: "not a live session") }
+            let refusal = live.perform(command)
+            pollLive()
+            return .liveCommandFinished(refusal: refusal)
         case .continueRun(let isForward):
             var best: (step: UInt64, text: String)?
             func consider(_ candidate: UInt64, _ text: String) {

@@ -41,6 +41,18 @@ public struct InspectorState: Equatable, Sendable {
         public var stepsPerFrame: UInt64 { Playback.speeds[speedIndex] }
     }
 
+    /// A live run the inspector watches as it grows (nil for a finished recording).
+    public struct Live: Equatable, Sendable {
+        /// The view moves with the live head (a scrub key stops following; `f`/End resume).
+        public var isFollowing = true
+        /// The newest state the source reports.
+        public var report: LiveReport
+        /// Whether the inspector can steer the run (pause, pacing, input): not when it
+        /// follows another process's file.
+        public var canControl: Bool { report.pacing != nil }
+        public var isRunning: Bool { report.ended == nil }
+    }
+
     /// The step on screen (0 … `totalSteps`).
     public var step: UInt64
     /// The last step of the recording.
@@ -85,6 +97,8 @@ public struct InspectorState: Equatable, Sendable {
     public var memoryVisibleRows = 16
     /// Below 110 columns the lower row shows devices or the console: the one focused last.
     public var lowerPaneShowsDevices = false
+    /// Set in live mode.
+    public var live: Live?
 
     /// A new state at `step` of a recording `totalSteps` long.
     public init(step: UInt64, totalSteps: UInt64, memoryAddress: UInt32) {

@@ -41,9 +41,7 @@ final class MachineViewBuilder {
         }
         let summary = timeline.summary
         let ending = summary.ending
-        var endingText = "\(ending.reason.rawValue) at step \(ending.totalSteps)"
-        if let detail = ending.detail { endingText = (ending.reason == .crashed ? "CRASH: " : "") + detail }
-        if ending.reason == .exited, let code = ending.exitCode { endingText = "exited with code \(code) at step \(ending.totalSteps)" }
+        let endingText = ending.headline
         let view = MachineView(
             step: state.step, totalSteps: timeline.totalSteps, state: machineState,
             previousRegisters: previousRegisters, previousPC: previousPC,

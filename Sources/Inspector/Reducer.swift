@@ -9,6 +9,20 @@ public enum Reducer {
     static let percentStep = 1.0
 
     public static func reduce(_ state: inout InspectorState, _ action: InspectorAction, firmware: Firmware) -> [InspectorEffect] {
+        let before = state.step
+        let wasFollowing = state.live?.isFollowing == true
+        let effects = reduceAction(&state, action, firmware: firmware)
+        // Any move in time leaves the live head (the run goes on); `f`/End come back to it.
+        if wasFollowing && state.step != before, action != .tick, !isLiveReport(action) { state.live?.isFollowing = false }
+        return effects
+    }
+
+    private static func isLiveReport(_ action: InspectorAction) -> Bool {
+        if case .live = action { return true }
+        return false
+    }
+
+    private static func reduceAction(_ state: inout InspectorState, _ action: InspectorAction, firmware: Firmware) -> [InspectorEffect] {
         switch action {
         case .tick:
             return tick(&state)
@@ -25,6 +39,12 @@ public enum Reducer {
             state.memoryAddress = address & ~0xF
             state.memoryCursor = address
             return []
+        case .live(let report):
+            liveReport(&state, report)
+            return []
+        case .liveCommandFinished(let refusal):
+            if let refusal { say(&state, refusal, isError: true) }
+            return []
         case .key(.interrupt):
             state.isQuitting = true
             return []
@@ -37,6 +57,7 @@ public enum Reducer {
                 if key == .character("q") { state.isQuitting = true }
                 return []
             }
+            if let effects = liveKey(&state, key) { return effects }
             return normalKey(&state, key, firmware: firmware)
         }
     }
@@ -178,6 +199,104 @@ public enum Reducer {
             say(&state, "no mark \(letter)", isError: true)
         }
         return []
+    }
+
+    // MARK: Live
+
+    /// Keys that mean something else in live mode; nil for the rest.
+    private static func liveKey(_ state: inout InspectorState, _ key: Key) -> [InspectorEffect]? {
+        guard var live = state.live else { return nil }
+        if state.focus == .console && live.canControl && live.isRunning {
+            if key == .escape {
+                state.focus = .code
+                say(&state, "typing stopped — i types to the firmware again")
+                return []
+            }
+            if let bytes = uartBytes(for: key) {
+                // Show what the firmware does with it: back to the live head.
+                live.isFollowing = true
+                state.live = live
+                state.step = state.totalSteps
+                state.message = nil
+                return [.live(.type(bytes))]
+            }
+        }
+        switch key {
+        case .character(" "):
+            if live.canControl {
+                guard live.isRunning else {
+                    say(&state, "the run has ended; the recording is complete", isError: true)
+                    return []
+                }
+                live.report.isPaused.toggle()
+                state.live = live
+                say(&state, live.report.isPaused ? "firmware paused — Space resumes" : "firmware running")
+                return [.live(.setPaused(live.report.isPaused))]
+            }
+            live.isFollowing.toggle()
+            state.live = live
+            if live.isFollowing { state.step = state.totalSteps }
+            say(&state, live.isFollowing ? "following the recording as it grows" : "holding this step — Space or f follows again")
+            return []
+        case .end:
+            return followHead(&state)
+        case .character("f") where state.focus != .registers:
+            return followHead(&state)
+        case .character("i"):
+            guard live.canControl && live.isRunning else {
+                say(&state, live.canControl ? "the run has ended: nothing reads input now" : "this recording is written by another process: it takes no input from here", isError: true)
+                return []
+            }
+            state.focus = .console
+            state.lowerPaneShowsDevices = false
+            say(&state, "typing goes to the firmware's UART — Esc stops typing, Ctrl-C quits")
+            return []
+        case .character(">"), .character("<"):
+            guard let pacing = live.report.pacing else {
+                say(&state, "another process writes this recording: its pace is not set from here", isError: true)
+                return []
+            }
+            let next = pacing.stepped(by: key == .character(">") ? 1 : -1)
+            live.report.pacing = next
+            state.live = live
+            say(&state, "pacing: \(next)")
+            return [.live(.setPacing(next))]
+        default:
+            return nil
+        }
+    }
+
+    private static func followHead(_ state: inout InspectorState) -> [InspectorEffect] {
+        state.live?.isFollowing = true
+        state.step = state.totalSteps
+        say(&state, "following the live head")
+        return []
+    }
+
+    /// The bytes a key sends to the firmware's UART while typing into the console.
+    static func uartBytes(for key: Key) -> [UInt8]? {
+        switch key {
+        case .character(let character): Array(String(character).utf8)
+        case .enter: [0x0D]
+        case .backspace, .delete: [0x7F]
+        case .tab: nil
+        case .control(let letter) where letter != "c": letter.asciiValue.map { [$0 & 0x1F] }
+        default: nil
+        }
+    }
+
+    private static func liveReport(_ state: inout InspectorState, _ report: LiveReport) {
+        guard var live = state.live else { return }
+        let wasRunning = live.isRunning
+        let previousTotal = state.totalSteps
+        live.report = report
+        state.totalSteps = report.headStep
+        if state.timelineSpan >= previousTotal { state.timelineSpan = max(1, state.totalSteps) }
+        if live.isFollowing || state.step > state.totalSteps { state.step = state.totalSteps }
+        state.live = live
+        if wasRunning, let ended = report.ended {
+            say(&state, "\(ended) — the recording is complete; scrub back to review", isError: report.endedInCrash)
+        }
     }
 
     // MARK: Prompt
@@ -346,7 +465,7 @@ public enum Reducer {
             if state.step == 0 { say(&state, "at the start of the recording") }
             seek(&state, to: state.step > magnitude ? state.step - magnitude : 0, remember: false)
         } else {
-            if state.step == state.totalSteps { say(&state, "at the end of the recording") }
+            if state.step == state.totalSteps { say(&state, state.live == nil ? "at the end of the recording" : "at the live head — f follows it") }
             seek(&state, to: state.step &+ UInt64(delta), remember: false)
         }
     }

@@ -26,7 +26,17 @@ extension Renderer {
         ("?  F1  q", "this help / quit"),
     ]
 
-    static func drawHelp(_ grid: inout ScreenGrid) {
+    /// The keys live mode adds (`timescope watch`).
+    public static let liveHelpLines: [(String, String)] = [
+        ("Space", "live: pause / resume the firmware (following a file: hold / follow)"),
+        ("f  End", "live: follow the live head again (a scrub key leaves it)"),
+        ("i", "live: type into the firmware's UART (Esc stops typing)"),
+        ("<  >", "live: pacing slower / faster (0.01× … real time … max speed)"),
+        ("Ctrl-C", "quit (also while typing); the recording stays complete"),
+    ]
+
+    static func drawHelp(_ grid: inout ScreenGrid, isLive: Bool) {
+        let helpLines = isLive ? Renderer.helpLines.filter { !$0.0.hasPrefix("Space") } + liveHelpLines : Renderer.helpLines
         // One column when it fits, else two (every key stays listed down to 80×24).
         let columns = grid.height - 4 >= helpLines.count ? 1 : 2
         let rows = (helpLines.count + columns - 1) / columns

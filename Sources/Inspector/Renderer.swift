@@ -23,6 +23,8 @@ public enum Renderer {
         static let crash = Style(foreground: .white, background: .red, attributes: [.bold, .reverse])
         static let exited = Style(foreground: .black, background: .green, attributes: [.reverse])
         static let error = Style(foreground: .red, attributes: [.bold])
+        static let live = Style(foreground: .black, background: .cyan, attributes: [.reverse, .bold])
+        static let paused = Style(foreground: .black, background: .yellow, attributes: [.reverse, .bold])
         static let head = Style(foreground: .black, background: .white, attributes: [.reverse, .bold])
         static let prompt = Style(attributes: [.bold])
     }
@@ -37,7 +39,7 @@ public enum Renderer {
             return grid
         }
         let layout = Layout(width: width, height: height, showsDevices: state.lowerPaneShowsDevices)
-        drawBanner(&grid, view, layout.banner)
+        drawBanner(&grid, state, view, layout.banner)
         drawRegisters(&grid, state, view, layout.registers)
         drawCode(&grid, state, view, layout.code)
         drawMemory(&grid, state, view, layout.memory)
@@ -45,7 +47,7 @@ public enum Renderer {
         drawConsole(&grid, state, view, layout.console)
         drawTimeline(&grid, state, view, layout.timeline)
         drawStatus(&grid, state, view, layout.status)
-        if state.isShowingHelp { drawHelp(&grid) }
+        if state.isShowingHelp { drawHelp(&grid, isLive: state.live != nil) }
         return grid
     }
 
@@ -68,15 +70,41 @@ public enum Renderer {
         return Layout.Box(x: box.x + 1, y: box.y + 1, width: box.width - 2, height: box.height - 2)
     }
 
-    static func drawBanner(_ grid: inout ScreenGrid, _ view: MachineView, _ box: Layout.Box) {
-        let style = view.endedInCrash ? Look.crash : Look.exited
+    static func drawBanner(_ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box) {
+        var style = view.endedInCrash ? Look.crash : Look.exited
+        var text = " \(view.firmwareName) — \(view.ending) "
+        if let live = state.live {
+            (text, style) = liveBanner(live, firmwareName: view.firmwareName)
+        }
         grid.fill(x: box.x, y: box.y, width: box.width, height: 1, style: style)
         let help = " ? help  q quit "
-        var text = " \(view.firmwareName) — \(view.ending) "
         let room = box.width - help.count - 1
         if text.count > room { text = String(text.prefix(max(0, room - 1))) + "…" }
         grid.put(text, x: box.x, y: box.y, style: style)
         grid.put(help, x: box.x + box.width - help.count, y: box.y, style: style)
+    }
+
+    /// The banner of a live view: the run's state, speed and pacing.
+    static func liveBanner(_ live: InspectorState.Live, firmwareName: String) -> (String, Style) {
+        let report = live.report
+        if let ended = report.ended { return (" \(firmwareName) — \(ended) ", report.endedInCrash ? Look.crash : Look.exited) }
+        guard let pacing = report.pacing else {
+            return (" ● FOLLOWING  \(firmwareName) — another process is recording; the timeline grows as it commits ", Look.live)
+        }
+        let state: String
+        if report.isPaused {
+            return (" ❚❚ PAUSED  \(firmwareName) — Space resumes · \(pacing) ", Look.paused)
+        } else if report.isWaitingForInput {
+            state = "waiting for input (i types to it)"
+        } else {
+            state = "running, " + formatRate(report.stepsPerSecond)
+        }
+        return (" ● LIVE  \(firmwareName) — \(state) · \(pacing) ", Look.live)
+    }
+
+    static func formatRate(_ stepsPerSecond: Double) -> String {
+        if stepsPerSecond >= 1e6 { return String(format: "%.0f M steps/s", stepsPerSecond / 1e6) }
+        return String(format: "%.0f steps/s", stepsPerSecond)
     }
 
     static func drawStatus(_ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box) {
@@ -102,6 +130,9 @@ public enum Renderer {
             text += " · \(state.playback.isReversed ? "◀" : "▶") ×\(state.playback.stepsPerFrame)"
         }
         if let pending = state.pendingMarkKey { text += " · \(pending)…" }
+        if let live = state.live, !live.isFollowing, live.isRunning {
+            text += " · \(state.totalSteps - min(state.step, state.totalSteps)) behind live (f follows)"
+        }
         let end = grid.put(text, x: box.x, y: box.y, style: Look.title)
         if let progress = state.progress {
             grid.put("  " + progress, x: end, y: box.y, style: Look.changed, maxWidth: box.width - end)

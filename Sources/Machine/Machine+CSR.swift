@@ -1,6 +1,7 @@
 extension Machine {
-    /// Simulated cycles since reset: one per step plus the cycles skipped by idle waits.
-    var cycles: UInt64 { step &+ idleCycles }
+    /// Simulated cycles since reset: one per step plus the cycles WFI idle waits skipped. At the
+    /// board's 1 GHz, a billion cycles are one simulated second.
+    public var cycles: UInt64 { step &+ idleCycles }
     /// Instructions retired since reset.
     var instructionsRetired: UInt64 { step &- nonRetiredSteps }
 

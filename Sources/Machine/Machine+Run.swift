@@ -27,6 +27,7 @@ extension Machine {
                 if pending != 0 {
                     isWaitingForInterrupt = false
                 } else if timerDeadlineStep != .max && csr.mie & (1 << 7) != 0 {
+                    if timerDeadlineCycles > idleCycleLimit { return .waitingForTimer }
                     idleUntilTimer()
                 } else {
                     return .waitingForInput
@@ -37,6 +38,9 @@ extension Machine {
             executeChunk()
         }
     }
+
+    /// The simulated cycle at which the armed timer fires (`.max` when none is armed).
+    public var timerDeadlineCycles: UInt64 { timerDeadlineStep == .max ? .max : timerDeadlineStep &+ idleCycles }
 
     /// One WFI idle wait: skip simulated time straight to the timer deadline, as one step.
     private func idleUntilTimer() {
@@ -93,6 +97,21 @@ extension Machine {
         plic.setLevel(source: UART16550.plicSource, uart.interruptLine)
         eventSink?(.input(byte))
         return true
+    }
+
+    /// Runs to `limit` delivering recorded input: each byte at its step, as it was recorded.
+    /// `next` is the index of the first entry not delivered yet; entries must be in step order.
+    public func run(until limit: UInt64, delivering inputs: [(step: UInt64, byte: UInt8)], next: inout Int) -> StopReason {
+        while next < inputs.count && inputs[next].step < step { next += 1 }
+        while true {
+            while next < inputs.count && inputs[next].step == step {
+                deliverInput(inputs[next].byte)
+                next += 1
+            }
+            let stop = next < inputs.count ? min(limit, inputs[next].step) : limit
+            let reason = run(until: stop)
+            if reason != .stepLimit || step >= limit { return reason }
+        }
     }
 
     private func deliverQueuedInput() -> Bool {

@@ -111,6 +111,9 @@ public final class Machine {
     var haltReason: StopReason?
     /// Step at which the CLINT timer next fires (`UInt64.max` when not armed).
     var timerDeadlineStep: UInt64 = .max
+    /// A WFI idle wait that would skip past this cycle stops the run with `.waitingForTimer`
+    /// instead (paced live runs set it to where the wall clock allows; not machine state).
+    public var idleCycleLimit: UInt64 = .max
     /// Bytes waiting for room in the UART receiver (the outside world, not machine state).
     var pendingInput: [UInt8] = []
     var pendingInputStart = 0
@@ -223,6 +226,9 @@ public enum StopReason: Equatable, Sendable {
     case crashed(CrashReport)
     /// The firmware waits in WFI and nothing armed can wake it; only outside input can.
     case waitingForInput
+    /// The firmware waits in WFI for a timer that fires after `idleCycleLimit` (paced live
+    /// runs wait for the wall clock to catch up, then run again).
+    case waitingForTimer
     /// The firmware asked the board to reset (sifive_test 0x7777).
     case resetRequested
     /// The next instruction is at a breakpoint (it has not executed).

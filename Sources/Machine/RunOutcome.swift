@@ -36,8 +36,8 @@ public struct RunOutcome: Sendable, Equatable {
             message =
                 "stalled at step \(machine.step): the firmware waits in WFI at \(place(machine.pc)) "
                 + "with no timer armed and no input left to deliver"
-        case .breakpoint, .watchpoint:
-            // Only debuggers set breakpoints and watches; a plain run never reports them.
+        case .breakpoint, .watchpoint, .waitingForTimer:
+            // Only debuggers and paced runs ask for these stops; a plain run never reports them.
             exitStatus = RunOutcome.stepLimitStatus
             message = "stopped at step \(machine.step), \(place(machine.pc))"
         case .resetRequested:

@@ -15,24 +15,34 @@ public final class Recorder {
     public let machine: Machine
     public let keyframeInterval: UInt64
     private let file: RecordingFile
-    private var keyframeCount = 0
+    /// Keyframes committed so far.
+    public private(set) var keyframeCount = 0
     private var lastKeyframeStep: UInt64 = 0
     private var inputs: [(step: UInt64, byte: UInt8)] = []
     private var markers: [Marker] = []
     private var console: [(steps: [UInt64], bytes: [UInt8])] = []
     private var consoleLine: [UInt8] = []
+    /// Input to deliver at given steps (another recording's input log), and the next entry.
+    private let scheduledInput: [(step: UInt64, byte: UInt8)]
+    private var nextScheduledInput = 0
+    /// How the run ended, once `finish` has written it.
+    public private(set) var ending: RecordingEnding?
 
     /// Creates the file and records keyframe 0 (the reset state). `machine` must be at step 0;
-    /// the recorder takes over its event sink and wraps its console sink.
-    public init(path: String, machine: Machine, keyframeInterval: UInt64 = Recorder.defaultKeyframeInterval)
-        throws(RecordingError)
-    {
+    /// the recorder takes over its event sink and wraps its console sink. `scheduledInput`
+    /// (in step order) is delivered to the UART receiver at exactly those steps, as a replay
+    /// would: recording again with another recording's input log reproduces it.
+    public init(
+        path: String, machine: Machine, keyframeInterval: UInt64 = Recorder.defaultKeyframeInterval,
+        scheduledInput: [(step: UInt64, byte: UInt8)] = []
+    ) throws(RecordingError) {
         guard machine.step == 0 else { throw .invalidRequest("a recording starts at step 0") }
         guard keyframeInterval >= 1000 else {
             throw .invalidRequest("--keyframe-interval must be at least 1000 steps")
         }
         self.machine = machine
         self.keyframeInterval = keyframeInterval
+        self.scheduledInput = scheduledInput
         let firmware = machine.firmware
         file = try RecordingFile.create(
             path: path,
@@ -54,26 +64,49 @@ public final class Recorder {
         throws(RecordingError) -> StopReason
     {
         let limit = maxSteps ?? .max
-        var reason = StopReason.stepLimit
-        var interrupted = false
         while true {
-            let nextKeyframe = (machine.step / keyframeInterval + 1) * keyframeInterval
-            let target = min(limit, nextKeyframe, machine.step + 1_000_000)
-            reason = machine.run(until: target)
+            let reason = try record(until: min(limit, machine.step + 1_000_000))
             progress(machine.step)
-            guard reason == .stepLimit else { break }
-            if machine.step == nextKeyframe { try writeKeyframe() }
-            if machine.step >= limit { break }
+            guard reason == .stepLimit, machine.step < limit else {
+                try finish(reason)
+                return reason
+            }
             if shouldStop() {
-                interrupted = true
-                break
+                try finish(.stepLimit, interrupted: true)
+                return .stepLimit
             }
         }
-        try finish(reason, interrupted: interrupted)
-        return reason
     }
 
-    private func finish(_ reason: StopReason, interrupted: Bool) throws(RecordingError) {
+    /// Runs to step `target` or until the firmware stops (it ends, or waits for input or a
+    /// timer), committing each keyframe as its step is reached. A live recorder calls this
+    /// in slices, delivering input between them.
+    public func record(until target: UInt64) throws(RecordingError) -> StopReason {
+        precondition(ending == nil, "the recording is finished")
+        while true {
+            let nextKeyframe = (machine.step / keyframeInterval + 1) * keyframeInterval
+            let stop = min(target, nextKeyframe)
+            let reason =
+                nextScheduledInput < scheduledInput.count
+                ? machine.run(until: stop, delivering: scheduledInput, next: &nextScheduledInput)
+                : machine.run(until: stop)
+            guard reason == .stepLimit else { return reason }
+            if machine.step == nextKeyframe { try writeKeyframe() }
+            if machine.step >= target { return .stepLimit }
+        }
+    }
+
+    /// What happened since the last committed keyframe: lets a timeline in this process show
+    /// the live head before the next keyframe is written.
+    public var tail: RecordingTail {
+        RecordingTail(keyframeCount: keyframeCount, step: ending?.totalSteps ?? machine.step, inputs: inputs, markers: markers, console: console)
+    }
+
+    /// Writes how the run ended (`interrupted`: the user stopped it) with a last keyframe at
+    /// the current step, and folds the file back into one when no reader has it open.
+    @discardableResult
+    public func finish(_ reason: StopReason, interrupted: Bool = false) throws(RecordingError) -> RecordingEnding {
+        if let ending { return ending }
         let step = machine.step
         var ending = RecordingEnding(totalSteps: step, reason: .interrupted)
         switch reason {
@@ -87,8 +120,8 @@ public final class Recorder {
             let place = machine.firmware.symbols.describe(report.pc).map { " (\($0))" } ?? ""
             ending.detail = "\(TrapCause.name(of: report.cause)) at pc \(hex(report.pc))\(place), step \(report.step): \(report.reason)"
             markers.append(Marker(step: step, kind: MarkerKind.crash, pc: report.pc, value: report.cause, text: ending.detail))
-        case .stepLimit: ending.reason = interrupted ? .interrupted : .stepLimit
-        case .waitingForInput: ending.reason = .stalled
+        case .stepLimit, .waitingForTimer: ending.reason = interrupted ? .interrupted : .stepLimit
+        case .waitingForInput: ending.reason = interrupted ? .interrupted : .stalled
         case .resetRequested: ending.reason = .reset
         case .breakpoint, .watchpoint: ending.reason = .interrupted
         }
@@ -97,7 +130,13 @@ public final class Recorder {
             try writeKeyframe()
         }
         try file.finish(ending)
+        self.ending = ending
+        return ending
     }
+
+    /// Tries again to fold the write-ahead log into the one file (after readers closed it).
+    @discardableResult
+    public func compact() -> Bool { file.compact() }
 
     // MARK: Keyframes
 

@@ -44,6 +44,7 @@ final class RecordingFile {
                         try String(decoding: JSONEncoder().encode(header.board), as: UTF8.self),
                         Int64(header.keyframeInterval),
                     ])
+                try db.execute(sql: "INSERT INTO writer (id, pid, host) VALUES (1, ?, ?)", arguments: [Int64(getpid()), hostName()])
             }
             return RecordingFile(database: database, path: path)
         } catch let error as RecordingError {
@@ -98,6 +99,11 @@ final class RecordingFile {
             steps BLOB NOT NULL,
             data BLOB NOT NULL
         );
+        CREATE TABLE writer (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL
+        );
         CREATE TABLE ending (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             total_steps INTEGER NOT NULL,
@@ -142,7 +148,8 @@ final class RecordingFile {
         }
     }
 
-    /// Records how the run ended and folds the write-ahead log back into the one file.
+    /// Records how the run ended, then folds the write-ahead log back into the one file
+    /// (unless a reader has the file open: then `compact()` can try again later).
     func finish(_ ending: RecordingEnding) throws(RecordingError) {
         do {
             try database.write { db in
@@ -150,13 +157,38 @@ final class RecordingFile {
                     sql: "INSERT OR REPLACE INTO ending (id, total_steps, reason, exit_code, detail) VALUES (1, ?, ?, ?, ?)",
                     arguments: [Int64(ending.totalSteps), ending.reason.rawValue, ending.exitCode.map { Int64($0) }, ending.detail])
             }
-            try database.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-                try db.execute(sql: "PRAGMA journal_mode = DELETE")
-            }
         } catch {
             throw .io("cannot finish \(path): \(error)")
         }
+        compact()
+    }
+
+    /// Copies the write-ahead log into the database and leaves WAL mode, so the recording is
+    /// one file. Returns false when a reader still has the file open (the WAL then stays
+    /// beside it, complete and readable).
+    @discardableResult
+    func compact() -> Bool {
+        do {
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
+                guard mode?.lowercased() == "delete" else { throw RecordingError.io("still in WAL mode") }
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Who writes the recording, from the `writer` row (absent in files of older builds).
+    func writer() -> RecordingWriter {
+        guard let row = try? database.read({ db in try Row.fetchOne(db, sql: "SELECT pid, host FROM writer WHERE id = 1") }),
+            let pid = row.integer("pid"), let host = row.text("host"), pid > 0, pid <= Int64(Int32.max)
+        else { return .unknown }
+        guard host == hostName() else { return .unknown }
+        // Signal 0 checks that the process exists; EPERM means it exists but is not ours.
+        if kill(pid_t(pid), 0) == 0 || errno == EPERM { return .running(pid: Int32(pid)) }
+        return .stopped(pid: Int32(pid))
     }
 
     // MARK: Opening
@@ -265,6 +297,25 @@ public struct RecordingHeader: Sendable {
     public var keyframeInterval: UInt64
 }
 
+/// The process that writes a recording, as far as a reader can tell.
+public enum RecordingWriter: Equatable, Sendable {
+    /// The recording has its ending.
+    case finished
+    /// Not finished, and its recorder process is alive.
+    case running(pid: Int32)
+    /// Not finished, and its recorder process is gone (killed or crashed).
+    case stopped(pid: Int32)
+    /// Not finished; the file does not say who writes it (or it was written on another host).
+    case unknown
+}
+
+/// This machine's host name (with the pid, it names a recorder process).
+func hostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
+    return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
 /// How a recorded run ended.
 public enum EndReason: String, Sendable, CaseIterable {
     case exited, crashed, stalled, reset
@@ -282,6 +333,13 @@ public struct RecordingEnding: Sendable, Equatable {
     public var exitCode: Int32?
     /// The crash report or other one-line detail.
     public var detail: String?
+
+    /// One line for the inspector's banner.
+    public var headline: String {
+        if reason == .exited, let exitCode { return "exited with code \(exitCode) at step \(totalSteps)" }
+        if let detail { return (reason == .crashed ? "CRASH: " : "") + detail }
+        return "\(reason.rawValue) at step \(totalSteps)"
+    }
 }
 
 /// A noteworthy step: a trap, a console line, an input byte, a semihosting/HTIF call, the end.

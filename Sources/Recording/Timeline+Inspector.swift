@@ -10,7 +10,8 @@ extension Timeline {
     /// Console output up to and including `step`: the last `maxLines` lines (the last one may
     /// be unfinished).
     public func consoleLines(upTo step: UInt64, maxLines: Int) throws(RecordingError) -> [String] {
-        let chunks = try consoleChunks()
+        var chunks = try consoleChunks()
+        for chunk in tail?.console ?? [] where !chunk.bytes.isEmpty { chunks.append((chunk.steps[0], chunk.steps, chunk.bytes)) }
         var bytes: [UInt8] = []
         var index = chunks.count - 1
         // Walk back from the newest chunk at or before `step` until enough lines are collected.

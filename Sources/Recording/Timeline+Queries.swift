@@ -172,7 +172,7 @@ extension Timeline {
 
     /// Markers with steps in `steps`, in order (for the inspector's timeline and console).
     public func markers(in steps: ClosedRange<UInt64>, limit: Int = 100_000) throws(RecordingError) -> [Marker] {
-        try file.read("markers") { db in
+        let stored = try file.read("markers") { db in
             try Row.fetchAll(
                 db, sql: "SELECT step, kind, pc, value, text FROM marker WHERE step BETWEEN ? AND ? ORDER BY step, id LIMIT ?",
                 arguments: [Int64(steps.lowerBound), Int64(min(steps.upperBound, UInt64(Int64.max))), limit]
@@ -183,6 +183,12 @@ extension Timeline {
                     value: UInt32(truncatingIfNeeded: row.integer("value") ?? 0), text: row.text("text"))
             }
         }
+        guard let tail else { return stored }
+        // A live tail's markers are not in the file yet; the file may already hold batches
+        // committed after the tail was taken, which the tail also holds.
+        let committedEnd = summary.ending.totalSteps
+        let live = tail.markers.filter { steps.contains($0.step) }
+        return Array((stored.filter { $0.step <= committedEnd } + live).prefix(limit))
     }
 
     // MARK: Replay with a watch or a breakpoint

@@ -11,21 +11,29 @@ import Machine
 /// the replay dirtied plus those stored with the keyframes between where the RAM is and where
 /// it must be.
 public final class Timeline {
-    /// What the recording holds.
-    public let summary: RecordingSummary
+    /// What the recording holds (refreshed as a growing recording grows).
+    public private(set) var summary: RecordingSummary
     /// The machine; after `seek(to:)` it is in the state of that step.
     public let machine: Machine
     let file: RecordingFile
     /// Keyframe steps and hashes, by keyframe index.
-    let keyframes: [(step: UInt64, stateHash: UInt64)]
+    private(set) var keyframes: [(step: UInt64, stateHash: UInt64)] = []
     /// For each keyframe, the pages stored with it and their written-line masks.
-    let keyframePages: [[(page: Int, lines: UInt64)]]
+    private(set) var keyframePages: [[(page: Int, lines: UInt64)]] = []
     /// For each page, the keyframes that store a version of it, ascending.
-    let pageVersions: [Int: [Int]]
+    private(set) var pageVersions: [Int: [Int]] = [:]
     /// For each keyframe, the 256-byte code chunks executed in the interval it closes.
-    let executedChunks: [Set<Int>]
-    /// The recorded input, by step.
-    let inputs: [(step: UInt64, byte: UInt8)]
+    private(set) var executedChunks: [Set<Int>] = []
+    /// The recorded input, by step: the file's, then the live tail's.
+    private(set) var inputs: [(step: UInt64, byte: UInt8)] = []
+    private var committedInputs: [(step: UInt64, byte: UInt8)] = []
+    private var lastInputRow: Int64 = 0
+    /// The recorded input (step and byte, in order), for recording the same run again.
+    public var inputLog: [(step: UInt64, byte: UInt8)] { inputs }
+    /// What a live recorder in this process has done since its last committed keyframe.
+    public private(set) var tail: RecordingTail?
+    /// Whether the file holds its ending (the recorder finished).
+    public private(set) var isFinished = false
     /// The keyframe whose RAM the machine holds, apart from `pagesModifiedSinceRestore`.
     private var restoredKeyframe = 0
     private var pagesModifiedSinceRestore: Set<Int> = []
@@ -34,8 +42,8 @@ public final class Timeline {
     private let checksKeyframes: Bool
     let consoleCache = Cache<[(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])]>()
 
-    /// Total steps recorded (the last valid step).
-    public var totalSteps: UInt64 { summary.ending.totalSteps }
+    /// The last valid step: the end of the recording, or the live head while it grows.
+    public var totalSteps: UInt64 { tail?.step ?? summary.ending.totalSteps }
 
     /// Opens `path`, validates it, and puts the machine at step 0. Each keyframe is checked
     /// against its recorded hash the first time it is restored, unless `checksKeyframes` is
@@ -56,33 +64,92 @@ public final class Timeline {
         } catch {
             throw .damaged("the embedded firmware does not load: \(error)")
         }
-        let loaded = try Timeline.readIndex(file, pageCount: machine.pageCount, interval: header.keyframeInterval)
-        keyframes = loaded.keyframes
-        keyframePages = loaded.pages
-        executedChunks = loaded.executed
-        var versions: [Int: [Int]] = [:]
-        for (keyframe, pages) in loaded.pages.enumerated() {
-            for entry in pages { versions[entry.page, default: []].append(keyframe) }
+        summary = RecordingSummary(
+            header: header, ending: RecordingEnding(totalSteps: 0, reason: .interrupted), keyframeCount: 0, fileBytes: 0,
+            markerCounts: [])
+        guard try refresh() else { throw .damaged("it has no keyframes (the recorder stopped before its first)") }
+        try restore(keyframe: 0, force: true)
+    }
+
+    /// Reads what a recorder committed since the last look: new keyframes, pages, inputs,
+    /// markers, console output, and the ending once it is written. Returns whether anything
+    /// was new. A recording another process is writing grows this way.
+    @discardableResult
+    public func refresh() throws(RecordingError) -> Bool {
+        guard !isFinished else { return false }
+        // The ending first: it is committed after the last keyframe, so every keyframe it
+        // counts is visible to the reads that follow.
+        let ending = try Timeline.readEnding(file)
+        let interval = summary.header.keyframeInterval
+        let loaded = try Timeline.readIndex(file, from: keyframes.count, pageCount: machine.pageCount, interval: interval)
+        guard !loaded.keyframes.isEmpty || ending != nil else { return false }
+        for (offset, keyframe) in loaded.keyframes.enumerated() {
+            let position = keyframes.count
+            if position == 0 && keyframe.step != 0 { throw .damaged("the first keyframe is not at step 0") }
+            if let previous = keyframes.last {
+                guard keyframe.step > previous.step else { throw .damaged("keyframe steps do not increase") }
+                guard keyframe.step - previous.step <= interval else {
+                    throw .damaged("keyframes \(position - 1) and \(position) are \(keyframe.step - previous.step) steps apart, more than the interval \(interval)")
+                }
+            }
+            keyframes.append(keyframe)
+            keyframePages.append(loaded.pages[offset])
+            executedChunks.append(loaded.executed[offset])
+            for entry in loaded.pages[offset] { pageVersions[entry.page, default: []].append(position) }
         }
-        pageVersions = versions
-        inputs = try Timeline.readInputs(file)
-        let ending = try Timeline.readEnding(file, lastKeyframeStep: loaded.keyframes.last?.step ?? 0)
-        let countRows = try file.read("marker counts") { db in
-            try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM marker WHERE step <= ? GROUP BY kind ORDER BY kind", arguments: [Int64(ending.totalSteps)])
+        guard let lastKeyframe = keyframes.last else { return false }
+        let newInputs = try Timeline.readInputs(file, after: lastInputRow)
+        if let first = newInputs.entries.first, let last = committedInputs.last, first.step < last.step {
+            throw .damaged("input steps go backwards")
         }
-        var counts: [(kind: String, count: Int)] = []
-        for row in countRows {
-            guard let kind = row.text("kind"), let count = row.integer("n") else { throw .damaged("a marker has a kind that is not text") }
-            counts.append((kind, Int(count)))
+        committedInputs += newInputs.entries
+        lastInputRow = newInputs.lastRow
+        if let ending {
+            guard ending.totalSteps == lastKeyframe.step else { throw .damaged("its ending is malformed") }
+            summary.ending = ending
+            isFinished = true
+            tail = nil
+        } else {
+            summary.ending = RecordingEnding(
+                totalSteps: lastKeyframe.step, reason: .interrupted, exitCode: nil, detail: Timeline.unfinishedDetail(file))
         }
-        var fileBytes: UInt64 = 0
+        inputs = committedInputs + (tail?.inputs ?? [])
+        summary.keyframeCount = keyframes.count
+        summary.markerCounts = try Timeline.readMarkerCounts(file, upTo: summary.ending.totalSteps)
+        summary.fileBytes = Timeline.fileBytes(file.path)
+        consoleCache.value = nil
+        return true
+    }
+
+    /// Extends the timeline past the last committed keyframe with what a live recorder in this
+    /// process reports. Returns false (and leaves the timeline as it was) when the file has
+    /// moved past `tail`: the caller asks the recorder again.
+    public func extend(with tail: RecordingTail) throws(RecordingError) -> Bool {
+        if tail.keyframeCount > keyframes.count { try refresh() }
+        guard !isFinished, tail.keyframeCount == keyframes.count, tail.step >= summary.ending.totalSteps else { return false }
+        self.tail = tail
+        inputs = committedInputs + tail.inputs
+        return true
+    }
+
+    private static func unfinishedDetail(_ file: RecordingFile) -> String {
+        switch file.writer() {
+        case .running(let pid): "the recorder (pid \(pid)) is still writing it; it ends at its last keyframe so far"
+        case .stopped(let pid): "the recorder (pid \(pid)) stopped without finishing; the recording ends at its last keyframe"
+        case .finished, .unknown: "the recorder stopped without finishing; the recording ends at its last keyframe"
+        }
+    }
+
+    /// Whether the process writing the recording is alive (when the file says who it is).
+    public var writer: RecordingWriter { isFinished ? .finished : file.writer() }
+
+    private static func fileBytes(_ path: String) -> UInt64 {
+        var total: UInt64 = 0
         for suffix in ["", "-wal"] {
             let size = (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? NSNumber)?.uint64Value
-            fileBytes += size ?? 0
+            total += size ?? 0
         }
-        summary = RecordingSummary(
-            header: header, ending: ending, keyframeCount: keyframes.count, fileBytes: fileBytes, markerCounts: counts)
-        try restore(keyframe: 0, force: true)
+        return total
     }
 
     // MARK: Seeking
@@ -153,17 +220,9 @@ public final class Timeline {
     /// breakpoint or watchpoint (and returns it) or when the firmware's run ended.
     @discardableResult
     func advance(to target: UInt64) -> StopReason {
+        guard machine.step < target else { return .stepLimit }
         var next = firstInput(atOrAfter: machine.step)
-        while machine.step < target {
-            while next < inputs.count && inputs[next].step == machine.step {
-                machine.deliverInput(inputs[next].byte)
-                next += 1
-            }
-            let stop = next < inputs.count ? min(target, inputs[next].step) : target
-            let reason = machine.run(until: stop)
-            if reason != .stepLimit { return reason }
-        }
-        return .stepLimit
+        return machine.run(until: target, delivering: inputs, next: &next)
     }
 
     private func firstInput(atOrAfter step: UInt64) -> Int {
@@ -248,68 +307,98 @@ public final class Timeline {
         return RecordingHeader(firmwareName: name, firmwareSHA256: sha, firmware: Array(elf), board: board, keyframeInterval: UInt64(interval))
     }
 
-    private static func readIndex(_ file: RecordingFile, pageCount: Int, interval: UInt64) throws(RecordingError) -> (
+    private static func readIndex(_ file: RecordingFile, from first: Int, pageCount: Int, interval: UInt64) throws(RecordingError) -> (
         keyframes: [(step: UInt64, stateHash: UInt64)], pages: [[(page: Int, lines: UInt64)]], executed: [Set<Int>]
     ) {
-        let rows = try file.read("the keyframes") { db in
-            try Row.fetchAll(db, sql: "SELECT idx, step, state_hash, executed FROM keyframe ORDER BY idx")
+        // One read transaction: keyframes and their pages are committed together.
+        let (rows, pageRows) = try file.read("the keyframes") { db in
+            (
+                try Row.fetchAll(db, sql: "SELECT idx, step, state_hash, executed FROM keyframe WHERE idx >= ? ORDER BY idx", arguments: [first]),
+                // The first read takes every page, so that one claiming an impossible keyframe is caught.
+                try Row.fetchAll(db, sql: "SELECT page, keyframe, lines FROM page WHERE keyframe >= ? ORDER BY keyframe, page", arguments: [first == 0 ? Int64.min : Int64(first)])
+            )
         }
-        guard !rows.isEmpty else { throw .damaged("it has no keyframes (the recorder stopped before its first)") }
         var keyframes: [(step: UInt64, stateHash: UInt64)] = []
         var executed: [Set<Int>] = []
-        for (position, row) in rows.enumerated() {
+        for (offset, row) in rows.enumerated() {
+            let position = first + offset
             guard let index = row.integer("idx"), index == Int64(position), let step = row.integer("step"), step >= 0,
                 let hash = row.integer("state_hash"), let chunks = row.blob("executed")
             else { throw .damaged("keyframe \(position) is malformed") }
-            if position == 0 && step != 0 { throw .damaged("the first keyframe is not at step 0") }
-            if let previous = keyframes.last, UInt64(step) <= previous.step { throw .damaged("keyframe steps do not increase") }
-            if let previous = keyframes.last, UInt64(step) - previous.step > interval {
-                throw .damaged("keyframes \(position - 1) and \(position) are \(UInt64(step) - previous.step) steps apart, more than the interval \(interval)")
-            }
             keyframes.append((UInt64(step), UInt64(bitPattern: hash)))
             executed.append(Set(try RecordingFile.decodeIndices(Array(chunks))))
         }
         var pages = [[(page: Int, lines: UInt64)]](repeating: [], count: keyframes.count)
-        let pageRows = try file.read("the page index") { db in
-            try Row.fetchAll(db, sql: "SELECT page, keyframe, lines FROM page ORDER BY keyframe, page")
-        }
         for row in pageRows {
             guard let page = row.integer("page"), let keyframe = row.integer("keyframe"), let lines = row.integer("lines"),
-                page >= 0, page < Int64(pageCount), keyframe >= 0, keyframe < Int64(keyframes.count)
+                page >= 0, page < Int64(pageCount), keyframe >= Int64(first), keyframe < Int64(first + keyframes.count)
             else { throw .damaged("a page entry lies outside RAM or the keyframes") }
-            pages[Int(keyframe)].append((Int(page), UInt64(bitPattern: lines)))
+            pages[Int(keyframe) - first].append((Int(page), UInt64(bitPattern: lines)))
         }
         return (keyframes, pages, executed)
     }
 
-    private static func readInputs(_ file: RecordingFile) throws(RecordingError) -> [(step: UInt64, byte: UInt8)] {
-        let rows = try file.read("the input log") { db in try Row.fetchAll(db, sql: "SELECT step, byte FROM input ORDER BY seq") }
+    private static func readInputs(_ file: RecordingFile, after lastRow: Int64) throws(RecordingError) -> (
+        entries: [(step: UInt64, byte: UInt8)], lastRow: Int64
+    ) {
+        let rows = try file.read("the input log") { db in
+            try Row.fetchAll(db, sql: "SELECT seq, step, byte FROM input WHERE seq > ? ORDER BY seq", arguments: [lastRow])
+        }
         var inputs: [(step: UInt64, byte: UInt8)] = []
         inputs.reserveCapacity(rows.count)
+        var last = lastRow
         for row in rows {
-            guard let step = row.integer("step"), step >= 0, let byte = row.integer("byte"), (0...255).contains(byte) else {
+            guard let seq = row.integer("seq"), let step = row.integer("step"), step >= 0, let byte = row.integer("byte"), (0...255).contains(byte) else {
                 throw .damaged("an input entry is malformed")
             }
-            if let last = inputs.last, UInt64(step) < last.step { throw .damaged("input steps go backwards") }
+            if let previous = inputs.last, UInt64(step) < previous.step { throw .damaged("input steps go backwards") }
             inputs.append((UInt64(step), UInt8(byte)))
+            last = seq
         }
-        return inputs
+        return (inputs, last)
     }
 
-    private static func readEnding(_ file: RecordingFile, lastKeyframeStep: UInt64) throws(RecordingError) -> RecordingEnding {
+    private static func readEnding(_ file: RecordingFile) throws(RecordingError) -> RecordingEnding? {
         let row = try file.read("the ending") { db in
             try Row.fetchOne(db, sql: "SELECT total_steps, reason, exit_code, detail FROM ending WHERE id = 1")
         }
-        guard let row else {
-            return RecordingEnding(
-                totalSteps: lastKeyframeStep, reason: .interrupted, exitCode: nil,
-                detail: "the recorder stopped without finishing; the recording ends at its last keyframe")
-        }
-        guard let total = row.integer("total_steps"), total >= 0, UInt64(total) == lastKeyframeStep,
+        guard let row else { return nil }
+        guard let total = row.integer("total_steps"), total >= 0,
             let reasonText = row.text("reason"), let reason = EndReason(rawValue: reasonText)
         else { throw .damaged("its ending is malformed") }
         let exitCode = (row.integer("exit_code")).map { Int32(truncatingIfNeeded: $0) }
         return RecordingEnding(totalSteps: UInt64(total), reason: reason, exitCode: exitCode, detail: row.text("detail"))
+    }
+
+    private static func readMarkerCounts(_ file: RecordingFile, upTo step: UInt64) throws(RecordingError) -> [(kind: String, count: Int)] {
+        let rows = try file.read("marker counts") { db in
+            try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM marker WHERE step <= ? GROUP BY kind ORDER BY kind", arguments: [Int64(step)])
+        }
+        var counts: [(kind: String, count: Int)] = []
+        for row in rows {
+            guard let kind = row.text("kind"), let count = row.integer("n") else { throw .damaged("a marker has a kind that is not text") }
+            counts.append((kind, Int(count)))
+        }
+        return counts
+    }
+}
+
+/// What a live recorder has done since its last committed keyframe, so a timeline in the same
+/// process can reach the live head: the head's step and the input, markers and console output
+/// not yet in the file.
+public struct RecordingTail: Sendable, Equatable {
+    /// Keyframes committed when the tail was taken (the tail follows the last of them).
+    public var keyframeCount: Int
+    /// The live head.
+    public var step: UInt64
+    public var inputs: [(step: UInt64, byte: UInt8)]
+    public var markers: [Marker]
+    public var console: [(steps: [UInt64], bytes: [UInt8])]
+
+    public static func == (left: RecordingTail, right: RecordingTail) -> Bool {
+        left.keyframeCount == right.keyframeCount && left.step == right.step && left.markers == right.markers
+            && left.inputs.elementsEqual(right.inputs, by: { $0 == $1 })
+            && left.console.elementsEqual(right.console, by: { $0.steps == $1.steps && $0.bytes == $1.bytes })
     }
 }
 

@@ -22,11 +22,22 @@ struct RecordCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval)).", valueName: "n"))
     var keyframeInterval: UInt64 = Recorder.defaultKeyframeInterval
 
+    @Option(help: ArgumentHelp("Deliver another recording's input at the steps it was recorded (e.g. a watch session): the new recording reproduces it.", valueName: "rec.tsr"))
+    var replayInput: String?
+
     func run() throws {
         let session = try machine.makeMachine()
         let console = ConsoleWriter()
         session.consoleSink = { console.write($0) }
-        let recorder = try Recorder(path: output, machine: session, keyframeInterval: keyframeInterval)
+        var scheduled: [(step: UInt64, byte: UInt8)] = []
+        if let replayInput {
+            let source = try Timeline(path: replayInput)
+            if source.summary.header.firmware != session.firmware.fileBytes {
+                FileHandle.standardError.write(Data("timescope: warning: \(replayInput) recorded other firmware; its input may mean nothing here\n".utf8))
+            }
+            scheduled = source.inputLog
+        }
+        let recorder = try Recorder(path: output, machine: session, keyframeInterval: keyframeInterval, scheduledInput: scheduled)
         let progress = ProgressLine(label: "recording", total: machine.maxSteps)
         InterruptSignal.install()
         let reason = try recorder.run(

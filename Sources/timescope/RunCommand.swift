@@ -46,6 +46,18 @@ struct MachineOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("The firmware: an ELF32 RISC-V executable.", valueName: "firmware.elf"))
     var firmware: String
 
+    @OptionGroup var board: BoardOptions
+
+    var maxSteps: UInt64? { board.maxSteps }
+
+    /// Loads the firmware, builds the board and queues the input.
+    func makeMachine() throws(LoadError) -> Machine {
+        try board.makeMachine(firmware: firmware)
+    }
+}
+
+/// The board and run options, for commands whose firmware argument is their own.
+struct BoardOptions: ParsableArguments {
     @Option(help: "Board to emulate (virt).")
     var board = "virt"
 
@@ -58,8 +70,8 @@ struct MachineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Bytes for the UART receiver; escapes \\n \\r \\t \\\\ \\xHH.", valueName: "text"))
     var input: String?
 
-    /// Loads the firmware, builds the board and queues the input.
-    func makeMachine() throws(LoadError) -> Machine {
+    /// Loads `firmware`, builds the board and queues the input.
+    func makeMachine(firmware: String) throws(LoadError) -> Machine {
         var ramSize = UInt64(BoardConfiguration.defaultRAMSize)
         if let ram {
             guard let size = BoardConfiguration.parseSize(ram) else {

@@ -16,11 +16,12 @@ struct Timescope: ParsableCommand {
             Run firmware built for QEMU's riscv32 `virt` board, record it, travel in it:
               timescope run firmware.elf
               timescope record firmware.elf -o run.tsr
+              timescope watch firmware.elf -o session.tsr
               timescope info run.tsr
               timescope state run.tsr --at end --json
               timescope find run.tsr --last-write counter --before end
             """,
-        subcommands: [ViewCommand.self, RunCommand.self, RecordCommand.self, InfoCommand.self, StateCommand.self, FindCommand.self, VerifyCommand.self]
+        subcommands: [ViewCommand.self, WatchCommand.self, RunCommand.self, RecordCommand.self, InfoCommand.self, StateCommand.self, FindCommand.self, VerifyCommand.self]
     )
 
     /// `timescope` alone: how to start.
@@ -35,6 +36,7 @@ struct Timescope: ParsableCommand {
               timescope run fw.elf                          run it: console on stdout, exit status = firmware's
               timescope record fw.elf -o run.tsr            run and record every step
               timescope view run.tsr                        inspect the recording
+              timescope watch fw.elf -o session.tsr         run it live in the inspector, recording as it goes
               timescope find run.tsr --last-write counter --before end
 
             `timescope help <command>` explains each command.

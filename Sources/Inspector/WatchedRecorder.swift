@@ -1,0 +1,47 @@
+import Recording
+
+/// The live source of `timescope watch`: a `LiveRecorder` in this process. The timeline reads
+/// the committed keyframes from the file and takes the rest (up to the live head) from the
+/// recorder's tail.
+public final class WatchedRecorder: LiveSource {
+    public let recorder: LiveRecorder
+
+    public init(_ recorder: LiveRecorder) {
+        self.recorder = recorder
+    }
+
+    public func poll(_ timeline: Timeline) throws(RecordingError) -> LiveReport {
+        var status = recorder.status
+        if status.ending != nil {
+            try timeline.refresh()
+        } else if try !timeline.extend(with: status.tail) {
+            // A keyframe was committed between the two reads: ask again.
+            status = recorder.status
+            _ = try timeline.extend(with: status.tail)
+        }
+        var report = LiveReport(headStep: timeline.totalSteps)
+        report.isPaused = status.isPaused
+        report.isWaitingForInput = status.isWaitingForInput
+        report.pacing = status.pacing
+        report.stepsPerSecond = status.stepsPerSecond
+        if let failure = status.failure {
+            report.ended = failure
+            report.endedInCrash = true
+        } else if status.ending != nil {
+            let ending = timeline.summary.ending
+            report.ended = ending.headline
+            report.endedInCrash = ending.reason == .crashed
+        }
+        return report
+    }
+
+    public func perform(_ command: LiveCommand) -> String? {
+        if recorder.status.ending != nil { return "the run has ended; the recording is complete" }
+        switch command {
+        case .type(let bytes): recorder.type(bytes)
+        case .setPaused(let paused): recorder.setPaused(paused)
+        case .setPacing(let pacing): recorder.setPacing(pacing)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import Inspector
+import Machine
+import Recording
+import Terminal
+
+/// `timescope watch`: the firmware runs live in the inspector and is recorded as it goes; or
+/// `--follow` a recording another process is writing.
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Run firmware live in the inspector, recording as it goes (or follow a recording being written).",
+        discussion: """
+            The firmware runs on its own thread while the inspector shows its live head. Space
+            pauses and resumes it; every scrub key of `view` travels back (the firmware keeps
+            running); f or End follows the head again; i types into the firmware's UART (Esc
+            stops typing); < and > change the pacing. q or Ctrl-C quits and leaves a complete
+            recording (kept with -o).
+
+              timescope watch echo.elf
+              timescope watch fw.elf -o session.tsr --speed realtime
+              timescope record fw.elf -o long.tsr & timescope watch --follow long.tsr
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The firmware: an ELF32 RISC-V executable.", valueName: "firmware.elf"))
+    var firmware: String?
+
+    @OptionGroup var board: BoardOptions
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Keep the session in this recording (.tsr); without it the session is discarded on quit.", valueName: "rec.tsr"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Pacing: max (default), realtime (against the board's 1 GHz clock), or a multiple such as 10x or 0.5x.", valueName: "speed"))
+    var speed = "max"
+
+    @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval)).", valueName: "n"))
+    var keyframeInterval: UInt64 = Recorder.defaultKeyframeInterval
+
+    @Option(help: ArgumentHelp("Follow a recording another process is writing, instead of running firmware.", valueName: "rec.tsr"))
+    var follow: String?
+
+    func validate() throws {
+        if follow != nil && firmware != nil { throw ValidationError("give firmware.elf or --follow rec.tsr, not both") }
+        if follow == nil && firmware == nil { throw ValidationError("watch needs firmware.elf (or --follow rec.tsr)") }
+        if LivePacing(speed) == nil { throw ValidationError("--speed \(speed): use max, realtime, or a multiple such as 10x") }
+    }
+
+    func run() throws {
+        if let follow { return try followRecording(follow) }
+        guard let firmware, let pacing = LivePacing(speed) else { return }
+        let machine = try board.makeMachine(firmware: firmware)
+        let path = output ?? NSTemporaryDirectory() + "timescope-watch-\(getpid()).tsr"
+        let recorder = try Recorder(path: path, machine: machine, keyframeInterval: keyframeInterval)
+        let live = LiveRecorder(recorder: recorder, pacing: pacing, maxSteps: board.maxSteps)
+        let ending: RecordingEnding?
+        do {
+            InterruptSignal.unblock()
+            let terminal: TerminalScreen
+            do {
+                terminal = try TerminalScreen()
+            } catch {
+                _ = try? recorder.finish(.stepLimit, interrupted: true)
+                throw LoadError("\(error)")
+            }
+            defer { terminal.end() }
+            live.start()
+            let timeline = try Timeline(path: path)
+            InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), live: WatchedRecorder(live)).run()
+            ending = live.stop()
+        }
+        // The inspector's reader is closed now: fold the file into one.
+        recorder.compact()
+        if let failure = live.status.failure { throw LoadError(failure) }
+        let summary = ending.map { "\($0.totalSteps) steps, \($0.headline)" } ?? "unfinished"
+        if output == nil {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            FileHandle.standardError.write(Data("timescope: session ended (\(summary)); it was not kept — -o rec.tsr keeps it\n".utf8))
+        } else {
+            FileHandle.standardError.write(Data("timescope: session saved to \(path) (\(summary))\n".utf8))
+        }
+    }
+
+    /// Opens a recording that another process may have only just started, waiting up to five
+    /// seconds for its first keyframe.
+    private func followRecording(_ path: String) throws {
+        let deadline = Date(timeIntervalSinceNow: 5)
+        var said = false
+        var timeline: Timeline?
+        while timeline == nil {
+            do {
+                timeline = try Timeline(path: path)
+            } catch {
+                guard Date() < deadline else { throw error }
+                if !said { FileHandle.standardError.write(Data("timescope: waiting for \(path) to hold a recording…\n".utf8)) }
+                said = true
+                usleep(50_000)
+            }
+        }
+        guard let timeline else { return }
+        InterruptSignal.unblock()
+        let terminal: TerminalScreen
+        do {
+            terminal = try TerminalScreen()
+        } catch {
+            throw LoadError("\(error)")
+        }
+        defer { terminal.end() }
+        InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), live: FollowedFile()).run()
+    }
+}
