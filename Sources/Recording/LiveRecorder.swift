@@ -72,6 +72,8 @@ public final class LiveRecorder: @unchecked Sendable {
         public var pacing: LivePacing
         /// Steps per wall-clock second over the last half second of running.
         public var stepsPerSecond: Double
+        /// CPU time the emulator thread has used (it sleeps while the firmware waits).
+        public var emulatorCPUSeconds: Double
         /// Set once the run is over and the file holds its ending.
         public var ending: RecordingEnding?
         /// A write error that stopped the recording.
@@ -101,7 +103,7 @@ public final class LiveRecorder: @unchecked Sendable {
         pacingRequested = pacing
         shared = Status(
             tail: recorder.tail, isPaused: startsPaused, isWaitingForInput: false, pacing: pacing, stepsPerSecond: 0,
-            ending: nil, failure: nil)
+            emulatorCPUSeconds: 0, ending: nil, failure: nil)
     }
 
     /// Starts the emulator thread.
@@ -261,8 +263,10 @@ public final class LiveRecorder: @unchecked Sendable {
 
     private func end(_ reason: StopReason, interrupted: Bool) throws(RecordingError) {
         let ending = try recorder.finish(reason, interrupted: interrupted)
+        let cpu = Self.threadCPUSeconds()
         condition.lock()
         shared.tail = recorder.tail
+        shared.emulatorCPUSeconds = cpu
         shared.ending = ending
         shared.isWaitingForInput = false
         isDone = true
@@ -284,11 +288,19 @@ public final class LiveRecorder: @unchecked Sendable {
             condition.unlock()
         }
         let tail = recorder.tail
+        let cpu = Self.threadCPUSeconds()
         condition.lock()
         shared.tail = tail
+        shared.emulatorCPUSeconds = cpu
         shared.isWaitingForInput = waitingForInput
         if waitingForInput { shared.stepsPerSecond = 0 }
         condition.unlock()
+    }
+
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     static func now() -> Double {
