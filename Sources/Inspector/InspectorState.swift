@@ -51,6 +51,11 @@ public struct InspectorState: Equatable, Sendable {
         /// follows another process's file.
         public var canControl: Bool { report.pacing != nil }
         public var isRunning: Bool { report.ended == nil }
+
+        public init(report: LiveReport, isFollowing: Bool = true) {
+            self.report = report
+            self.isFollowing = isFollowing
+        }
     }
 
     /// The step on screen (0 … `totalSteps`).

@@ -30,7 +30,7 @@ struct PureInspector {
         send([action])
     }
 
-    private mutating func send(_ actions: [InspectorAction]) {
+    mutating func send(_ actions: [InspectorAction]) {
         effects = []
         for action in actions {
             effects += Reducer.reduce(&state, action, firmware: firmware)
