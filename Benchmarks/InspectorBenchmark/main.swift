@@ -6,7 +6,8 @@ import Recording
 // Measures the inspector's figures from issue 4 (release build) on a recording of the
 // CPU-bound workload (about 2e9 steps): opening the recording and drawing the first frame,
 // building and drawing one 200×60 frame, and holding → / ← (one step per key, every step
-// rendered).
+// rendered); and live mode (issue 5): the live head drawn while the workload is recorded on
+// the emulator thread, against `record` alone.
 //
 //   swift run -c release inspector-benchmark [workload-bench.elf | recording.tsr]
 
@@ -26,15 +27,33 @@ final class BenchmarkTerminal: TerminalDevice {
 
 struct Clock: InspectorClock { var now: Double { monotonicSeconds() } }
 
+/// A terminal for the live run: no keys until the run has ended (then q), and the time of
+/// every frame drawn.
+final class LiveTerminal: TerminalDevice {
+    let size = (width: 200, height: 60)
+    let recorder: LiveRecorder
+    var frameTimes: [Double] = []
+    init(recorder: LiveRecorder) { self.recorder = recorder }
+    func draw(_ grid: ScreenGrid) { frameTimes.append(monotonicSeconds()) }
+    func readKey(timeout milliseconds: Int) -> Key? {
+        if recorder.status.ending != nil { return .character("q") }
+        usleep(UInt32(milliseconds) * 1000)
+        return nil
+    }
+}
+
 let input = CommandLine.arguments.dropFirst().first ?? "Firmware/build/workload-bench.elf"
 var path = input
 var temporary: String?
+var recordSeconds: Double?
 do {
     if !input.hasSuffix(".tsr") {
         path = NSTemporaryDirectory() + "timescope-inspector-bench-\(getpid()).tsr"
         temporary = path
         let machine = try Machine(firmware: Firmware.load(contentsOf: input))
+        let start = monotonicSeconds()
         _ = try Recorder(path: path, machine: machine).run(maxSteps: nil)
+        recordSeconds = monotonicSeconds() - start
     }
     defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
 
@@ -84,6 +103,31 @@ do {
     print("  render only          \(describe(renderTimes))  (target <= 5 ms)")
     print(String(format: "  hold →               %.0f steps/s drawn  (target >= 30)", forwardRate))
     print(String(format: "  hold ←               %.0f steps/s drawn  (target >= 30)", backRate))
+
+    // Live: the same firmware recorded on the emulator thread while the inspector follows its
+    // head, 30 frames a second; against `record` alone (measured above).
+    if let recordSeconds {
+        let livePath = NSTemporaryDirectory() + "timescope-inspector-bench-live-\(getpid()).tsr"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: livePath + suffix) } }
+        let machine = try Machine(firmware: Firmware.load(contentsOf: input))
+        let live = LiveRecorder(recorder: try Recorder(path: livePath, machine: machine))
+        let terminal = LiveTerminal(recorder: live)
+        let start = monotonicSeconds()
+        live.start()
+        let liveTimeline = try Timeline(path: livePath)
+        InspectorSession(timeline: liveTimeline, terminal: terminal, clock: Clock(), live: WatchedRecorder(live)).run()
+        live.stop()
+        let ended = live.status
+        let liveSeconds = monotonicSeconds() - start
+        // Frames while the run was going (not the frames after it ended).
+        let times = terminal.frameTimes.filter { $0 <= start + liveSeconds }
+        let gaps = zip(times.dropFirst(), times).map { $0 - $1 }.sorted()
+        let fps = Double(times.count) / liveSeconds
+        print(String(format: "  live: record alone   %.2f s", recordSeconds))
+        print(String(format: "  live: watch          %.2f s for %llu steps (%.2f× record; target <= 1.20×)", liveSeconds, ended.tail.step, liveSeconds / recordSeconds))
+        print(String(format: "  live: head frames    %.1f per second (target >= 30), frame gap p99 %.1f ms, max %.1f ms", fps,
+            (gaps.isEmpty ? 0 : gaps[min(gaps.count - 1, gaps.count * 99 / 100)]) * 1000, (gaps.last ?? 0) * 1000))
+    }
 } catch {
     FileHandle.standardError.write(Data("inspector-benchmark: \(error)\n".utf8))
     exit(2)

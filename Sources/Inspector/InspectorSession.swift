@@ -12,8 +12,8 @@ public final class InspectorSession {
     private let builder: MachineViewBuilder
     /// In live mode, where new steps come from.
     let live: LiveSource?
-    /// Milliseconds between frames while playing back or live (30 per second).
-    static let frameMilliseconds = 33
+    /// Milliseconds between frames while playing back or live (33 per second).
+    static let frameMilliseconds = 30
 
     /// Opens the inspector on `timeline` at `step` (the end when nil: a post-mortem starts at
     /// the crash). With `live`, the timeline grows while the inspector is open and the view
@@ -43,19 +43,20 @@ public final class InspectorSession {
     /// Runs until the user quits.
     public func run() {
         draw()
-        var nextFrame = clock.now
+        let period = Double(InspectorSession.frameMilliseconds) / 1000
+        var nextFrame = clock.now + period
         while !state.isQuitting {
-            let frameSeconds = Double(InspectorSession.frameMilliseconds) / 1000
-            let timeout = live != nil || state.playback.isPlaying
-                ? max(1, Int(((nextFrame + frameSeconds - clock.now) * 1000).rounded(.up)))
-                : 500
+            let isAnimating = live != nil || state.playback.isPlaying
+            let timeout = isAnimating ? max(1, Int(((nextFrame - clock.now) * 1000).rounded(.up))) : 500
             if let key = terminal.readKey(timeout: timeout) {
                 send(.key(key))
                 // Under key repeat, draw only when no more keys are already waiting, but keep
                 // a live view moving.
-                if live == nil || clock.now < nextFrame + frameSeconds { continue }
+                if !isAnimating || clock.now < nextFrame { continue }
             }
-            nextFrame = clock.now
+            // Frames keep a steady cadence; after a long stall, start counting again.
+            let now = clock.now
+            nextFrame = now - nextFrame > period ? now + period : nextFrame + period
             if state.playback.isPlaying { send(.tick) }
             if live != nil { pollLive() }
             if !state.isQuitting { draw() }
