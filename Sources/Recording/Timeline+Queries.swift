@@ -117,6 +117,12 @@ extension Timeline {
         before: UInt64, progress: (Double) -> Void, mayHold: (Int) -> Bool,
         replay: (_ start: UInt64, _ end: UInt64) throws(RecordingError) -> [TimelineMatch]
     ) throws(RecordingError) -> TimelineMatch? {
+        // A live tail has no index yet: it may hold anything, and it is short.
+        if tail != nil, let last = keyframes.last, last.step < before, totalSteps > last.step,
+            let hit = try replay(last.step, min(totalSteps, before &- 1)).last
+        {
+            return hit
+        }
         let candidates = (1..<max(1, keyframes.count)).reversed().filter { keyframes[$0 - 1].step < before && mayHold($0) }
         for (done, index) in candidates.enumerated() {
             progress(Double(done) / Double(candidates.count))
@@ -136,20 +142,31 @@ extension Timeline {
             progress(Double(done) / Double(candidates.count))
             if let first = try replay(max(keyframes[index - 1].step, after), keyframes[index].step).first { return first }
         }
+        if tail != nil, let last = keyframes.last, totalSteps > max(last.step, after) {
+            return try replay(max(last.step, after), totalSteps).first
+        }
         return nil
     }
 
     /// The nearest marker of `kind` (or of the `exception`/`interrupt` family) before or after
     /// a step.
     public func marker(kind: String, before: UInt64? = nil, after: UInt64? = nil) throws(RecordingError) -> Marker? {
-        let known = summary.markerCounts.map(\.kind)
-        let kinds: [String]
+        let matches: (String) -> Bool
         switch kind {
-        case MarkerKind.exceptionFamily: kinds = known.filter(MarkerKind.isException)
-        case MarkerKind.interruptFamily: kinds = known.filter(MarkerKind.isInterrupt)
-        case MarkerKind.anyKind: kinds = known
-        default: kinds = [kind]
+        case MarkerKind.exceptionFamily: matches = MarkerKind.isException
+        case MarkerKind.interruptFamily: matches = MarkerKind.isInterrupt
+        case MarkerKind.anyKind: matches = { _ in true }
+        default: matches = { $0 == kind }
         }
+        // A live tail's markers come after everything in the file.
+        let live = (tail?.markers ?? []).filter { matches($0.kind) }
+        if let before, let hit = live.last(where: { $0.step < before }) { return hit }
+        let stored = try storedMarker(kinds: summary.markerCounts.map(\.kind).filter(matches), before: before, after: after)
+        if stored != nil || before != nil { return stored }
+        return live.first { $0.step > (after ?? 0) }
+    }
+
+    private func storedMarker(kinds: [String], before: UInt64?, after: UInt64?) throws(RecordingError) -> Marker? {
         guard !kinds.isEmpty else { return nil }
         let placeholders = kinds.map { _ in "?" }.joined(separator: ",")
         var arguments: [DatabaseValueConvertible] = kinds
@@ -166,7 +183,7 @@ extension Timeline {
         let row = try file.read("markers") { db in try Row.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) }
         guard let row, let step = row.integer("step"), let pc = row.integer("pc") else { return nil }
         return Marker(
-            step: UInt64(max(0, step)), kind: row.text("kind") ?? kind, pc: UInt32(truncatingIfNeeded: pc),
+            step: UInt64(max(0, step)), kind: row.text("kind") ?? "?", pc: UInt32(truncatingIfNeeded: pc),
             value: UInt32(truncatingIfNeeded: row.integer("value") ?? 0), text: row.text("text"))
     }
 

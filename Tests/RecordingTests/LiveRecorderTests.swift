@@ -143,6 +143,16 @@ import TestSupport
         #expect(try timeline.consoleLines(upTo: timeline.totalSteps, maxLines: 5) == ["ready", "OK"])
         let inputs = try timeline.markers(in: 0...timeline.totalSteps).filter { $0.kind == "input" }
         #expect(inputs.map(\.value) == [UInt32(UInt8(ascii: "o")), UInt32(UInt8(ascii: "k"))], "the tail's markers show on the timeline")
+        // Searches reach into the tail, which has no index yet.
+        let head = timeline.totalSteps
+        #expect(try timeline.marker(kind: "input", before: head + 1)?.value == UInt32(UInt8(ascii: "k")))
+        #expect(try timeline.marker(kind: "input", after: 0)?.value == UInt32(UInt8(ascii: "o")))
+        let handler = try #require(timeline.machine.firmware.address(for: "trap_handler"))
+        let last = try #require(try timeline.lastExecution(of: handler, before: head + 1), "the echo's interrupt handler ran in the tail")
+        let first = try #require(try timeline.nextExecution(of: handler, after: 0))
+        #expect(first.step <= last.step && first.step > 0)
+        try timeline.seek(to: first.step - 1)
+        #expect(timeline.machine.pc == handler, "the state before the hit is about to run the handler")
     }
 
     @Test func aTimelineGrowsAsAnotherRecorderCommitsKeyframes() throws {
