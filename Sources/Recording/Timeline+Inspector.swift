@@ -34,22 +34,27 @@ extension Timeline {
         return Array(lines.suffix(maxLines))
     }
 
-    /// Every console chunk (bytes and the step that wrote each), read once.
+    /// Every console chunk (bytes and the step that wrote each), read once; a growing
+    /// recording's new rows are read as they come.
     func consoleChunks() throws(RecordingError) -> [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])] {
-        if let cached = consoleCache.value { return cached }
+        var cached = consoleCache.value ?? (chunks: [], lastRow: 0, isCurrent: false)
+        if cached.isCurrent { return cached.chunks }
         let rows = try file.read("console output") { db in
-            try Row.fetchAll(db, sql: "SELECT first_step, steps, data FROM console ORDER BY id LIMIT 100000")
+            try Row.fetchAll(
+                db, sql: "SELECT id, first_step, steps, data FROM console WHERE id > ? ORDER BY id LIMIT ?",
+                arguments: [cached.lastRow, max(0, 100_000 - cached.chunks.count)])
         }
-        var chunks: [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])] = []
         for row in rows {
-            guard let first = row.integer("first_step"), first >= 0, let steps = row.blob("steps"), let data = row.blob("data"),
-                data.count <= 1 << 20
+            guard let id = row.integer("id"), let first = row.integer("first_step"), first >= 0, let steps = row.blob("steps"),
+                let data = row.blob("data"), data.count <= 1 << 20
             else { throw .damaged("a console entry is malformed") }
             let decoded = try RecordingFile.decodeSteps(Array(steps), first: UInt64(first), count: data.count)
-            chunks.append((UInt64(first), decoded, Array(data)))
+            cached.chunks.append((UInt64(first), decoded, Array(data)))
+            cached.lastRow = id
         }
-        consoleCache.value = chunks
-        return chunks
+        cached.isCurrent = true
+        consoleCache.value = cached
+        return cached.chunks
     }
 
     /// The keyframe intervals (as step ranges) in which `pc` may have run, for drawing

@@ -40,7 +40,8 @@ public final class Timeline {
     private var pageCache: [Int: [UInt8]] = [:]
     private var verifiedKeyframes: Set<Int> = []
     private let checksKeyframes: Bool
-    let consoleCache = Cache<[(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])]>()
+    /// Console chunks read so far, the last row read, and whether newer rows may exist.
+    let consoleCache = Cache<(chunks: [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])], lastRow: Int64, isCurrent: Bool)>()
 
     /// The last valid step: the end of the recording, or the live head while it grows.
     public var totalSteps: UInt64 { tail?.step ?? summary.ending.totalSteps }
@@ -117,7 +118,7 @@ public final class Timeline {
         summary.keyframeCount = keyframes.count
         summary.markerCounts = try Timeline.readMarkerCounts(file, upTo: summary.ending.totalSteps)
         summary.fileBytes = Timeline.fileBytes(file.path)
-        consoleCache.value = nil
+        consoleCache.value?.isCurrent = false
         return true
     }
 
