@@ -130,8 +130,13 @@ public enum Renderer {
             text += " · \(state.playback.isReversed ? "◀" : "▶") ×\(state.playback.stepsPerFrame)"
         }
         if let pending = state.pendingMarkKey { text += " · \(pending)…" }
-        if let live = state.live, !live.isFollowing, live.isRunning {
-            text += " · \(state.totalSteps - min(state.step, state.totalSteps)) behind live (f follows)"
+        if let live = state.live, live.isRunning {
+            if !live.isFollowing {
+                text += " · \(state.totalSteps - min(state.step, state.totalSteps)) behind live (f follows)"
+            } else {
+                text += live.report.isPaused ? " · ❚❚ paused" : " · ● live"
+            }
+            if let pacing = live.report.pacing { text += " · \(pacing)" }
         }
         let end = grid.put(text, x: box.x, y: box.y, style: Look.title)
         if let progress = state.progress {

@@ -29,13 +29,20 @@ enum DemoRecording {
 final class FakeTerminal: TerminalDevice {
     var size: (width: Int, height: Int)
     private(set) var framesDrawn = 0
+    private(set) var lastGrid: ScreenGrid?
+    /// What `readKey` returns, in turn (nil: no key before the timeout); then q.
+    var keys: [Key?] = []
 
     init(width: Int, height: Int) {
         size = (width, height)
     }
 
-    func draw(_ grid: ScreenGrid) { framesDrawn += 1 }
-    func readKey(timeout milliseconds: Int) -> Key? { nil }
+    func draw(_ grid: ScreenGrid) {
+        framesDrawn += 1
+        lastGrid = grid
+    }
+
+    func readKey(timeout milliseconds: Int) -> Key? { keys.isEmpty ? .character("q") : keys.removeFirst() }
 }
 
 /// A clock that never moves: progress lines are never redrawn mid-search, so frames depend on
