@@ -61,7 +61,9 @@ struct WatchCommand: ParsableCommand {
             do {
                 terminal = try TerminalScreen()
             } catch {
+                // Nothing ran: leave no file behind.
                 _ = try? recorder.finish(.stepLimit, interrupted: true)
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
                 throw LoadError("\(error)")
             }
             defer { terminal.end() }
