@@ -134,7 +134,7 @@ public enum Renderer {
             if !live.isFollowing {
                 text += " · \(state.totalSteps - min(state.step, state.totalSteps)) behind live (f follows)"
             } else {
-                text += live.report.isPaused ? " · ❚❚ paused" : " · ● live"
+                text += live.report.isPaused ? " · ❚❚ paused" : live.canControl ? " · ● live" : " · ● following"
             }
             if let pacing = live.report.pacing { text += " · \(pacing)" }
         }

@@ -180,6 +180,16 @@ final class RecordingFile {
         }
     }
 
+    /// Folds a finished recording that was left in WAL mode (a reader had it open when its
+    /// recorder finished) back into one file. Does nothing to an unfinished one.
+    static func foldIfFinished(path: String) {
+        guard FileManager.default.fileExists(atPath: path + "-wal"),
+            let database = try? DatabaseQueue(path: path),
+            (try? database.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ending)") })) == true
+        else { return }
+        RecordingFile(database: database, path: path).compact()
+    }
+
     /// Who writes the recording, from the `writer` row (absent in files of older builds).
     func writer() -> RecordingWriter {
         guard let row = try? database.read({ db in try Row.fetchOne(db, sql: "SELECT pid, host FROM writer WHERE id = 1") }),
@@ -344,7 +354,8 @@ public struct RecordingEnding: Sendable, Equatable {
 
 /// A noteworthy step: a trap, a console line, an input byte, a semihosting/HTIF call, the end.
 public struct Marker: Sendable, Equatable {
-    /// The step that did it (state at `step` shows its effect).
+    /// The step that did it (state at `step` shows its effect); for input, the step after
+    /// which the byte was delivered (state at `step + 1` is the first to hold it).
     public var step: UInt64
     /// See `MarkerKind`.
     public var kind: String

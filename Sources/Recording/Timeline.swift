@@ -141,6 +141,12 @@ public final class Timeline {
         }
     }
 
+    /// Folds a finished recording left in WAL mode (it was being read when its recorder
+    /// finished) back into one file; call it once no timeline has the file open.
+    public static func foldIfFinished(path: String) {
+        RecordingFile.foldIfFinished(path: path)
+    }
+
     /// Whether the process writing the recording is alive (when the file says who it is).
     public var writer: RecordingWriter { isFinished ? .finished : file.writer() }
 

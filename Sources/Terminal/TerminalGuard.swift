@@ -8,15 +8,17 @@
     import Darwin
 #endif
 
-/// Puts the terminal back however the process ends: `end()`, `exit()`, Ctrl-C or SIGTERM sent
-/// with kill, SIGHUP, or a crash (a Swift runtime trap is SIGILL or SIGTRAP; also SIGABRT,
+/// Puts the terminal back however the process ends: `end()`, `exit()`, Ctrl-C, SIGTERM or
+/// SIGHUP, or a crash (a Swift runtime trap is SIGILL or SIGTRAP; also SIGABRT,
 /// SIGSEGV, SIGBUS, SIGFPE, SIGQUIT).
 ///
 /// The state lives in a C struct (`timescope_terminal_guard`) allocated once, because signal
 /// handlers may only touch `sig_atomic_t` flags and file descriptors. Fatal handlers restore the
 /// terminal, then hand the signal to whatever handled it before (the Swift runtime's
 /// backtracer, or the default action), so crash reports still appear — now on a usable
-/// terminal. While curses runs, SIGINT and SIGTERM only raise `interruptRequested`; a second
+/// terminal. While curses runs, SIGINT, SIGTERM and SIGHUP (the terminal went away) only raise
+/// `interruptRequested`, so the application ends in order (a live session finishes its
+/// recording); a second
 /// one before the application has taken notice ends the process, as does one while curses is
 /// not running.
 enum TerminalGuard {
@@ -28,8 +30,8 @@ enum TerminalGuard {
 
     nonisolated(unsafe) private static var isInstalled = false
 
-    static let fatalSignals: [Int32] = [SIGILL, SIGTRAP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGQUIT, SIGHUP]
-    static let interruptSignals: [Int32] = [SIGINT, SIGTERM]
+    static let fatalSignals: [Int32] = [SIGILL, SIGTRAP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGQUIT]
+    static let interruptSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
     private static let alternateStackSize = 64 * 1024
 
     /// Installs the handlers and the exit hook, once per process. Signals the process was told
@@ -40,7 +42,7 @@ enum TerminalGuard {
         let state = self.state
         let stack = UnsafeMutableRawPointer.allocate(byteCount: alternateStackSize, alignment: 16)
         timescope_ensure_alternate_signal_stack(stack, alternateStackSize)
-        for signal in fatalSignals where !(signal == SIGHUP && timescope_signal_is_ignored(signal) != 0) {
+        for signal in fatalSignals {
             _ = timescope_guard_install(state, signal, handleFatalSignal, 0)
         }
         for signal in interruptSignals where timescope_signal_is_ignored(signal) == 0 {
@@ -49,7 +51,7 @@ enum TerminalGuard {
         atexit(restoreAtExit)
     }
 
-    /// Whether SIGINT or SIGTERM arrived and nobody has acted on it yet.
+    /// Whether SIGINT, SIGTERM or SIGHUP arrived and nobody has acted on it yet.
     static var interruptRequested: Bool {
         get { timescope_guard_interrupt_requested(state) != 0 }
         set { timescope_guard_set_interrupt_requested(state, newValue ? 1 : 0) }

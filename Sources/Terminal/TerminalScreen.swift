@@ -59,10 +59,10 @@ public final class TerminalScreen {
         var pair: Int16
     }
 
-    /// Whether SIGINT or SIGTERM arrived while the screen was up and the application has not
+    /// Whether SIGINT, SIGTERM or SIGHUP arrived while the screen was up and the application has not
     /// acted on it yet.
     ///
-    /// `readKey` reports it as `.control("c")` and clears it; an application busy with a long
+    /// `readKey` reports it as `.interrupt` and clears it; an application busy with a long
     /// operation can poll it and clear it itself. A second signal while it is still set ends
     /// the process (after restoring the terminal), as does one while no screen is up.
     public static var interruptRequested: Bool {
@@ -70,8 +70,8 @@ public final class TerminalScreen {
         set { TerminalGuard.interruptRequested = newValue }
     }
 
-    /// Installs the handlers that restore the terminal on SIGINT/SIGTERM (as
-    /// `interruptRequested`), SIGHUP and crashes, and at `exit`. `init` does this; call it
+    /// Installs the handlers that restore the terminal on SIGINT/SIGTERM/SIGHUP (as
+    /// `interruptRequested`) and crashes, and at `exit`. `init` does this; call it
     /// earlier to cover start-up too. Idempotent.
     public static func installSignalHandlers() {
         TerminalGuard.install()
@@ -317,7 +317,7 @@ extension TerminalScreen {
     /// Waits up to `milliseconds` (negative: indefinitely, 0: not at all) for a key; nil when
     /// none came.
     ///
-    /// A SIGINT or SIGTERM that arrived, or a terminal that hung up, reads as `.interrupt`;
+    /// A SIGINT, SIGTERM or SIGHUP that arrived, or a terminal that hung up, reads as `.interrupt`;
     /// Ctrl-C itself is `.control("c")` (raw mode). A
     /// `.resize` means `size` has changed and the next `draw` repaints everything. Escape
     /// sequences curses does not know are decoded through `KeySequences`, or swallowed whole

@@ -34,15 +34,20 @@ struct ViewCommand: ParsableCommand {
             print(session.frame().text)
             return
         }
-        InterruptSignal.unblock()
-        let terminal: TerminalScreen
-        do {
-            terminal = try TerminalScreen()
-        } catch {
-            throw LoadError("\(error)")
-        }
+        let terminal = try openInspectorTerminal()
         defer { terminal.end() }
         InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), step: start).run()
+    }
+}
+
+/// The curses screen for an inspector, with the stop signals unblocked; a terminal that cannot
+/// be used is a load error (one line, exit status 2).
+func openInspectorTerminal() throws(LoadError) -> TerminalScreen {
+    InterruptSignal.unblock()
+    do {
+        return try TerminalScreen()
+    } catch {
+        throw LoadError("\(error)")
     }
 }
 

@@ -56,15 +56,14 @@ struct WatchCommand: ParsableCommand {
         let live = LiveRecorder(recorder: recorder, pacing: pacing, maxSteps: board.maxSteps)
         let ending: RecordingEnding?
         do {
-            InterruptSignal.unblock()
             let terminal: TerminalScreen
             do {
-                terminal = try TerminalScreen()
+                terminal = try openInspectorTerminal()
             } catch {
                 // Nothing ran: leave no file behind.
                 _ = try? recorder.finish(.stepLimit, interrupted: true)
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-                throw LoadError("\(error)")
+                throw error
             }
             defer { terminal.end() }
             live.start()
@@ -100,15 +99,15 @@ struct WatchCommand: ParsableCommand {
                 usleep(50_000)
             }
         }
-        guard let timeline else { return }
-        InterruptSignal.unblock()
-        let terminal: TerminalScreen
         do {
-            terminal = try TerminalScreen()
-        } catch {
-            throw LoadError("\(error)")
+            guard let opened = timeline else { return }
+            let terminal = try openInspectorTerminal()
+            defer { terminal.end() }
+            InspectorSession(timeline: opened, terminal: terminal, clock: SystemClock(), live: FollowedFile()).run()
         }
-        defer { terminal.end() }
-        InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), live: FollowedFile()).run()
+        // If the recorder finished while this reader had the file open, it could not fold
+        // its write-ahead log back in; with the reader closed, that can be done now.
+        timeline = nil
+        Timeline.foldIfFinished(path: path)
     }
 }
