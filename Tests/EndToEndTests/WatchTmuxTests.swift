@@ -362,6 +362,28 @@ import TestSupport
         #expect(try receiverFIFOs(session, at: [arrivals[0] + 1]) == [[UInt8(ascii: "x")]], "the one byte sent is x")
     }
 
+    /// A hang-up (the terminal window closed) ends the session in order: the typed input is
+    /// in the recording, which is complete and folded into one file.
+    @Test func hangUpSavesTheSession() throws {
+        guard try RequiredTool.require(TmuxDriver.tool) else { return }
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let session = scratch.path("hup.tsr")
+        let driver = try watchEchoAndStartTyping(recordingTo: session)
+        defer { driver.kill() }
+        try driver.type("ok")
+        try driver.waitFor("the echo OK", timeout: Self.timeout) { consoleLines($0).contains("OK") }
+
+        sendSignal(try driver.timescopePID(), SIGHUP)
+        let screen = try waitForExit(driver)
+        #expect(screen.contains("timescope: session saved to \(session)"), "a hang-up saves the session:\n\(screen)")
+        try expectVerifies(session)
+        #expect(!FileManager.default.fileExists(atPath: session + "-wal"), "the session is folded into one file")
+        let info = try infoJSON(session)
+        #expect(info["markers"]?["input"]?.unsigned == 2, "both typed bytes are in the recording: \(info)")
+        #expect(info["endReason"]?.string == "interrupted", "info: \(info)")
+    }
+
     // MARK: Reading the screen
 
     /// The top row: the banner.
