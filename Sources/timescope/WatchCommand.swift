@@ -67,6 +67,8 @@ struct WatchCommand: ParsableCommand {
             }
             defer { terminal.end() }
             live.start()
+            // However this block is left, the run stops and the file gets its ending.
+            defer { live.stop() }
             let timeline = try Timeline(path: path)
             InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), live: WatchedRecorder(live)).run()
             ending = live.stop()
