@@ -26,11 +26,14 @@ extension Renderer {
                 }
             }
         }
+        // In live mode the live head has its own mark, so it shows moving on while the view
+        // stays in the past.
+        if let live = state.live, live.isRunning, let x = column(state.totalSteps) { grid[x, box.y] = .init("●", Look.live) }
         if let x = column(state.step) { grid[x, box.y] = .init("█", Look.head) }
         let left = "\(span.lowerBound)"
         let right = "\(span.upperBound)"
         grid.put(left, x: box.x, y: box.y + 1, style: Look.dim)
-        let legend = "█ now  ! exception  i interrupt  o console  < input  X end  b w break/watch  ┼ keyframe  z/Z zoom"
+        let legend = (state.live?.isRunning == true ? "● live  " : "") + "█ now  ! exception  i interrupt  o console  < input  X end  b w break/watch  ┼ keyframe  z/Z zoom"
         let legendX = box.x + left.count + 2
         grid.put(legend, x: legendX, y: box.y + 1, style: Look.dim, maxWidth: max(0, width - left.count - right.count - 4))
         grid.put(right, x: box.x + width - right.count, y: box.y + 1, style: Look.dim)

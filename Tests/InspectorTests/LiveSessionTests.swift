@@ -62,6 +62,13 @@ struct LiveSessionTests {
         session.press(.left)
         #expect(rows(session).first?.contains("❚❚ PAUSED  crash.elf — Space resumes · 1000× real time") == true)
         #expect(rows(session).last?.contains("1 behind live (f follows) · 1000× real time") == true, "\(rows(session).last ?? "")")
+        // Zoomed in to ten steps around the view, one step is several columns.
+        for _ in 0..<12 { session.press(.character("z")) }
+        let screen = rows(session)
+        let legend = try #require(screen.firstIndex { $0.contains("● live  █ now") }, "the legend names the live head's mark")
+        let bar = screen[legend - 1]
+        #expect(bar.contains("●") && bar.contains("█"), "the bar shows the live head and the view apart: \(bar)")
+        #expect(bar.lastIndex(of: "●")! > bar.lastIndex(of: "█")!, "the live head is ahead of the view")
         session.press(.character("i"))
         session.type("ok\n")
         #expect(source.commands.suffix(3) == [.type([0x6F]), .type([0x6B]), .type([0x0D])])
