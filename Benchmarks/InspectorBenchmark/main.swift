@@ -108,7 +108,7 @@ do {
     // head, 30 frames a second; against `record` alone (measured above).
     if let recordSeconds {
         let livePath = NSTemporaryDirectory() + "timescope-inspector-bench-live-\(getpid()).tsr"
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: livePath + suffix) } }
+        defer { Recorder.removeRecording(at: livePath) }
         let machine = try Machine(firmware: Firmware.load(contentsOf: input))
         let live = LiveRecorder(recorder: try Recorder(path: livePath, machine: machine))
         let terminal = LiveTerminal(recorder: live)

@@ -134,6 +134,11 @@ public final class Recorder {
         return ending
     }
 
+    /// Deletes the recording at `path` and the write-ahead files beside it (a session not kept).
+    public static func removeRecording(at path: String) {
+        RecordingFile.remove(path: path)
+    }
+
     /// Tries again to fold the write-ahead log into the one file (after readers closed it).
     @discardableResult
     public func compact() -> Bool { file.compact() }

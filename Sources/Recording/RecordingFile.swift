@@ -24,7 +24,7 @@ final class RecordingFile {
     /// Creates a new recording (replacing any file at `path`) in WAL mode, so that another
     /// process can read it while it grows.
     static func create(path: String, header: RecordingHeader) throws(RecordingError) -> RecordingFile {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        remove(path: path)
         do {
             let database = try DatabaseQueue(path: path)
             try database.writeWithoutTransaction { db in
@@ -52,6 +52,11 @@ final class RecordingFile {
         } catch {
             throw .io("cannot create \(path): \(error)")
         }
+    }
+
+    /// Deletes a recording and the write-ahead files beside it, if any.
+    static func remove(path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     static let schema = """

@@ -99,10 +99,7 @@ public final class Timeline {
             for entry in loaded.pages[offset] { pageVersions[entry.page, default: []].append(position) }
         }
         guard let lastKeyframe = keyframes.last else { return false }
-        let newInputs = try Timeline.readInputs(file, after: lastInputRow)
-        if let first = newInputs.entries.first, let last = committedInputs.last, first.step < last.step {
-            throw .damaged("input steps go backwards")
-        }
+        let newInputs = try Timeline.readInputs(file, after: (lastInputRow, committedInputs.last?.step ?? 0))
         committedInputs += newInputs.entries
         lastInputRow = newInputs.lastRow
         if let ending {
@@ -345,22 +342,25 @@ public final class Timeline {
         return (keyframes, pages, executed)
     }
 
-    private static func readInputs(_ file: RecordingFile, after lastRow: Int64) throws(RecordingError) -> (
+    /// The input rows after `previous.row`, whose steps must not go below `previous.step`.
+    private static func readInputs(_ file: RecordingFile, after previous: (row: Int64, step: UInt64)) throws(RecordingError) -> (
         entries: [(step: UInt64, byte: UInt8)], lastRow: Int64
     ) {
         let rows = try file.read("the input log") { db in
-            try Row.fetchAll(db, sql: "SELECT seq, step, byte FROM input WHERE seq > ? ORDER BY seq", arguments: [lastRow])
+            try Row.fetchAll(db, sql: "SELECT seq, step, byte FROM input WHERE seq > ? ORDER BY seq", arguments: [previous.row])
         }
         var inputs: [(step: UInt64, byte: UInt8)] = []
         inputs.reserveCapacity(rows.count)
-        var last = lastRow
+        var last = previous.row
+        var lastStep = previous.step
         for row in rows {
             guard let seq = row.integer("seq"), let step = row.integer("step"), step >= 0, let byte = row.integer("byte"), (0...255).contains(byte) else {
                 throw .damaged("an input entry is malformed")
             }
-            if let previous = inputs.last, UInt64(step) < previous.step { throw .damaged("input steps go backwards") }
+            guard UInt64(step) >= lastStep else { throw .damaged("input steps go backwards") }
             inputs.append((UInt64(step), UInt8(byte)))
             last = seq
+            lastStep = UInt64(step)
         }
         return (inputs, last)
     }

@@ -54,7 +54,6 @@ struct WatchCommand: ParsableCommand {
         let path = output ?? NSTemporaryDirectory() + "timescope-watch-\(getpid()).tsr"
         let recorder = try Recorder(path: path, machine: machine, keyframeInterval: keyframeInterval)
         let live = LiveRecorder(recorder: recorder, pacing: pacing, maxSteps: board.maxSteps)
-        let ending: RecordingEnding?
         do {
             let terminal: TerminalScreen
             do {
@@ -62,7 +61,7 @@ struct WatchCommand: ParsableCommand {
             } catch {
                 // Nothing ran: leave no file behind.
                 _ = try? recorder.finish(.stepLimit, interrupted: true)
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                Recorder.removeRecording(at: path)
                 throw error
             }
             defer { terminal.end() }
@@ -71,14 +70,14 @@ struct WatchCommand: ParsableCommand {
             defer { live.stop() }
             let timeline = try Timeline(path: path)
             InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), live: WatchedRecorder(live)).run()
-            ending = live.stop()
         }
         // The inspector's reader is closed now: fold the file into one.
         recorder.compact()
-        if let failure = live.status.failure { throw LoadError(failure) }
-        let summary = ending.map { "\($0.totalSteps) steps, \($0.headline)" } ?? "unfinished"
+        let status = live.status
+        if let failure = status.failure { throw LoadError(failure) }
+        let summary = status.ending.map { "\($0.totalSteps) steps, \($0.headline)" } ?? "unfinished"
         if output == nil {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            Recorder.removeRecording(at: path)
             FileHandle.standardError.write(Data("timescope: session ended (\(summary)); it was not kept — -o rec.tsr keeps it\n".utf8))
         } else {
             FileHandle.standardError.write(Data("timescope: session saved to \(path) (\(summary))\n".utf8))
