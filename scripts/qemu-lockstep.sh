@@ -8,7 +8,7 @@
 #     pc x1 x2 ... x31
 # --with-initial  also print the state before the first step (so N+1 lines).
 # --start LOC     run (at full speed) to LOC first: a symbol or *ADDRESS gdb understands.
-#                 Default: the ELF entry point (see "reset ROM" below).
+#                 Default: reset, the first instruction of the reset ROM (see below).
 # --console FILE  where the firmware's UART output goes (default: discarded).
 # Fewer than N lines are printed if the firmware ends the run (finisher/semihosting exit)
 # before N steps. Exit status: 0, or 1 on a setup error.
@@ -31,9 +31,8 @@
 #
 # Reset ROM: QEMU's virt board does not start at 0x8000_0000 but at 0x1000, a 6-instruction
 # ROM (auipc t0; addi a2,t0,40; csrr a0,mhartid; lw a1,32(t0); lw t0,24(t0); jr t0) that jumps
-# to the ELF entry with a0 = hartid (0), a1 = device-tree address, a2 = 0x1028 and
-# t0 = entry. That is why stepping starts at the ELF entry by default; those four registers are
-# then not zero on QEMU. Use `--start '*0x1000'` to step through the ROM too.
+# to the start of RAM with a0 = hartid (0), a1 = device-tree address, a2 = 0x1028 and
+# t0 = 0x8000_0000. Timescope runs the same ROM as steps 1-6, so stepping starts at reset.
 set -u
 
 usage() {
@@ -131,11 +130,8 @@ for attempt in range(50):
 else:
     fail("cannot connect to QEMU on port %s" % port)
 
-if start != "*0x1000":
-    # default: the ELF entry point (e_entry, a 32-bit little-endian word at offset 24)
-    with open(os.environ["LOCKSTEP_ELF"], "rb") as f:
-        entry = int.from_bytes(f.read(28)[24:28], "little")
-    loc = start or "*0x%x" % entry
+if start and start != "*0x1000":
+    loc = start
     gdb.execute("tbreak " + loc, to_string=True)
     try:
         gdb.execute("continue", to_string=True)

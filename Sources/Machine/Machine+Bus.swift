@@ -2,6 +2,7 @@
 /// (see shared/boards/virt.md). Every address not listed here faults.
 ///
 /// ```
+/// 0x0000_1000  reset ROM (ResetROM.swift)
 /// 0x0010_0000  sifive_test finisher   0x0200_0000  CLINT
 /// 0x0C00_0000  PLIC                   0x1000_0000  UART0 (ns16550a)
 /// 0x8000_0000  RAM (Machine+Memory.swift)
@@ -31,7 +32,7 @@ extension Machine {
             guard size >= 2 else { return nil }
             return 0
         default:
-            return nil
+            return readResetROM(address, size: size)
         }
     }
 
@@ -54,7 +55,8 @@ extension Machine {
             guard size >= 2 else { return false }
             if address == Machine.finisherBase { finisherWrite(value) }
         default:
-            return false
+            // The reset ROM ignores stores, as QEMU's does; anything else is a hole.
+            return isInResetROM(address)
         }
         return true
     }

@@ -52,8 +52,6 @@ extension Machine {
         case CSRAddress.mstatus:
             let writable = ControlStatusRegisters.mieBit | ControlStatusRegisters.mpieBit
             csr.mstatus = (value & writable) | ControlStatusRegisters.mppMachine
-            // A handler that re-enables interrupts has saved mepc: nesting is intended.
-            if value & ControlStatusRegisters.mieBit != 0 { pendingTrap = nil }
             chunkEnd = 0
         case CSRAddress.misa: break  // WARL: the extensions are fixed
         case CSRAddress.mie:

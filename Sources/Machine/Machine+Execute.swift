@@ -276,7 +276,6 @@ extension Machine {
                 csr.mstatus =
                     ControlStatusRegisters.mppMachine | ControlStatusRegisters.mpieBit
                     | (mpie ? ControlStatusRegisters.mieBit : 0)
-                pendingTrap = nil
                 pc = csr.mepc
                 chunkEnd = 0
                 return true

@@ -2,9 +2,11 @@
 /// in compiled blocks): devices, misaligned addresses and holes in the map go through here to
 /// `Machine+Bus.swift`; also the RAM access debuggers and devices use.
 ///
-/// Misaligned loads and stores trap (address-misaligned exception, mtval = the address): the
-/// privileged spec allows either trapping or emulating them; trapping makes firmware bugs
-/// visible. QEMU 7.2 performs them instead, so differential tests avoid them.
+/// Misaligned loads and stores (the privileged spec allows either) are performed, as QEMU's
+/// `virt` hart performs them, when every byte lies in RAM or the reset ROM; one that touches a
+/// device or a hole raises the access fault (mtval = the address). On a board with
+/// `misalignedAccess: .trap` they raise address-misaligned instead (cause 4 or 6, mtval = the
+/// address). LR/SC and AMOs always raise address-misaligned (`Machine+Execute.swift`).
 extension Machine {
     /// Marks the page dirty (one flag write per store) and tells watched lines (translated
     /// code, HTIF's tohost) about the store.
@@ -21,7 +23,17 @@ extension Machine {
     @inline(never)
     func loadSlowly(_ address: UInt32, size: UInt32) -> UInt32? {
         if address & (size - 1) != 0 {
-            raiseException(TrapCause.loadMisaligned, value: address)
+            if board.misalignedAccess == .trap {
+                raiseException(TrapCause.loadMisaligned, value: address)
+                return nil
+            }
+            if let offset = ramOffset(of: address, size: size) {
+                // Only words and halfwords can be misaligned.
+                if size == 4 { return ram.loadUnaligned(fromByteOffset: Int(offset), as: UInt32.self) }
+                return UInt32(ram.loadUnaligned(fromByteOffset: Int(offset), as: UInt16.self))
+            }
+            if let value = readResetROM(address, size: size) { return value }
+            raiseException(TrapCause.loadAccessFault, value: address)
             return nil
         }
         guard let value = readDevice(address, size: size) else {
@@ -34,7 +46,24 @@ extension Machine {
     @inline(never)
     func storeSlowly(_ address: UInt32, _ value: UInt32, size: UInt32) -> Bool {
         if address & (size - 1) != 0 {
-            raiseException(TrapCause.storeMisaligned, value: address)
+            if board.misalignedAccess == .trap {
+                raiseException(TrapCause.storeMisaligned, value: address)
+                return false
+            }
+            if let offset = ramOffset(of: address, size: size) {
+                if size == 4 {
+                    ram.storeBytes(of: value, toByteOffset: Int(offset), as: UInt32.self)
+                } else {
+                    ram.storeBytes(of: UInt16(truncatingIfNeeded: value), toByteOffset: Int(offset), as: UInt16.self)
+                }
+                // The bytes may straddle two lines (and pages): both are noted.
+                noteStore(offset: offset, size: size)
+                let last = offset + size - 1
+                if last >> Machine.lineShift != offset >> Machine.lineShift { noteStore(offset: last, size: 1) }
+                return true
+            }
+            if isInResetROM(address) && isInResetROM(address &+ size &- 1) { return true }  // ignored, as on QEMU
+            raiseException(TrapCause.storeAccessFault, value: address)
             return false
         }
         guard writeDevice(address, value, size: size) else {
@@ -42,6 +71,13 @@ extension Machine {
             return false
         }
         return true
+    }
+
+    /// The RAM offset of an access of `size` bytes at `address`, when all of it lies in RAM.
+    @inline(__always)
+    func ramOffset(of address: UInt32, size: UInt32) -> UInt32? {
+        let offset = address &- ramBase
+        return address >= ramBase && UInt64(offset) + UInt64(size) <= UInt64(ramSize) ? offset : nil
     }
 
     // MARK: Access for debuggers and devices (no traps, no side effects on devices)
@@ -73,13 +109,13 @@ extension Machine {
     }
 
     /// The instruction bits at `address` as a debugger reads them: the halfword, and the next
-    /// one too when the low bits say the instruction is 32-bit (and it is in RAM). Nil when the
-    /// first halfword is not in RAM.
+    /// one too when the low bits say the instruction is 32-bit (and it can be fetched). Nil
+    /// when the first halfword is neither in RAM nor in the reset ROM.
     public func instructionBits(at address: UInt32) -> UInt32? {
-        guard let low = readRAM(address, count: 2) else { return nil }
-        var bits = UInt32(low[0]) | UInt32(low[1]) << 8
-        if bits & 3 == 3, let high = readRAM(address &+ 2, count: 2) {
-            bits |= UInt32(high[0]) << 16 | UInt32(high[1]) << 24
+        guard let low = fetchParcel(at: address) else { return nil }
+        var bits = UInt32(low)
+        if bits & 3 == 3, let high = fetchParcel(at: address &+ 2) {
+            bits |= UInt32(high) << 16
         }
         return bits
     }

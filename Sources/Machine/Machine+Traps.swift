@@ -1,26 +1,30 @@
 /// Trap entry (privileged spec 3.1.6–3.1.20) and crash detection.
+///
+/// Every exception and interrupt is taken as the spec says, however deeply nested: a trap
+/// inside a handler simply overwrites mepc/mcause/mtval and mstatus.MPIE/MPP, as on a real hart
+/// and on QEMU (CSR probes that move mtvec to the next instruction, an ecall made inside a
+/// handler, interrupts re-enabled inside a handler are all ordinary firmware).
+///
+/// A run ends as a crash only when the firmware provably can never make progress again: the
+/// trap handler's first instruction raises an exception whose handler is that same
+/// instruction (the exception is raised at the trap vector, before any instruction there has
+/// retired since the trap entry that jumped to it). Re-entering changes only mepc, mcause,
+/// mtval, mstatus (MIE stays 0, so no interrupt can intervene) and the counters; the
+/// registers, memory and pc the instruction depends on are the same, so it would fault the
+/// same way forever. Typical causes: mtvec left at 0 or pointing into a hole (the handler
+/// cannot be fetched), or at an illegal word.
 extension Machine {
-    /// Takes a synchronous exception at pc. If an earlier trap is still being handled (no
-    /// `mret` since), the exception cannot be handled on this M-mode-only hart: mepc and mcause
-    /// of the first trap would be overwritten. The run then ends as a crash, in the state just
-    /// before the fatal trap, so the first trap's CSRs are still there to be inspected.
+    /// Takes a synchronous exception at pc, or ends the run as a crash (see above) in the state
+    /// just before the fatal trap, so the trap that led there can still be inspected.
     @inline(never)
     func raiseException(_ cause: UInt32, value: UInt32) {
-        if let first = pendingTrap {
+        if let entry = lastTrapEntry, entry.step == step, pc == trapVector(for: cause) {
             let nested = "\(TrapCause.name(of: cause)) at pc \(hex(pc)) (mtval \(hex(value)))"
-            let reason: String
-            if first.cause & TrapCause.interruptBit == 0 {
-                // A handler whose first instruction cannot even be fetched or decoded never ran.
-                let handlerCannotRun =
-                    pc == trapVector(for: first.cause)
-                    && [TrapCause.instructionAccessFault, TrapCause.instructionMisaligned, TrapCause.illegalInstruction].contains(cause)
-                reason =
-                    handlerCannotRun
-                    ? "its trap handler at \(hex(pc)) cannot run: \(nested)"
-                    : "a second exception inside the trap handler: \(nested)"
-                halt(.crashed(CrashReport(cause: first.cause, pc: first.pc, value: first.value, step: first.step, reason: reason)))
+            let reason = "its trap handler at \(hex(pc)) cannot run: \(nested)"
+            if entry.cause & TrapCause.interruptBit == 0 {
+                // Report the exception that led to the handler: that is the firmware's fault.
+                halt(.crashed(CrashReport(cause: entry.cause, pc: entry.pc, value: entry.value, step: entry.step, reason: reason)))
             } else {
-                reason = "the interrupt handler faulted"
                 halt(.crashed(CrashReport(cause: cause, pc: pc, value: value, step: step, reason: reason)))
             }
             return  // the fatal trap is not taken, and is not a step
@@ -44,7 +48,7 @@ extension Machine {
         step = trapStep
         nonRetiredSteps &+= 1
         eventSink?(.trap(cause: cause, pc: returnAddress, value: value, step: trapStep))
-        pendingTrap = TrapRecord(cause: cause, pc: returnAddress, value: value, step: trapStep)
+        lastTrapEntry = TrapRecord(cause: cause, pc: returnAddress, value: value, step: trapStep)
         csr.mepc = returnAddress
         csr.mcause = cause
         csr.mtval = value

@@ -89,10 +89,20 @@ extension Machine {
         return chunks
     }
 
-    /// The chunk index (see `takeExecutedChunks`) that holds `address`, or nil outside RAM.
+    /// The chunk index (see `takeExecutedChunks`) that holds `address`, or nil outside RAM
+    /// and the reset ROM. RAM's chunks come first, then the ROM's.
     public func executedChunk(of address: UInt32) -> Int? {
         let offset = address &- ramBase
-        guard offset < ramSize else { return nil }
-        return Int(offset >> Machine.chunkShift)
+        if offset < ramSize { return Int(offset >> Machine.chunkShift) }
+        guard isInResetROM(address) else { return nil }
+        return Int(ramSize >> Machine.chunkShift) + Int((address - ResetROM.base) >> Machine.chunkShift)
+    }
+
+    /// Chunks of the reset ROM in `executedChunks`.
+    static let resetROMChunkCount = Int(ResetROM.size >> Machine.chunkShift)
+
+    /// How many chunk indices a machine of `board` can report: valid indices are below it.
+    public static func executedChunkCount(for board: BoardConfiguration) -> Int {
+        Int(board.ramSize >> chunkShift) + resetROMChunkCount
     }
 }

@@ -29,7 +29,8 @@ public final class Machine {
     }
     /// Bumped with every page generation: translations checked at this epoch are still valid.
     var codeEpoch: UInt32 = 1
-    /// Per RAM page: bumped whenever the page may have changed under a translation.
+    /// Per RAM page: bumped whenever the page may have changed under a translation. One more
+    /// entry, at index `pageCount`, stands for the reset ROM, which never changes.
     let pageGenerations: UnsafeMutablePointer<UInt32>
     /// One flag per 64-byte RAM line whose stores need attention (`Machine+Watch.swift`):
     /// the union of `codeLines`, HTIF's tohost and the write watch.
@@ -39,7 +40,8 @@ public final class Machine {
     /// log2 of the line size `watchedLines`, `codeLines` and `dirtyLines` work in.
     static let lineShift: UInt32 = 6
     /// One flag per 256-byte chunk of RAM that a block started or ended in since the last
-    /// `takeExecutedChunks()` (the recorder's index for "when did pc X run").
+    /// `takeExecutedChunks()` (the recorder's index for "when did pc X run"), followed by the
+    /// chunks of the reset ROM (`executedChunk(of:)`).
     let executedChunks: ByteFlags
     /// log2 of the chunk size of `executedChunks` (a block of at most 64 instructions spans
     /// at most two chunks).
@@ -70,9 +72,9 @@ public final class Machine {
     static let noReservation: UInt32 = 1  // never a word address
     /// True after WFI while no enabled interrupt is pending.
     var isWaitingForInterrupt = false
-    /// Nesting of exception entries since the last `mret`; a second exception inside a
-    /// handler cannot be handled on an M-mode-only hart (mepc/mcause are overwritten).
-    var pendingTrap: TrapRecord?
+    /// The most recent trap entry. An exception raised while `step` is still that entry's step
+    /// means the handler's first instruction faulted (see `raiseException`).
+    var lastTrapEntry: TrapRecord?
 
     // MARK: Memory
 
@@ -125,6 +127,8 @@ public final class Machine {
 
     /// The loaded firmware (symbols are used for crash reports).
     public let firmware: Firmware
+    /// QEMU's reset ROM at 0x1000, on boards that reset through it.
+    var resetROM: ResetROM?
 
     /// Builds the machine for `board`, loads `firmware` into RAM and resets the hart to its
     /// entry point.
@@ -149,10 +153,10 @@ public final class Machine {
         dirtyLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
         dirtyPages = ByteFlags(count: pages)
         codeLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
-        executedChunks = ByteFlags(count: Int(board.ramSize >> Machine.chunkShift))
+        executedChunks = ByteFlags(count: Int(board.ramSize >> Machine.chunkShift) + Machine.resetROMChunkCount)
         touchedPages = ByteFlags(count: pages)
-        pageGenerations = .allocate(capacity: pages)
-        pageGenerations.initialize(repeating: 0, count: pages)
+        pageGenerations = .allocate(capacity: pages + 1)
+        pageGenerations.initialize(repeating: 0, count: pages + 1)
         watchedLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
         try loadImage()
         // mip as of step 0, exactly as a run stopped at step 0 would leave it.
@@ -172,7 +176,8 @@ public final class Machine {
         touchedPages.deallocate()
     }
 
-    /// Copies the firmware's loadable segments into RAM and resets the hart (step 0).
+    /// Copies the firmware's loadable segments into RAM and resets the hart (step 0): see
+    /// `resetHart()`.
     func loadImage() throws(LoadError) {
         for segment in firmware.segments {
             let end = UInt64(segment.address) + UInt64(segment.memorySize)
@@ -198,7 +203,7 @@ public final class Machine {
             htifOffset = tohost - ramBase
             watchHTIF()
         }
-        pc = firmware.entry
+        resetHart()
     }
 
     func markTouched(offset: Int, count: Int) {
@@ -256,7 +261,7 @@ public enum MachineEvent: Sendable {
     case input(UInt8)
 }
 
-/// An exception that was taken and has not been returned from yet.
+/// A trap entry: its cause, the pc it interrupted, mtval, and its step.
 struct TrapRecord: Equatable {
     var cause: UInt32
     var pc: UInt32
@@ -266,7 +271,7 @@ struct TrapRecord: Equatable {
 
 /// What went wrong when a run crashed.
 public struct CrashReport: Equatable, Sendable, CustomStringConvertible {
-    /// The trap cause (mcause) of the exception that could not be handled.
+    /// The trap cause (mcause) of the trap that led to the handler that cannot run.
     public var cause: UInt32
     /// The pc of the faulting instruction.
     public var pc: UInt32

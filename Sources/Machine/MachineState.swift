@@ -15,7 +15,9 @@ public struct MachineState: Equatable, Sendable, Codable {
     /// LR/SC reservation address (1 = none).
     public var reservation: UInt32
     public var isWaitingForInterrupt: Bool
-    /// The trap being handled, if no `mret` has ended it yet.
+    /// The trap entered at this very step (nil at any other step): the state right after a
+    /// trap entry needs it to tell whether the handler's first instruction can run
+    /// (`Machine+Traps.swift`). The name is the one earlier builds stored.
     public var pendingTrap: PendingTrap?
     public var uart: UART16550
     public var clint: CLINT
@@ -23,7 +25,7 @@ public struct MachineState: Equatable, Sendable, Codable {
     public var semihosting: Semihosting
     public var htif: HTIF
 
-    /// A trap being handled (kept in the state because a second exception then is a crash).
+    /// A trap entry (cause, interrupted pc, mtval, step).
     public struct PendingTrap: Equatable, Sendable, Codable {
         public var cause: UInt32
         public var pc: UInt32
@@ -79,7 +81,7 @@ extension Machine {
             step: step, pc: pc, x: Array(UnsafeBufferPointer(start: x, count: 32)), csr: csr,
             nonRetiredSteps: nonRetiredSteps, idleCycles: idleCycles, reservation: reservation,
             isWaitingForInterrupt: isWaitingForInterrupt,
-            pendingTrap: pendingTrap.map { .init(cause: $0.cause, pc: $0.pc, value: $0.value, step: $0.step) },
+            pendingTrap: lastTrapEntry.flatMap { $0.step == step ? .init(cause: $0.cause, pc: $0.pc, value: $0.value, step: $0.step) : nil },
             uart: uart, clint: clint, plic: plic, semihosting: semihosting, htif: htif)
     }
 
@@ -94,7 +96,7 @@ extension Machine {
         idleCycles = state.idleCycles
         reservation = state.reservation
         isWaitingForInterrupt = state.isWaitingForInterrupt
-        pendingTrap = state.pendingTrap.map { TrapRecord(cause: $0.cause, pc: $0.pc, value: $0.value, step: $0.step) }
+        lastTrapEntry = state.pendingTrap.map { TrapRecord(cause: $0.cause, pc: $0.pc, value: $0.value, step: $0.step) }
         uart = state.uart
         clint = state.clint
         plic = state.plic

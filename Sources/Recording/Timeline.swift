@@ -300,12 +300,13 @@ public final class Timeline {
         } catch {
             throw .damaged("the board description does not decode (\(error))")
         }
-        let board: BoardConfiguration
+        var board: BoardConfiguration
         do {
-            board = try BoardConfiguration.named(claimed.name, ramSize: UInt64(claimed.ramSize))
+            board = try BoardConfiguration.named(claimed.name, ramSize: UInt64(claimed.ramSize), misalignedAccess: claimed.misalignedAccess)
         } catch {
             throw .damaged("its board is impossible: \(error.description)")
         }
+        board.reset = claimed.reset
         guard board == claimed else { throw .damaged("its board puts RAM at an unexpected address") }
         guard interval > 0 else { throw .damaged("its keyframe interval is \(interval)") }
         return RecordingHeader(firmwareName: name, firmwareSHA256: sha, firmware: Array(elf), board: board, keyframeInterval: UInt64(interval))

@@ -69,11 +69,16 @@ public struct HarnessFailure: Error, CustomStringConvertible, Sendable {
 }
 
 /// Assembles `source` (with `TestProgram.prelude` in front) and builds a `virt` machine for it.
-/// `compiled` sets `Machine.compilesBlocks` (the interpreter alone when false).
-public func makeMachine(_ source: String, ramSize: UInt32 = 1 << 20, compiled: Bool = true) throws -> Machine
-{
+/// `compiled` sets `Machine.compilesBlocks` (the interpreter alone when false). Unless `reset`
+/// says otherwise, the program starts at its entry with every register 0 (`.entry`), so that
+/// step N is its N-th instruction; the reset ROM has tests of its own.
+public func makeMachine(
+    _ source: String, ramSize: UInt32 = 1 << 20, compiled: Bool = true,
+    reset: BoardConfiguration.Reset = .entry, misaligned: BoardConfiguration.MisalignedAccess = .perform
+) throws -> Machine {
     let firmware = try Assembler.firmware(TestProgram.prelude + source)
-    let machine = try Machine(firmware: firmware, board: .virt(ramSize: ramSize))
+    let board = BoardConfiguration(name: "virt", ramBase: 0x8000_0000, ramSize: ramSize, reset: reset, misalignedAccess: misaligned)
+    let machine = try Machine(firmware: firmware, board: board)
     machine.compilesBlocks = compiled
     return machine
 }
@@ -81,9 +86,10 @@ public func makeMachine(_ source: String, ramSize: UInt32 = 1 << 20, compiled: B
 /// Assembles and runs `source` until it stops or `maxSteps` steps have passed, and returns
 /// the machine and why it stopped.
 public func runProgram(
-    _ source: String, maxSteps: UInt64 = 100_000, ramSize: UInt32 = 1 << 20, compiled: Bool = true
+    _ source: String, maxSteps: UInt64 = 100_000, ramSize: UInt32 = 1 << 20, compiled: Bool = true,
+    reset: BoardConfiguration.Reset = .entry, misaligned: BoardConfiguration.MisalignedAccess = .perform
 ) throws -> (Machine, StopReason) {
-    let machine = try makeMachine(source, ramSize: ramSize, compiled: compiled)
+    let machine = try makeMachine(source, ramSize: ramSize, compiled: compiled, reset: reset, misaligned: misaligned)
     let reason = machine.run(until: maxSteps)
     return (machine, reason)
 }
@@ -203,9 +209,10 @@ public enum Encode {
 /// Assembles and runs `source`, which must end by exiting with code 0 through the sifive_test
 /// finisher (`EXIT`); throws otherwise, naming how it stopped instead.
 public func runToExit(
-    _ source: String, maxSteps: UInt64 = 1_000_000, ramSize: UInt32 = 1 << 20, compiled: Bool = true
+    _ source: String, maxSteps: UInt64 = 1_000_000, ramSize: UInt32 = 1 << 20, compiled: Bool = true,
+    misaligned: BoardConfiguration.MisalignedAccess = .perform
 ) throws -> Machine {
-    let (machine, reason) = try runProgram(source, maxSteps: maxSteps, ramSize: ramSize, compiled: compiled)
+    let (machine, reason) = try runProgram(source, maxSteps: maxSteps, ramSize: ramSize, compiled: compiled, misaligned: misaligned)
     guard reason == .exited(code: 0, via: .finisher) else {
         throw HarnessFailure(
             "expected the program to exit 0 through sifive_test, but it stopped with \(reason) at step "

@@ -26,10 +26,10 @@ public enum QEMUOracle {
         public var x: [UInt32]
     }
 
-    /// Single-steps `elf` on QEMU from its ELF entry point (see the reset-ROM note in
+    /// Single-steps `elf` on QEMU from reset (the reset ROM at 0x1000, see
     /// `scripts/qemu-lockstep.sh`) and returns the state after each of the first `steps` steps
     /// (fewer if the firmware ends the run first). With `includingInitialState`, element 0 is
-    /// the state at the entry point, before the first step.
+    /// the reset state, before the first step.
     public static func lockstep(_ elf: String, steps: Int, includingInitialState: Bool = false) throws
         -> [StepState]
     {

@@ -216,10 +216,12 @@ struct DeterminismTests {
         machine.run(until: 5_000)
         let state = machine.state
         let hash = machine.stateHash
-        // PendingTrap has no public initializer: borrow one from a machine inside its handler.
+        // PendingTrap has no public initializer: borrow one from a machine at a trap entry (the
+        // only steps whose state holds one), and move it to this state's step.
         let (inHandler, _) = try workloadMachine(withInput: false)
         while inHandler.state.pendingTrap == nil { inHandler.run(until: inHandler.step + 1) }
-        let someTrap = inHandler.state.pendingTrap
+        var someTrap = inHandler.state.pendingTrap
+        someTrap?.step = state.step
         let mutations: [(String, (inout MachineState) -> Void)] = [
             ("step", { $0.step += 1 }),
             ("pc", { $0.pc += 2 }),

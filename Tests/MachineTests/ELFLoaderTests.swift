@@ -147,7 +147,9 @@ struct ELFLoaderTests {
         #expect(firmware.sections.contains { $0.name == ".data" && $0.address == table })
 
         let machine = try Machine(firmware: firmware, board: .virt(ramSize: 1 << 20))
-        #expect(machine.pc == start)
+        #expect(machine.pc == 0x1000, "the hart starts in the reset ROM")
+        #expect(machine.run(until: 6) == .stepLimit)
+        #expect(machine.pc == start, "the reset ROM jumps to the start of RAM, where _start is")
         #expect(machine.run(until: 1_000) == .exited(code: 0, via: .finisher))
         #expect(machine.state[.a0] == 0x2222_2222)
         let zeros = try machine.address(of: "zeros")

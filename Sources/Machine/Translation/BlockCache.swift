@@ -103,12 +103,11 @@ extension Machine {
         while count < BlockCache.maxLength {
             // A breakpoint always starts a block, so the dispatcher sees it.
             if count > 0 && !breakpoints.isEmpty && breakpoints.contains(address) { break }
-            let offset = address &- ramBase
-            guard offset < ramSize &- 1 else { break }
-            var bits = UInt32(ram.load(fromByteOffset: Int(offset), as: UInt16.self))
+            guard let low = fetchParcel(at: address) else { break }
+            var bits = UInt32(low)
             if bits & 3 == 3 {
-                guard offset <= ramSize &- 4 else { break }
-                bits = ram.loadUnaligned(fromByteOffset: Int(offset), as: UInt32.self)
+                guard let high = fetchParcel(at: address &+ 2) else { break }
+                bits |= UInt32(high) << 16
             }
             var instruction = DecodedInstruction.decode(bits)
             switch instruction.kind {
@@ -127,11 +126,15 @@ extension Machine {
         }
         guard count > 0 else { return false }
         blocks.used += count
-        let firstPage = (pc &- ramBase) >> 12
-        let lastPage = (address &- 1 &- ramBase) >> 12
-        for line in ((pc &- ramBase) >> Machine.lineShift)...((address &- 1 &- ramBase) >> Machine.lineShift) {
-            codeLines.set(Int(line))
-            watchedLines.set(Int(line))
+        // The reset ROM never changes: its blocks watch the extra page generation no store bumps.
+        let isInROM = isInResetROM(pc)
+        let firstPage = isInROM ? UInt32(pageCount) : (pc &- ramBase) >> 12
+        let lastPage = isInROM ? UInt32(pageCount) : (address &- 1 &- ramBase) >> 12
+        if !isInROM {
+            for line in ((pc &- ramBase) >> Machine.lineShift)...((address &- 1 &- ramBase) >> Machine.lineShift) {
+                codeLines.set(Int(line))
+                watchedLines.set(Int(line))
+            }
         }
         var compiled: CodeBuffer.Function?
         #if arch(x86_64)
@@ -151,9 +154,17 @@ extension Machine {
             pc: pc, epoch: codeEpoch, firstPageGeneration: pageGenerations[Int(firstPage)],
             lastPageGeneration: pageGenerations[Int(lastPage)], firstPage: firstPage, lastPage: lastPage,
             start: Int32(start), count: Int32(count), end: address,
-            firstChunk: Int32((pc &- ramBase) >> Machine.chunkShift),
-            lastChunk: Int32((address &- 1 &- ramBase) >> Machine.chunkShift), compiled: compiled)
+            firstChunk: Int32(executedChunk(of: pc) ?? 0), lastChunk: Int32(executedChunk(of: address &- 1) ?? 0),
+            compiled: compiled)
         return true
+    }
+
+    /// The 16-bit instruction parcel at `address`, from RAM or the reset ROM; nil where
+    /// nothing can be fetched.
+    func fetchParcel(at address: UInt32) -> UInt16? {
+        let offset = address &- ramBase
+        if offset < ramSize &- 1 { return ram.loadUnaligned(fromByteOffset: Int(offset), as: UInt16.self) }
+        return readResetROM(address, size: 2).map { UInt16(truncatingIfNeeded: $0) }
     }
 
     /// Marks every translation on RAM page `index` stale.
