@@ -28,10 +28,14 @@ public final class Recorder {
     /// How the run ended, once `finish` has written it.
     public private(set) var ending: RecordingEnding?
 
-    /// Creates the file and records keyframe 0 (the reset state). `machine` must be at step 0;
-    /// the recorder takes over its event sink and wraps its console sink. `scheduledInput`
-    /// (in step order) is delivered to the UART receiver at exactly those steps, as a replay
+    /// Creates the file with keyframe 0 (the reset state). `machine` must be at step 0; the
+    /// recorder takes over its event sink and wraps its console sink. `scheduledInput` (in
+    /// step order) is delivered to the UART receiver at exactly those steps, as a replay
     /// would: recording again with another recording's input log reproduces it.
+    ///
+    /// What is at `path` is replaced only by a recording holding keyframe 0, in one atomic
+    /// rename; a directory, a file that is not a recording, or a recording another process is
+    /// still writing is refused (`refusal(toWriteAt:)`) and left as it was.
     public init(
         path: String, machine: Machine, keyframeInterval: UInt64 = Recorder.defaultKeyframeInterval,
         scheduledInput: [(step: UInt64, byte: UInt8)] = []
@@ -48,14 +52,15 @@ public final class Recorder {
             path: path,
             header: RecordingHeader(
                 firmwareName: firmware.name, firmwareSHA256: SHA256.hexDigest(firmware.fileBytes),
-                firmware: firmware.fileBytes, board: machine.board, keyframeInterval: keyframeInterval))
+                firmware: firmware.fileBytes, board: machine.board, keyframeInterval: keyframeInterval),
+            firstKeyframe: try Self.keyframe(index: 0, of: machine, initial: true, inputs: [], markers: [], console: []))
+        keyframeCount = 1
         let forward = machine.consoleSink
         machine.consoleSink = { [unowned self] byte in
             forward(byte)
             self.noteConsole(byte)
         }
         machine.eventSink = { [unowned self] event in self.note(event) }
-        try writeKeyframe(initial: true)
     }
 
     /// Runs until the firmware ends, `maxSteps` is reached or `shouldStop` says so (checked at
@@ -145,7 +150,22 @@ public final class Recorder {
 
     // MARK: Keyframes
 
-    private func writeKeyframe(initial: Bool = false) throws(RecordingError) {
+    private func writeKeyframe() throws(RecordingError) {
+        try file.append(
+            Self.keyframe(index: keyframeCount, of: machine, initial: false, inputs: inputs, markers: markers, console: console))
+        keyframeCount += 1
+        lastKeyframeStep = machine.step
+        inputs.removeAll(keepingCapacity: true)
+        markers.removeAll(keepingCapacity: true)
+        console.removeAll(keepingCapacity: true)
+    }
+
+    /// Keyframe `index` of `machine` as it is now, with what happened since the previous one.
+    /// Takes the machine's dirty lines and executed chunks.
+    private static func keyframe(
+        index: Int, of machine: Machine, initial: Bool, inputs: [(step: UInt64, byte: UInt8)], markers: [Marker],
+        console: [(steps: [UInt64], bytes: [UInt8])]
+    ) throws(RecordingError) -> KeyframeBatch {
         var pages: [(page: Int, lines: UInt64, data: [UInt8])] = []
         if initial {
             // Keyframe 0 holds every non-zero page of the loaded image.
@@ -167,15 +187,9 @@ public final class Recorder {
         } catch {
             throw .io("cannot encode the machine state: \(error)")
         }
-        let batch = KeyframeBatch(
-            index: keyframeCount, step: machine.step, state: state, stateHash: machine.stateHash, pages: pages,
+        return KeyframeBatch(
+            index: index, step: machine.step, state: state, stateHash: machine.stateHash, pages: pages,
             executedChunks: machine.takeExecutedChunks(), inputs: inputs, markers: markers, console: console)
-        try file.append(batch)
-        keyframeCount += 1
-        lastKeyframeStep = machine.step
-        inputs.removeAll(keepingCapacity: true)
-        markers.removeAll(keepingCapacity: true)
-        console.removeAll(keepingCapacity: true)
     }
 
     // MARK: Events

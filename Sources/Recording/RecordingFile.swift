@@ -21,12 +21,30 @@ final class RecordingFile {
 
     // MARK: Creating
 
-    /// Creates a new recording (replacing any file at `path`) in WAL mode, so that another
-    /// process can read it while it grows.
-    static func create(path: String, header: RecordingHeader) throws(RecordingError) -> RecordingFile {
-        remove(path: path)
+    /// Creates a recording at `path` holding `header` and `firstKeyframe`, open for appending
+    /// in WAL mode, so that another process can read it while it grows.
+    ///
+    /// Nothing at `path` changes until the new recording has its first keyframe: it is
+    /// written under a staging name beside `path`, closed (which folds its write-ahead log
+    /// into the one file), renamed over `path` in one atomic step and reopened there. A
+    /// follower waiting for `path` never sees a recording without a keyframe, and a failure
+    /// leaves what was at `path` as it was. Only nothing, an empty file or a recording no live
+    /// process is writing is replaced (see `refusal(toReplace:)`); a symbolic link is written
+    /// through.
+    static func create(path requested: String, header: RecordingHeader, firstKeyframe: KeyframeBatch) throws(RecordingError)
+        -> RecordingFile
+    {
+        if let refusal = refusal(toReplace: requested) {
+            throw .invalidRequest("will not write a recording to \(requested): \(refusal)")
+        }
+        let path = (try? resolvedPath(requested)) ?? requested
+        let staging = stagingPath(for: path)
+        remove(path: staging)
+        // Sorted keys: the same board always writes the same bytes.
+        let boardEncoder = JSONEncoder()
+        boardEncoder.outputFormatting = .sortedKeys
         do {
-            let database = try DatabaseQueue(path: path)
+            let database = try DatabaseQueue(path: staging)
             try database.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
@@ -41,22 +59,40 @@ final class RecordingFile {
                         """,
                     arguments: [
                         formatName, header.firmwareName, header.firmwareSHA256, Data(header.firmware),
-                        try String(decoding: JSONEncoder().encode(header.board), as: UTF8.self),
+                        try String(decoding: boardEncoder.encode(header.board), as: UTF8.self),
                         Int64(header.keyframeInterval),
                     ])
                 try db.execute(sql: "INSERT INTO writer (id, pid, host) VALUES (1, ?, ?)", arguments: [Int64(getpid()), hostName()])
             }
-            return RecordingFile(database: database, path: path)
-        } catch let error as RecordingError {
-            throw error
+            try RecordingFile(database: database, path: requested).append(firstKeyframe)
+            // The last connection's close checkpoints the log into the file and deletes it.
+            try database.close()
+            guard !FileManager.default.fileExists(atPath: staging + "-wal") else {
+                throw RecordingError.io("cannot fold the new recording's write-ahead log into \(staging)")
+            }
+            try publish(staging, at: path)
         } catch {
-            throw .io("cannot create \(path): \(error)")
+            remove(path: staging)
+            if let error = error as? RecordingError { throw error }
+            throw .io("cannot create \(requested): \(describe(error))")
+        }
+        do {
+            // The file stays in WAL mode; SQLite makes fresh write-ahead files beside `path`.
+            let database = try DatabaseQueue(path: path)
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            return RecordingFile(database: database, path: requested)
+        } catch {
+            throw .io("cannot reopen \(requested): \(describe(error))")
         }
     }
 
-    /// Deletes a recording and the write-ahead files beside it, if any.
+    /// Deletes a recording and the write-ahead files beside it, if any. Unlinks files only: a
+    /// directory at one of those names is not a recording's and stays.
     static func remove(path: String) {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
     }
 
     static let schema = """

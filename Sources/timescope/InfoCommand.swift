@@ -18,7 +18,9 @@ struct InfoCommand: ParsableCommand {
         if json {
             var members: [(String, JSONValue)] = [
                 ("firmware", .string(summary.header.firmwareName)), ("sha256", .string(summary.header.firmwareSHA256)),
-                ("board", .string(summary.header.board.name)), ("totalSteps", .unsigned(ending.totalSteps)),
+                ("board", .string(summary.header.board.name)),
+                ("misalignedAccess", .string(summary.header.board.misalignedAccess.rawValue)),
+                ("totalSteps", .unsigned(ending.totalSteps)),
                 ("endReason", .string(ending.reason.rawValue)),
             ]
             if let code = ending.exitCode { members.append(("exitCode", .integer(Int64(code)))) }
@@ -31,7 +33,7 @@ struct InfoCommand: ParsableCommand {
         }
         print("firmware     \(summary.header.firmwareName)")
         print("sha256       \(summary.header.firmwareSHA256)")
-        print("board        \(summary.header.board.name), \(summary.header.board.ramSize >> 20) MiB RAM")
+        print("board        \(summary.header.board.name), \(summary.header.board.ramSize >> 20) MiB RAM, misaligned accesses: \(summary.header.board.misalignedAccess.rawValue)")
         print("steps        \(ending.totalSteps)")
         print("ended        \(ending.reason.rawValue)\(ending.detail.map { ": " + $0 } ?? "")")
         print("keyframes    \(summary.keyframeCount), every \(summary.header.keyframeInterval) steps")

@@ -10,7 +10,8 @@ struct RecordCommand: ParsableCommand {
         abstract: "Run firmware and record the run for `view`, `state` and `find`.",
         discussion: """
             Same console output and exit status as `run`. The recording is complete however the
-            run ends (exit, crash, step limit, Ctrl-C).
+            run ends (exit, crash, step limit, Ctrl-C). An existing recording at -o is replaced
+            once the new one holds its first keyframe; anything else there is refused.
             """
     )
 
@@ -22,16 +23,18 @@ struct RecordCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval)).", valueName: "n"))
     var keyframeInterval: UInt64 = Recorder.defaultKeyframeInterval
 
-    @Option(help: ArgumentHelp("Deliver another recording's input at the steps it was recorded (e.g. a watch session): the new recording reproduces it.", valueName: "rec.tsr"))
+    @Option(help: ArgumentHelp("Deliver another recording's input at the steps it was recorded (e.g. a watch session), on its board unless --board, --ram or --misaligned say otherwise: the new recording reproduces it.", valueName: "rec.tsr"))
     var replayInput: String?
 
     func run() throws {
-        let session = try machine.makeMachine()
+        try OutputFile(path: output, option: "-o").checkForRecording(firmware: machine.firmware)
+        // A replay runs on the replayed recording's board unless the options say otherwise.
+        let source = try replayInput.map { path throws(RecordingError) in try Timeline(path: path) }
+        let session = try machine.makeMachine(base: source?.summary.header.board)
         let console = ConsoleWriter()
         session.consoleSink = { console.write($0) }
         var scheduled: [(step: UInt64, byte: UInt8)] = []
-        if let replayInput {
-            let source = try Timeline(path: replayInput)
+        if let replayInput, let source {
             if source.summary.header.firmware != session.firmware.fileBytes {
                 FileHandle.standardError.write(Data("timescope: warning: \(replayInput) recorded other firmware; its input may mean nothing here\n".utf8))
             }

@@ -20,19 +20,18 @@ struct RunCommand: ParsableCommand {
     var dumpState: String?
 
     func run() throws {
+        let dump = dumpState.map { OutputFile(path: $0, option: "--dump-state") }
+        try dump?.checkForStateDump(firmware: machine.firmware)
         let session = try machine.makeMachine()
         let console = ConsoleWriter()
         session.consoleSink = { console.write($0) }
         let reason = session.run(until: machine.maxSteps ?? .max)
         console.flush()
         let outcome = RunOutcome(reason, machine: session)
-        if let dumpState {
-            let json = session.state.json(stateHash: session.stateHash).text + "\n"
-            do {
-                try Data(json.utf8).write(to: URL(fileURLWithPath: dumpState))
-            } catch {
-                throw LoadError("cannot write \(dumpState): \(error.localizedDescription)")
-            }
+        if let dump {
+            // Again: the run may have taken long enough for something else to appear there.
+            try dump.checkForStateDump(firmware: machine.firmware)
+            try dump.write(Data((session.state.json(stateHash: session.stateHash).text + "\n").utf8))
         }
         if let message = outcome.message {
             FileHandle.standardError.write(Data("timescope: \(message)\n".utf8))
@@ -50,19 +49,23 @@ struct MachineOptions: ParsableArguments {
 
     var maxSteps: UInt64? { board.maxSteps }
 
-    /// Loads the firmware, builds the board and queues the input.
-    func makeMachine() throws(LoadError) -> Machine {
-        try board.makeMachine(firmware: firmware)
+    /// Loads the firmware, builds the board (what the options leave out comes from `base`,
+    /// else the defaults) and queues the input.
+    func makeMachine(base: BoardConfiguration? = nil) throws(LoadError) -> Machine {
+        try board.makeMachine(firmware: firmware, base: base)
     }
 }
 
 /// The board and run options, for commands whose firmware argument is their own.
 struct BoardOptions: ParsableArguments {
-    @Option(help: "Board to emulate (virt).")
-    var board = "virt"
+    @Option(help: "Board to emulate (virt, the default).")
+    var board: String?
 
     @Option(help: ArgumentHelp("RAM size, e.g. 128M, 64MiB, 1G (default 128M).", valueName: "size"))
     var ram: String?
+
+    @Option(help: ArgumentHelp("Misaligned loads and stores: perform them (the default, as QEMU does) or trap.", valueName: "perform|trap"))
+    var misaligned: BoardConfiguration.MisalignedAccess?
 
     @Option(help: ArgumentHelp("Stop after this many steps (exit status 4).", valueName: "n"))
     var maxSteps: UInt64?
@@ -70,18 +73,22 @@ struct BoardOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Bytes for the UART receiver; escapes \\n \\r \\t \\\\ \\xHH.", valueName: "text"))
     var input: String?
 
-    /// Loads `firmware`, builds the board and queues the input.
-    func makeMachine(firmware: String) throws(LoadError) -> Machine {
-        var ramSize = UInt64(BoardConfiguration.defaultRAMSize)
+    /// Loads `firmware`, builds the board and queues the input. What the options leave out
+    /// comes from `base` (the board of the recording `record --replay-input` replays), else
+    /// from the defaults.
+    func makeMachine(firmware: String, base: BoardConfiguration? = nil) throws(LoadError) -> Machine {
+        var ramSize = base.map { UInt64($0.ramSize) } ?? UInt64(BoardConfiguration.defaultRAMSize)
         if let ram {
             guard let size = BoardConfiguration.parseSize(ram) else {
                 throw LoadError("--ram \(ram): not a size; use e.g. 128M, 64MiB or 1G")
             }
             ramSize = size
         }
-        let board = try BoardConfiguration.named(board, ramSize: ramSize)
+        var configuration = try BoardConfiguration.named(board ?? base?.name ?? "virt", ramSize: ramSize)
+        if let access = misaligned ?? base?.misalignedAccess { configuration.misalignedAccess = access }
+        if let base { configuration.reset = base.reset }
         let image = try Firmware.load(contentsOf: firmware)
-        let machine = try Machine(firmware: image, board: board)
+        let machine = try Machine(firmware: image, board: configuration)
         if let input { machine.queueInput(try InputText.bytes(from: input)) }
         return machine
     }

@@ -50,21 +50,16 @@ struct WatchCommand: ParsableCommand {
     func run() throws {
         if let follow { return try followRecording(follow) }
         guard let firmware, let pacing = LivePacing(speed) else { return }
+        if let output { try OutputFile(path: output, option: "-o").checkForRecording(firmware: firmware) }
         let machine = try board.makeMachine(firmware: firmware)
         let path = output ?? NSTemporaryDirectory() + "timescope-watch-\(getpid()).tsr"
-        let recorder = try Recorder(path: path, machine: machine, keyframeInterval: keyframeInterval)
-        let live = LiveRecorder(recorder: recorder, pacing: pacing, maxSteps: board.maxSteps)
+        let live: LiveRecorder
         do {
-            let terminal: TerminalScreen
-            do {
-                terminal = try openInspectorTerminal()
-            } catch {
-                // Nothing ran: leave no file behind.
-                _ = try? recorder.finish(.stepLimit, interrupted: true)
-                Recorder.removeRecording(at: path)
-                throw error
-            }
+            // The terminal first: when it cannot be opened, nothing has been written.
+            let terminal = try openInspectorTerminal()
             defer { terminal.end() }
+            let recorder = try Recorder(path: path, machine: machine, keyframeInterval: keyframeInterval)
+            live = LiveRecorder(recorder: recorder, pacing: pacing, maxSteps: board.maxSteps)
             live.start()
             // However this block is left, the run stops and the file gets its ending.
             defer { live.stop() }
@@ -72,7 +67,7 @@ struct WatchCommand: ParsableCommand {
             InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), live: WatchedRecorder(live)).run()
         }
         // The inspector's reader is closed now: fold the file into one.
-        recorder.compact()
+        live.recorder.compact()
         let status = live.status
         if let failure = status.failure { throw LoadError(failure) }
         let summary = status.ending.map { "\($0.totalSteps) steps, \($0.headline)" } ?? "unfinished"
