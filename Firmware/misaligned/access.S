@@ -98,7 +98,7 @@ st_c_w_insn:
 
 /*
  * The trap handler: records mcause, mepc, mtval in trap_log (count, then 3 words per trap, up
- * to 64 traps) and returns past the trapping instruction (2 or 4 bytes). Uses mscratch to save
+ * to 256 traps) and returns past the trapping instruction (2 or 4 bytes). Uses mscratch to save
  * t0; saves t1..t3 below sp.
  */
     .globl  trap_entry
@@ -113,7 +113,7 @@ trap_entry:
     lw      t1, 0(t0)           /* count */
     addi    t2, t1, 1
     sw      t2, 0(t0)
-    li      t2, 64
+    li      t2, 256             /* TRAP_LOG_SIZE in misaligned.c */
     bgeu    t1, t2, 1f          /* log full: only count */
     slli    t2, t1, 1
     add     t2, t2, t1          /* 3 * count */

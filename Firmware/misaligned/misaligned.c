@@ -35,7 +35,8 @@ extern char ld_w_insn[], ld_h_insn[], ld_hu_insn[], ld_c_w_insn[], st_w_insn[], 
 void trap_entry(void);
 
 /* count, then (mcause, mepc, mtval) per trap; written by trap_entry in access.S */
-volatile uint32_t trap_log[1 + 3 * 64];
+#define TRAP_LOG_SIZE 256
+volatile uint32_t trap_log[1 + 3 * TRAP_LOG_SIZE];
 
 static uint8_t buf[8192] __attribute__((aligned(4096)));
 #define BUF  ((uint32_t)(uintptr_t)buf)
@@ -117,6 +118,10 @@ static int took_trap(const char *insn)
         return 0;
     uint32_t i = traps_reported;
     traps_reported = count;
+    if (i >= TRAP_LOG_SIZE) {
+        uart_puts(" trap (log full)");
+        return 1;
+    }
     uart_puts(" trap mcause ");
     print_hex(trap_log[1 + 3 * i]);
     uart_puts(" mepc-off ");
@@ -239,7 +244,9 @@ static void atomic_line(const char *name, const char *insn, uint32_t offset, uin
     uint32_t log_index = traps_reported;
     int trapped = took_trap(insn);
     int ok = trapped == want->traps;
-    if (trapped) {
+    if (trapped && log_index >= TRAP_LOG_SIZE) {
+        ok = 0;
+    } else if (trapped) {
         ok &= trap_log[1 + 3 * log_index] == want->mcause && trap_log[2 + 3 * log_index] == (uint32_t)(uintptr_t)insn &&
               trap_log[3 + 3 * log_index] == a;
         uart_puts(rd == RD_UNTOUCHED ? ", rd untouched" : ", rd written <- MISMATCH");
