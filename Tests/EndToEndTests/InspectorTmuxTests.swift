@@ -11,7 +11,7 @@ import TestSupport
 @Suite struct InspectorTmuxTests {
     static let recording = TimescopeProcess.packageRoot.appendingPathComponent("Recordings/crash.tsr").path
     /// The status line at the end of the recording (where the inspector opens).
-    static let atTheEnd = "step 5482250 of 5482250"
+    static let atTheEnd = "step 5482256 of 5482256"
 
     /// Opens the crash demo and waits for its first frame.
     func openCrash(width: Int = 160, height: Int = 45, noColor: Bool = false) throws -> TmuxDriver {
@@ -43,29 +43,29 @@ import TestSupport
         try driver.sendKeys("Left", "Left")
         let screen = try driver.waitFor("▶ 8000035e  jalr a5")
         #expect(screen.contains("Code: poll_sensors"), "the code pane's title names the function")
-        #expect(statusLine(screen).hasPrefix("step 5482248 of 5482250"), "status line: \(statusLine(screen))")
+        #expect(statusLine(screen).hasPrefix("step 5482254 of 5482256"), "status line: \(statusLine(screen))")
 
         try driver.sendKeys("Home")
-        try driver.waitFor("the status line to show step 0") { statusLine($0).hasPrefix("step 0 of 5482250") }
+        try driver.waitFor("the status line to show step 0") { statusLine($0).hasPrefix("step 0 of 5482256") }
         try driver.sendKeys("End")
         try driver.waitFor("the status line to show the end") { statusLine($0).hasPrefix(Self.atTheEnd) }
         try driver.sendKeys("S-Left")
-        try driver.waitFor("Shift-Left to go back ten steps") { statusLine($0).hasPrefix("step 5482240 of") }
+        try driver.waitFor("Shift-Left to go back ten steps") { statusLine($0).hasPrefix("step 5482250 of") }
     }
 
     /// The post-mortem path of the crash demo: go to the corrupted word in `sensors` and ask
-    /// who last wrote it: `copy_name`, at step 678.
+    /// who last wrote it: `copy_name`, at step 684.
     @Test func lastWriteFindsTheCorruptingStore() throws {
         guard try RequiredTool.require(TmuxDriver.tool) else { return }
         let driver = try openCrash()
         try driver.type("@sensors+56")
         try driver.sendKeys("Enter")
         try driver.sendKeys("W")
-        let screen = try driver.waitFor("the status line to show step 678 in copy_name") {
+        let screen = try driver.waitFor("the status line to show step 684 in copy_name") {
             let status = statusLine($0)
-            return status.contains("step 678") && status.contains("copy_name")
+            return status.contains("step 684") && status.contains("copy_name")
         }
-        #expect(statusLine(screen).hasPrefix("step 678 of 5482250"), "status line: \(statusLine(screen))")
+        #expect(statusLine(screen).hasPrefix("step 684 of 5482256"), "status line: \(statusLine(screen))")
     }
 
     @Test func helpOverlayOpensAndAnyKeyClosesIt() throws {

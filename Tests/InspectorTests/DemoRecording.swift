@@ -18,9 +18,9 @@ enum DemoRecording {
     static var crashELF: String { directory.appendingPathComponent("crash/crash.elf").path }
 
     /// The crash demo's last step: the crash.
-    static let crashSteps: UInt64 = 5_482_250
+    static let crashSteps: UInt64 = 5_482_256
     /// The step at which `copy_name` writes the last byte of "thermometer1" over `sensors[2].read`.
-    static let corruptingStep: UInt64 = 678
+    static let corruptingStep: UInt64 = 684
     /// `jalr a5` in `poll_sensors`: the call through the corrupted pointer.
     static let callThroughReadPointer: UInt32 = 0x8000_035e
 }

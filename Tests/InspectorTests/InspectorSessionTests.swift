@@ -9,8 +9,8 @@ struct InspectorSessionTests {
         let (session, terminal) = try InspectorSession.open(DemoRecording.crash, width: 160, height: 45)
         #expect(session.state.step == DemoRecording.crashSteps)
         let grid = session.frame()
-        #expect(grid.row(0).contains("CRASH: instruction access fault at pc 0x31726574, step 5482250"))
-        #expect(grid.row(44).contains("step 5482250 of 5482250"))
+        #expect(grid.row(0).contains("CRASH: instruction access fault at pc 0x31726574, step 5482256"))
+        #expect(grid.row(44).contains("step 5482256 of 5482256"))
         #expect(
             grid.row(44).contains("the run crashed here — step back (←) to see what led to it; ? for keys"))
         #expect(terminal.framesDrawn == 0, "frame() only renders; drawing is the loop's")
@@ -22,7 +22,7 @@ struct InspectorSessionTests {
         session.type("W")
         #expect(session.state.step == DemoRecording.corruptingStep)
         #expect(session.state.progress == nil)
-        #expect(session.state.message == "step 678: 0x8000027c (copy_name+0x8) wrote 0x8000103c:4")
+        #expect(session.state.message == "step 684: 0x8000027c (copy_name+0x8) wrote 0x8000103c:4")
         #expect(!session.state.messageIsError)
         #expect(session.frame().row(1).contains("Code: copy_name+0xc"))
         session.type("u")
@@ -45,7 +45,7 @@ struct InspectorSessionTests {
         for _ in 1..<15 { session.press(.down) }
         session.type("W")
         #expect(session.state.step == DemoRecording.crashSteps - 4)
-        #expect(session.state.message == "step 5482246: 0x80000358 (poll_sensors+0x1e) changed a5")
+        #expect(session.state.message == "step 5482252: 0x80000358 (poll_sensors+0x1e) changed a5")
         let grid = session.frame()
         #expect(grid.position(of: "a5  31726574*") != nil)
         #expect(grid.position(of: "a5 = 829580660") != nil, "the selected register in decimal")

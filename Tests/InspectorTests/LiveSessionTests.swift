@@ -88,11 +88,11 @@ struct LiveSessionTests {
         let (session, terminal) = try open(source)
         source.report.ended = "CRASH: instruction access fault"
         source.report.endedInCrash = true
-        source.report.headStep = 5_482_250
+        source.report.headStep = 5_482_256
         terminal.keys = [nil]  // one frame passes without a key, then q
         session.run()
         let screen = terminal.lastGrid?.text.components(separatedBy: "\n") ?? []
         #expect(screen.first?.contains("crash.elf — CRASH: instruction access fault") == true, "\(screen.first ?? "")")
-        #expect(session.state.totalSteps == 5_482_250)
+        #expect(session.state.totalSteps == 5_482_256)
     }
 }

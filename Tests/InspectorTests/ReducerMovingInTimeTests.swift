@@ -162,10 +162,10 @@ struct ReducerMovingInTimeTests {
         var inspector = try PureInspector(step: 500)
         inspector.state.progress = "searching back for the last write to 0x8000103c…"
         inspector.send(
-            .searchFinished(step: 678, message: "step 678: 0x8000027c (copy_name+0x8) wrote 0x8000103c:4"))
-        #expect(inspector.state.step == 678)
+            .searchFinished(step: 684, message: "step 684: 0x8000027c (copy_name+0x8) wrote 0x8000103c:4"))
+        #expect(inspector.state.step == 684)
         #expect(inspector.state.progress == nil)
-        #expect(inspector.state.message == "step 678: 0x8000027c (copy_name+0x8) wrote 0x8000103c:4")
+        #expect(inspector.state.message == "step 684: 0x8000027c (copy_name+0x8) wrote 0x8000103c:4")
         #expect(!inspector.state.messageIsError)
         inspector.press(.character("u"))
         #expect(inspector.state.step == 500)

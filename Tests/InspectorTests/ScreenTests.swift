@@ -19,7 +19,7 @@ struct ScreenTests {
         session.type("g12")
         #expect(session.frame().row(35).hasPrefix("goto (step, %, end, symbol): 12█"))
         session.press(.escape)
-        #expect(session.frame().row(35).hasPrefix("step 5482250 of 5482250"))
+        #expect(session.frame().row(35).hasPrefix("step 5482256 of 5482256"))
     }
 
     @Test func aPendingMarkKeyShowsInTheStatusLine() throws {

@@ -64,7 +64,7 @@ struct ResetTests {
                 li t1, 0x12345678
                 sw t1, 0(t0)
                 lw s4, 0(t0)
-                lhu s5, 0x19(t0)
+                lhu s5, 0x1b(t0)        # misaligned: performed (0x80, 0x00)
                 EXIT 0
             """, reset: .resetROM)
         #expect(rom.run(until: 1_000) == .exited(code: 0, via: .finisher))

@@ -416,7 +416,8 @@ import TestSupport
                 #expect(executing.contains { $0.contains(step) && $0.lowerBound < step }, "\(name) at step \(step) lies in a candidate interval")
             }
         }
-        #expect(timeline.intervals(executing: 0x1000).isEmpty, "nothing runs outside RAM")
+        #expect(timeline.intervals(executing: 0x1000) == [0...1000], "the reset ROM runs in the first interval only")
+        #expect(timeline.intervals(executing: 0x0020_0000).isEmpty, "nothing runs in a hole")
         #expect(timeline.intervals(writing: 0x8008_0000..<0x8008_0004).isEmpty, "nothing writes there")
         #expect(timeline.keyframeSteps == Array(stride(from: 0, through: run.totalSteps, by: 1000)) + (run.totalSteps % 1000 == 0 ? [] : [run.totalSteps]))
     }

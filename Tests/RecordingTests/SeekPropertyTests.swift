@@ -221,18 +221,18 @@ import TestSupport
     /// Requests a recording cannot answer (a step beyond the end, memory outside RAM, an
     /// unknown symbol): status 2 and one line saying what is wrong.
     @Test(arguments: [
-        ["state", "REC", "--at", "3506", "--json"], ["state", "REC", "--at", "101%", "--json"],
+        ["state", "REC", "--at", "3512", "--json"], ["state", "REC", "--at", "101%", "--json"],
         ["state", "REC", "--at=-5", "--json"], ["state", "REC", "--at", "soon", "--json"],
         ["state", "REC", "--at", "end", "--memory", "0x0:4", "--json"],
         ["state", "REC", "--at", "end", "--memory", "0xfffffffe:4", "--json"],
         ["state", "REC", "--at", "end", "--memory", "nosuchsymbol", "--json"],
         ["find", "REC", "--pc", "nosuchsymbol", "--after", "0"],
         ["find", "REC", "--last-write", "0x80001000:0", "--before", "end"],
-        ["find", "REC", "--next-write", "0x80001000:4", "--after", "3506"],
+        ["find", "REC", "--next-write", "0x80001000:4", "--after", "3512"],
     ])
     func requestsARecordingCannotAnswerGiveOneClearError(_ arguments: [String]) throws {
         guard let run = try Recordings.timer() else { return }
-        #expect(run.totalSteps == 3505, "the steps in the arguments assume the timer's 3505 steps")
+        #expect(run.totalSteps == 3511, "the steps in the arguments assume the timer's 3511 steps")
         let result = try CLI.run(arguments.map { $0 == "REC" ? run.path : $0 })
         expectCleanError(result, arguments.joined(separator: " "))
         #expect(result.stdout.isEmpty)
