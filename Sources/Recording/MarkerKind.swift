@@ -35,11 +35,38 @@ public enum MarkerKind {
         }
     }
 
+    /// Whether a recording can hold a marker of `kind`: one of the fixed kinds, or the kind
+    /// `trap(cause:)` gives some mcause (`ecall`, `timer-interrupt`, `exception-12`,
+    /// `interrupt-5`, written exactly as it writes them). A recording is untrusted: a marker
+    /// of any other kind is damage.
+    public static func isKnown(_ kind: String) -> Bool {
+        if fixedKinds.contains(kind) || namedTrapKinds.contains(kind) { return true }
+        if kind.hasPrefix("interrupt-"), let number = UInt32(kind.dropFirst("interrupt-".count)), number <= 0xFFFF {
+            return trap(cause: TrapCause.interruptBit | number) == kind
+        }
+        if kind.hasPrefix("exception-"), let cause = UInt32(kind.dropFirst("exception-".count)), cause & TrapCause.interruptBit == 0 {
+            return trap(cause: cause) == kind
+        }
+        return false
+    }
+
+    /// The kinds that are not traps.
+    static let fixedKinds: Set<String> = [console, input, semihosting, htif, exit, crash]
+
+    /// The trap kinds with a name of their own.
+    static let namedTrapKinds: Set<String> = Set(
+        [
+            TrapCause.instructionMisaligned, TrapCause.instructionAccessFault, TrapCause.illegalInstruction, TrapCause.breakpoint,
+            TrapCause.loadMisaligned, TrapCause.loadAccessFault, TrapCause.storeMisaligned, TrapCause.storeAccessFault,
+            TrapCause.environmentCallFromM, TrapCause.machineSoftwareInterrupt, TrapCause.machineTimerInterrupt,
+            TrapCause.machineExternalInterrupt,
+        ].map(trap(cause:)))
+
     /// Whether `kind` is an interrupt kind.
     public static func isInterrupt(_ kind: String) -> Bool { kind.hasSuffix("-interrupt") || kind.hasPrefix("interrupt-") }
 
     /// Whether `kind` is an exception kind.
     public static func isException(_ kind: String) -> Bool {
-        !isInterrupt(kind) && ![console, input, semihosting, htif, exit, crash].contains(kind)
+        !isInterrupt(kind) && !fixedKinds.contains(kind)
     }
 }

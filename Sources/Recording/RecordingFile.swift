@@ -13,10 +13,13 @@ final class RecordingFile {
 
     let database: DatabaseQueue
     let path: String
+    /// The limits and time budget of a connection that reads (nil for the recorder's own).
+    let defences: ConnectionDefences?
 
-    private init(database: DatabaseQueue, path: String) {
+    init(database: DatabaseQueue, path: String, defences: ConnectionDefences? = nil) {
         self.database = database
         self.path = path
+        self.defences = defences
     }
 
     // MARK: Creating
@@ -233,53 +236,13 @@ final class RecordingFile {
 
     /// Who writes the recording, from the `writer` row (absent in files of older builds).
     func writer() -> RecordingWriter {
-        guard let row = try? database.read({ db in try Row.fetchOne(db, sql: "SELECT pid, host FROM writer WHERE id = 1") }),
+        guard let row = try? read("the writer", { db in try Row.fetchOne(db, sql: "SELECT pid, host FROM writer WHERE id = 1") }),
             let pid = row.integer("pid"), let host = row.text("host"), pid > 0, pid <= Int64(Int32.max)
         else { return .unknown }
         guard host == hostName() else { return .unknown }
         // Signal 0 checks that the process exists; EPERM means it exists but is not ours.
         if kill(pid_t(pid), 0) == 0 || errno == EPERM { return .running(pid: Int32(pid)) }
         return .stopped(pid: Int32(pid))
-    }
-
-    // MARK: Opening
-
-    /// Opens an existing recording read-only and checks its format version.
-    static func open(path: String) throws(RecordingError) -> RecordingFile {
-        guard FileManager.default.fileExists(atPath: path) else { throw .io("\(path): no such file") }
-        var configuration = Configuration()
-        configuration.readonly = true
-        do {
-            let database = try DatabaseQueue(path: path, configuration: configuration)
-            let version = try database.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") } ?? 0
-            guard version == formatVersion else {
-                if version == 0 { throw RecordingError.notARecording("\(path) has no Timescope schema") }
-                throw RecordingError.notARecording("\(path) has format version \(version); this Timescope reads version \(formatVersion)")
-            }
-            return RecordingFile(database: database, path: path)
-        } catch let error as RecordingError {
-            throw error
-        } catch {
-            throw .notARecording("\(path) is not a readable SQLite database (\(Self.describe(error)))")
-        }
-    }
-
-    /// Runs a read, turning SQLite errors (a missing table or column, a corrupted page) into
-    /// "damaged" errors.
-    func read<T>(_ what: String, _ body: (Database) throws -> T) throws(RecordingError) -> T {
-        do {
-            return try database.read(body)
-        } catch let error as RecordingError {
-            throw error
-        } catch {
-            throw .damaged("cannot read \(what) (\(Self.describe(error)))")
-        }
-    }
-
-    /// One line: SQLite's messages can quote schema SQL with its newlines.
-    static func describe(_ error: Error) -> String {
-        let text = (error as? DatabaseError).map { $0.message ?? "\($0.resultCode)" } ?? "\(error)"
-        return text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
     // MARK: Encodings

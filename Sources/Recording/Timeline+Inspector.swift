@@ -39,18 +39,26 @@ extension Timeline {
     func consoleChunks() throws(RecordingError) -> [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])] {
         var cached = consoleCache.value ?? (chunks: [], lastRow: 0, isCurrent: false)
         if cached.isCurrent { return cached.chunks }
-        let rows = try file.read("console output") { db in
-            try Row.fetchAll(
-                db, sql: "SELECT id, first_step, steps, data FROM console WHERE id > ? ORDER BY id LIMIT ?",
+        try file.read("console output") { db in
+            // A chunk holds at most 1 MiB, and a step list at most a 10-byte LEB128 delta per
+            // byte: bigger blobs come back as NULL, unread.
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT id, first_step,
+                        CASE WHEN length(data) <= 1048576 AND length(steps) <= 10 * length(data) THEN steps END AS steps,
+                        CASE WHEN length(data) <= 1048576 THEN data END AS data
+                    FROM console WHERE id > ? ORDER BY id LIMIT ?
+                    """,
                 arguments: [cached.lastRow, max(0, 100_000 - cached.chunks.count)])
-        }
-        for row in rows {
-            guard let id = row.integer("id"), let first = row.integer("first_step"), first >= 0, let steps = row.blob("steps"),
-                let data = row.blob("data"), data.count <= 1 << 20
-            else { throw .damaged("a console entry is malformed") }
-            let decoded = try RecordingFile.decodeSteps(Array(steps), first: UInt64(first), count: data.count)
-            cached.chunks.append((UInt64(first), decoded, Array(data)))
-            cached.lastRow = id
+            while let row = try rows.next() {
+                guard let id = row.integer("id"), let first = row.integer("first_step"), first >= 0, let steps = row.blob("steps"),
+                    let data = row.blob("data")
+                else { throw RecordingError.damaged("a console entry is malformed") }
+                let decoded = try RecordingFile.decodeSteps(Array(steps), first: UInt64(first), count: data.count)
+                cached.chunks.append((UInt64(first), decoded, Array(data)))
+                cached.lastRow = id
+            }
         }
         cached.isCurrent = true
         consoleCache.value = cached
@@ -147,11 +155,11 @@ extension Timeline {
     public func nextConsoleLine(containing text: String, after step: UInt64) throws(RecordingError) -> Marker? {
         let row = try file.read("console markers") { db in
             try Row.fetchOne(
-                db, sql: "SELECT step, pc, text FROM marker WHERE kind = 'console' AND step > ? AND instr(text, ?) > 0 ORDER BY step LIMIT 1",
+                db,
+                sql: "SELECT step, kind, pc, value, text FROM marker WHERE kind = 'console' AND step > ? AND instr(text, ?) > 0 ORDER BY step LIMIT 1",
                 arguments: [Int64(step), text])
         }
-        guard let row, let found = row.integer("step") else { return nil }
-        return Marker(step: UInt64(max(0, found)), kind: MarkerKind.console, pc: UInt32(truncatingIfNeeded: row.integer("pc") ?? 0), value: 0, text: row.text("text"))
+        return try row.map { row throws(RecordingError) in try Timeline.marker(from: row) }
     }
 }
 

@@ -181,24 +181,18 @@ extension Timeline {
         }
         let sql = "SELECT step, kind, pc, value, text FROM marker WHERE kind IN (\(placeholders)) AND \(condition) LIMIT 1"
         let row = try file.read("markers") { db in try Row.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) }
-        guard let row, let step = row.integer("step"), let pc = row.integer("pc") else { return nil }
-        return Marker(
-            step: UInt64(max(0, step)), kind: row.text("kind") ?? "?", pc: UInt32(truncatingIfNeeded: pc),
-            value: UInt32(truncatingIfNeeded: row.integer("value") ?? 0), text: row.text("text"))
+        return try row.map { row throws(RecordingError) in try Timeline.marker(from: row) }
     }
 
     /// Markers with steps in `steps`, in order (for the inspector's timeline and console).
     public func markers(in steps: ClosedRange<UInt64>, limit: Int = 100_000) throws(RecordingError) -> [Marker] {
         let stored = try file.read("markers") { db in
-            try Row.fetchAll(
+            var markers: [Marker] = []
+            let rows = try Row.fetchCursor(
                 db, sql: "SELECT step, kind, pc, value, text FROM marker WHERE step BETWEEN ? AND ? ORDER BY step, id LIMIT ?",
-                arguments: [Int64(steps.lowerBound), Int64(min(steps.upperBound, UInt64(Int64.max))), limit]
-            ).map { row in
-                Marker(
-                    step: UInt64(max(0, row.integer("step") ?? 0)), kind: row.text("kind") ?? "?",
-                    pc: UInt32(truncatingIfNeeded: row.integer("pc") ?? 0),
-                    value: UInt32(truncatingIfNeeded: row.integer("value") ?? 0), text: row.text("text"))
-            }
+                arguments: [Int64(min(steps.lowerBound, UInt64(Int64.max))), Int64(min(steps.upperBound, UInt64(Int64.max))), limit])
+            while let row = try rows.next() { markers.append(try Timeline.marker(from: row)) }
+            return markers
         }
         guard let tail else { return stored }
         // A live tail's markers are not in the file yet; the file may already hold batches

@@ -80,7 +80,9 @@ struct WatchCommand: ParsableCommand {
     }
 
     /// Opens a recording that another process may have only just started, waiting up to five
-    /// seconds for its first keyframe.
+    /// seconds for its first keyframe. Only a file that is not a recording yet (missing,
+    /// empty, without its schema or first keyframe) is waited for: a damaged or hostile one
+    /// fails at once.
     private func followRecording(_ path: String) throws {
         let deadline = Date(timeIntervalSinceNow: 5)
         var said = false
@@ -89,7 +91,7 @@ struct WatchCommand: ParsableCommand {
             do {
                 timeline = try Timeline(path: path)
             } catch {
-                guard Date() < deadline else { throw error }
+                guard case .incomplete = error, Date() < deadline else { throw error }
                 if !said { FileHandle.standardError.write(Data("timescope: waiting for \(path) to hold a recording…\n".utf8)) }
                 said = true
                 usleep(50_000)

@@ -102,21 +102,90 @@ public struct Firmware: Sendable {
         }
     }
 
-    /// Reads and parses an ELF file; errors say what is wrong in one line.
+    /// The largest ELF file Timescope loads: 64 MiB. Firmware for a board with at most 2 GiB of
+    /// RAM is far smaller (even with its debug information), and a recording embeds the file,
+    /// so this is also the largest value a recording holds.
+    public static let maximumFileSize = 64 << 20
+
+    /// Reads and parses an ELF file; errors say what is wrong in one line. Only a regular file
+    /// of at most `maximumFileSize` bytes is read: a FIFO, a device or a directory is refused
+    /// without being opened.
     public static func load(contentsOf path: String) throws(LoadError) -> Firmware {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw LoadError("\(path): no such file")
-        }
-        guard !isDirectory.boolValue else { throw LoadError("\(path): is a directory, not an ELF file") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LoadError("\(path): cannot read the file (permission denied?)")
+        let file = try RegularFile.read(atPath: path, upTo: maximumFileSize + 1, expecting: "an ELF file")
+        guard file.size <= UInt64(maximumFileSize) else {
+            throw LoadError("\(path) is \(file.size) bytes; Timescope loads ELF files of at most \(maximumFileSize >> 20) MiB")
         }
         let name = (path as NSString).lastPathComponent
         do {
-            return try ELFFile.parse([UInt8](data), name: name)
+            return try ELFFile.parse(file.bytes, name: name)
         } catch {
             throw LoadError("\(path): \(error.description)")
+        }
+    }
+}
+
+/// Reading a file named on the command line (firmware, a recording) only when it is a regular
+/// file: opening a FIFO blocks until something writes to it, a device such as `/dev/zero`
+/// never ends, and a directory has no bytes to read. The type is checked before the file is
+/// opened (so that no device is ever opened) and again on the open descriptor (so that a file
+/// swapped in between is caught).
+public enum RegularFile {
+    /// The first bytes of a regular file, and its size when it was opened.
+    public struct Contents: Sendable {
+        /// At most the requested number of bytes from the start of the file.
+        public var bytes: [UInt8]
+        /// The file's size in bytes.
+        public var size: UInt64
+    }
+
+    /// Reads up to `limit` bytes from the start of the regular file at `path` (a symbolic link
+    /// counts as its target). Errors are one line naming `path` and what it is instead of
+    /// `expected` (e.g. "an ELF file").
+    public static func read(atPath path: String, upTo limit: Int, expecting expected: String) throws(LoadError) -> Contents {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw failure(path, errno) }
+        try checkType(info, path: path, expected: expected)
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure(path, errno) }
+        defer { close(descriptor) }
+        var opened = stat()
+        guard fstat(descriptor, &opened) == 0 else { throw failure(path, errno) }
+        try checkType(opened, path: path, expected: expected)
+        let size = UInt64(max(0, opened.st_size))
+        var bytes = [UInt8](repeating: 0, count: Int(min(UInt64(limit), size)))
+        var filled = 0
+        while filled < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                Foundation.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw failure(path, errno) }
+            if count == 0 { break }  // shorter than it was a moment ago
+            filled += count
+        }
+        bytes.removeSubrange(filled...)
+        return Contents(bytes: bytes, size: size)
+    }
+
+    private static func checkType(_ info: stat, path: String, expected: String) throws(LoadError) {
+        let kind: String
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: throw LoadError("\(path) is a directory, not \(expected)")
+        case S_IFIFO: kind = "a FIFO (named pipe)"
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        throw LoadError("\(path) is \(kind), not a regular file: it cannot be \(expected)")
+    }
+
+    private static func failure(_ path: String, _ code: Int32) -> LoadError {
+        switch code {
+        case ENOENT, ENOTDIR: LoadError("\(path): no such file")
+        case EACCES, EPERM: LoadError("\(path): permission denied")
+        default: LoadError("\(path): \(String(cString: strerror(code)))")
         }
     }
 }
