@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Machine
 import Recording
 import Testing
@@ -86,7 +87,10 @@ import TestSupport
         #expect(lines.count == 1, "one JSON object on one line")
         let json = try parseJSON(info.stdoutText.trimmingCharacters(in: .newlines))
         #expect(
-            json.keys == ["firmware", "sha256", "board", "totalSteps", "endReason", "exitCode", "keyframes", "fileBytes", "markers"],
+            json.keys == [
+                "firmware", "sha256", "board", "misalignedAccess", "totalSteps", "endReason", "exitCode", "keyframes", "fileBytes",
+                "markers",
+            ],
             "the contract's keys, exactly; got \(json.keys)")
 
         // The SHA-256 as sha256sum computes it.
@@ -96,6 +100,7 @@ import TestSupport
         #expect(json["sha256"]?.string == digest)
         #expect(json["firmware"]?.string == "timer.elf")
         #expect(json["board"]?.string == "virt")
+        #expect(json["misalignedAccess"]?.string == "perform", "QEMU's behaviour unless --misaligned says otherwise")
         let machine = try Reference.machine(elf: elf)
         #expect(machine.run(until: .max) == .exited(code: 0, via: .finisher))
         #expect(json["totalSteps"]?.unsigned == machine.step)
@@ -118,6 +123,64 @@ import TestSupport
         let text = try CLI.run(["info", recording])
         #expect(text.status == 0)
         #expect(text.stdoutText.contains(digest) && text.stdoutText.contains("timer.elf") && text.stdoutText.contains(String(total)))
+    }
+
+    // MARK: --misaligned
+
+    /// `--misaligned trap` goes into the board the recording stores, and `info` shows it.
+    @Test func misalignedTrapIsStoredInTheRecordingsBoard() throws {
+        guard let elf = try TestFirmware.elf("timer") else { return }
+        let scratch = try ScratchDirectory()
+        let recording = scratch.file("trap.tsr")
+        let record = try CLI.run(["record", elf, "-o", recording, "--misaligned", "trap"])
+        #expect(record.status == 0, "\(CLI.describe(record))")
+        let board = try boardJSON(recording)
+        #expect(board.contains(#""misalignedAccess":"trap""#), "board: \(board)")
+        let info = try parseJSON(try CLI.run(["info", recording, "--json"]).stdoutText.trimmingCharacters(in: .newlines))
+        #expect(info["misalignedAccess"]?.string == "trap")
+        #expect(try CLI.run(["info", recording]).stdoutText.contains("misaligned accesses: trap"))
+    }
+
+    /// `record --replay-input` reproduces the replayed session: its board (RAM size,
+    /// misaligned accesses) unless an option says otherwise.
+    @Test func replayInputRunsOnTheReplayedRecordingsBoardUnlessOverridden() throws {
+        guard let elf = try TestFirmware.elf("echo") else { return }
+        let scratch = try ScratchDirectory()
+        let session = scratch.file("session.tsr")
+        let made = try CLI.run(["record", elf, "-o", session, "--ram", "64M", "--misaligned", "trap", "--input", "hi\\nq"])
+        #expect(made.status == 0, "\(CLI.describe(made))")
+
+        let again = scratch.file("again.tsr")
+        let replayed = try CLI.run(["record", elf, "-o", again, "--replay-input", session])
+        #expect(replayed.status == 0, "\(CLI.describe(replayed))")
+        #expect(try boardJSON(again) == (try boardJSON(session)), "the same board")
+        #expect(try boardJSON(again).contains(#""ramSize":67108864"#))
+        #expect(try CLI.run(["state", again, "--at", "end", "--json"]).stdout == (try CLI.run(["state", session, "--at", "end", "--json"])).stdout)
+
+        let overridden = scratch.file("overridden.tsr")
+        let performing = try CLI.run(["record", elf, "-o", overridden, "--replay-input", session, "--misaligned", "perform"])
+        #expect(performing.status == 0, "\(CLI.describe(performing))")
+        let board = try boardJSON(overridden)
+        #expect(board.contains(#""misalignedAccess":"perform""#) && board.contains(#""ramSize":67108864"#), "board: \(board)")
+    }
+
+    /// The values are listed in the help, and anything else is a usage error naming them.
+    @Test(arguments: ["run", "record", "watch"])
+    func misalignedTakesPerformOrTrap(_ command: String) throws {
+        guard let elf = try TestFirmware.elf("timer") else { return }
+        let help = try CLI.run(["help", command])
+        #expect(help.stdoutText.contains("--misaligned <perform|trap>"), "help: \(help.stdoutText)")
+        let scratch = try ScratchDirectory()
+        let output = command == "run" ? [] : ["-o", scratch.file("x.tsr")]
+        let result = try CLI.run([command, elf, "--misaligned", "sometimes"] + output)
+        #expect(result.status == 2, "\(CLI.describe(result))")
+        #expect(result.stderr.contains("sometimes") && result.stderr.contains("perform") && result.stderr.contains("trap"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("x.tsr")))
+    }
+
+    /// The board column as the recording stores it (JSON).
+    private func boardJSON(_ recording: String) throws -> String {
+        try FileSurgery.read(recording) { db in try String.fetchOne(db, sql: "SELECT board FROM recording") } ?? ""
     }
 
     @Test func keyframeIntervalBelowTheMinimumIsAUsageError() throws {
