@@ -12,6 +12,14 @@ extension Machine {
         csr.mcountinhibit & 4 != 0 ? csr.minstretFrozen : instructionsRetired &+ csr.minstretOffset
     }
 
+    // What an instruction that reads a counter sees. QEMU (under `-icount shift=0`) counts the
+    // reading instruction itself: the n-th instruction since reset reads mcycle = minstret = n
+    // and mtime = n / 100 (checked by the `resetinfo` firmware). Firmware that prints counters
+    // prints QEMU's numbers; the state after N steps still says mcycle = N.
+    var mcycleAsRead: UInt64 { csr.mcountinhibit & 1 != 0 ? csr.mcycleFrozen : mcycle &+ 1 }
+    var minstretAsRead: UInt64 { csr.mcountinhibit & 4 != 0 ? csr.minstretFrozen : minstret &+ 1 }
+    var mtimeAsRead: UInt64 { (cycles &+ 1) / CLINT.cyclesPerTick &+ clint.mtimeOffset }
+
     /// Reads a CSR; nil when it does not exist (the instruction is then illegal).
     func readCSR(_ address: UInt32) -> UInt32? {
         switch address {
@@ -32,12 +40,12 @@ extension Machine {
             return csr.pmpaddr[Int(address - CSRAddress.pmpaddr0)]
         // A core without triggers: tselect reads 0 and tdata1's type field reads 0 ("none").
         case CSRAddress.tselect, CSRAddress.tdata1, CSRAddress.tdata2, CSRAddress.tdata3: return 0
-        case CSRAddress.mcycle, CSRAddress.cycle: return UInt32(truncatingIfNeeded: mcycle)
-        case CSRAddress.mcycleh, CSRAddress.cycleh: return UInt32(truncatingIfNeeded: mcycle >> 32)
-        case CSRAddress.minstret, CSRAddress.instret: return UInt32(truncatingIfNeeded: minstret)
-        case CSRAddress.minstreth, CSRAddress.instreth: return UInt32(truncatingIfNeeded: minstret >> 32)
-        case CSRAddress.time: return UInt32(truncatingIfNeeded: mtime)
-        case CSRAddress.timeh: return UInt32(truncatingIfNeeded: mtime >> 32)
+        case CSRAddress.mcycle, CSRAddress.cycle: return UInt32(truncatingIfNeeded: mcycleAsRead)
+        case CSRAddress.mcycleh, CSRAddress.cycleh: return UInt32(truncatingIfNeeded: mcycleAsRead >> 32)
+        case CSRAddress.minstret, CSRAddress.instret: return UInt32(truncatingIfNeeded: minstretAsRead)
+        case CSRAddress.minstreth, CSRAddress.instreth: return UInt32(truncatingIfNeeded: minstretAsRead >> 32)
+        case CSRAddress.time: return UInt32(truncatingIfNeeded: mtimeAsRead)
+        case CSRAddress.timeh: return UInt32(truncatingIfNeeded: mtimeAsRead >> 32)
         case CSRAddress.mvendorid, CSRAddress.marchid, CSRAddress.mimpid, CSRAddress.mhartid: return 0
         default: return nil
         }
@@ -82,7 +90,9 @@ extension Machine {
     }
 
     private func setMcycle(_ value: UInt64) {
-        if csr.mcountinhibit & 1 != 0 { csr.mcycleFrozen = value } else { csr.mcycleOffset = value &- cycles }
+        // Like minstret below: the next instruction's step counts `value` (and, reading it, sees
+        // value + 1, as on QEMU).
+        if csr.mcountinhibit & 1 != 0 { csr.mcycleFrozen = value } else { csr.mcycleOffset = value &- (cycles &+ 1) }
     }
 
     private func setMinstret(_ value: UInt64) {
@@ -99,7 +109,7 @@ extension Machine {
         let cycleNow = mcycle
         let instretNow = minstret
         csr.mcountinhibit = value
-        setMcycle(cycleNow)
+        if value & 1 != 0 { csr.mcycleFrozen = cycleNow } else { csr.mcycleOffset = cycleNow &- cycles }
         if value & 4 != 0 { csr.minstretFrozen = instretNow } else { csr.minstretOffset = instretNow &- instructionsRetired }
     }
 }

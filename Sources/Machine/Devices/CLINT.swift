@@ -27,8 +27,8 @@ extension Machine {
         case 0x0: return clint.msip
         case 0x4000: return UInt32(truncatingIfNeeded: clint.mtimecmp)
         case 0x4004: return UInt32(truncatingIfNeeded: clint.mtimecmp >> 32)
-        case 0xBFF8: return UInt32(truncatingIfNeeded: mtime)
-        case 0xBFFC: return UInt32(truncatingIfNeeded: mtime >> 32)
+        case 0xBFF8: return UInt32(truncatingIfNeeded: mtimeAsRead)
+        case 0xBFFC: return UInt32(truncatingIfNeeded: mtimeAsRead >> 32)
         default: return 0
         }
     }
