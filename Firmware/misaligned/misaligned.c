@@ -10,7 +10,8 @@
  *            and what rd and memory hold afterwards. QEMU 7.2: misaligned lr.w, amoadd.w and
  *            amoswap.w all raise cause 4 (load address misaligned, mtval = the address; the spec
  *            says 6 for AMOs); a misaligned sc.w does not trap, it just fails (rd = 1) because
- *            there can be no reservation for that address.
+ *            there can be no reservation for that address. Timescope follows the spec there
+ *            (cause 6), so those lines print only "not performed" and the memory.
  *
  * Each line is checked against what QEMU 7.2 does; a difference adds " <- MISMATCH" and counts
  * towards the exit status (0 = everything as on QEMU). Addresses are printed relative to the
@@ -47,6 +48,8 @@ static uint8_t buf[8192] __attribute__((aligned(4096)));
 
 static uint32_t failures;
 static uint32_t traps_reported;
+/* Traps of not-performed atomics: not counted in the "traps" line (QEMU and the spec differ). */
+static uint32_t quiet_traps;
 
 static void mismatch(void)
 {
@@ -111,13 +114,17 @@ static void print_site(uint32_t offset)
  * If the access just made trapped, prints " trap mcause C mepc-off O mtval M" and returns 1.
  * insn is the label of the instruction that is allowed to trap.
  */
-static int took_trap(const char *insn)
+static int took_trap_quietly(const char *insn, int quiet)
 {
     uint32_t count = trap_log[0];
     if (count == traps_reported)
         return 0;
     uint32_t i = traps_reported;
     traps_reported = count;
+    if (quiet) {
+        quiet_traps += count - i;
+        return 1;
+    }
     if (i >= TRAP_LOG_SIZE) {
         uart_puts(" trap (log full)");
         return 1;
@@ -135,6 +142,8 @@ static int took_trap(const char *insn)
     }
     return 1;
 }
+
+static int took_trap(const char *insn) { return took_trap_quietly(insn, 0); }
 
 /* A load that must not trap: " name value", checked against want. */
 static void show_load(const char *name, const char *insn, uint32_t got, uint32_t want)
@@ -232,6 +241,12 @@ struct atomic_want {
     uint32_t mcause; /* when it traps */
     uint32_t rd;     /* when it does not */
     uint32_t mem;    /* the aligned word at ATOM afterwards */
+    /*
+     * A misaligned sc.w or AMO, where QEMU 7.2 and the spec differ (QEMU: a failed sc.w, cause 4
+     * for AMOs; the spec and Timescope: store/AMO address-misaligned, 6). Only what both agree
+     * on is printed: the access is not performed, rd is not written with a value, memory holds.
+     */
+    int not_performed;
 };
 
 static void atomic_line(const char *name, const char *insn, uint32_t offset, uint32_t rd,
@@ -242,9 +257,18 @@ static void atomic_line(const char *name, const char *insn, uint32_t offset, uin
     uart_putc(' ');
     print_site(offset);
     uint32_t log_index = traps_reported;
-    int trapped = took_trap(insn);
+    int trapped = took_trap_quietly(insn, want->not_performed);
     int ok = trapped == want->traps;
-    if (trapped && log_index >= TRAP_LOG_SIZE) {
+    if (want->not_performed) {
+        if (trapped && log_index < TRAP_LOG_SIZE) {
+            uint32_t cause = trap_log[1 + 3 * log_index];
+            ok = (cause == 4 || cause == 6) && trap_log[2 + 3 * log_index] == (uint32_t)(uintptr_t)insn &&
+                 trap_log[3 + 3 * log_index] == a && rd == RD_UNTOUCHED;
+        } else {
+            ok = !trapped && rd == want->rd;  /* only a failed sc.w may go without a trap */
+        }
+        uart_puts(" not performed");
+    } else if (trapped && log_index >= TRAP_LOG_SIZE) {
         ok = 0;
     } else if (trapped) {
         ok &= trap_log[1 + 3 * log_index] == want->mcause && trap_log[2 + 3 * log_index] == (uint32_t)(uintptr_t)insn &&
@@ -292,14 +316,14 @@ static void atomics(void)
          * else, so sc.w fails (rd 1) without a trap, misaligned or not. (The spec would allow
          * an address-misaligned or access-fault exception for the misaligned ones.)
          */
-        struct atomic_want w = {0, 0, 1, mem0};
+        struct atomic_want w = {0, 0, 1, mem0, off != 0};
         atomic_line("sc.w without reservation", sc_w_insn, ATOM + off, rd, &w);
     }
     for (uint32_t off = 0; off < 4; off++) {
         reset_atom();
         uint32_t rd = lr_then_sc(BUF + ATOM, BUF + ATOM + off, 0xcafef00du);
         /* the reservation is for the aligned word: sc.w elsewhere fails without a trap on QEMU */
-        struct atomic_want w = {0, 0, off != 0, off == 0 ? 0xcafef00du : mem0};
+        struct atomic_want w = {0, 0, off != 0, off == 0 ? 0xcafef00du : mem0, off != 0};
         atomic_line("lr.w atom+0, sc.w", lr_then_sc_insn, ATOM + off, rd, &w);
     }
     for (uint32_t off = 0; off < 4; off++) {
@@ -310,13 +334,13 @@ static void atomics(void)
          * check fires first: cause 4 (load address misaligned), where the spec says 6
          * (store/AMO address misaligned). Same with and without -icount.
          */
-        struct atomic_want w = {off != 0, 4, mem0, off == 0 ? mem0 + 0x01010101u : mem0};
+        struct atomic_want w = {off != 0, 4, mem0, off == 0 ? mem0 + 0x01010101u : mem0, off != 0};
         atomic_line("amoadd.w", amoadd_w_insn, ATOM + off, rd, &w);
     }
     for (uint32_t off = 0; off < 4; off++) {
         reset_atom();
         uint32_t rd = amoswap_w(BUF + ATOM + off, 0x5a5a5a5au);
-        struct atomic_want w = {off != 0, 4, mem0, off == 0 ? 0x5a5a5a5au : mem0};
+        struct atomic_want w = {off != 0, 4, mem0, off == 0 ? 0x5a5a5a5au : mem0, off != 0};
         atomic_line("amoswap.w", amoswap_w_insn, ATOM + off, rd, &w);
     }
 }
@@ -362,7 +386,7 @@ int main(void)
     atomics();
 
     uart_puts("traps ");
-    print_dec(trap_log[0]);
+    print_dec(trap_log[0] - quiet_traps);
     uart_puts(", mismatches ");
     print_dec(failures);
     uart_puts("\nmisaligned done\n");
