@@ -15,7 +15,9 @@ import Foundation
 /// a `static let`; test processes running at the same time take turns through a file lock.
 public enum FirmwareBuilder {
     /// The programs `make` builds (Firmware/README.md describes each).
-    public static let programs = ["exerciser", "timer", "echo", "workload", "workload-bench", "semihost", "htif"]
+    public static let programs = [
+        "exerciser", "timer", "echo", "workload", "workload-bench", "semihost", "htif", "resetinfo", "misaligned", "traps",
+    ]
 
     /// The directory the ELF files are built into.
     public static let outputDirectory: String = {

@@ -31,7 +31,7 @@ import TestSupport
     @Test(arguments: cases)
     func consoleOutputAndExitStatusMatchQEMU(_ test: Case) throws {
         guard try RequiredTool.require(.crossCompiler, .make, .qemu) else { return }
-        let elf = try firmwareELF(test.program)
+        let elf = try FirmwareBuilder.elf(test.program)
 
         let timescope = try TimescopeProcess.run(["run", elf] + (test.input.map { ["--input", $0] } ?? []))
         let qemu = try QEMUOracle.run(elf, input: test.input)
@@ -45,6 +45,25 @@ import TestSupport
             Issue.record(
                 "console output differs from QEMU's: \(firstDifference(timescope.stdout, qemu.stdout))")
         }
+    }
+
+    /// Every differential program also records, and its recording verifies: replay reaches the
+    /// same state hash at every keyframe (the reset ROM, misaligned accesses, nested traps and
+    /// counter reads are all part of the deterministic machine).
+    @Test(arguments: cases)
+    func recordingEachProgramVerifies(_ test: Case) throws {
+        guard try RequiredTool.require(.crossCompiler, .make) else { return }
+        let elf = try FirmwareBuilder.elf(test.program)
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let recording = directory + "/run.tsr"
+        let record = try TimescopeProcess.run(
+            ["record", elf, "-o", recording, "--keyframe-interval", "5000"] + (test.input.map { ["--input", $0] } ?? []))
+        #expect(record.status == test.expectedStatus, "record: \(record.stderr)")
+        let run = try TimescopeProcess.run(["run", elf] + (test.input.map { ["--input", $0] } ?? []))
+        #expect(record.stdout == run.stdout, "record prints what run prints")
+        let verify = try TimescopeProcess.run(["verify", recording])
+        #expect(verify.status == 0, "verify: \(verify.stdoutText) \(verify.stderr)")
     }
 
     @Test func echoUppercasesItsInputAndSaysBye() throws {
@@ -98,19 +117,6 @@ import TestSupport
         #expect(result.stderr.contains("exited with code 5"), "stderr: \(result.stderr)")
         #expect(result.stderr.contains("htif"), "the line says which mechanism ended the run: \(result.stderr)")
     }
-}
-
-/// The built ELF of `Firmware/<name>`. `FirmwareBuilder.programs` (Sources/TestSupport) does not
-/// list every program the Makefile builds yet; those are taken from the same build directory
-/// once `make` has run for a listed one.
-func firmwareELF(_ name: String) throws -> String {
-    if FirmwareBuilder.programs.contains(name) { return try FirmwareBuilder.elf(name) }
-    _ = try FirmwareBuilder.elf("exerciser")  // runs make, which builds every program
-    let path = FirmwareBuilder.outputDirectory + "/" + name + ".elf"
-    guard FileManager.default.fileExists(atPath: path) else {
-        throw ProcessFailure("make built no \(path): is '\(name)' in Firmware/Makefile's PROGRAMS?")
-    }
-    return path
 }
 
 /// Where two byte strings first differ, with some context from each, for failure messages.
