@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Machine
 
 /// Why a new recording may not be written at a path: what is there is not a recording this
 /// process may replace, and it is left exactly as it was.
@@ -14,8 +15,8 @@ public enum ReplacementRefusal: Error, Equatable, Sendable, CustomStringConverti
     case notARecording
     /// A recording another process is still writing.
     case beingWritten(pid: Int32)
-    /// A `-wal` or `-shm` file beside the path that belongs to no recording there: SQLite would
-    /// take it for the new recording's own.
+    /// A `-wal`, `-shm` or `-journal` file beside the path that belongs to no recording there:
+    /// SQLite would take it for the new recording's own.
     case strayCompanion(path: String)
 
     public var description: String {
@@ -49,8 +50,10 @@ extension Recorder {
 }
 
 extension RecordingFile {
-    /// The files SQLite keeps beside a database in WAL mode.
-    static let writeAheadSuffixes = ["-wal", "-shm"]
+    /// The files SQLite keeps beside a database: the write-ahead log and its index, and the
+    /// rollback journal (briefly, while the journal mode changes). A hot journal left by a
+    /// killed process would be rolled back into whatever database next has the name.
+    static let companionSuffixes = ["-wal", "-shm", "-journal"]
 
     /// See `Recorder.refusal(toWriteAt:)`.
     static func refusal(toReplace requested: String) -> ReplacementRefusal? {
@@ -70,15 +73,15 @@ extension RecordingFile {
             if info.st_size > 0 {
                 guard holdsRecording(atPath: path) else { return .notARecording }
                 if let pid = livingWriter(of: path) { return .beingWritten(pid: pid) }
-                // Its write-ahead files are its own and go with it, unless one is a directory.
-                for suffix in writeAheadSuffixes where lstat(path + suffix, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
+                // The files beside it are its own and go with it, unless one is a directory.
+                for suffix in companionSuffixes where lstat(path + suffix, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
                     return .strayCompanion(path: path + suffix)
                 }
                 return nil
             }
         }
-        // No database there: write-ahead files with something in them belong to another one.
-        for suffix in writeAheadSuffixes where lstat(path + suffix, &info) == 0 {
+        // No database there: files beside it with something in them belong to another one.
+        for suffix in companionSuffixes where lstat(path + suffix, &info) == 0 {
             if info.st_mode & S_IFMT != S_IFREG || info.st_size > 0 { return .strayCompanion(path: path + suffix) }
         }
         return nil
@@ -89,21 +92,13 @@ extension RecordingFile {
     /// frames of its write-ahead log. The `recording` table is created first, so its row sits
     /// in the second page of either.
     static func holdsRecording(atPath path: String) -> Bool {
-        let header = Array("SQLite format 3\0".utf8)
         let marker = Array(formatName.utf8)
-        guard let start = firstBytes(of: path), start.starts(with: header) else { return false }
-        if start.contains(marker) { return true }
-        return firstBytes(of: path + "-wal")?.contains(marker) == true
-    }
-
-    /// Up to the first 64 KiB of a regular file (nil for anything else: a FIFO would block).
-    private static func firstBytes(of path: String) -> [UInt8]? {
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
-            let handle = FileHandle(forReadingAtPath: path)
-        else { return nil }
-        defer { try? handle.close() }
-        return (try? handle.read(upToCount: 64 << 10)).map { Array($0) }
+        guard let start = try? RegularFile.read(atPath: path, upTo: 64 << 10, expecting: "a recording"),
+            start.bytes.starts(with: Array("SQLite format 3\0".utf8))
+        else { return false }
+        if start.bytes.contains(marker) { return true }
+        let log = try? RegularFile.read(atPath: path + "-wal", upTo: 64 << 10, expecting: "a write-ahead log")
+        return log?.bytes.contains(marker) == true
     }
 
     /// The process still writing the recording at `path`: it has no ending, a write-ahead log,
@@ -136,10 +131,10 @@ extension RecordingFile {
     }
 
     /// Renames the closed staging file over `path` (atomically: a reader sees the old file or
-    /// the new one), first deleting `path`'s write-ahead files — the replaced recording's,
-    /// which SQLite would otherwise replay into the new one.
+    /// the new one), first deleting the files beside `path` — the replaced recording's, which
+    /// SQLite would otherwise replay into the new one.
     static func publish(_ staging: String, at path: String) throws(RecordingError) {
-        for suffix in writeAheadSuffixes { unlink(path + suffix) }
+        for suffix in companionSuffixes { unlink(path + suffix) }
         guard rename(staging, path) == 0 else {
             throw .io("cannot move the new recording to \(path): \(String(cString: strerror(errno)))")
         }

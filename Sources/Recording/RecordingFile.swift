@@ -92,10 +92,10 @@ final class RecordingFile {
         }
     }
 
-    /// Deletes a recording and the write-ahead files beside it, if any. Unlinks files only: a
+    /// Deletes a recording and the files SQLite keeps beside it, if any. Unlinks files only: a
     /// directory at one of those names is not a recording's and stays.
     static func remove(path: String) {
-        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        for suffix in [""] + companionSuffixes { unlink(path + suffix) }
     }
 
     static let schema = """

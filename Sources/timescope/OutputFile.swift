@@ -39,8 +39,8 @@ struct OutputFile {
         }
         guard info.st_size > 0 else { return }
         // A dump is a few kilobytes; anything far larger is something else.
-        guard info.st_size <= 1 << 20, let contents = FileManager.default.contents(atPath: path),
-            (try? JSONSerialization.jsonObject(with: contents)) is [String: Any]
+        guard info.st_size <= 1 << 20, let contents = try? RegularFile.read(atPath: path, upTo: 1 << 20, expecting: "a state dump"),
+            (try? JSONSerialization.jsonObject(with: Data(contents.bytes))) is [String: Any]
         else {
             throw refused("it exists and is not a state dump (a JSON object); it is left as it is: remove it or choose another name")
         }
