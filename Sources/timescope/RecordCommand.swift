@@ -9,9 +9,10 @@ struct RecordCommand: ParsableCommand {
         commandName: "record",
         abstract: "Run firmware and record the run for `view`, `state` and `find`.",
         discussion: """
-            Same console output and exit status as `run`. The recording is complete however the
-            run ends (exit, crash, step limit, Ctrl-C). An existing recording at -o is replaced
-            once the new one holds its first keyframe; anything else there is refused.
+            Same console output and exit status as `run`. The recording is complete
+            however the run ends (exit, crash, step limit, Ctrl-C). An existing recording
+            at -o is replaced once the new one holds its first keyframe; anything else
+            there is refused.
             """
     )
 
