@@ -55,10 +55,10 @@ final class MachineViewBuilder {
         return view
     }
 
-    /// Bytes at `address`, nil where there is no RAM.
+    /// Bytes at `address`, nil where there is no RAM or ROM.
     private func read(_ address: UInt32, count: Int) -> [UInt8?] {
-        if let bytes = timeline.machine.readRAM(address, count: count) { return bytes.map { $0 } }
-        return (0..<count).map { timeline.machine.readRAM(address &+ UInt32($0), count: 1)?.first }
+        if let bytes = timeline.machine.readMemory(address, count: count) { return bytes.map { $0 } }
+        return (0..<count).map { timeline.machine.readMemory(address &+ UInt32($0), count: 1)?.first }
     }
 
     private func bytes(at step: UInt64, address: UInt32, count: Int) throws(RecordingError) -> [UInt8?] {
@@ -73,10 +73,11 @@ final class MachineViewBuilder {
     private func disassembly(around pc: UInt32) -> [MachineView.CodeLine] {
         let machine = timeline.machine
         let symbols = machine.firmware.symbols
-        guard machine.readRAM(pc, count: 2) != nil else { return [] }
+        guard machine.readMemory(pc, count: 2) != nil else { return [] }
         var start = pc &- 64
         if let symbol = symbols.symbol(containing: pc), pc &- symbol.address <= 96 { start = symbol.address }
-        if machine.readRAM(start, count: 2) == nil { start = pc }
+        // Near the start of a region (the reset ROM at 0x1000), begin at its first readable byte.
+        while start < pc && machine.readMemory(start, count: 2) == nil { start &+= 2 }
         var lines: [MachineView.CodeLine] = []
         var address = start
         var afterPC = 0

@@ -89,6 +89,16 @@ extension Machine {
         return [UInt8](UnsafeRawBufferPointer(start: ram + Int(offset), count: count))
     }
 
+    /// Reads `count` bytes at `address` as a debugger sees memory: RAM and the reset ROM
+    /// (devices are not read: reading them can have effects). Nil when any byte lies elsewhere.
+    public func readMemory(_ address: UInt32, count: Int) -> [UInt8]? {
+        if let bytes = readRAM(address, count: count) { return bytes }
+        guard count >= 0, isInResetROM(address), count == 0 || isInResetROM(address &+ UInt32(count - 1)),
+            UInt64(address) + UInt64(count) <= UInt64(ResetROM.base + ResetROM.size)
+        else { return nil }
+        return (0..<count).compactMap { readResetROM(address &+ UInt32($0), size: 1).map { UInt8($0) } }
+    }
+
     /// Writes bytes into RAM as a device would (marks pages dirty); false when out of RAM.
     @discardableResult
     func writeRAM(_ address: UInt32, _ bytes: [UInt8]) -> Bool {

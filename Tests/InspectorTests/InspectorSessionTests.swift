@@ -16,6 +16,16 @@ struct InspectorSessionTests {
         #expect(terminal.framesDrawn == 0, "frame() only renders; drawing is the loop's")
     }
 
+    @Test func theResetROMIsCodeAndMemoryAtTheFirstSteps() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 30)
+        session.type("g3\n@0x1000\n")
+        #expect(session.state.step == 3)
+        let rows = (0..<30).map { session.frame().row($0) }
+        #expect(rows.contains { $0.contains("00001000  auipc t0,0x0") }, "the ROM is disassembled from its first instruction")
+        #expect(rows.contains { $0.contains("▶ 0000100c  lw a1,32(t0)") })
+        #expect(rows.contains { $0.contains("00001028  4f 53 42 49") }, "the memory pane reads the ROM")
+    }
+
     @Test func lastWriteToTheCorruptedPointerLandsInCopyName() throws {
         let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
         session.type("@sensors+56\n")
