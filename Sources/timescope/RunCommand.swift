@@ -90,6 +90,14 @@ struct BoardOptions: ParsableArguments {
         let image = try Firmware.load(contentsOf: firmware)
         let machine = try Machine(firmware: image, board: configuration)
         if let input { machine.queueInput(try InputText.bytes(from: input)) }
+        if configuration.reset == .resetROM && image.entry != configuration.ramBase {
+            // QEMU's reset ROM jumps to the start of RAM whatever the ELF says; say so before a
+            // firmware linked elsewhere crashes at its first step in RAM.
+            FileHandle.standardError.write(
+                Data(
+                    ("timescope: warning: the ELF's entry \(hex(image.entry)) is not the start of RAM; like QEMU's virt "
+                        + "with -bios none, the reset ROM jumps to \(hex(configuration.ramBase))\n").utf8))
+        }
         return machine
     }
 }

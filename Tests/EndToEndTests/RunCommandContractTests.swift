@@ -6,6 +6,21 @@ import TestSupport
 /// `timescope run` as the contract describes it: exit statuses, the one-line
 /// diagnostics on stderr, and `--input`. Everything goes through the built binary.
 @Suite struct RunCommandContractTests {
+    // MARK: Reset
+
+    /// resetinfo's ELF entry is not the start of RAM on purpose: the run goes on from the start
+    /// of RAM, as on QEMU, and one warning line says why.
+    @Test func anELFWhoseEntryIsNotTheStartOfRAMGetsAWarningAndRunsFromRAMStart() throws {
+        guard try RequiredTool.require(.crossCompiler, .make) else { return }
+        let result = try TimescopeProcess.run(["run", try FirmwareBuilder.elf("resetinfo")])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stderrLines.count == 1)
+        #expect(result.stderr.hasPrefix("timescope: warning: the ELF's entry 0x"), "\(result.stderr)")
+        #expect(result.stderr.contains("the reset ROM jumps to 0x80000000"))
+        let exerciser = try TimescopeProcess.run(["run", try FirmwareBuilder.elf("exerciser")])
+        #expect(exerciser.stderr.isEmpty, "no warning when the entry is the start of RAM")
+    }
+
     // MARK: Status 2: usage and load errors
 
     /// A file that is not there, not an ELF, a 64-bit ELF, an ELF for another machine, a
