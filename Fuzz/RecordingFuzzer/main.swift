@@ -1,10 +1,19 @@
 // libFuzzer target for the recording reader: every input is written to a file and opened as
 // a recording; whatever opens is then seeked and searched. Any trap is a bug (recordings are
 // untrusted input). Not part of the package by default: see Fuzz/README.md to build and run.
+//
+// Inputs that start with the SQLite header are recordings, mutated byte by byte. Any other
+// input is a recipe of schema attacks (views, triggers, generated columns, extra tables and
+// indexes, dropped and renamed columns) applied to a copy of a base recording: a recording
+// whose schema was changed must never open.
 import Foundation
+import GRDB
 import Recording
 
 private let path = NSTemporaryDirectory() + "timescope-libfuzzer-\(getpid()).tsr"
+
+/// The recording recipes start from: $TIMESCOPE_FUZZ_BASE, else the shipped timer recording.
+private let basePath = ProcessInfo.processInfo.environment["TIMESCOPE_FUZZ_BASE"] ?? "Recordings/timer.tsr"
 
 // SwiftPM links an executable's `main` to `<Module>_main` (so tests can link the module);
 // with -parse-as-library there is none, so this one hands over to libFuzzer's driver.
@@ -23,9 +32,17 @@ public func recordingFuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<Unsaf
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func recordingFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-    guard (try? Data(bytes: data, count: size).write(to: URL(fileURLWithPath: path))) != nil else { return 0 }
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    let input = Array(UnsafeBufferPointer(start: data, count: size))
+    var attacks: [String] = []
+    if input.starts(with: Array("SQLite format 3".utf8)) {
+        guard (try? Data(input).write(to: URL(fileURLWithPath: path))) != nil else { return 0 }
+    } else {
+        guard (try? FileManager.default.copyItem(atPath: basePath, toPath: path)) != nil else { return 0 }
+        attacks = applySchemaAttacks(recipe: input)
+    }
     guard let timeline = try? Timeline(path: path) else { return 0 }
+    if !attacks.isEmpty { fatalError("a recording whose schema was changed opened: \(attacks.joined(separator: ", "))") }
     let total = timeline.totalSteps
     // A file may claim a very long run; replaying it is slow, not wrong.
     guard total <= 1_000_000 else { return 0 }
@@ -36,4 +53,61 @@ public func recordingFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: In
     _ = try? timeline.markers(in: 0...total)
     _ = try? timeline.stateJSON(memory: [0x8000_0000..<0x8000_0040])
     return 0
+}
+
+/// Schema attacks on one table (the same as `ReaderFuzzTests.schemaAttacks`): `{T}` is the
+/// table, `{C}` a column, `{COLUMNS}` its columns as a select list with `{C}` replaced by the
+/// attack's value (`n` of an endless sequence, or a gigabyte).
+private let schemaAttacks: [(name: String, value: String, statements: [String])] = [
+    ("a view over an endless recursive query", "n", [
+        "DROP TABLE {T}",
+        "CREATE VIEW {T} AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT {COLUMNS} FROM r",
+    ]),
+    ("a view with a 1 GB zeroblob column", "zeroblob(1000000000)", [
+        "ALTER TABLE {T} RENAME TO {T}_data", "CREATE VIEW {T} AS SELECT {COLUMNS} FROM {T}_data",
+    ]),
+    ("a view that copies the table", "{C}", ["ALTER TABLE {T} RENAME TO {T}_data", "CREATE VIEW {T} AS SELECT {COLUMNS} FROM {T}_data"]),
+    ("a trigger", "", ["CREATE TRIGGER {T}_planted AFTER INSERT ON {T} BEGIN SELECT 1; END"]),
+    ("a generated column of 1e9 bytes", "", ["ALTER TABLE {T} ADD COLUMN planted BLOB GENERATED ALWAYS AS (zeroblob(1000000000)) VIRTUAL"]),
+    ("a column added", "", ["ALTER TABLE {T} ADD COLUMN planted TEXT"]),
+    ("an extra table", "", ["CREATE TABLE {T}_planted (x BLOB)"]),
+    ("an extra index", "", ["CREATE INDEX {T}_planted ON {T} ({C})"]),
+    ("a dropped column", "", ["ALTER TABLE {T} DROP COLUMN {C}"]),
+    ("a renamed column", "", ["ALTER TABLE {T} RENAME COLUMN {C} TO {C}_renamed"]),
+    ("a renamed table", "", ["ALTER TABLE {T} RENAME TO {T}_renamed"]),
+    ("statistics (ANALYZE)", "", ["ANALYZE"]),
+    ("a virtual table", "", ["CREATE VIRTUAL TABLE {T}_planted USING fts5(x)"]),
+]
+
+private let tables = ["recording", "keyframe", "page", "input", "marker", "console", "writer", "ending"]
+
+/// Applies the attacks `recipe` picks (three bytes each: attack, table, column) to the file
+/// at `path`; returns those SQLite accepted.
+private func applySchemaAttacks(recipe: [UInt8]) -> [String] {
+    guard let database = try? DatabaseQueue(path: path) else { return [] }
+    defer { try? database.close() }
+    var applied: [String] = []
+    for start in stride(from: 0, to: recipe.count - 2, by: 3).prefix(4) {
+        let attack = schemaAttacks[Int(recipe[start]) % schemaAttacks.count]
+        let table = tables[Int(recipe[start + 1]) % tables.count]
+        try? database.writeWithoutTransaction { db in
+            guard try db.tableExists(table) else { return }
+            let columns = try db.columns(in: table).map(\.name)
+            let column = columns[Int(recipe[start + 2]) % columns.count]
+            let selectList = columns.map { (name: String) -> String in
+                let value = attack.value == "n" || name == column ? attack.value.replacingOccurrences(of: "{C}", with: name) : name
+                return value + " AS " + name
+            }.joined(separator: ", ")
+            try db.inSavepoint {
+                for statement in attack.statements {
+                    let sql: String = statement.replacingOccurrences(of: "{COLUMNS}", with: selectList)
+                        .replacingOccurrences(of: "{T}", with: table).replacingOccurrences(of: "{C}", with: column)
+                    try db.execute(sql: sql)
+                }
+                return .commit
+            }
+            applied.append("\(attack.name) on \(table).\(column)")
+        }
+    }
+    return applied
 }

@@ -63,9 +63,9 @@ extension RecordingFile {
         } catch let error as RecordingError {
             throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
-            throw .damaged("reading \(what) took longer than \(Int(defences?.timeBudget ?? 0)) s")
+            throw .damaged("reading \(what) took longer than \(Self.seconds(defences?.timeBudget ?? 0))")
         } catch let error as DatabaseError where error.resultCode == .SQLITE_TOOBIG {
-            throw .damaged("\(what) holds a value longer than the \(maximumBytes) bytes a recording holds there")
+            throw .damaged("a value in \(what) is longer than the \(maximumBytes) bytes a recording holds there")
         } catch {
             throw .damaged("cannot read \(what) (\(Self.describe(error)))")
         }
@@ -76,6 +76,11 @@ extension RecordingFile {
     static func describe(_ error: Error) -> String {
         let text = (error as? DatabaseError).map { $0.message ?? "\($0.resultCode)" } ?? "\(error)"
         return UntrustedText.displayable(text.split(whereSeparator: \.isWhitespace).joined(separator: " "))
+    }
+
+    /// "10 s", "0.5 s".
+    private static func seconds(_ value: Double) -> String {
+        (value.rounded() == value ? String(Int(value)) : String(value)) + " s"
     }
 
     // MARK: Before SQLite
@@ -128,13 +133,15 @@ extension RecordingFile {
             }
             file = RecordingFile(database: database, path: path, defences: defences)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
-            throw .notARecording("\(path): its schema took longer than \(Int(defences.timeBudget)) s to read")
+            throw .notARecording("\(path): its schema took longer than \(seconds(defences.timeBudget)) to read")
         } catch {
             throw .notARecording("\(path) is not a readable SQLite database (\(describe(error)))")
         }
         let version = try file.read("the format version") { db in try Int.fetchOne(db, sql: "PRAGMA user_version") } ?? 0
         let objects = try file.read("the schema") { db in
-            try Row.fetchAll(db, sql: "SELECT type, name, tbl_name, sql FROM sqlite_master LIMIT ?", arguments: [expectedSchema.count + 1])
+            // Every statement of the schema is at most SQLITE_LIMIT_SQL_LENGTH long (64 KiB), or
+            // it would not have parsed: 64 rows are a few megabytes at most.
+            try Row.fetchAll(db, sql: "SELECT type, name, tbl_name, sql FROM sqlite_master LIMIT 64")
         }
         guard version == formatVersion else {
             if version == 0 && objects.isEmpty { throw .incomplete("not a Timescope recording: \(path) has no Timescope schema") }
@@ -180,9 +187,6 @@ extension RecordingFile {
     /// view over an endless recursive query would hang every read), no trigger, no generated
     /// or hidden column (one computing a gigabyte per row), no virtual table.
     static func checkSchema(_ objects: [Row]) throws(RecordingError) {
-        guard objects.count <= expectedSchema.count else {
-            throw .damaged("its schema holds more objects than the \(expectedSchema.count) of a recording")
-        }
         var seen: Set<String> = []
         for object in objects {
             guard let type = object.text("type"), let name = object.text("name"), let table = object.text("tbl_name") else {
@@ -198,7 +202,7 @@ extension RecordingFile {
             guard table == expected.table, object.text("sql").map(normalized) == expected.sql else {
                 throw .damaged("the \(expected.type) '\(shownName)' is not defined as a recording defines it")
             }
-            seen.insert(name)
+            guard seen.insert(name).inserted else { throw .damaged("its schema lists '\(shownName)' twice") }
         }
         for (name, object) in expectedSchema.sorted(by: { $0.key < $1.key })
         where !seen.contains(name) && !optionalTables.contains(name) && object.sql != nil {

@@ -375,9 +375,10 @@ public final class Timeline {
     }
 
     /// How many pages keyframe 0 can store: those the firmware's segments cover, and the
-    /// device tree's (at most two pages) on boards that reset through the ROM.
+    /// device tree's on boards that reset through the ROM (a few kilobytes: 16 pages leave
+    /// room). A first sieve, before the machine exists; its RAM is the exact check.
     private static func imagePageLimit(of firmware: Firmware, on board: BoardConfiguration) -> Int {
-        var pages = 2
+        var pages = 16
         for segment in firmware.segments where segment.memorySize > 0 {
             let first = UInt64(segment.address) / UInt64(Machine.pageSize)
             let last = (UInt64(segment.address) + UInt64(segment.memorySize) - 1) / UInt64(Machine.pageSize)
@@ -551,7 +552,7 @@ public final class Timeline {
                 throw RecordingError.damaged("its input log holds \(count) bytes, more than \(lastStep) steps can take")
             }
             var inputs: [(step: UInt64, byte: UInt8)] = []
-            inputs.reserveCapacity(Int(count))
+            inputs.reserveCapacity(Int(min(count, 1 << 20)))
             var last = previous.row
             var lastInputStep = previous.step
             let rows = try Row.fetchCursor(db, sql: "SELECT seq, step, byte FROM input WHERE seq > ? ORDER BY seq", arguments: [previous.row])
@@ -589,7 +590,7 @@ public final class Timeline {
     /// How many markers of each kind the recording holds up to `step`; every kind must be one
     /// a recording can hold (`MarkerKind.isKnown`).
     private static func readMarkerCounts(_ file: RecordingFile, upTo step: UInt64) throws(RecordingError) -> [(kind: String, count: Int)] {
-        let rows = try file.read("marker counts") { db in
+        let rows = try file.read("the marker counts") { db in
             try Row.fetchAll(
                 db, sql: "SELECT kind, COUNT(*) AS n FROM marker WHERE step <= ? GROUP BY kind ORDER BY kind LIMIT ?",
                 arguments: [Int64(step), RecordingLimits.maximumMarkerKinds + 1])

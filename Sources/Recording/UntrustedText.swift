@@ -28,11 +28,6 @@ enum UntrustedText {
         return String(shown)
     }
 
-    /// Whether `text` is shown as it is (no escapes, not cut).
-    static func isDisplayable(_ text: String, limit: Int = RecordingLimits.displayedTextLength) -> Bool {
-        displayable(text, limit: limit) == text
-    }
-
     private static func escape(_ scalar: Unicode.Scalar) -> String.UnicodeScalarView {
         switch scalar.value {
         case 0x0A: return "\\n".unicodeScalars

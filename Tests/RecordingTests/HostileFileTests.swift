@@ -1,18 +1,27 @@
 import Foundation
 import GRDB
 import Machine
-import Recording
+@testable import Recording
 import Testing
 import TestSupport
 
 /// Recordings are untrusted input. Every damaged or hostile file gives exit status 2 and one
 /// clear line on stderr: never a crash, a hang or a huge allocation (the commands run with
-/// their address space capped at 768 MiB, so believing a 1 GiB claim crashes them).
+/// their address space capped at 768 MiB, so believing a 1 GiB claim crashes them), and
+/// within seconds. Hostile files (SQL objects planted in the schema, counts and steps that
+/// would replay for years, a board of 2 GiB with a page row for every page, FIFOs and devices,
+/// escape sequences and megabytes in strings) are refused by every command that reads
+/// recordings, with a message naming what is wrong.
 @Suite struct HostileFileTests {
     /// A damaged recording: how to make it from a good one, and which commands must refuse it.
     struct Damage: Sendable, CustomTestStringConvertible {
         /// Which good recording to start from.
-        enum Base: Sendable { case timer, echo }
+        enum Base: Sendable {
+            case timer, echo
+            /// A firmware that never ends (an endless loop), recorded for 5000 steps: a replay
+            /// of it runs as far as a file claims.
+            case spin
+        }
 
         var name: String
         var base: Base = .timer
@@ -21,6 +30,10 @@ import TestSupport
         /// Commands (arguments after the program name; `REC` is the file) that must exit 2.
         /// Every other command must still end cleanly (0, or 2 with one line), never crash.
         var refusedBy: [[String]] = Damage.allCommands
+        /// Words every refusal must contain (nil: any clear error will do).
+        var message: String? = nil
+        /// Seconds each command may take.
+        var seconds: Double = 30
 
         var testDescription: String { name }
 
@@ -29,6 +42,26 @@ import TestSupport
         static let verify = ["verify", "REC"]
         static let findEvent = ["find", "REC", "--event", "console", "--before", "end"]
         static let allCommands = [info, stateEnd, verify, findEvent]
+        static let stateHalfway = ["state", "REC", "--at", "50%", "--json"]
+        static let view = ["view", "REC", "--print-frame", "80x24"]
+        static let follow = ["watch", "--follow", "REC"]
+        /// Every command that reads recordings.
+        static let everyReader = [info, stateEnd, stateHalfway, verify, findEvent, view, follow]
+
+        /// A hostile change made with SQL: every reader refuses it within 10 s, saying `message`.
+        static func hostile(_ name: String, base: Base = .timer, message: String, _ statements: String...) -> Damage {
+            Damage(name: name, base: base, make: { path, _ in
+                try FileSurgery.edit(path) { db in
+                    for statement in statements { try db.execute(sql: statement) }
+                }
+            }, refusedBy: everyReader, message: message, seconds: 10)
+        }
+
+        /// A hostile file put at the recording's path by `make`: every reader refuses it within
+        /// 10 s, saying `message`.
+        static func hostileFile(_ name: String, message: String, _ make: @escaping @Sendable (_ path: String) throws -> Void) -> Damage {
+            Damage(name: name, make: { path, _ in try make(path) }, refusedBy: everyReader, message: message, seconds: 10)
+        }
 
         /// A damage done with SQL on the recording's database.
         static func sql(_ name: String, base: Base = .timer, refusedBy: [[String]] = allCommands, _ statements: String...) -> Damage {
@@ -87,10 +120,6 @@ import TestSupport
         Damage(name: "a SQLite database that is not a recording", make: { path, _ in
             try FileManager.default.removeItem(atPath: path)
             try FileSurgery.edit(path) { db in try db.execute(sql: "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('hi')") }
-        }),
-        Damage(name: "a directory", make: { path, _ in
-            try FileManager.default.removeItem(atPath: path)
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
         }),
         Damage(name: "a missing file", make: { path, _ in try FileManager.default.removeItem(atPath: path) }),
 
@@ -219,6 +248,105 @@ import TestSupport
         .sql("a last keyframe 10^12 steps in", refusedBy: [Damage.stateEnd, ["state", "REC", "--at", "50%", "--json"]],
              "UPDATE keyframe SET step = 1000000000000 WHERE idx = (SELECT MAX(idx) FROM keyframe)",
              "UPDATE ending SET total_steps = 1000000000000"),
+    ] + hostileDamages
+
+    /// 2 GiB − 4 KiB of RAM, the most a board can have.
+    static let largestBoard = #"{"misalignedAccess":"perform","name":"virt","ramBase":2147483648,"ramSize":2147479552,"reset":"rom"}"#
+    /// A row for every page of the largest board, at keyframe `keyframe`, each a tiny valid
+    /// zstd frame of a zero page.
+    static func pageRowForEveryPage(keyframe: Int) -> String {
+        let zeroPage = ZstdFrame.rle(byte: 0, count: 4096, declaredSize: 4096).map { String(format: "%02X", $0) }.joined()
+        return """
+            WITH RECURSIVE p(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM p WHERE n < 524286)
+            INSERT OR IGNORE INTO page (page, keyframe, lines, data) SELECT n, \(keyframe), -1, x'\(zeroPage)' FROM p
+            """
+    }
+    static let tenMegabytes = "printf('%.*c', 10000000, 'x')"
+    static let twoToThe62 = "4611686018427387904"
+
+    static let hostileDamages: [Damage] = [
+        // SQL objects planted in the schema. Without the schema check a view over an endless
+        // query hangs every command, a zeroblob view or a generated column allocates a gigabyte.
+        .hostile("a table replaced by a view over an endless recursive query", message: "'marker' is a view",
+                 "DROP TABLE marker",
+                 """
+                 CREATE VIEW marker AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r)
+                 SELECT n AS id, n AS step, 'console' AS kind, 0 AS pc, 0 AS value, NULL AS text FROM r
+                 """),
+        .hostile("a view returning a 1 GB zeroblob as a column", message: "'keyframe' is a view",
+                 "DROP TABLE keyframe",
+                 "CREATE VIEW keyframe AS SELECT 0 AS idx, 0 AS step, zeroblob(1000000000) AS state, 0 AS state_hash, x'' AS executed"),
+        .hostile("a generated column of 1e9 bytes", message: "the table 'keyframe' is not defined as a recording defines it",
+                 """
+                 CREATE TABLE hostile (idx INTEGER PRIMARY KEY, step INTEGER NOT NULL UNIQUE, state BLOB NOT NULL,
+                     state_hash INTEGER NOT NULL, executed BLOB GENERATED ALWAYS AS (zeroblob(1000000000)) VIRTUAL)
+                 """,
+                 "INSERT INTO hostile (idx, step, state, state_hash) SELECT idx, step, state, state_hash FROM keyframe",
+                 "DROP TABLE keyframe", "ALTER TABLE hostile RENAME TO keyframe"),
+        .hostile("a trigger", message: "unexpected trigger 'planted'",
+                 "CREATE TRIGGER planted AFTER INSERT ON marker BEGIN SELECT 1; END"),
+        .hostile("an extra index", message: "unexpected index 'page_by_keyframe'", "CREATE INDEX page_by_keyframe ON page (keyframe)"),
+        .hostile("an extra table", message: "unexpected table 'notes'", "CREATE TABLE notes (text TEXT)"),
+        .hostile("a column added to the page table", message: "the table 'page' is not defined as a recording defines it",
+                 "ALTER TABLE page ADD COLUMN extra BLOB"),
+
+        // Steps that would replay for years: the firmware never ends, so a replay runs as far
+        // as the file says.
+        .hostile("an interval, a keyframe and a total of 2^62 steps", base: .spin, message: "its keyframe interval is \(twoToThe62) steps",
+                 "UPDATE recording SET keyframe_interval = \(twoToThe62)",
+                 "UPDATE keyframe SET step = \(twoToThe62) WHERE idx = (SELECT MAX(idx) FROM keyframe)",
+                 "UPDATE ending SET total_steps = \(twoToThe62)"),
+        .hostile("the largest interval with a keyframe and a total of 2^62 steps", base: .spin, message: "more than the interval 1000000000",
+                 "UPDATE recording SET keyframe_interval = 1000000000",
+                 "UPDATE keyframe SET step = \(twoToThe62) WHERE idx = 1", "DELETE FROM keyframe WHERE idx > 1",
+                 "UPDATE ending SET total_steps = \(twoToThe62)"),
+        .hostile("a keyframe off the interval's grid", base: .spin, message: "keyframe 2 is at step 1500, not at a multiple of the interval 1000",
+                 "UPDATE keyframe SET step = 1500 WHERE idx = 2"),
+        .hostile("more keyframes than the total allows", base: .spin, message: "more than a run of 1000 steps",
+                 "UPDATE ending SET total_steps = 1000"),
+
+        // Sizes: a board of 2 GiB − 4 KiB whose every page has a row.
+        .hostile("a board of 2 GiB with a page row for every page at keyframe 0", message: "keyframe 0 stores 524287 pages",
+                 "UPDATE recording SET board = '\(largestBoard)'", pageRowForEveryPage(keyframe: 0)),
+        .hostile("a board of 2 GiB with a page row for every page at keyframe 1", message: "keyframe 1 stores 524287 pages",
+                 "UPDATE recording SET board = '\(largestBoard)'", pageRowForEveryPage(keyframe: 1)),
+        .hostile("an executed-code list of a million chunks", message: "keyframe 1 lists 1000000 chunks of executed code",
+                 "UPDATE keyframe SET executed = zeroblob(4000000) WHERE idx = 1"),
+
+        // Strings: escape sequences where only known words belong, megabytes anywhere.
+        .hostile("a marker kind with an escape sequence", message: #"unknown kind 'con\u{1B}[31msole'"#,
+                 "UPDATE marker SET kind = 'con' || char(27) || '[31msole' WHERE id = (SELECT MIN(id) FROM marker)"),
+        .hostile("a board name with an escape sequence", message: #"its board 'v\u{1B}[2Jx' is unknown"#,
+                 #"UPDATE recording SET board = '{"name":"v\u001b[2Jx","ramBase":2147483648,"ramSize":134217728}'"#),
+        .hostile("a 10 MB firmware name", message: "a value in the header is longer than",
+                 "UPDATE recording SET firmware_name = \(tenMegabytes)"),
+        .hostile("a 10 MB board name", message: "a value in the header is longer than",
+                 #"UPDATE recording SET board = '{"name":"' || "# + tenMegabytes + #" || '","ramBase":2147483648,"ramSize":134217728}'"#),
+        .hostile("a 10 MB end detail", message: "a value in the ending is longer than",
+                 "UPDATE ending SET detail = \(tenMegabytes)"),
+        .hostile("a 10 MB marker kind", message: "a value in the marker counts is longer than",
+                 "UPDATE marker SET kind = \(tenMegabytes) WHERE id = (SELECT MIN(id) FROM marker)"),
+        .hostile("a 100 kB firmware name", message: "its firmware name is 100000 bytes long",
+                 "UPDATE recording SET firmware_name = printf('%.*c', 100000, 'x')"),
+        .hostile("a 1 MB board name", message: "its board description is",
+                 #"UPDATE recording SET board = '{"name":"' || printf('%.*c', 1000000, 'x') || '","ramBase":2147483648,"ramSize":134217728}'"#),
+        .hostile("a 100 kB end detail", message: "its end detail is 100000 bytes long",
+                 "UPDATE ending SET detail = printf('%.*c', 100000, 'x')"),
+
+        // Files that are not files: opening a FIFO blocks until something writes to it,
+        // /dev/zero never ends.
+        .hostileFile("a FIFO", message: "is a FIFO (named pipe), not a regular file") { path in
+            try FileManager.default.removeItem(atPath: path)
+            guard mkfifo(path, 0o600) == 0 else { throw POSIXError(.EEXIST) }
+        },
+        .hostileFile("a link to /dev/zero", message: "is a character device, not a regular file") { path in
+            try FileManager.default.removeItem(atPath: path)
+            try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/dev/zero")
+        },
+        .hostileFile("a directory", message: "is a directory, not a recording") { path in
+            try FileManager.default.removeItem(atPath: path)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        },
     ]
 
     @Test(arguments: damages)
@@ -227,6 +355,7 @@ import TestSupport
         switch damage.base {
         case .timer: run = try Recordings.timer()
         case .echo: run = try Recordings.echo()
+        case .spin: run = try Self.spinRun.get()
         }
         guard let run else { return }
         let scratch = try ScratchDirectory()
@@ -237,10 +366,18 @@ import TestSupport
         for command in damage.refusedBy where !commands.contains(command) { commands.append(command) }
         for command in commands {
             let arguments = command.map { $0 == "REC" ? path : $0 }
-            let result = try CLI.runCapped(arguments)
+            let start = Date()
+            let result = try CLI.runCapped(arguments, timeout: max(60, damage.seconds * 2))
+            let seconds = Date().timeIntervalSince(start)
             let what = "\(damage.name): timescope \(command.joined(separator: " "))"
+            #expect(seconds < damage.seconds, "\(what) took \(seconds) s")
             if damage.refusedBy.contains(command) {
                 expectCleanError(result, what)
+                if let message = damage.message {
+                    #expect(result.stderr.contains(message), "\(what): expected '\(message)' in \(result.stderr.prefix(500).debugDescription)")
+                    #expect(result.stderr.count < 600, "\(what): the error line has \(result.stderr.count) characters")
+                    #expect(!result.stderr.utf8.contains { $0 < 0x20 && $0 != 0x0A }, "\(what): a control character reached the terminal")
+                }
             } else {
                 // Still a clean ending: success, a verdict (verify's 1: does not verify;
                 // find's 1: not found) with one line, or a clean error.
@@ -252,6 +389,111 @@ import TestSupport
                     expectCleanError(result, what)
                 }
             }
+        }
+    }
+
+    /// A firmware that never ends, recorded for 5000 steps with a keyframe every 1000.
+    static let spinRun: Result<RecordedRun?, any Error> = Result {
+        guard let elf = try TestFirmware.assembled("loop:\n    addi t0, t0, 1\n    j loop\n") else { return nil }
+        return try Recordings.record(elf: elf, keyframeInterval: 1000, to: Recordings.directory + "/spin-1000.tsr", maxSteps: 5000)
+    }
+
+    /// Strings from the file reach the terminal with their control characters escaped and
+    /// cut to 200 characters: a firmware name that would recolour and retitle the terminal, an
+    /// end detail that would clear it, a console line with a bell.
+    @Test func stringsFromTheFileAreShownEscapedAndCut() throws {
+        guard let run = try Recordings.timer() else { return }
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("escapes.tsr")
+        try FileSurgery.copy(run.path, to: path)
+        try FileSurgery.edit(path) { db in
+            try db.execute(sql: "UPDATE recording SET firmware_name = 'evil' || char(27) || '[31mRED' || char(27) || ']0;title' || char(7) || char(10) || '.elf'")
+            try db.execute(sql: "UPDATE ending SET detail = char(27) || '[2J' || char(155) || '2J' || printf('%.*c', 5000, 'y')")
+            try db.execute(sql: "UPDATE marker SET text = 'ring' || char(7) || char(27) || '[5m' WHERE kind = 'console'")
+        }
+        let commands = [
+            ["info", path], ["info", path, "--json"], ["view", path, "--print-frame", "200x50"],
+            ["view", path, "--at", "0", "--print-frame", "200x50", "--keys", "/ring\\n"],
+        ]
+        for command in commands {
+            let result = try CLI.runCapped(command)
+            let what = "timescope \(command.joined(separator: " "))"
+            #expect(result.status == 0, "\(what): \(CLI.describe(result))")
+            let output = result.stdout + Array(result.stderr.utf8)
+            #expect(!output.contains(0x1B) && !output.contains(0x07), "\(what): an escape sequence reached the terminal")
+            #expect(!result.stdoutText.unicodeScalars.contains { (0x80...0x9F).contains($0.value) }, "\(what): a C1 control reached the terminal")
+        }
+        let info = try CLI.run(["info", path]).stdoutText.split(separator: "\n")
+        #expect(info.contains { $0.hasSuffix(#"evil\u{1B}[31mRED\u{1B}]0;title\u{7}\n.elf"#) }, "\(info)")
+        let ended = try #require(info.first { $0.hasPrefix("ended") })
+        #expect(ended.hasSuffix("…") && ended.count < 260, "the end detail is cut: \(ended.count) characters")
+    }
+
+    /// A finished recording is read without writing anything beside it, even when its header
+    /// still says WAL mode (a recorder that folded it while a reader had it open, or a file
+    /// mailed without its log): no `-wal` or `-shm` appears.
+    @Test func readingAFinishedRecordingWritesNothingBesideIt() throws {
+        guard let run = try Recordings.timer() else { return }
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("finished.tsr")
+        try FileSurgery.copy(run.path, to: path)
+        // Closing the last connection checkpoints and deletes the log; the header stays WAL.
+        try FileSurgery.edit(path) { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
+        let header = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)).prefix(20))
+        #expect(header[18] == 2 && header[19] == 2, "the file is in WAL mode")
+        for command in HostileFileTests.Damage.allCommands + [Damage.view] {
+            let result = try CLI.runCapped(command.map { $0 == "REC" ? path : $0 })
+            #expect(result.status == 0, "timescope \(command.joined(separator: " ")): \(CLI.describe(result))")
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: scratch.path)
+        #expect(left == ["finished.tsr"], "files beside the recording: \(left)")
+    }
+
+    /// The reading connection runs with SQLite's defences on: an untrusted schema runs no
+    /// function with side effects, defensive mode is on, no value longer than 4 MiB is made,
+    /// and a query that runs past the time budget is interrupted.
+    @Test func theReadingConnectionRunsWithItsDefencesOn() throws {
+        guard let run = try Recordings.timer() else { return }
+        let file = try RecordingFile.open(path: run.path)
+        let defences = try #require(file.defences)
+        #expect(defences.isDefensive)
+        #expect(try file.read("the trust setting") { db in try Int.fetchOne(db, sql: "PRAGMA trusted_schema") } == 0)
+        #expect(throws: RecordingError.damaged("a value in a big value is longer than the 4194304 bytes a recording holds there")) {
+            try file.read("a big value") { db in try Data.fetchOne(db, sql: "SELECT zeroblob(5000000)") }
+        }
+        defences.timeBudget = 0.5
+        let start = Date()
+        #expect(throws: RecordingError.damaged("reading an endless query took longer than 0.5 s")) {
+            try file.read("an endless query") { db in
+                try Int.fetchOne(db, sql: "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r")
+            }
+        }
+        #expect(Date().timeIntervalSince(start) < 5)
+        // The connection still works after an interruption.
+        #expect(try file.read("the format version") { db in try Int.fetchOne(db, sql: "PRAGMA user_version") } == 1)
+    }
+
+    /// What reaches the terminal from a file: control characters escaped, cut to 200
+    /// Unicode scalars (a "character" of a million combining marks included).
+    @Test func untrustedTextIsEscapedAndCut() {
+        #expect(UntrustedText.displayable("fw\u{1B}[2J.elf") == #"fw\u{1B}[2J.elf"#)
+        #expect(UntrustedText.displayable("a\nb\tc\rd") == #"a\nb\tc\rd"#)
+        #expect(UntrustedText.displayable("\u{9B}2J \u{202E}txt.exe") == #"\u{9B}2J \u{202E}txt.exe"#)
+        #expect(UntrustedText.displayable("ünïcødé ✓") == "ünïcødé ✓")
+        let long = UntrustedText.displayable(String(repeating: "x", count: 10_000_000))
+        #expect(long == String(repeating: "x", count: 200) + "…")
+        let zalgo = UntrustedText.displayable("a" + String(repeating: "\u{0301}", count: 1_000_000))
+        #expect(zalgo.unicodeScalars.count == 201)
+    }
+
+    /// Marker kinds are the fixed ones and those of trap causes, written exactly as a
+    /// recorder writes them.
+    @Test func onlyKnownMarkerKindsAreKnown() {
+        for kind in ["console", "input", "exit", "crash", "ecall", "timer-interrupt", "load-misaligned", "exception-12", "interrupt-5"] {
+            #expect(MarkerKind.isKnown(kind), "\(kind)")
+        }
+        for kind in ["", "consoles", "con\u{1B}[31msole", "exception-0012", "exception-+12", "exception-2147483648", "interrupt-70000", "exception-2"] {
+            #expect(!MarkerKind.isKnown(kind), "\(kind)")
         }
     }
 

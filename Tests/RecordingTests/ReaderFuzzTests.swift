@@ -7,8 +7,10 @@ import TestSupport
 
 /// Mutated recordings opened in-process: `Timeline(path:)` and everything after it must
 /// either work or throw a `RecordingError`; a trap here takes the whole test process down.
-/// Half of the mutations are on the file's bytes, half on values inside the database (which
-/// reach the validation code far more often than random bytes do).
+/// A third of the mutations are on the file's bytes, a third on values inside the database
+/// (which reach the validation code far more often than random bytes do), and a third on its
+/// schema (views, triggers, generated columns, extra tables and indexes, dropped and renamed
+/// columns), which must always be refused, and quickly.
 @Suite struct ReaderFuzzTests {
     static let iterations = Int(ProcessInfo.processInfo.environment["TIMESCOPE_FUZZ_ITERATIONS"] ?? "") ?? 200
     static let verbose = ProcessInfo.processInfo.environment["TIMESCOPE_FUZZ_VERBOSE"] == "1"
@@ -126,6 +128,66 @@ import TestSupport
         return done.joined(separator: ", ")
     }
 
+    /// Schema-level attacks on one table: SQL objects planted in the file, or its own changed.
+    /// In the statements `{T}` is the table, `{C}` one of its columns, and `{COLUMNS}` its
+    /// columns as a select list, `{C}` replaced by `VALUE` (from an endless sequence `n`, or
+    /// a gigabyte).
+    static let schemaAttacks: [(name: String, value: String, statements: [String])] = [
+        ("a view over an endless recursive query", "n", [
+            "DROP TABLE {T}",
+            "CREATE VIEW {T} AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT {COLUMNS} FROM r",
+        ]),
+        ("a view with a 1 GB zeroblob column", "zeroblob(1000000000)", [
+            "ALTER TABLE {T} RENAME TO {T}_data", "CREATE VIEW {T} AS SELECT {COLUMNS} FROM {T}_data",
+        ]),
+        ("a view that copies the table", "{C}", ["ALTER TABLE {T} RENAME TO {T}_data", "CREATE VIEW {T} AS SELECT {COLUMNS} FROM {T}_data"]),
+        ("a trigger", "", ["CREATE TRIGGER {T}_planted AFTER INSERT ON {T} BEGIN SELECT 1; END"]),
+        ("a generated column of 1e9 bytes", "", ["ALTER TABLE {T} ADD COLUMN planted BLOB GENERATED ALWAYS AS (zeroblob(1000000000)) VIRTUAL"]),
+        ("a column added", "", ["ALTER TABLE {T} ADD COLUMN planted TEXT"]),
+        ("an extra table", "", ["CREATE TABLE {T}_planted (x BLOB)"]),
+        ("an extra index", "", ["CREATE INDEX {T}_planted ON {T} ({C})"]),
+        ("a dropped column", "", ["ALTER TABLE {T} DROP COLUMN {C}"]),
+        ("a renamed column", "", ["ALTER TABLE {T} RENAME COLUMN {C} TO {C}_renamed"]),
+        ("a renamed table", "", ["ALTER TABLE {T} RENAME TO {T}_renamed"]),
+        ("statistics (ANALYZE)", "", ["ANALYZE"]),
+        ("a virtual table", "", ["CREATE VIRTUAL TABLE {T}_planted USING fts5(x)"]),
+    ]
+
+    /// One or two schema attacks on random tables. Returns what was done, and whether any
+    /// attack took (SQLite refuses some, such as dropping a key column).
+    static func mutateSchema(_ path: String, using random: inout SeededGenerator) throws -> (description: String, applied: Bool) {
+        var done: [String] = []
+        var applied = false
+        try FileSurgery.edit(path) { db in
+            for _ in 0..<Int.random(in: 1...2, using: &random) {
+                let table = tables.randomElement(using: &random)!.name
+                guard try db.tableExists(table) else { continue }
+                let columns = try db.columns(in: table).map(\.name)
+                let column = columns.randomElement(using: &random)!
+                let attack = schemaAttacks.randomElement(using: &random)!
+                let selectList = columns.map { (name: String) -> String in
+                    let value = attack.value == "n" || name == column ? attack.value.replacingOccurrences(of: "{C}", with: name) : name
+                    return value + " AS " + name
+                }.joined(separator: ", ")
+                do {
+                    try db.inSavepoint {
+                        for statement in attack.statements {
+                            let sql: String = statement.replacingOccurrences(of: "{COLUMNS}", with: selectList)
+                                .replacingOccurrences(of: "{T}", with: table).replacingOccurrences(of: "{C}", with: column)
+                            try db.execute(sql: sql)
+                        }
+                        return .commit
+                    }
+                    applied = true
+                    done.append("\(attack.name) on \(table).\(column)")
+                } catch let error as DatabaseError {
+                    done.append("(SQLite refused \(attack.name) on \(table).\(column): \(error.message ?? "?"))")
+                }
+            }
+        }
+        return (done.joined(separator: ", "), applied)
+    }
+
     static let isWorker = ProcessInfo.processInfo.environment["TIMESCOPE_FUZZ_WORKER"] == "1"
 
     /// Runs the fuzz loop in a child process (this test binary again, running only
@@ -168,13 +230,18 @@ import TestSupport
         for trial in 0..<iterations {
             let path = scratch.file("fuzz-\(trial).tsr")
             let mutation: String
-            if trial % 2 == 0 {
+            var mustBeRefused = false
+            switch trial % 3 {
+            case 0:
                 var bytes = good
                 mutation = Self.mutateBytes(&bytes, using: &random)
                 try Data(bytes).write(to: URL(fileURLWithPath: path))
-            } else {
+            case 1:
                 try FileSurgery.copy(run.path, to: path)
                 mutation = try Self.mutateDatabase(path, using: &random)
+            default:
+                try FileSurgery.copy(run.path, to: path)
+                (mutation, mustBeRefused) = try Self.mutateSchema(path, using: &random)
             }
             if let keep = ProcessInfo.processInfo.environment["TIMESCOPE_FUZZ_KEEP"], Int(keep) == trial {
                 try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "timescope-fuzz-\(trial).tsr")
@@ -183,8 +250,14 @@ import TestSupport
             // Unbuffered, so that the last line survives a trap.
             FileHandle.standardError.write(Data("fuzz \(trial): \(mutation)\n".utf8))
             let probe = UInt64.random(in: 0...run.totalSteps, using: &random)
+            let start = Date()
+            defer {
+                let seconds = Date().timeIntervalSince(start)
+                #expect(!mustBeRefused || seconds < 10, "trial \(trial) (\(mutation)): refusing it took \(seconds) s")
+            }
             do {
                 let timeline = try Timeline(path: path)
+                #expect(!mustBeRefused, "trial \(trial) (\(mutation)): a recording with a changed schema opened")
                 opened += 1
                 let total = timeline.totalSteps
                 // A mutated file may claim a very long run; seeking there would just be slow.
