@@ -26,9 +26,12 @@ let package = Package(
             name: "Recording",
             dependencies: ["Machine", "CZstd", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .target(name: "Inspector", dependencies: ["Machine", "Recording"]),
+        /// What a terminal draws and reads: the screen grid, styles, keys. No dependencies, so the
+        /// terminal layer knows nothing of the inspector, recordings or the machine.
+        .target(name: "Screen"),
+        .target(name: "Inspector", dependencies: ["Screen", "Machine", "Recording"]),
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
-        .target(name: "Terminal", dependencies: ["Inspector", "CNCurses"]),
+        .target(name: "Terminal", dependencies: ["Screen", "CNCurses"]),
         .executableTarget(
             name: "timescope",
             dependencies: [
@@ -46,7 +49,7 @@ let package = Package(
             path: "Benchmarks/InspectorBenchmark"),
         .target(name: "TestSupport", dependencies: ["Machine", "Recording"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Inspector", "CNCurses"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Screen", "CNCurses"]),
         .testTarget(
             name: "InspectorTests", dependencies: ["Inspector", "Recording", "Machine", "TestSupport"], exclude: ["Snapshots"]),
         .testTarget(

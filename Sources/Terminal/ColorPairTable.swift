@@ -1,4 +1,4 @@
-import Inspector
+import Screen
 
 /// Colour pairs handed out on demand, one per (foreground, background) the screen uses.
 ///

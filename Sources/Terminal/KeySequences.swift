@@ -1,4 +1,4 @@
-import Inspector
+import Screen
 
 /// The escape sequences terminals send for special keys, whatever the terminfo entry says.
 ///

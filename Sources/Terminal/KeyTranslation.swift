@@ -1,5 +1,5 @@
 @preconcurrency import CNCurses
-import Inspector
+import Screen
 
 /// How curses' answers from `get_wch` become `Key`s: key codes (`KEY_LEFT`), control bytes
 /// (raw mode delivers Ctrl-C as byte 3) and characters.

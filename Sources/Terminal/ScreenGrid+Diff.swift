@@ -1,4 +1,4 @@
-import Inspector
+import Screen
 
 /// A run of cells on one row, the unit `TerminalScreen` redraws.
 struct GridSpan: Equatable {

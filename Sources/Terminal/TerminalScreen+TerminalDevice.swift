@@ -1,4 +1,4 @@
-import Inspector
+import Screen
 
 /// The inspector's session drives the real terminal through `TerminalDevice`: `size`, `draw`
 /// and `readKey` are `TerminalScreen`'s own.

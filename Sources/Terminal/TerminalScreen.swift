@@ -1,5 +1,5 @@
 @preconcurrency import CNCurses
-import Inspector
+import Screen
 
 #if canImport(Glibc)
     import Glibc

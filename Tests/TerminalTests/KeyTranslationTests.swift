@@ -1,5 +1,5 @@
 import CNCurses
-import Inspector
+import Screen
 import Testing
 
 @testable import Terminal
