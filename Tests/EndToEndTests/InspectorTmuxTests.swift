@@ -50,7 +50,7 @@ import TestSupport
         try driver.sendKeys("End")
         try driver.waitFor("the status line to show the end") { statusLine($0).hasPrefix(Self.atTheEnd) }
         try driver.sendKeys("S-Left")
-        try driver.waitFor("Shift-Left to go back ten steps") { statusLine($0).hasPrefix("step 5482250 of") }
+        try driver.waitFor("Shift-Left to go back ten steps") { statusLine($0).hasPrefix("step 5482246 of") }
     }
 
     /// The post-mortem path of the crash demo: go to the corrupted word in `sensors` and ask
