@@ -198,8 +198,8 @@ import TestSupport
     }
 }
 
-/// A finished run of the built `timescope`, with its wall time and peak resident memory (from
-/// `wait4`'s resource usage, which a `Process` does not report).
+/// A finished run of the built `timescope`, with its wall time and peak resident memory (its
+/// VmHWM on Linux, `wait4`'s resource usage elsewhere; a `Process` reports neither).
 struct MeasuredRun: CustomStringConvertible {
     var status: Int32
     var stdout: [UInt8]
@@ -244,7 +244,19 @@ struct MeasuredRun: CustomStringConvertible {
         guard spawned == 0 else { throw ProcessFailure("cannot start \(binary): \(String(cString: strerror(spawned)))") }
         var waitStatus: Int32 = 0
         var usage = rusage()
+        // On Linux, wait4's ru_maxrss of a child started by posix_spawn (vfork) includes this
+        // test process's own size, since the child borrowed our memory until exec. VmHWM in
+        // /proc is the child's own high-water mark, and it only grows: poll it (every
+        // millisecond) while it runs. A run too short to be sampled cannot have touched
+        // anywhere near the bound: faulting in 100 MiB takes tens of milliseconds.
+        var highWaterKiB: Double = 0
         while wait4(pid, &waitStatus, WNOHANG, &usage) != pid {
+            if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                let kib = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+            {
+                highWaterKiB = max(highWaterKiB, kib)
+            }
             if Date().timeIntervalSince(start) > timeout {
                 kill(pid, SIGKILL)
                 _ = wait4(pid, &waitStatus, 0, &usage)
@@ -259,7 +271,7 @@ struct MeasuredRun: CustomStringConvertible {
         #if canImport(Darwin)
             peakMegabytes = Double(usage.ru_maxrss) / 1_048_576
         #else
-            peakMegabytes = Double(usage.ru_maxrss) / 1024
+            peakMegabytes = highWaterKiB / 1024
         #endif
         stdout = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: scratch + "/stdout"))) ?? Data())
         stderr = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: scratch + "/stderr"))) ?? Data(), as: UTF8.self)
