@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Machine
 
 /// What the inspector asks of a recording besides seeking.
@@ -39,27 +38,9 @@ extension Timeline {
     func consoleChunks() throws(RecordingError) -> [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])] {
         var cached = consoleCache.value ?? (chunks: [], lastRow: 0, isCurrent: false)
         if cached.isCurrent { return cached.chunks }
-        try file.read("console output") { db in
-            // A chunk holds at most 1 MiB, and a step list at most a 10-byte LEB128 delta per
-            // byte: bigger blobs come back as NULL, unread.
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT id, first_step,
-                        CASE WHEN length(data) <= 1048576 AND length(steps) <= 10 * length(data) THEN steps END AS steps,
-                        CASE WHEN length(data) <= 1048576 THEN data END AS data
-                    FROM console WHERE id > ? ORDER BY id LIMIT ?
-                    """,
-                arguments: [cached.lastRow, max(0, 100_000 - cached.chunks.count)])
-            while let row = try rows.next() {
-                guard let id = row.integer("id"), let first = row.integer("first_step"), first >= 0, let steps = row.blob("steps"),
-                    let data = row.blob("data")
-                else { throw RecordingError.damaged("a console entry is malformed") }
-                let decoded = try RecordingFile.decodeSteps(Array(steps), first: UInt64(first), count: data.count)
-                cached.chunks.append((UInt64(first), decoded, Array(data)))
-                cached.lastRow = id
-            }
-        }
+        let read = try file.readConsoleChunks(after: cached.lastRow, limit: max(0, 100_000 - cached.chunks.count))
+        cached.chunks += read.chunks
+        cached.lastRow = read.lastRow
         cached.isCurrent = true
         consoleCache.value = cached
         return cached.chunks
@@ -153,13 +134,7 @@ extension Timeline {
 
     /// The first console line containing `text` after `step`.
     public func nextConsoleLine(containing text: String, after step: UInt64) throws(RecordingError) -> Marker? {
-        let row = try file.read("console markers") { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT step, kind, pc, value, text FROM marker WHERE kind = 'console' AND step > ? AND instr(text, ?) > 0 ORDER BY step LIMIT 1",
-                arguments: [Int64(step), text])
-        }
-        return try row.map { row throws(RecordingError) in try Timeline.marker(from: row) }
+        try file.readNextConsoleLine(containing: text, after: step)
     }
 }
 

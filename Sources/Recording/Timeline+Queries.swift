@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Machine
 
 /// Parsing the ways people name steps and addresses.
@@ -167,33 +166,12 @@ extension Timeline {
     }
 
     private func storedMarker(kinds: [String], before: UInt64?, after: UInt64?) throws(RecordingError) -> Marker? {
-        guard !kinds.isEmpty else { return nil }
-        let placeholders = kinds.map { _ in "?" }.joined(separator: ",")
-        var arguments: [DatabaseValueConvertible] = kinds
-        let condition: String
-        if let before {
-            condition = "step < ? ORDER BY step DESC, id DESC"
-            arguments.append(Int64(before))
-        } else {
-            condition = "step > ? AND step <= ? ORDER BY step, id"
-            arguments.append(Int64(after ?? 0))
-            arguments.append(Int64(totalSteps))
-        }
-        let sql = "SELECT step, kind, pc, value, text FROM marker WHERE kind IN (\(placeholders)) AND \(condition) LIMIT 1"
-        let row = try file.read("markers") { db in try Row.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) }
-        return try row.map { row throws(RecordingError) in try Timeline.marker(from: row) }
+        try file.readFirstMarker(kinds: kinds, before: before, after: after, through: totalSteps)
     }
 
     /// Markers with steps in `steps`, in order (for the inspector's timeline and console).
     public func markers(in steps: ClosedRange<UInt64>, limit: Int = 100_000) throws(RecordingError) -> [Marker] {
-        let stored = try file.read("markers") { db in
-            var markers: [Marker] = []
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT step, kind, pc, value, text FROM marker WHERE step BETWEEN ? AND ? ORDER BY step, id LIMIT ?",
-                arguments: [Int64(min(steps.lowerBound, UInt64(Int64.max))), Int64(min(steps.upperBound, UInt64(Int64.max))), limit])
-            while let row = try rows.next() { markers.append(try Timeline.marker(from: row)) }
-            return markers
-        }
+        let stored = try file.readMarkers(in: steps, limit: limit)
         guard let tail else { return stored }
         // A live tail's markers are not in the file yet; the file may already hold batches
         // committed after the tail was taken, which the tail also holds.
