@@ -47,6 +47,11 @@ let package = Package(
         .executableTarget(
             name: "inspector-benchmark", dependencies: ["Machine", "Recording", "Inspector"],
             path: "Benchmarks/InspectorBenchmark"),
+        // The recording reader's fuzz target (Fuzz/README.md): a corpus replayer in plain
+        // builds, libFuzzer's target with -DLIBFUZZER -sanitize=fuzzer.
+        .executableTarget(
+            name: "RecordingFuzzer", dependencies: ["Recording", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Fuzz/RecordingFuzzer"),
         .target(name: "TestSupport", dependencies: ["Machine", "Recording"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Screen", "CNCurses"]),

@@ -1,6 +1,6 @@
 // libFuzzer target for the recording reader: every input is written to a file and opened as
 // a recording; whatever opens is then seeked and searched. Any trap is a bug (recordings are
-// untrusted input). Not part of the package by default: see Fuzz/README.md to build and run.
+// untrusted input). See Fuzz/README.md to build it with libFuzzer and run it.
 //
 // Inputs that start with the SQLite header are recordings, mutated byte by byte. Any other
 // input is a recipe of schema attacks (views, triggers, generated columns, extra tables and
@@ -15,19 +15,31 @@ private let path = NSTemporaryDirectory() + "timescope-libfuzzer-\(getpid()).tsr
 /// The recording recipes start from: $TIMESCOPE_FUZZ_BASE, else the shipped timer recording.
 private let basePath = ProcessInfo.processInfo.environment["TIMESCOPE_FUZZ_BASE"] ?? "Recordings/timer.tsr"
 
-// SwiftPM links an executable's `main` to `<Module>_main` (so tests can link the module);
-// with -parse-as-library there is none, so this one hands over to libFuzzer's driver.
-@_silgen_name("LLVMFuzzerRunDriver")
-private func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
+// Built by plain `swift build` too: then it replays the files given as arguments (a corpus, or
+// a crash libFuzzer saved) through the same function, so a reported input can be checked with
+// an ordinary build. Built for fuzzing (`-DLIBFUZZER -parse-as-library -sanitize=fuzzer`, see
+// Fuzz/README.md), libFuzzer's driver takes over: SwiftPM links an executable's `main` to
+// `<Module>_main`, and with -parse-as-library there is none, so this one hands over.
 
-@_cdecl("RecordingFuzzer_main")
-public func recordingFuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, recordingFuzzerTestOneInput)
+/// Runs each file through the fuzz target; 0 when every input was handled (a trap stops the
+/// process, as under libFuzzer).
+func replay(_ paths: ArraySlice<String>) -> CInt {
+    guard !paths.isEmpty else {
+        FileHandle.standardError.write(Data("usage: RecordingFuzzer FILE... (replays inputs; build with -sanitize=fuzzer to fuzz)\n".utf8))
+        return 2
+    }
+    for path in paths {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            FileHandle.standardError.write(Data("RecordingFuzzer: cannot read \(path)\n".utf8))
+            return 2
+        }
+        let input = [UInt8](bytes) + [0]  // never empty, so it has an address; the 0 is not passed
+        _ = input.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.map { recordingFuzzerTestOneInput($0, buffer.count - 1) }
+        }
+        print("\(path): handled")
+    }
+    return 0
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -111,3 +123,22 @@ private func applySchemaAttacks(recipe: [UInt8]) -> [String] {
     }
     return applied
 }
+
+// Last in the file: in a plain build this is the program, and the globals above are
+// initialised before it runs.
+#if LIBFUZZER
+    @_silgen_name("LLVMFuzzerRunDriver")
+    private func LLVMFuzzerRunDriver(
+        _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+    ) -> CInt
+
+    @_cdecl("RecordingFuzzer_main")
+    public func recordingFuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+        var count = argc
+        var arguments = argv
+        return LLVMFuzzerRunDriver(&count, &arguments, recordingFuzzerTestOneInput)
+    }
+#else
+    exit(replay(CommandLine.arguments.dropFirst()))
+#endif
