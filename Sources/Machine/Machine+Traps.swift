@@ -21,12 +21,10 @@ extension Machine {
         if let entry = lastTrapEntry, entry.step == step, pc == trapVector(for: cause) {
             let nested = "\(TrapCause.name(of: cause)) at pc \(hex(pc)) (mtval \(hex(value)))"
             let reason = "its trap handler at \(hex(pc)) cannot run: \(nested)"
-            if entry.cause & TrapCause.interruptBit == 0 {
-                // Report the exception that led to the handler: that is the firmware's fault.
-                halt(.crashed(CrashReport(cause: entry.cause, pc: entry.pc, value: entry.value, step: entry.step, reason: reason)))
-            } else {
-                halt(.crashed(CrashReport(cause: cause, pc: pc, value: value, step: step, reason: reason)))
-            }
+            // Report the exception that led to the handler (the firmware's fault); after an
+            // interrupt, the handler's own fault.
+            let trap = entry.isInterrupt ? Trap(cause: cause, pc: pc, value: value, step: step) : entry
+            halt(.crashed(CrashReport(trap: trap, reason: reason)))
             return  // the fatal trap is not taken, and is not a step
         }
         enterTrap(cause: cause, value: value, returnAddress: pc)
@@ -47,8 +45,9 @@ extension Machine {
         let trapStep = step &+ 1
         step = trapStep
         nonRetiredSteps &+= 1
-        eventSink?(.trap(cause: cause, pc: returnAddress, value: value, step: trapStep))
-        lastTrapEntry = TrapRecord(cause: cause, pc: returnAddress, value: value, step: trapStep)
+        let trap = Trap(cause: cause, pc: returnAddress, value: value, step: trapStep)
+        eventSink?(.trap(trap))
+        lastTrapEntry = trap
         csr.mepc = returnAddress
         csr.mcause = cause
         csr.mtval = value

@@ -74,7 +74,7 @@ public final class Machine {
     var isWaitingForInterrupt = false
     /// The most recent trap entry. An exception raised while `step` is still that entry's step
     /// means the handler's first instruction faulted (see `raiseException`).
-    var lastTrapEntry: TrapRecord?
+    var lastTrapEntry: Trap?
 
     // MARK: Memory
 
@@ -252,7 +252,7 @@ public enum ExitMechanism: String, Sendable {
 /// Something a recorder or a user wants to know about, stamped with the machine's step.
 public enum MachineEvent: Sendable {
     /// A trap was taken; `step` is the trap entry's step, `pc` the interrupted/faulting pc.
-    case trap(cause: UInt32, pc: UInt32, value: UInt32, step: UInt64)
+    case trap(Trap)
     /// A semihosting call `operation` was made.
     case semihostingCall(operation: UInt32)
     /// An HTIF command was written to tohost.
@@ -261,31 +261,31 @@ public enum MachineEvent: Sendable {
     case input(UInt8)
 }
 
-/// A trap entry: its cause, the pc it interrupted, mtval, and its step.
-struct TrapRecord: Equatable {
-    var cause: UInt32
-    var pc: UInt32
-    var value: UInt32
-    var step: UInt64
-}
-
 /// What went wrong when a run crashed.
 public struct CrashReport: Equatable, Sendable, CustomStringConvertible {
-    /// The trap cause (mcause) of the trap that led to the handler that cannot run.
-    public var cause: UInt32
-    /// The pc of the faulting instruction.
-    public var pc: UInt32
-    /// mtval of the faulting exception.
-    public var value: UInt32
-    /// The step of the trap entry that could not be handled (its state shows mepc/mcause).
-    public var step: UInt64
+    /// The trap that led to the handler that cannot run (for an interrupt: the handler's own
+    /// fault, which was not taken).
+    public var trap: Trap
     /// Why the trap could not be handled.
     public var reason: String
 
-    /// A one-line description without symbol information.
-    public var description: String {
-        "\(TrapCause.name(of: cause)) at pc \(hex(pc)) (mtval \(hex(value))), step \(step): \(reason)"
+    /// A report naming `trap`.
+    public init(trap: Trap, reason: String) {
+        self.trap = trap
+        self.reason = reason
     }
+
+    /// The trap's mcause.
+    public var cause: UInt32 { trap.cause }
+    /// The pc of the faulting instruction.
+    public var pc: UInt32 { trap.pc }
+    /// mtval of the faulting exception.
+    public var value: UInt32 { trap.value }
+    /// The step of the trap entry that led there (its state shows mepc/mcause).
+    public var step: UInt64 { trap.step }
+
+    /// A one-line description without symbol information.
+    public var description: String { "\(trap): \(reason)" }
 }
 
 /// Formats `value` as `0x` and eight hex digits.

@@ -18,20 +18,15 @@ public struct MachineState: Equatable, Sendable, Codable {
     /// The trap entered at this very step (nil at any other step): the state right after a
     /// trap entry needs it to tell whether the handler's first instruction can run
     /// (`Machine+Traps.swift`). The name is the one earlier builds stored.
-    public var pendingTrap: PendingTrap?
+    public var pendingTrap: Trap?
     public var uart: UART16550
     public var clint: CLINT
     public var plic: PLIC
     public var semihosting: Semihosting
     public var htif: HTIF
 
-    /// A trap entry (cause, interrupted pc, mtval, step).
-    public struct PendingTrap: Equatable, Sendable, Codable {
-        public var cause: UInt32
-        public var pc: UInt32
-        public var value: UInt32
-        public var step: UInt64
-    }
+    /// The shape earlier builds named; the same value as every other trap.
+    public typealias PendingTrap = Trap
 
     /// Why this state cannot be restored (wrong array sizes, values out of range), or nil.
     /// States read from files are checked with this first.
@@ -81,7 +76,7 @@ extension Machine {
             step: step, pc: pc, x: Array(UnsafeBufferPointer(start: x, count: 32)), csr: csr,
             nonRetiredSteps: nonRetiredSteps, idleCycles: idleCycles, reservation: reservation,
             isWaitingForInterrupt: isWaitingForInterrupt,
-            pendingTrap: lastTrapEntry.flatMap { $0.step == step ? .init(cause: $0.cause, pc: $0.pc, value: $0.value, step: $0.step) : nil },
+            pendingTrap: lastTrapEntry.flatMap { $0.step == step ? $0 : nil },
             uart: uart, clint: clint, plic: plic, semihosting: semihosting, htif: htif)
     }
 
@@ -96,7 +91,7 @@ extension Machine {
         idleCycles = state.idleCycles
         reservation = state.reservation
         isWaitingForInterrupt = state.isWaitingForInterrupt
-        lastTrapEntry = state.pendingTrap.map { TrapRecord(cause: $0.cause, pc: $0.pc, value: $0.value, step: $0.step) }
+        lastTrapEntry = state.pendingTrap
         uart = state.uart
         clint = state.clint
         plic = state.plic

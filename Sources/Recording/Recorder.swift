@@ -196,8 +196,11 @@ public final class Recorder {
 
     private func note(_ event: MachineEvent) {
         switch event {
-        case .trap(let cause, let pc, let value, let step):
-            markers.append(Marker(step: step, kind: MarkerKind.trap(cause: cause), pc: pc, value: cause, text: value == 0 ? nil : "mtval \(hex(value))"))
+        case .trap(let trap):
+            markers.append(
+                Marker(
+                    step: trap.step, kind: MarkerKind.trap(cause: trap.cause), pc: trap.pc, value: trap.cause,
+                    text: trap.value == 0 ? nil : "mtval \(hex(trap.value))"))
         case .input(let byte):
             // Delivered between steps: it first affects step `machine.step + 1`.
             inputs.append((machine.step, byte))

@@ -150,9 +150,7 @@ extension Machine {
         let recorder = OutputRecorder()
         consoleSink = { recorder.console.append($0) }
         eventSink = { event in
-            if case .trap(let cause, let pc, let value, let step) = event {
-                recorder.traps.append(.init(cause: cause, pc: pc, value: value, step: step))
-            }
+            if case .trap(let trap) = event { recorder.traps.append(trap) }
         }
         return recorder
     }
@@ -160,28 +158,6 @@ extension Machine {
 
 /// What a machine printed and which traps it took (filled by `Machine.recordOutput()`).
 public final class OutputRecorder {
-    /// One `.trap` event.
-    public struct Trap: Equatable, Sendable, CustomStringConvertible {
-        /// mcause.
-        public var cause: UInt32
-        /// The faulting or interrupted pc (mepc).
-        public var pc: UInt32
-        /// mtval.
-        public var value: UInt32
-        /// The step of the trap entry.
-        public var step: UInt64
-        /// A trap event with these fields.
-        public init(cause: UInt32, pc: UInt32, value: UInt32, step: UInt64) {
-            self.cause = cause
-            self.pc = pc
-            self.value = value
-            self.step = step
-        }
-        /// A one-line rendering for failure messages.
-        public var description: String {
-            "trap(cause \(hex(cause)), pc \(hex(pc)), mtval \(hex(value)), step \(step))"
-        }
-    }
     /// Every console byte, in order.
     public var console: [UInt8] = []
     /// Every trap taken, in order.

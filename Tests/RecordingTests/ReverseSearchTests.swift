@@ -152,7 +152,7 @@ import TestSupport
         var traps: Set<UInt64> = []
         scan.registers.append(machine.state.x)
         machine.eventSink = { event in
-            if case .trap(_, _, _, let step) = event { traps.insert(step) }
+            if case .trap(let trap) = event { traps.insert(trap.step) }
         }
         while true {
             let pc = machine.pc
