@@ -16,11 +16,17 @@ import Machine
 /// Then every read goes through `read(_:_:)`: within the time budget, with values bounded.
 extension RecordingFile {
     /// Opens an existing recording read-only and checks that it is one (see above). A finished
-    /// recording is read without creating anything beside it: a file left in WAL mode without
-    /// its log (folded by a recorder that was interrupted, or mailed without it) is opened as
-    /// immutable, since nothing writes to it.
+    /// recording is read without creating anything beside it: a file still in WAL mode
+    /// without its log (its recorder finished while a reader had it open, or it was mailed
+    /// without its log) is opened as immutable, since nothing writes to it.
     static func open(path: String) throws(RecordingError) -> RecordingFile {
         let start = try firstBytes(of: path)
+        // SQLite opens the write-ahead files itself, for reading and writing: a FIFO there
+        // would block it.
+        var info = stat()
+        for suffix in ["-wal", "-shm"] where stat(path + suffix, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
+            throw .io("\(path + suffix) is beside the recording and is not a regular file; remove it")
+        }
         let hasLog = FileManager.default.fileExists(atPath: path + "-wal")
         guard start.size > 0 || hasLog else { throw .incomplete("not a Timescope recording: \(path) is empty") }
         if start.size > 0 && !start.bytes.starts(with: Array("SQLite format 3\0".utf8)) {

@@ -339,6 +339,9 @@ import TestSupport
             try FileManager.default.removeItem(atPath: path)
             guard mkfifo(path, 0o600) == 0 else { throw POSIXError(.EEXIST) }
         },
+        .hostileFile("a FIFO where the write-ahead log goes", message: "-wal is beside the recording and is not a regular file") { path in
+            guard mkfifo(path + "-wal", 0o600) == 0 else { throw POSIXError(.EEXIST) }
+        },
         .hostileFile("a link to /dev/zero", message: "is a character device, not a regular file") { path in
             try FileManager.default.removeItem(atPath: path)
             try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/dev/zero")
