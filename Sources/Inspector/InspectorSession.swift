@@ -77,10 +77,12 @@ public final class InspectorSession {
 
     /// Applies one action (and the effects it asks for), then draws.
     public func send(_ action: InspectorAction) {
+        let size = terminal.size
+        state.isScreenTooSmall = size.width < Layout.minimumWidth || size.height < Layout.minimumHeight
         var effects = Reducer.reduce(&state, action, firmware: timeline.machine.firmware)
         while let effect = effects.first {
             effects.removeFirst()
-            draw()  // shows the progress line before the work starts
+            if state.progress != nil { draw() }  // shows the progress line before the work starts
             let result = perform(effect)
             effects += Reducer.reduce(&state, result, firmware: timeline.machine.firmware)
         }
@@ -101,8 +103,8 @@ public final class InspectorSession {
             }
             state.pcAtStep = view.state.pc
             if size.width >= Layout.minimumWidth && size.height >= Layout.minimumHeight {
-                let memory = Layout(width: size.width, height: size.height, showsDevices: state.lowerPaneShowsDevices).memory
-                state.memoryBytesPerRow = Layout.memoryBytesPerRow(memory)
+                let memory = Layout(for: state, width: size.width, height: size.height).memory
+                state.memoryBytesPerRow = Layout.memoryBytesPerRow(memory, display: state.memoryDisplay)
                 state.memoryVisibleRows = max(1, memory.height - 2)
             }
             return Renderer.render(state, view, width: size.width, height: size.height)
@@ -143,8 +145,6 @@ public final class InspectorSession {
 
     private func performThrowing(_ effect: InspectorEffect) throws(RecordingError) -> InspectorAction {
         let step = state.step
-        let symbols = timeline.machine.firmware.symbols
-        func place(_ pc: UInt32) -> String { symbols.describe(pc).map { "\(hex(pc)) (\($0))" } ?? hex(pc) }
         switch effect {
         case .live(let command):
             guard let live else { return .liveCommandFinished(refusal: "not a live session") }
@@ -152,28 +152,33 @@ public final class InspectorSession {
             pollLive()
             return .liveCommandFinished(refusal: refusal)
         case .continueRun(let isForward):
-            var best: (step: UInt64, text: String)?
-            func consider(_ candidate: UInt64, _ text: String) {
-                if let current = best, isForward ? candidate >= current.step : candidate <= current.step { return }
-                best = (candidate, text)
-            }
-            for pc in state.breakpoints {
-                // Land on the state about to execute the breakpoint (step N − 1 of a hit at N).
-                let hit = isForward
-                    ? try timeline.nextExecution(of: pc, after: step + 1, progress: progress("continuing"))
-                    : try timeline.lastExecution(of: pc, before: step + 1, progress: progress("continuing"))
-                if let hit { consider(hit.step - 1, "breakpoint at \(place(pc))") }
-            }
-            for range in state.watchpoints {
-                let hit = isForward
-                    ? try timeline.nextWrite(to: range, after: step, progress: progress("continuing"))
-                    : try timeline.lastWrite(to: range, before: step, progress: progress("continuing"))
-                if let hit { consider(hit.step, "write to \(hex(range.lowerBound)):\(range.count) by \(place(hit.pc))") }
-            }
-            guard let best else {
+            let stops = state.stops.filter(\.isEnabled)
+            let rules = stops.map(\.rule)
+            let label = progress("continuing")
+            let hit = isForward
+                ? try timeline.nextHit(of: rules, after: step, progress: label)
+                : try timeline.lastHit(of: rules, before: step, progress: label)
+            guard let hit else {
                 return .searchFinished(step: nil, message: "no breakpoint or watchpoint hit \(isForward ? "after" : "before") step \(step)")
             }
-            return .searchFinished(step: best.step, message: "\(best.text) at step \(best.step)")
+            return .searchFinished(step: hit.step, message: try describeHit(hit, of: stops[hit.rule]))
+        case .play(let from, let to):
+            let stops = state.stops.filter(\.isEnabled)
+            let rules = stops.map(\.rule)
+            // Forward: a hit after `from` up to `to`; backward: one from `to` up to before `from`.
+            let hit = to > from
+                ? try timeline.nextHit(of: rules, after: from, through: to)
+                : try timeline.lastHit(of: rules, before: from, notBefore: to)
+            guard let hit else { return .playbackAdvanced(step: to, hit: nil) }
+            return .playbackAdvanced(step: hit.step, hit: try describeHit(hit, of: stops[hit.rule]))
+        case .countHits(let rules):
+            var counts: [StopRule: Int] = [:]
+            for (index, rule) in rules.enumerated() {
+                counts[rule] = try timeline.hitCount(of: rule) { fraction in
+                    self.progress("counting hits")((Double(index) + fraction) / Double(rules.count))
+                }
+            }
+            return .hitsCounted(counts, through: timeline.totalSteps)
         case .lastWrite(let range, let atOrBefore):
             var hit = try timeline.lastWrite(to: range, before: atOrBefore + 1, progress: progress("searching back"))
             if let found = hit, found.step == step, step > 0 {
@@ -181,7 +186,7 @@ public final class InspectorSession {
                 hit = try timeline.lastWrite(to: range, before: step, progress: progress("searching back"))
             }
             guard let hit else { return .searchFinished(step: nil, message: "\(hex(range.lowerBound)):\(range.count) was not written before step \(atOrBefore)") }
-            return .searchFinished(step: hit.step, message: "step \(hit.step): \(place(hit.pc)) wrote \(hex(range.lowerBound)):\(range.count)")
+            return .searchFinished(step: hit.step, message: "step \(hit.step): \(try whatWasWritten(hit, range))")
         case .lastRegisterChange(let index, let atOrBefore):
             var found = try timeline.lastChange(ofRegister: index, atOrBefore: atOrBefore, progress: progress("searching back"))
             if found == step, step > 1 { found = try timeline.lastChange(ofRegister: index, atOrBefore: step - 1, progress: progress("searching back")) }
@@ -193,32 +198,99 @@ public final class InspectorSession {
             guard let marker else { return .searchFinished(step: nil, message: "no marker \(isForward ? "after" : "before") this step") }
             let text = marker.text.map { ": \($0)" } ?? ""
             return .searchFinished(step: marker.step, message: "\(marker.kind) at \(place(marker.pc))\(text)")
-        case .gotoSymbol(let text):
-            guard let address = timeline.machine.firmware.address(for: text) else { return .failed("\(text): no such symbol") }
-            if let hit = try timeline.nextExecution(of: address, after: step + 1, progress: progress("looking")) {
-                return .searchFinished(step: hit.step - 1, message: "\(text) runs next at step \(hit.step)")
-            }
-            if let hit = try timeline.lastExecution(of: address, before: step + 1, progress: progress("looking")) {
-                return .searchFinished(step: hit.step - 1, message: "\(text) does not run again; it last ran at step \(hit.step)")
-            }
-            return .searchFinished(step: nil, message: "\(text) never runs in this recording")
-        case .search(let text):
-            if let line = try timeline.nextConsoleLine(containing: text, after: step) {
-                return .searchFinished(step: line.step, message: "console: \(line.text ?? "")")
-            }
-            let addresses = codeAddresses(matching: text)
-            var best: TimelineMatch?
-            for address in addresses.prefix(64) {
-                if let hit = try timeline.nextExecution(of: address, after: step + 1, progress: progress("searching")),
-                    best.map({ hit.step < $0.step }) ?? true
-                {
-                    best = hit
-                }
-            }
-            guard let best else { return .searchFinished(step: nil, message: "'\(text)' not found after step \(step)") }
-            return .searchFinished(step: best.step - 1, message: "\(place(best.pc)) runs next at step \(best.step)")
+        case .gotoSymbol(let name, let isForward):
+            guard let address = timeline.machine.firmware.address(for: name) else { return .failed("\(name): no such symbol") }
+            return try gotoSymbol(name, at: address, isForward: isForward)
+        case .search(let text, let isForward):
+            return try search(text, isForward: isForward)
         }
     }
+
+    /// "0x8000027c (copy_name+0x8)", or the address alone outside every symbol.
+    private func place(_ pc: UInt32) -> String {
+        timeline.machine.firmware.symbols.describe(pc).map { "\(hex(pc)) (\($0))" } ?? hex(pc)
+    }
+
+    /// What the step of a write hit stored: "0x8000027c (copy_name+0x8) sb 0x8000103f:1 00 → 72";
+    /// if the storing instruction cannot be read, which bytes of `range` changed.
+    private func whatWasWritten(_ hit: TimelineMatch, _ range: Range<UInt32>) throws(RecordingError) -> String {
+        if let store = try timeline.store(at: hit.step) { return "\(place(store.pc)) \(store)" }
+        return "\(place(hit.pc)) wrote \(hex(range.lowerBound)):\(range.count)"
+    }
+
+    /// The status line for a hit: which breakpoint (and where) or what the watched write was.
+    private func describeHit(_ hit: StopHit, of stop: InspectorState.Stop) throws(RecordingError) -> String {
+        let firmware = timeline.machine.firmware
+        switch stop.rule.trigger {
+        case .execution:
+            return "\(Reducer.describe(stop, firmware: firmware)) at step \(hit.step)"
+        case .write(let range):
+            return "watchpoint \(stop.number), step \(hit.step): \(try whatWasWritten(TimelineMatch(step: hit.step, pc: hit.pc), range))"
+        }
+    }
+
+    /// `g SYMBOL`: the next state after this one whose pc is at `address` (`g -SYMBOL`: the
+    /// previous one). Messages number the step that runs it as `find --pc` does: one more
+    /// than the state shown.
+    private func gotoSymbol(_ name: String, at address: UInt32, isForward: Bool) throws(RecordingError) -> InspectorAction {
+        let step = state.step
+        let rule = [StopRule(.execution(address))]
+        let label = progress("looking")
+        if isForward {
+            if let hit = try timeline.nextHit(of: rule, after: step, progress: label) {
+                return .searchFinished(step: hit.step, message: "\(name) runs next in step \(hit.step + 1); pc is there at step \(hit.step)")
+            }
+            guard let last = try timeline.lastHit(of: rule, before: step + 1, progress: label) else {
+                return .searchFinished(step: nil, message: "\(name) never runs in this recording")
+            }
+            if last.step == step {
+                return .searchFinished(step: nil, message: "\(name) runs for the last time in step \(step + 1): pc is there now")
+            }
+            return .searchFinished(step: nil, message: "\(name) does not run after step \(step); it last ran in step \(last.step + 1)")
+        }
+        if let hit = try timeline.lastHit(of: rule, before: step, progress: label) {
+            return .searchFinished(step: hit.step, message: "\(name) last ran in step \(hit.step + 1); pc is there at step \(hit.step)")
+        }
+        // The first run from here on (this state included).
+        var next = step == 0 ? try timeline.lastHit(of: rule, before: 1) : nil
+        if next == nil { next = try timeline.nextHit(of: rule, after: step > 0 ? step - 1 : 0, progress: label) }
+        guard let next else {
+            return .searchFinished(step: nil, message: "\(name) never runs in this recording")
+        }
+        return .searchFinished(step: nil, message: "\(name) does not run before step \(step); it runs next in step \(next.step + 1)")
+    }
+
+    /// The nearest console line containing `text` or run of an instruction matching it.
+    private func search(_ text: String, isForward: Bool) throws(RecordingError) -> InspectorAction {
+        let step = state.step
+        var console: Marker?
+        if isForward {
+            console = try timeline.nextConsoleLine(containing: text, after: step)
+        } else {
+            // Console lines back, one indexed query each, a bounded number of them.
+            var before = step
+            for _ in 0..<Self.consoleLinesSearchedBack {
+                guard let line = try timeline.marker(kind: MarkerKind.console, before: before) else { break }
+                if line.text?.contains(text) == true {
+                    console = line
+                    break
+                }
+                before = line.step
+            }
+        }
+        let rules = codeAddresses(matching: text).prefix(64).map { StopRule(.execution($0)) }
+        let label = progress("searching")
+        let code = rules.isEmpty
+            ? nil : isForward ? try timeline.nextHit(of: Array(rules), after: step, progress: label) : try timeline.lastHit(of: Array(rules), before: step, progress: label)
+        if let console, code.map({ isForward ? console.step <= $0.step : console.step >= $0.step }) ?? true {
+            return .searchFinished(step: console.step, message: "console: \(console.text ?? "")")
+        }
+        guard let code else { return .searchFinished(step: nil, message: "'\(text)' not found \(isForward ? "after" : "before") step \(step)") }
+        return .searchFinished(step: code.step, message: "\(place(code.pc)) runs \(isForward ? "next" : "last") in step \(code.step + 1)")
+    }
+
+    /// How many console lines a backward search reads before it gives up.
+    static let consoleLinesSearchedBack = 10_000
 
     /// Addresses of instructions in the image whose disassembly contains `text`, or whose
     /// bytes are the hex digits in `text`.

@@ -1,4 +1,5 @@
 import Machine
+import Recording
 
 /// Everything the inspector shows that is not the machine itself: where in time the user is,
 /// what they look at, and what they asked for. A value; `reduce` is the only thing that
@@ -6,20 +7,32 @@ import Machine
 public struct InspectorState: Equatable, Sendable {
     /// The panes, in Tab order.
     public enum Pane: String, CaseIterable, Sendable {
-        case registers, code, memory, devices, console, timeline
+        case registers, code, memory, devices, console, timeline, stack
+    }
+
+    /// How the memory pane shows bytes (`v` cycles through them).
+    public enum MemoryDisplay: String, CaseIterable, Sendable {
+        /// Hex bytes and their ASCII.
+        case bytes
+        /// 32-bit little-endian words.
+        case words
+        /// Characters only, many to a row, to read strings.
+        case text
     }
 
     /// What the prompt line at the bottom is asking for.
-    public enum PromptKind: String, Equatable, Sendable {
-        /// `:` commands (goto, break, watch, find, mark, help, quit…).
+    public enum PromptKind: String, Equatable, Hashable, Sendable {
+        /// `:` commands (goto, break, watch, info, delete, enable, disable, find, help, quit…).
         case command
-        /// `/` search forward (mnemonic, hex bytes or console text).
+        /// `/` search forward (console text, a mnemonic or instruction bytes).
         case search
-        /// `g` goto: a step, a percentage, `end`, or a symbol.
+        /// `\` search backward.
+        case searchBackward
+        /// `g` goto: a step, a percentage, `end`, or a symbol (`-SYMBOL`: backward).
         case goto
-        /// `b` toggle a breakpoint at an address or symbol.
+        /// `b` set or remove a breakpoint at an address or symbol, with a condition.
         case breakpoint
-        /// `w` watch writes to ADDR[:LEN].
+        /// `w` watch writes to ADDR[:LEN], with a condition.
         case watch
         /// `@` show memory at an address or symbol.
         case memory
@@ -29,6 +42,41 @@ public struct InspectorState: Equatable, Sendable {
     public struct Prompt: Equatable, Sendable {
         public var kind: PromptKind
         public var text: String
+        /// While ↑/↓ walk the prompt's history: the entry shown (0 = the newest).
+        public var historyIndex: Int?
+        /// What was typed before ↑ went into the history (↓ past the newest brings it back).
+        public var draft = ""
+        /// The last key was a Tab that left several symbols to choose from (a second Tab lists them).
+        public var isCompletionPending = false
+        /// Symbols a second Tab listed, shown after the prompt.
+        public var candidates: [String] = []
+
+        public init(kind: PromptKind, text: String = "") {
+            self.kind = kind
+            self.text = text
+        }
+    }
+
+    /// A numbered breakpoint or watchpoint (`:info break` lists them).
+    public struct Stop: Equatable, Sendable {
+        /// Its number, from 1, never reused in a session.
+        public var number: Int
+        /// Where it stops, and on what condition.
+        public var rule: StopRule
+        /// Where, as the list shows it: "0x8000035e (poll_sensors+0x24)".
+        public var place: String
+        /// A disabled one stays in the list but stops nothing.
+        public var isEnabled = true
+
+        public var isBreakpoint: Bool {
+            if case .execution = rule.trigger { true } else { false }
+        }
+    }
+
+    /// A hit count, and the last step of the recording it covers (a live one grows).
+    public struct HitCount: Equatable, Sendable {
+        public var hits: Int
+        public var throughStep: UInt64
     }
 
     /// Playback: steps per frame and direction.
@@ -43,7 +91,7 @@ public struct InspectorState: Equatable, Sendable {
 
     /// A live run the inspector watches as it grows (nil for a finished recording).
     public struct Live: Equatable, Sendable {
-        /// The view moves with the live head (a scrub key stops following; `f`/End resume).
+        /// The view moves with the live head (a scrub key stops following; End/F resume).
         public var isFollowing = true
         /// The newest state the source reports.
         public var report: LiveReport
@@ -71,10 +119,33 @@ public struct InspectorState: Equatable, Sendable {
     public var memoryCursor: UInt32
     /// When set, the memory pane follows the value of this register.
     public var memoryFollowsRegister: Int?
+    /// Bytes, words or text in the memory pane.
+    public var memoryDisplay = MemoryDisplay.bytes
+    /// Words the stack pane is scrolled up from sp (0 = sp at the top).
+    public var stackScroll = 0
     /// Lines scrolled up in the console pane (0 = newest at the bottom).
     public var consoleScroll = 0
-    public var breakpoints: [UInt32] = []
-    public var watchpoints: [Range<UInt32>] = []
+    /// Breakpoints and watchpoints, in the order they were set.
+    public var stops: [Stop] = []
+    /// The number the next breakpoint or watchpoint gets.
+    public var nextStopNumber = 1
+    /// Hit counts over the whole recording, counted when the list is shown (by rule: a
+    /// changed condition counts again).
+    public var hitCounts: [StopRule: HitCount] = [:]
+    /// The addresses of the enabled breakpoints.
+    public var breakpoints: [UInt32] {
+        stops.compactMap { stop in
+            guard stop.isEnabled, case .execution(let address) = stop.rule.trigger else { return nil }
+            return address
+        }
+    }
+    /// The ranges of the enabled watchpoints.
+    public var watchpoints: [Range<UInt32>] {
+        stops.compactMap { stop in
+            guard stop.isEnabled, case .write(let range) = stop.rule.trigger else { return nil }
+            return range
+        }
+    }
     /// Marks set with m<letter>.
     public var marks: [Character: UInt64] = [:]
     /// A mark whose step the memory pane highlights writes since (the last `m` set).
@@ -89,6 +160,16 @@ public struct InspectorState: Equatable, Sendable {
     public var message: String?
     public var messageIsError = false
     public var isShowingHelp = false
+    /// The breakpoint list (`:info break`) covers the screen.
+    public var isShowingStops = false
+    /// Rows the help or the breakpoint list is scrolled down.
+    public var overlayScroll = 0
+    /// The last search (`/`, `\`), which `n`/`N` repeat.
+    public var lastSearch: String?
+    /// What was entered in each kind of prompt, oldest first (↑ recalls them).
+    public var promptHistory: [PromptKind: [String]] = [:]
+    /// The terminal is below the minimum size (kept by the session): only quit and resize act.
+    public var isScreenTooSmall = false
     /// Timeline zoom: the number of steps the bar spans (≥ 1), centred on the head.
     public var timelineSpan: UInt64
     /// Set when the user asked to quit.

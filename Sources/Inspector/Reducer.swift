@@ -12,7 +12,7 @@ public enum Reducer {
         let before = state.step
         let wasFollowing = state.live?.isFollowing == true
         let effects = reduceAction(&state, action, firmware: firmware)
-        // Any move in time leaves the live head (the run goes on); `f`/End come back to it.
+        // Any move in time leaves the live head (the run goes on); End/F come back to it.
         if wasFollowing && state.step != before, action != .tick, !isLiveReport(action) { state.live?.isFollowing = false }
         return effects
     }
@@ -26,6 +26,19 @@ public enum Reducer {
         switch action {
         case .tick:
             return tick(&state)
+        case .playbackAdvanced(let step, let hit):
+            state.step = min(step, state.totalSteps)
+            if let hit {
+                state.playback.isPlaying = false
+                say(&state, hit + " — Space plays on")
+            } else if state.step == (state.playback.isReversed ? 0 : state.totalSteps) {
+                state.playback.isPlaying = false
+            }
+            return []
+        case .hitsCounted(let counts, let through):
+            state.progress = nil
+            for (rule, hits) in counts { state.hitCounts[rule] = InspectorState.HitCount(hits: hits, throughStep: through) }
+            return []
         case .searchFinished(let step, let message):
             state.progress = nil
             if let step { seek(&state, to: step, remember: true) }
@@ -49,136 +62,181 @@ public enum Reducer {
             state.isQuitting = true
             return []
         case .key(let key):
-            if state.prompt != nil { return promptKey(&state, key, firmware: firmware) }
-            if let pending = state.pendingMarkKey { return markKey(&state, key, pending: pending) }
-            if state.isShowingHelp {
-                // Any key closes the help; q still quits.
-                state.isShowingHelp = false
-                if key == .character("q") { state.isQuitting = true }
+            // Behind "terminal too small" nothing shows what a key did: only quitting acts.
+            if state.isScreenTooSmall {
+                if key == .character("q") || key == .control("c") { state.isQuitting = true }
                 return []
             }
-            if let effects = liveKey(&state, key) { return effects }
-            return normalKey(&state, key, firmware: firmware)
+            if state.prompt != nil { return promptKey(&state, key, firmware: firmware) }
+            if let pending = state.pendingMarkKey { return markKey(&state, key, pending: pending) }
+            if state.isShowingHelp || state.isShowingStops { return overlayKey(&state, key) }
+            if let effects = typingKey(&state, key) { return effects }
+            guard let command = Keymap.command(for: key, focus: state.focus, isLive: state.live != nil) else {
+                if key != .resize {
+                    say(&state, "\(describe(key)) does nothing here — press ? for the keys", isError: true)
+                }
+                return []
+            }
+            state.message = nil
+            return run(command, key: key, &state, firmware: firmware)
         }
     }
 
-    // MARK: Keys
+    // MARK: Commands
 
-    private static func normalKey(_ state: inout InspectorState, _ key: Key, firmware: Firmware) -> [InspectorEffect] {
-        state.message = nil
-        switch key {
-        case .right, .character("l"), .character("s"): move(&state, by: 1)
-        case .left, .character("h"), .character("S"): move(&state, by: -1)
-        case .shiftRight, .character("L"): move(&state, by: 10)
-        case .shiftLeft, .character("H"): move(&state, by: -10)
-        case .character("."): movePercent(&state, by: percentStep)
-        case .character(","): movePercent(&state, by: -percentStep)
-        case .character(let digit) where digit.isASCII && digit.isNumber:
-            let tenths = UInt64(digit.asciiValue! - 48)
+    /// Carries out a command of the keymap (`key` is the key that asked, for the commands
+    /// that wait for more: marks).
+    private static func run(_ command: InspectorCommand, key: Key, _ state: inout InspectorState, firmware: Firmware) -> [InspectorEffect] {
+        switch command {
+        case .stepBack: move(&state, by: -1)
+        case .stepForward: move(&state, by: 1)
+        case .tenStepsBack: move(&state, by: -10)
+        case .tenStepsForward: move(&state, by: 10)
+        case .percentBack: movePercent(&state, by: -percentStep)
+        case .percentForward: movePercent(&state, by: percentStep)
+        case .jumpToTenth(let tenths):
+            let tenths = UInt64(tenths)
             seek(&state, to: state.totalSteps / 10 * tenths + state.totalSteps % 10 * tenths / 10, remember: true)
-        case .home: seek(&state, to: 0, remember: true)
-        case .end: seek(&state, to: state.totalSteps, remember: true)
-        case .character("["): return [.marker(isForward: false)]
-        case .character("]"): return [.marker(isForward: true)]
-        case .character("c"), .character("C"):
-            guard !state.breakpoints.isEmpty || !state.watchpoints.isEmpty else {
-                say(&state, "no breakpoints or watchpoints: set one with b or w", isError: true)
-                return []
-            }
-            state.progress = key == .character("c") ? "continuing forward…" : "continuing backward…"
-            return [.continueRun(isForward: key == .character("c"))]
-        case .character("W"):
-            if state.focus == .registers {
-                guard state.selectedRegister != 0 else {
-                    say(&state, "pc changes every step: select a register x1…x31", isError: true)
-                    return []
-                }
-                state.progress = "searching back for the last change of \(RegisterNames.abi[state.selectedRegister])…"
-                return [.lastRegisterChange(index: state.selectedRegister, atOrBefore: state.step)]
-            }
-            let word = state.memoryCursor & ~3
-            state.progress = "searching back for the last write to \(hex(word))…"
-            return [.lastWrite(word..<word + 4, atOrBefore: state.step)]
-        case .character("b"): openPrompt(&state, .breakpoint)
-        case .character("w"): openPrompt(&state, .watch)
-        case .character("g"): openPrompt(&state, .goto)
-        case .character(":"): openPrompt(&state, .command)
-        case .character("/"): openPrompt(&state, .search)
-        case .character("@"): openPrompt(&state, .memory)
-        case .character("u"):
+        case .jumpToStart: seek(&state, to: 0, remember: true)
+        case .jumpToEnd: seek(&state, to: state.totalSteps, remember: true)
+        case .previousMarker: return [.marker(isForward: false)]
+        case .nextMarker: return [.marker(isForward: true)]
+        case .undoJump:
             guard let previous = state.history.popLast() else {
                 say(&state, "nothing to undo", isError: true)
                 return []
             }
             state.step = min(previous, state.totalSteps)
             say(&state, "back to step \(state.step)")
-        case .character("m"), .character("'"):
-            if case .character(let character) = key { state.pendingMarkKey = character }
-        case .tab: cycleFocus(&state, by: 1)
-        case .backTab: cycleFocus(&state, by: -1)
-        case .character(" "):
+        case .setMark: state.pendingMarkKey = "m"
+        case .goToMark: state.pendingMarkKey = "'"
+        case .continueForward: return continueRun(&state, isForward: true)
+        case .continueBackward: return continueRun(&state, isForward: false)
+        case .breakpointPrompt: openPrompt(&state, .breakpoint)
+        case .watchPrompt: openPrompt(&state, .watch)
+        case .gotoPrompt: openPrompt(&state, .goto)
+        case .memoryPrompt: openPrompt(&state, .memory)
+        case .commandPrompt: openPrompt(&state, .command)
+        case .searchForwardPrompt: openPrompt(&state, .search)
+        case .searchBackwardPrompt: openPrompt(&state, .searchBackward)
+        case .repeatSearchForward, .repeatSearchBackward:
+            guard let text = state.lastSearch else {
+                say(&state, "no search to repeat yet: / searches forward, \\ backward", isError: true)
+                return []
+            }
+            return search(&state, text, isForward: command == .repeatSearchForward)
+        case .lastWrite:
+            let word = state.memoryCursor & ~3
+            state.progress = "searching back for the last write to \(hex(word))…"
+            return [.lastWrite(word..<word + 4, atOrBefore: state.step)]
+        case .lastRegisterChange:
+            guard state.selectedRegister != 0 else {
+                say(&state, "pc changes every step: select a register x1…x31", isError: true)
+                return []
+            }
+            state.progress = "searching back for the last change of \(RegisterNames.abi[state.selectedRegister])…"
+            return [.lastRegisterChange(index: state.selectedRegister, atOrBefore: state.step)]
+        case .followRegister:
+            guard state.selectedRegister != 0 || state.focus == .registers else {
+                say(&state, "select a register first (Tab to the registers, ↑/↓)", isError: true)
+                return []
+            }
+            if state.memoryFollowsRegister == state.selectedRegister {
+                state.memoryFollowsRegister = nil
+                say(&state, "memory no longer follows \(registerName(state.selectedRegister))")
+            } else {
+                state.memoryFollowsRegister = state.selectedRegister
+                say(&state, "memory follows \(registerName(state.selectedRegister))")
+            }
+        case .cycleMemoryDisplay:
+            let displays = InspectorState.MemoryDisplay.allCases
+            let index = displays.firstIndex(of: state.memoryDisplay) ?? 0
+            state.memoryDisplay = displays[(index + 1) % displays.count]
+            say(&state, "memory shows \(state.memoryDisplay.rawValue) — v for \(displays[(index + 2) % displays.count].rawValue)")
+        case .focusNext: cycleFocus(&state, by: 1)
+        case .focusPrevious: cycleFocus(&state, by: -1)
+        case .rowUp: scroll(&state, by: -1, page: false)
+        case .rowDown: scroll(&state, by: 1, page: false)
+        case .pageUp: scroll(&state, by: -1, page: true)
+        case .pageDown: scroll(&state, by: 1, page: true)
+        case .memoryCursorBack: moveMemoryCursor(&state, by: -1)
+        case .memoryCursorForward: moveMemoryCursor(&state, by: 1)
+        case .playOrPause:
             state.playback.isPlaying.toggle()
             if state.playback.isPlaying && !state.playback.isReversed && state.step == state.totalSteps { state.playback.isReversed = true }
             if state.playback.isPlaying && state.playback.isReversed && state.step == 0 { state.playback.isReversed = false }
-        case .character("+"), .character("="):
+        case .playFaster:
             state.playback.speedIndex = min(InspectorState.Playback.speeds.count - 1, state.playback.speedIndex + 1)
             say(&state, "playback ×\(state.playback.stepsPerFrame) steps per frame")
-        case .character("-"), .character("_"):
+        case .playSlower:
             state.playback.speedIndex = max(0, state.playback.speedIndex - 1)
             say(&state, "playback ×\(state.playback.stepsPerFrame) steps per frame")
-        case .character("r"):
+        case .reversePlayback:
             state.playback.isReversed.toggle()
             say(&state, state.playback.isReversed ? "playing backwards" : "playing forwards")
-        case .character("z"): state.timelineSpan = max(10, state.timelineSpan / 4)
-        case .character("Z"): state.timelineSpan = min(max(1, state.totalSteps), state.timelineSpan.multipliedReportingOverflow(by: 4).overflow ? .max : state.timelineSpan * 4)
-        case .character("f"):
-            guard state.selectedRegister != 0 || state.focus == .registers else { break }
-            if state.memoryFollowsRegister == state.selectedRegister {
-                state.memoryFollowsRegister = nil
-                say(&state, "memory no longer follows \(RegisterNames.abi[state.selectedRegister])")
-            } else {
-                state.memoryFollowsRegister = state.selectedRegister
-                say(&state, "memory follows \(RegisterNames.abi[state.selectedRegister])")
-            }
-        case .character("?"), .function(1): state.isShowingHelp = true
-        case .character("q"), .control("c"): state.isQuitting = true
-        case .escape: state.playback.isPlaying = false
-        case .up, .down, .pageUp, .pageDown, .character("k"), .character("j"), .character("K"), .character("J"):
-            scroll(&state, key)
-        case .resize: break
-        default:
-            say(&state, "\(describe(key)) does nothing here — press ? for the keys", isError: true)
+        case .stopPlayback: state.playback.isPlaying = false
+        case .zoomIn: zoom(&state, in: true)
+        case .zoomOut: zoom(&state, in: false)
+        case .showHelp:
+            state.isShowingHelp = true
+            state.overlayScroll = 0
+        case .quit: state.isQuitting = true
+        case .pauseOrResumeFirmware, .followLiveHead, .typeToFirmware, .pacingSlower, .pacingFaster:
+            return liveCommand(command, &state)
+        case .earlierInput, .laterInput, .completeSymbol, .submitPrompt, .cancelPrompt, .deleteCharacter, .clearPrompt:
+            break  // prompt commands: `promptKey` runs them
         }
         return []
     }
 
-    private static func scroll(_ state: inout InspectorState, _ key: Key) {
-        let direction: Int
-        let page: Bool
-        switch key {
-        case .up, .character("k"): (direction, page) = (-1, false)
-        case .down, .character("j"): (direction, page) = (1, false)
-        case .pageUp, .character("K"): (direction, page) = (-1, true)
-        default: (direction, page) = (1, true)
-        }
+    /// The name of register `index` as the registers pane shows it (pc for 0).
+    static func registerName(_ index: Int) -> String {
+        index == 0 ? "pc" : RegisterNames.abi[index]
+    }
+
+    /// One row or a page up (`direction` -1) or down in the focused pane.
+    private static func scroll(_ state: inout InspectorState, by direction: Int, page: Bool) {
         switch state.focus {
         case .registers:
             state.selectedRegister = (state.selectedRegister + (page ? 8 : 1) * direction + 32 * 4) % 32
         case .memory:
-            let row = UInt32(max(1, state.memoryBytesPerRow))
-            let visible = row * UInt32(max(1, state.memoryVisibleRows))
-            let delta = page ? visible : row
-            state.memoryFollowsRegister = nil
-            state.memoryCursor = direction < 0 ? state.memoryCursor &- delta : state.memoryCursor &+ delta
-            // Keep the cursor on screen: scroll by whole rows.
-            if state.memoryCursor &- state.memoryAddress >= visible {
-                let cursorRow = state.memoryCursor / row * row
-                state.memoryAddress = direction < 0 ? cursorRow : cursorRow &- (visible - row)
-            }
+            let row = max(1, state.memoryBytesPerRow)
+            moveMemoryCursor(&state, by: direction * (page ? row * max(1, state.memoryVisibleRows) : row))
         case .console:
             state.consoleScroll = max(0, state.consoleScroll - direction * (page ? 10 : 1))
+        case .stack:
+            state.stackScroll = max(0, state.stackScroll + direction * (page ? 8 : 1))
         case .code, .devices, .timeline:
             move(&state, by: direction * (page ? 100 : 1))
+        }
+    }
+
+    /// Zooms the timeline in (a quarter of the span, at least ten steps) or out. The spans are
+    /// the recording's length divided by 1, 4, 16…, so `Z` undoes `z` exactly and the last
+    /// `Z` shows the whole recording again.
+    private static func zoom(_ state: inout InspectorState, in zoomsIn: Bool) {
+        let whole = max(1, state.totalSteps)
+        let span = min(state.timelineSpan, whole)
+        if zoomsIn {
+            state.timelineSpan = max(min(10, whole), span / 4)
+            return
+        }
+        var wider = whole
+        while wider / 4 > span { wider /= 4 }
+        state.timelineSpan = wider
+    }
+
+    /// Moves the memory cursor `delta` bytes, scrolling the pane by whole rows to keep it on
+    /// screen; the pane stops following a register.
+    private static func moveMemoryCursor(_ state: inout InspectorState, by delta: Int) {
+        let row = UInt32(max(1, state.memoryBytesPerRow))
+        let visible = row * UInt32(max(1, state.memoryVisibleRows))
+        state.memoryFollowsRegister = nil
+        let magnitude = UInt32(truncatingIfNeeded: delta.magnitude)
+        state.memoryCursor = delta < 0 ? state.memoryCursor &- magnitude : state.memoryCursor &+ magnitude
+        if state.memoryCursor &- state.memoryAddress >= visible {
+            let cursorRow = state.memoryAddress &+ (state.memoryCursor &- state.memoryAddress) / row * row
+            state.memoryAddress = delta < 0 ? cursorRow : cursorRow &- (visible - row)
         }
     }
 
@@ -201,28 +259,49 @@ public enum Reducer {
         return []
     }
 
+    /// A key while the help or the breakpoint list covers the screen: ↑/↓ scroll it, q quits,
+    /// any other key closes it.
+    private static func overlayKey(_ state: inout InspectorState, _ key: Key) -> [InspectorEffect] {
+        switch Keymap.command(for: key, focus: state.focus, isLive: state.live != nil, isInOverlay: true) {
+        case .rowUp: state.overlayScroll = max(0, state.overlayScroll - 1)
+        case .rowDown: state.overlayScroll += 1
+        case .pageUp: state.overlayScroll = max(0, state.overlayScroll - 10)
+        case .pageDown: state.overlayScroll += 10
+        default:
+            guard key != .resize else { return [] }
+            state.isShowingHelp = false
+            state.isShowingStops = false
+            state.overlayScroll = 0
+            if key == .character("q") { state.isQuitting = true }
+        }
+        return []
+    }
+
     // MARK: Live
 
-    /// Keys that mean something else in live mode; nil for the rest.
-    private static func liveKey(_ state: inout InspectorState, _ key: Key) -> [InspectorEffect]? {
-        guard var live = state.live else { return nil }
-        if state.focus == .console && live.canControl && live.isRunning {
-            if key == .escape {
-                state.focus = .code
-                say(&state, "typing stopped — i types to the firmware again")
-                return []
-            }
-            if let bytes = uartBytes(for: key) {
-                // Show what the firmware does with it: back to the live head.
-                live.isFollowing = true
-                state.live = live
-                state.step = state.totalSteps
-                state.message = nil
-                return [.live(.type(bytes))]
-            }
+    /// While the console is focused for typing into a running live firmware, every key but
+    /// Esc and Ctrl-C goes to its UART; nil otherwise.
+    private static func typingKey(_ state: inout InspectorState, _ key: Key) -> [InspectorEffect]? {
+        guard var live = state.live, state.focus == .console, live.canControl, live.isRunning else { return nil }
+        if key == .escape {
+            state.focus = .code
+            say(&state, "typing stopped — i types to the firmware again")
+            return []
         }
-        switch key {
-        case .character(" "):
+        guard let bytes = uartBytes(for: key) else { return nil }
+        // Show what the firmware does with it: back to the live head.
+        live.isFollowing = true
+        state.live = live
+        state.step = state.totalSteps
+        state.message = nil
+        return [.live(.type(bytes))]
+    }
+
+    /// The keys only live mode has.
+    private static func liveCommand(_ command: InspectorCommand, _ state: inout InspectorState) -> [InspectorEffect] {
+        guard var live = state.live else { return [] }
+        switch command {
+        case .pauseOrResumeFirmware:
             if live.canControl {
                 guard live.isRunning else {
                     say(&state, "the run has ended; the recording is complete", isError: true)
@@ -236,13 +315,14 @@ public enum Reducer {
             live.isFollowing.toggle()
             state.live = live
             if live.isFollowing { state.step = state.totalSteps }
-            say(&state, live.isFollowing ? "following the recording as it grows" : "holding this step — Space or f follows again")
+            say(&state, live.isFollowing ? "following the recording as it grows" : "holding this step — Space or End follows again")
             return []
-        case .end:
-            return followHead(&state)
-        case .character("f") where state.focus != .registers:
-            return followHead(&state)
-        case .character("i"):
+        case .followLiveHead:
+            state.live?.isFollowing = true
+            state.step = state.totalSteps
+            say(&state, "following the live head")
+            return []
+        case .typeToFirmware:
             guard live.canControl && live.isRunning else {
                 say(&state, live.canControl ? "the run has ended: nothing reads input now" : "this recording is written by another process: it takes no input from here", isError: true)
                 return []
@@ -251,26 +331,19 @@ public enum Reducer {
             state.lowerPaneShowsDevices = false
             say(&state, "typing goes to the firmware's UART — Esc stops typing, Ctrl-C quits")
             return []
-        case .character(">"), .character("<"):
+        case .pacingSlower, .pacingFaster:
             guard let pacing = live.report.pacing else {
                 say(&state, "another process writes this recording: its pace is not set from here", isError: true)
                 return []
             }
-            let next = pacing.stepped(by: key == .character(">") ? 1 : -1)
+            let next = pacing.stepped(by: command == .pacingFaster ? 1 : -1)
             live.report.pacing = next
             state.live = live
             say(&state, "pacing: \(next)")
             return [.live(.setPacing(next))]
         default:
-            return nil
+            return []
         }
-    }
-
-    private static func followHead(_ state: inout InspectorState) -> [InspectorEffect] {
-        state.live?.isFollowing = true
-        state.step = state.totalSteps
-        say(&state, "following the live head")
-        return []
     }
 
     /// The bytes a key sends to the firmware's UART while typing into the console.
@@ -299,154 +372,6 @@ public enum Reducer {
         }
     }
 
-    // MARK: Prompt
-
-    private static func openPrompt(_ state: inout InspectorState, _ kind: InspectorState.PromptKind) {
-        state.prompt = InspectorState.Prompt(kind: kind, text: "")
-        state.playback.isPlaying = false
-    }
-
-    private static func promptKey(_ state: inout InspectorState, _ key: Key, firmware: Firmware) -> [InspectorEffect] {
-        guard var prompt = state.prompt else { return [] }
-        switch key {
-        case .escape, .control("c"), .control("g"):
-            state.prompt = nil
-            return []
-        case .backspace, .delete:
-            if prompt.text.isEmpty {
-                state.prompt = nil
-                return []
-            }
-            prompt.text.removeLast()
-        case .control("u"): prompt.text = ""
-        case .enter:
-            state.prompt = nil
-            return submit(&state, prompt, firmware: firmware)
-        case .character(let character): prompt.text.append(character)
-        default: break
-        }
-        state.prompt = prompt
-        return []
-    }
-
-    private static func submit(_ state: inout InspectorState, _ prompt: InspectorState.Prompt, firmware: Firmware) -> [InspectorEffect] {
-        let text = prompt.text.trimmingCharacters(in: .whitespaces)
-        switch prompt.kind {
-        case .goto: return goto(&state, text, firmware: firmware)
-        case .breakpoint: return toggleBreakpoint(&state, text, firmware: firmware)
-        case .watch: return toggleWatch(&state, text, firmware: firmware)
-        case .memory: return showMemory(&state, text, firmware: firmware)
-        case .search:
-            guard !text.isEmpty else { return [] }
-            state.progress = "searching for \(text)…"
-            return [.search(text)]
-        case .command: return command(&state, text, firmware: firmware)
-        }
-    }
-
-    private static func command(_ state: inout InspectorState, _ text: String, firmware: Firmware) -> [InspectorEffect] {
-        let words = text.split(separator: " ", maxSplits: 1).map(String.init)
-        guard let verb = words.first?.lowercased() else { return [] }
-        let argument = words.count > 1 ? words[1] : ""
-        switch verb {
-        case "g", "goto": return goto(&state, argument, firmware: firmware)
-        case "b", "break": return toggleBreakpoint(&state, argument, firmware: firmware)
-        case "w", "watch": return toggleWatch(&state, argument, firmware: firmware)
-        case "m", "mem", "memory": return showMemory(&state, argument, firmware: firmware)
-        case "d", "delete":
-            state.breakpoints.removeAll()
-            state.watchpoints.removeAll()
-            say(&state, "deleted every breakpoint and watchpoint")
-        case "find", "f", "/":
-            guard !argument.isEmpty else {
-                say(&state, ":find needs text: a mnemonic, hex bytes or console text", isError: true)
-                return []
-            }
-            state.progress = "searching for \(argument)…"
-            return [.search(argument)]
-        case "help", "h", "?": state.isShowingHelp = true
-        case "q", "quit", "exit": state.isQuitting = true
-        default:
-            say(&state, "unknown command :\(verb) — try :goto, :break, :watch, :mem, :find, :delete, :help, :quit", isError: true)
-        }
-        return []
-    }
-
-    private static func goto(_ state: inout InspectorState, _ text: String, firmware: Firmware) -> [InspectorEffect] {
-        guard !text.isEmpty else { return [] }
-        if let step = Timeline.step(for: text, totalSteps: state.totalSteps) {
-            seek(&state, to: step, remember: true)
-            return []
-        }
-        if text.allSatisfy({ $0.isNumber || $0 == "_" }) {
-            say(&state, "goto \(text): past the end of the recording (0…\(state.totalSteps))", isError: true)
-            return []
-        }
-        if firmware.address(for: text) != nil {
-            state.progress = "looking for the next execution of \(text)…"
-            return [.gotoSymbol(text)]
-        }
-        say(&state, "goto \(text): not a step (0…\(state.totalSteps)), a percentage, 'end', or a symbol", isError: true)
-        return []
-    }
-
-    private static func toggleBreakpoint(_ state: inout InspectorState, _ text: String, firmware: Firmware) -> [InspectorEffect] {
-        let address: UInt32
-        if text.isEmpty {
-            guard let pc = state.currentPC else { return [] }
-            address = pc
-        } else {
-            guard let resolved = firmware.address(for: text) else {
-                say(&state, "break \(text): not an address or symbol", isError: true)
-                return []
-            }
-            address = resolved
-        }
-        let name = firmware.symbols.describe(address).map { " (\($0))" } ?? ""
-        if let index = state.breakpoints.firstIndex(of: address) {
-            state.breakpoints.remove(at: index)
-            say(&state, "breakpoint at \(hex(address))\(name) removed")
-        } else {
-            state.breakpoints.append(address)
-            say(&state, "breakpoint at \(hex(address))\(name) — c/C continue to it")
-        }
-        return []
-    }
-
-    private static func toggleWatch(_ state: inout InspectorState, _ text: String, firmware: Firmware) -> [InspectorEffect] {
-        let range: Range<UInt32>
-        if text.isEmpty {
-            let word = state.memoryCursor & ~3
-            range = word..<word + 4
-        } else {
-            guard let resolved = firmware.range(for: text, defaultLength: 4) else {
-                say(&state, "watch \(text): use ADDR[:LEN] with an address or symbol", isError: true)
-                return []
-            }
-            range = resolved
-        }
-        if let index = state.watchpoints.firstIndex(of: range) {
-            state.watchpoints.remove(at: index)
-            say(&state, "watch on \(hex(range.lowerBound)):\(range.count) removed")
-        } else {
-            state.watchpoints.append(range)
-            say(&state, "watching writes to \(hex(range.lowerBound)):\(range.count) — c/C continue to one")
-        }
-        return []
-    }
-
-    private static func showMemory(_ state: inout InspectorState, _ text: String, firmware: Firmware) -> [InspectorEffect] {
-        guard let address = firmware.address(for: text) else {
-            say(&state, "memory \(text): not an address, symbol or section", isError: true)
-            return []
-        }
-        state.memoryFollowsRegister = nil
-        state.memoryAddress = address & ~0xF
-        state.memoryCursor = address
-        state.focus = .memory
-        return []
-    }
-
     // MARK: Moving in time
 
     static func seek(_ state: inout InspectorState, to step: UInt64, remember: Bool) {
@@ -465,7 +390,7 @@ public enum Reducer {
             if state.step == 0 { say(&state, "at the start of the recording") }
             seek(&state, to: state.step > magnitude ? state.step - magnitude : 0, remember: false)
         } else {
-            if state.step == state.totalSteps { say(&state, state.live == nil ? "at the end of the recording" : "at the live head — f follows it") }
+            if state.step == state.totalSteps { say(&state, state.live == nil ? "at the end of the recording" : "at the live head — End follows it") }
             seek(&state, to: state.step &+ UInt64(delta), remember: false)
         }
     }
@@ -475,16 +400,15 @@ public enum Reducer {
         move(&state, by: percent < 0 ? -Int(min(delta, UInt64(Int.max))) : Int(min(delta, UInt64(Int.max))))
     }
 
+    /// A frame of playback: `stepsPerFrame` on, or, when breakpoints or watchpoints are
+    /// enabled, a request to play there that stops at the first hit on the way.
     private static func tick(_ state: inout InspectorState) -> [InspectorEffect] {
         guard state.playback.isPlaying else { return [] }
         let delta = state.playback.stepsPerFrame
-        if state.playback.isReversed {
-            state.step = state.step > delta ? state.step - delta : 0
-            if state.step == 0 { state.playback.isPlaying = false }
-        } else {
-            state.step = min(state.totalSteps, state.step &+ delta)
-            if state.step == state.totalSteps { state.playback.isPlaying = false }
-        }
+        let target = state.playback.isReversed ? (state.step > delta ? state.step - delta : 0) : min(state.totalSteps, state.step &+ delta)
+        if target != state.step && state.stops.contains(where: \.isEnabled) { return [.play(from: state.step, to: target)] }
+        state.step = target
+        if state.step == (state.playback.isReversed ? 0 : state.totalSteps) { state.playback.isPlaying = false }
         return []
     }
 

@@ -1,59 +1,70 @@
 extension Renderer {
-    /// Every key, as an overlay in the middle of the screen.
-    public static let helpLines: [(String, String)] = [
-        ("←/→  h/l  s/S", "one step forward/back"),
-        ("Shift-←/→  H/L", "ten steps"),
-        (",  .", "one percent back/forward"),
-        ("0 … 9", "jump to 0 % … 90 %"),
-        ("Home  End", "start / end of the recording"),
-        ("[  ]", "previous / next marker"),
-        ("c  C", "continue forward / back to a breakpoint or watchpoint hit"),
-        ("b", "toggle a breakpoint (address or symbol; Enter = pc)"),
-        ("w", "watch writes to ADDR[:LEN] (Enter = the memory cursor's word)"),
-        ("W", "last write to the memory cursor's word / last change of the register"),
-        ("g", "goto a step, a percentage, 'end', or a symbol (its next run)"),
-        ("@", "show memory at an address, symbol or section (.data)"),
-        ("f", "memory follows the selected register (a pointer)"),
-        ("u", "undo the last jump"),
-        ("m<x>  '<x>", "set mark x (memory highlights writes since) / go to it"),
-        ("Tab  Shift-Tab", "focus the next / previous pane"),
-        ("↑/↓  PgUp/PgDn", "select a register, move the memory cursor, scroll the console"),
-        ("/", "search forward: console text, a mnemonic, or instruction bytes"),
-        (":", "commands: goto, break, watch, mem, find, delete, help, quit"),
-        ("Space  +/-  r", "play/pause, playback speed (×1 … ×10000), reverse"),
-        ("z  Z", "zoom the timeline in / out around now"),
-        ("Esc", "stop playback, cancel a prompt"),
-        ("?  F1  q", "this help / quit"),
-    ]
+    /// The help's rows (keys, what they do) with the code pane focused outside live mode: the
+    /// keymap's bindings (`Keymap.helpBindings`).
+    public static var helpLines: [(String, String)] {
+        helpLines(isLive: false, focus: .code)
+    }
 
-    /// The keys live mode adds (`timescope watch`).
-    public static let liveHelpLines: [(String, String)] = [
-        ("Space", "live: pause / resume the firmware (following a file: hold / follow)"),
-        ("f  End", "live: follow the live head again (a scrub key leaves it)"),
-        ("i", "live: type into the firmware's UART (Esc stops typing)"),
-        ("<  >", "live: pacing slower / faster (0.01× … real time … max speed)"),
-        ("Ctrl-C", "quit (also while typing); the recording stays complete"),
-    ]
+    /// The help's rows for a focused pane, in or outside live mode.
+    public static func helpLines(isLive: Bool, focus: InspectorState.Pane) -> [(String, String)] {
+        Keymap.helpBindings(isLive: isLive, focus: focus).map { ($0.keys, $0.help) }
+    }
 
-    static func drawHelp(_ grid: inout ScreenGrid, isLive: Bool) {
-        let helpLines = isLive ? Renderer.helpLines.filter { !$0.0.hasPrefix("Space") } + liveHelpLines : Renderer.helpLines
-        // One column when it fits, else two (every key stays listed down to 80×24).
-        let columns = grid.height - 4 >= helpLines.count ? 1 : 2
-        let rows = (helpLines.count + columns - 1) / columns
+    /// The help overlay alone on a `width` × `height` screen (what `render` draws over the panes).
+    public static func helpOverlay(_ state: InspectorState, width: Int, height: Int) -> ScreenGrid {
+        var grid = ScreenGrid(width: width, height: height)
+        drawHelp(&grid, state)
+        return grid
+    }
+
+    /// Every key that acts where the user is, as an overlay in the middle of the screen: one
+    /// column when it fits, else two; ↑/↓ scroll it when even two do not fit.
+    static func drawHelp(_ grid: inout ScreenGrid, _ state: InspectorState) {
+        let lines = helpLines(isLive: state.live != nil, focus: state.focus)
+        let columns = grid.height - 4 >= lines.count ? 1 : 2
+        let rows = (lines.count + columns - 1) / columns
         let width = min(grid.width - 2, columns == 1 ? 96 : grid.width - 2)
         let height = min(grid.height - 2, rows + 2)
         let box = Layout.Box(x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)
         grid.fill(x: box.x, y: box.y, width: box.width, height: box.height)
         let inner = frame(&grid, box, title: "Keys — any key closes", isFocused: true)
+        let scroll = min(state.overlayScroll, max(0, rows - inner.height))
+        if rows > inner.height {
+            borderNote(&grid, box, scroll + inner.height < rows ? "↓ more" : "↑ more", onTop: false)
+        }
         let columnWidth = inner.width / columns
-        let keyWidth = columns == 1 ? 22 : 15
-        for (index, line) in helpLines.enumerated() {
+        let keyWidth = columns == 1 ? 22 : Keymap.keysWidth
+        for (index, line) in lines.enumerated() {
             let column = index / rows
-            let row = index % rows
-            guard row < inner.height else { continue }
+            let row = index % rows - scroll
+            guard row >= 0 && row < inner.height else { continue }
             let x = inner.x + 1 + column * columnWidth
             grid.put(line.0, x: x, y: inner.y + row, style: Look.title, maxWidth: keyWidth)
-            grid.put(line.1, x: x + keyWidth + 1, y: inner.y + row, maxWidth: columnWidth - keyWidth - 2)
+            // A blank column before the next column's keys.
+            grid.put(line.1, x: x + keyWidth + 1, y: inner.y + row, maxWidth: columnWidth - keyWidth - 3)
         }
+    }
+
+    /// What each prompt asks for, before what was typed.
+    static func promptLabel(_ kind: InspectorState.PromptKind) -> String {
+        switch kind {
+        case .command: ":"
+        case .search: "search /"
+        case .searchBackward: "search back \\"
+        case .goto: "goto (step, %, end, symbol): "
+        case .breakpoint: "breakpoint at (address or symbol [if COND]; Enter = pc): "
+        case .watch: "watch writes to ADDR[:LEN] [if COND] (Enter = word at the memory cursor): "
+        case .memory: "memory at (address, symbol, .section): "
+        }
+    }
+
+    /// The prompt line: what it asks, what was typed, the cursor, and the symbols a second
+    /// Tab listed.
+    static func drawPrompt(_ grid: inout ScreenGrid, _ prompt: InspectorState.Prompt, _ box: Layout.Box) {
+        let end = grid.put(promptLabel(prompt.kind) + prompt.text, x: box.x, y: box.y, style: Look.prompt, maxWidth: box.width - 1)
+        grid[end, box.y] = .init("█", Look.prompt)
+        guard !prompt.candidates.isEmpty, end + 3 < box.x + box.width else { return }
+        let shown = prompt.candidates.count > 1 ? "\(prompt.candidates.count): " + prompt.candidates.joined(separator: " ") : prompt.candidates[0]
+        grid.put(shown, x: end + 3, y: box.y, style: Look.dim, maxWidth: box.x + box.width - end - 3)
     }
 }

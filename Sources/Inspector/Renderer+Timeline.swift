@@ -22,7 +22,9 @@ extension Renderer {
             for mark in view.marks where mark.kind == kind {
                 if let x = column(mark.step) {
                     let style: Style = kind == .exception || kind == .end ? Look.error : kind == .breakpoint || kind == .watch ? Look.breakpoint : Look.changed
-                    grid[x, box.y] = .init(Unicode.Scalar(String(kind.rawValue))!, style)
+                    // An exact hit of breakpoint or watchpoint 1…9 shows its number.
+                    let symbol = mark.stopNumber.flatMap { (1...9).contains($0) ? Character(String($0)) : nil } ?? kind.rawValue
+                    grid[x, box.y] = .init(Unicode.Scalar(String(symbol))!, style)
                 }
             }
         }

@@ -3,42 +3,41 @@ import Machine
 
 /// Parsing the ways people name steps and addresses.
 extension Timeline {
-    /// Resolves WHEN: a step number, `end`, `start`, or `P%` of the recording (rounded down).
-    public func step(for when: String) throws(RecordingError) -> UInt64 {
-        guard let step = Timeline.step(for: when, totalSteps: totalSteps) else {
-            throw .invalidRequest("'\(when)' is not a step of this recording: use 0 … \(totalSteps), 'end' or a percentage like 50%")
+    /// Resolves WHEN (a `StepExpression`: a step, `start`, `end`, `P%`, each ± steps); a form
+    /// that starts with `+`/`-` counts from `reference`.
+    public func step(for when: String, relativeTo reference: UInt64? = nil) throws(RecordingError) -> UInt64 {
+        do {
+            return try StepExpression(parsing: when).step(lastStep: totalSteps, reference: reference)
+        } catch {
+            throw .invalidRequest(error.description)
         }
-        return step
     }
 
-    /// Resolves WHEN against a recording of `totalSteps` steps; nil when it is not a step in it.
-    public static func step(for when: String, totalSteps: UInt64) -> UInt64? {
-        let text = when.trimmingCharacters(in: .whitespaces).lowercased()
-        if text == "end" { return totalSteps }
-        if text == "start" { return 0 }
-        if text.hasSuffix("%") {
-            guard let percent = Double(text.dropLast()), percent >= 0, percent <= 100 else { return nil }
-            return UInt64((Double(totalSteps) * percent / 100).rounded(.down))
-        }
-        guard let step = UInt64(text.replacingOccurrences(of: "_", with: "")), step <= totalSteps else { return nil }
-        return step
+    /// Resolves WHEN against a recording of `totalSteps` steps, counting a relative form from
+    /// `reference`; nil when it is not a step in it.
+    public static func step(for when: String, totalSteps: UInt64, relativeTo reference: UInt64? = nil) -> UInt64? {
+        try? StepExpression(parsing: when).step(lastStep: totalSteps, reference: reference)
     }
 
-    /// Resolves an address: hex, decimal, a symbol (`main+0x10`) or a section (`.data`).
+    /// Resolves an address (an `AddressExpression`); registers are read in the state of the
+    /// step the timeline is at.
     public func address(for text: String) throws(RecordingError) -> UInt32 {
-        guard let address = machine.firmware.address(for: text) else {
-            throw .invalidRequest("'\(text)' is neither an address nor a symbol of \(summary.header.firmwareName)")
+        do {
+            return try AddressExpression(parsing: text).address(in: machine.firmware, state: machine.state)
+        } catch {
+            throw .invalidRequest(error.description)
         }
-        return address
     }
 
-    /// Resolves ADDR[:LEN] (LEN defaults to a data symbol's size, else `defaultLength`).
+    /// Resolves ADDR[:LEN] (LEN defaults to a data symbol's size, else `defaultLength`);
+    /// registers are read in the state of the step the timeline is at.
     public func range(for text: String, defaultLength: UInt32 = 1) throws(RecordingError) -> Range<UInt32> {
-        guard let range = machine.firmware.range(for: text, defaultLength: defaultLength) else {
-            _ = try address(for: String(text.split(separator: ":").first ?? ""))
-            throw .invalidRequest("'\(text)': the length after ':' must be 1 … 1048576 bytes, inside the address space")
+        do {
+            return try AddressExpression(parsing: text, allowsLength: true)
+                .range(in: machine.firmware, state: machine.state, defaultLength: defaultLength)
+        } catch {
+            throw .invalidRequest(error.description)
         }
-        return range
     }
 
     /// The machine state JSON at the current step (the `run --dump-state` schema), with the
@@ -109,40 +108,50 @@ extension Timeline {
         }
     }
 
-    /// Replays, newest first, the intervals before `before` that `mayHold` admits (interval i
-    /// is the steps after keyframe i−1 up to keyframe i), and returns the last hit of the first
-    /// interval that has one.
-    private func searchBackward(
-        before: UInt64, progress: (Double) -> Void, mayHold: (Int) -> Bool,
+    /// Replays, newest first, the intervals that may hold a hit at a step in
+    /// `notBefore ..< before` (`mayHold` admits them; interval i is the steps after keyframe
+    /// i−1 up to keyframe i), and returns the last hit of the first interval that has one.
+    /// `replay(start, end)` answers with the hits at steps in `start + 1 … end`, in order.
+    func searchBackward(
+        before: UInt64, notBefore: UInt64 = 0, progress: (Double) -> Void, mayHold: (Int) -> Bool,
         replay: (_ start: UInt64, _ end: UInt64) throws(RecordingError) -> [TimelineMatch]
     ) throws(RecordingError) -> TimelineMatch? {
+        let floor = notBefore > 0 ? notBefore - 1 : 0
         // A live tail has no index yet: it may hold anything, and it is short.
         if tail != nil, let last = keyframes.last, last.step < before, totalSteps > last.step,
-            let hit = try replay(last.step, min(totalSteps, before &- 1)).last
+            let hit = try replay(max(last.step, floor), min(totalSteps, before &- 1)).last
         {
             return hit
         }
-        let candidates = (1..<max(1, keyframes.count)).reversed().filter { keyframes[$0 - 1].step < before && mayHold($0) }
+        let candidates = (1..<max(1, keyframes.count)).reversed().filter {
+            keyframes[$0 - 1].step < before && keyframes[$0].step >= notBefore && mayHold($0)
+        }
         for (done, index) in candidates.enumerated() {
             progress(Double(done) / Double(candidates.count))
-            if let last = try replay(keyframes[index - 1].step, min(keyframes[index].step, before &- 1)).last { return last }
+            if let last = try replay(max(keyframes[index - 1].step, floor), min(keyframes[index].step, before &- 1)).last {
+                return last
+            }
         }
         return nil
     }
 
-    /// Replays, oldest first, the intervals after `after` that `mayHold` admits, and returns
-    /// the first hit.
-    private func searchForward(
-        after: UInt64, progress: (Double) -> Void, mayHold: (Int) -> Bool,
+    /// Replays, oldest first, the intervals that may hold a hit at a step in `after + 1 …
+    /// through` (`mayHold` admits them), and returns the first hit.
+    func searchForward(
+        after: UInt64, through: UInt64 = .max, progress: (Double) -> Void, mayHold: (Int) -> Bool,
         replay: (_ start: UInt64, _ end: UInt64) throws(RecordingError) -> [TimelineMatch]
     ) throws(RecordingError) -> TimelineMatch? {
-        let candidates = (1..<max(1, keyframes.count)).filter { keyframes[$0].step > after && mayHold($0) }
+        let candidates = (1..<max(1, keyframes.count)).filter {
+            keyframes[$0].step > after && keyframes[$0 - 1].step < through && mayHold($0)
+        }
         for (done, index) in candidates.enumerated() {
             progress(Double(done) / Double(candidates.count))
-            if let first = try replay(max(keyframes[index - 1].step, after), keyframes[index].step).first { return first }
+            if let first = try replay(max(keyframes[index - 1].step, after), min(keyframes[index].step, through)).first {
+                return first
+            }
         }
-        if tail != nil, let last = keyframes.last, totalSteps > max(last.step, after) {
-            return try replay(max(last.step, after), totalSteps).first
+        if tail != nil, let last = keyframes.last, min(totalSteps, through) > max(last.step, after) {
+            return try replay(max(last.step, after), min(totalSteps, through)).first
         }
         return nil
     }
@@ -196,10 +205,11 @@ extension Timeline {
         return false
     }
 
-    /// Replays from step `start` to `end` with a write watch, returning the writing steps.
-    func writes(to range: Range<UInt32>, from start: UInt64, through end: UInt64, firstOnly: Bool) throws(RecordingError)
-        -> [TimelineMatch]
-    {
+    /// Replays from step `start` to `end` with a write watch, returning the writing steps
+    /// at which `accept` (asked in the state right after the write) holds.
+    func writes(
+        to range: Range<UInt32>, from start: UInt64, through end: UInt64, firstOnly: Bool, accept: () -> Bool = { true }
+    ) throws(RecordingError) -> [TimelineMatch] {
         guard start < end else { return [] }
         try seek(to: start)
         machine.setWriteWatch(range)
@@ -208,6 +218,7 @@ extension Timeline {
         while machine.step < end {
             let reason = advance(to: end)
             guard case .watchpoint(let pc) = reason else { break }
+            guard accept() else { continue }
             hits.append(TimelineMatch(step: machine.step, pc: pc))
             if firstOnly { break }
         }
@@ -215,10 +226,11 @@ extension Timeline {
     }
 
     /// Replays from step `start` to `end` with a breakpoint at `pc`, returning the steps that
-    /// executed it (the state one step earlier has pc there).
-    func executions(of pc: UInt32, from start: UInt64, through end: UInt64, firstOnly: Bool) throws(RecordingError)
-        -> [TimelineMatch]
-    {
+    /// executed it (the state one step earlier has pc there) and at which `accept` (asked in
+    /// that earlier state, before the instruction runs) holds.
+    func executions(
+        of pc: UInt32, from start: UInt64, through end: UInt64, firstOnly: Bool, accept: () -> Bool = { true }
+    ) throws(RecordingError) -> [TimelineMatch] {
         guard start < end else { return [] }
         try seek(to: start)
         machine.setBreakpoints([pc])
@@ -229,7 +241,9 @@ extension Timeline {
         while machine.step < end {
             let reason = advance(to: end)
             guard reason == .breakpoint else { break }
-            if machine.step + 1 <= end { hits.append(TimelineMatch(step: machine.step + 1, pc: pc)) }
+            guard machine.step + 1 <= end else { break }
+            guard accept() else { continue }
+            hits.append(TimelineMatch(step: machine.step + 1, pc: pc))
             if firstOnly { break }
         }
         return hits

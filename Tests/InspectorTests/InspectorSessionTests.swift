@@ -32,7 +32,7 @@ struct InspectorSessionTests {
         session.type("W")
         #expect(session.state.step == DemoRecording.corruptingStep)
         #expect(session.state.progress == nil)
-        #expect(session.state.message == "step 684: 0x8000027c (copy_name+0x8) wrote 0x8000103c:4")
+        #expect(session.state.message == "step 684: 0x8000027c (copy_name+0x8) sb 0x8000103f:1 80 → 31")
         #expect(!session.state.messageIsError)
         #expect(session.frame().row(1).contains("Code: copy_name+0xc"))
         session.type("u")
@@ -69,7 +69,7 @@ struct InspectorSessionTests {
         #expect(session.state.step < DemoRecording.crashSteps - 2)
         #expect(
             session.state.message
-                == "breakpoint at 0x8000035e (poll_sensors+0x24) at step \(session.state.step)")
+                == "breakpoint 1 at 0x8000035e (poll_sensors+0x24) at step \(session.state.step)")
         #expect(session.frame().position(of: "●▶ 8000035e  jalr a5") != nil)
     }
 
@@ -98,7 +98,7 @@ struct InspectorSessionTests {
     @Test func gotoASymbolStopsAtItsFirstInstruction() throws {
         let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: 0)
         session.type("gcopy_name\n")
-        #expect(session.state.message?.hasPrefix("copy_name runs next at step") == true)
+        #expect(session.state.message?.hasPrefix("copy_name runs next in step") == true)
         #expect(session.frame().position(of: "▶ 80000274  lbu a5,0(a1)") != nil)
     }
 

@@ -52,11 +52,11 @@ struct ReducerBreakAndWatchTests {
         #expect(inspector.state.prompt == nil)
         #expect(inspector.state.breakpoints == [DemoRecording.callThroughReadPointer])
         #expect(
-            inspector.state.message == "breakpoint at 0x8000035e (poll_sensors+0x24) — c/C continue to it")
+            inspector.state.message == "breakpoint 1 at 0x8000035e (poll_sensors+0x24) — c/C continue to it")
         #expect(!inspector.state.messageIsError)
         inspector.type("b\n")
         #expect(inspector.state.breakpoints.isEmpty)
-        #expect(inspector.state.message == "breakpoint at 0x8000035e (poll_sensors+0x24) removed")
+        #expect(inspector.state.message == "breakpoint 1 at 0x8000035e (poll_sensors+0x24) deleted")
     }
 
     @Test func bWithASymbolOrAnAddressBreaksThere() throws {
@@ -84,7 +84,7 @@ struct ReducerBreakAndWatchTests {
         #expect(inspector.state.prompt?.kind == .watch)
         inspector.type("\n")
         #expect(inspector.state.watchpoints == [0x8000_103c..<0x8000_1040])
-        #expect(inspector.state.message == "watching writes to 0x8000103c:4 — c/C continue to one")
+        #expect(inspector.state.message == "watchpoint 1 on 0x8000103c:4 (sensors+0x38) — c/C continue to a write")
     }
 
     @Test func wWithAVariableWatchesTheWholeVariable() throws {
@@ -100,7 +100,7 @@ struct ReducerBreakAndWatchTests {
         #expect(inspector.state.watchpoints == [0x8000_103c..<0x8000_1040])
         inspector.type("wsensors+56:4\n")
         #expect(inspector.state.watchpoints.isEmpty)
-        #expect(inspector.state.message == "watch on 0x8000103c:4 removed")
+        #expect(inspector.state.message == "watchpoint 1 on 0x8000103c:4 (sensors+0x38) deleted")
     }
 
     @Test func wWithABadRangeIsAnError() throws {
@@ -150,6 +150,6 @@ struct ReducerBreakAndWatchTests {
         inspector.type(":delete\n")
         #expect(inspector.state.breakpoints.isEmpty)
         #expect(inspector.state.watchpoints.isEmpty)
-        #expect(inspector.state.message == "deleted every breakpoint and watchpoint")
+        #expect(inspector.state.message == "deleted every breakpoint and watchpoint (2)")
     }
 }

@@ -8,15 +8,15 @@ struct ReducerKeysTests {
         var inspector = try PureInspector()
         #expect(inspector.state.focus == .code)
         var visited: [InspectorState.Pane] = []
-        for _ in 0..<6 {
+        for _ in 0..<InspectorState.Pane.allCases.count {
             inspector.press(.tab)
             visited.append(inspector.state.focus)
         }
-        #expect(visited == [.memory, .devices, .console, .timeline, .registers, .code])
+        #expect(visited == [.memory, .devices, .console, .timeline, .stack, .registers, .code])
         inspector.press(.backTab)
         #expect(inspector.state.focus == .registers)
         inspector.press(.backTab)
-        #expect(inspector.state.focus == .timeline)
+        #expect(inspector.state.focus == .stack)
     }
 
     @Test func mSetsAMarkAndQuoteReturnsToIt() throws {
@@ -133,9 +133,11 @@ struct ReducerKeysTests {
         inspector.type("zzzz")
         #expect(inspector.state.timelineSpan == 10, "never narrower than ten steps")
         inspector.type("Z")
-        #expect(inspector.state.timelineSpan == 40)
+        #expect(inspector.state.timelineSpan == 15, "back to the span one z more would have left")
         inspector.type("ZZZ")
         #expect(inspector.state.timelineSpan == 1000, "never wider than the recording")
+        inspector.type("Z")
+        #expect(inspector.state.timelineSpan == 1000)
     }
 
     @Test func questionMarkShowsHelpAndAnyKeyClosesItWithoutActing() throws {

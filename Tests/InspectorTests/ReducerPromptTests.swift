@@ -33,9 +33,9 @@ struct ReducerPromptTests {
     @Test func gotoASymbolAsksForItsNextExecution() throws {
         var inspector = try PureInspector(step: 500, totalSteps: 1000)
         inspector.type("gcopy_name\n")
-        #expect(inspector.effects == [.gotoSymbol("copy_name")])
+        #expect(inspector.effects == [.gotoSymbol("copy_name", isForward: true)])
         #expect(inspector.state.step == 500)
-        #expect(inspector.state.progress == "looking for the next execution of copy_name…")
+        #expect(inspector.state.progress == "looking for the next run of copy_name…")
     }
 
     @Test func gotoSomethingThatIsNeitherStepNorSymbolIsAnError() throws {
@@ -44,7 +44,7 @@ struct ReducerPromptTests {
         #expect(inspector.effects.isEmpty)
         #expect(inspector.state.step == 500)
         #expect(
-            inspector.state.message == "goto nonsense: not a step (0…1000), a percentage, 'end', or a symbol")
+            inspector.state.message == "goto nonsense: not a step (0…1000), a percentage, 'end', or a symbol (-SYMBOL: back)")
         #expect(inspector.state.messageIsError)
     }
 
@@ -123,8 +123,8 @@ struct ReducerPromptTests {
         inspector.type("/")
         #expect(inspector.state.prompt?.kind == .search)
         inspector.type("jalr a5\n")
-        #expect(inspector.effects == [.search("jalr a5")])
-        #expect(inspector.state.progress == "searching for jalr a5…")
+        #expect(inspector.effects == [.search("jalr a5", isForward: true)])
+        #expect(inspector.state.progress == "searching forward for jalr a5…")
     }
 
     @Test func emptySearchDoesNothing() throws {
@@ -166,7 +166,7 @@ struct ReducerPromptTests {
         inspector.type("frobnicate now\n")
         #expect(
             inspector.state.message
-                == "unknown command :frobnicate — try :goto, :break, :watch, :mem, :find, :delete, :help, :quit"
+                == "unknown command :frobnicate — try :goto, :break, :watch, :info break, :delete, :enable, :disable, :condition, :mem, :find, :help, :quit"
         )
         #expect(inspector.state.messageIsError)
         #expect(inspector.effects.isEmpty)
@@ -183,7 +183,7 @@ struct ReducerPromptTests {
         inspector.type(":mem sensors\n")
         #expect(inspector.state.memoryCursor == inspector.address("sensors"))
         inspector.type(":find round 5000\n")
-        #expect(inspector.effects == [.search("round 5000")])
+        #expect(inspector.effects == [.search("round 5000", isForward: true)])
         inspector.type(":help\n")
         #expect(inspector.state.isShowingHelp)
         inspector.press(.escape)
