@@ -64,7 +64,7 @@ public struct BoardConfiguration: Equatable, Sendable, Codable {
         BoardConfiguration(name: "virt", ramBase: 0x8000_0000, ramSize: ramSize, misalignedAccess: misalignedAccess)
     }
 
-    /// The names `--board` accepts.
+    /// The boards `named(_:ramSize:misalignedAccess:)` builds.
     public static let knownBoards = ["virt"]
 
     /// Builds a board by name, checking the RAM size.
@@ -78,28 +78,6 @@ public struct BoardConfiguration: Equatable, Sendable, Codable {
             throw LoadError("RAM size \(ramSize) must be a multiple of 4 KiB between 4 KiB and 2 GiB − 4 KiB")
         }
         return .virt(ramSize: UInt32(ramSize), misalignedAccess: misalignedAccess)
-    }
-
-    /// Parses sizes like `128M`, `64MiB`, `1G`, `65536`, `0x100000`.
-    public static func parseSize(_ text: String) -> UInt64? {
-        var digits = text.trimmingCharacters(in: .whitespaces).uppercased()
-        var multiplier: UInt64 = 1
-        for suffix in ["IB", "B"] where digits.hasSuffix(suffix) && digits.count > suffix.count {
-            digits.removeLast(suffix.count)
-            break
-        }
-        if let last = digits.last, let shift = ["K": 10, "M": 20, "G": 30][String(last)] {
-            multiplier = 1 << UInt64(shift)
-            digits.removeLast()
-        }
-        let value: UInt64?
-        if digits.hasPrefix("0X") {
-            value = UInt64(digits.dropFirst(2), radix: 16)
-        } else {
-            value = UInt64(digits)
-        }
-        guard let value, value <= UInt64.max / multiplier else { return nil }
-        return value * multiplier
     }
 }
 

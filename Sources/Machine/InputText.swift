@@ -1,4 +1,4 @@
-/// Parses the escapes that `--input TEXT` understands: `\n`, `\r`, `\t`, `\\` and `\xHH`.
+/// Parses the escapes of text meant for the UART receiver: `\n`, `\r`, `\t`, `\\` and `\xHH`.
 public enum InputText {
     /// The bytes `text` stands for, or an error naming the bad escape.
     public static func bytes(from text: String) throws(LoadError) -> [UInt8] {
@@ -10,7 +10,7 @@ public enum InputText {
                 continue
             }
             guard let escape = iterator.next() else {
-                throw LoadError("--input ends with a lone backslash; write \\\\ for a backslash")
+                throw LoadError("it ends with a lone backslash; write \\\\ for a backslash")
             }
             switch escape {
             case UInt8(ascii: "n"): result.append(0x0A)
@@ -20,11 +20,11 @@ public enum InputText {
             case UInt8(ascii: "x"):
                 guard let high = iterator.next(), let low = iterator.next(),
                     let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-                else { throw LoadError("--input: \\x needs two hex digits, as in \\x1b") }
+                else { throw LoadError("\\x needs two hex digits, as in \\x1b") }
                 result.append(value)
             default:
                 throw LoadError(
-                    "--input: unknown escape \\\(String(decoding: [escape], as: UTF8.self)); use \\n \\r \\t \\\\ or \\xHH")
+                    "unknown escape \\\(String(decoding: [escape], as: UTF8.self)); use \\n \\r \\t \\\\ or \\xHH")
             }
         }
         return result

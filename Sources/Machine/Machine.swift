@@ -187,7 +187,7 @@ public final class Machine {
                 throw LoadError(
                     "segment at \(hex(segment.address)) (\(segment.memorySize) bytes) lies outside RAM "
                         + "\(hex(ramBase))–\(hex(UInt32(truncatingIfNeeded: UInt64(ramBase) + UInt64(ramSize) - 1)))"
-                        + "; use --ram to enlarge RAM or relink the firmware")
+                        + "; give the board more RAM or relink the firmware")
             }
             let offset = Int(segment.address - ramBase)
             segment.bytes.withUnsafeBytes { bytes in
@@ -286,18 +286,6 @@ public struct CrashReport: Equatable, Sendable, CustomStringConvertible {
 
     /// A one-line description without symbol information.
     public var description: String { "\(trap): \(reason)" }
-}
-
-/// Formats `value` as `0x` and eight hex digits.
-@inlinable public func hex(_ value: UInt32) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
-}
-
-/// Formats `value` as eight hex digits without a prefix.
-@inlinable public func hex8(_ value: UInt32) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
 }
 
 #if canImport(Glibc)

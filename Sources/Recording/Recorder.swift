@@ -11,6 +11,8 @@ public final class Recorder {
     /// replays at most this many steps (~3 ms), which keeps a seek far inside one frame, while
     /// a 1e9-step run needs only 250 keyframes.
     public static let defaultKeyframeInterval: UInt64 = 4_000_000
+    /// The shortest interval between keyframes a recorder accepts, in steps.
+    public static let minimumKeyframeInterval: UInt64 = 1000
 
     public let machine: Machine
     public let keyframeInterval: UInt64
@@ -41,8 +43,8 @@ public final class Recorder {
         scheduledInput: [(step: UInt64, byte: UInt8)] = []
     ) throws(RecordingError) {
         guard machine.step == 0 else { throw .invalidRequest("a recording starts at step 0") }
-        guard keyframeInterval >= 1000 else {
-            throw .invalidRequest("--keyframe-interval must be at least 1000 steps")
+        guard keyframeInterval >= Recorder.minimumKeyframeInterval else {
+            throw .invalidRequest("a keyframe interval of \(keyframeInterval) steps is too short: at least \(Recorder.minimumKeyframeInterval)")
         }
         self.machine = machine
         self.keyframeInterval = keyframeInterval

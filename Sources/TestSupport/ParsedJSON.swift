@@ -55,6 +55,12 @@ public indirect enum ParsedJSON: Equatable, Sendable {
         return members.first { $0.0 == key }?.1
     }
 
+    /// Element `index` of an array (nil for other values or an index out of range).
+    public subscript(_ index: Int) -> ParsedJSON? {
+        guard case .array(let elements) = self, elements.indices.contains(index) else { return nil }
+        return elements[index]
+    }
+
     /// The member names of an object, in order (empty for other values).
     public var keys: [String] {
         guard case .object(let members) = self else { return [] }

@@ -15,6 +15,13 @@ public struct ProcessResult: Sendable {
     public var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
 }
 
+extension ProcessResult: CustomStringConvertible {
+    /// Status, standard error and the start of standard output, for failure messages.
+    public var description: String {
+        "status \(status), stderr: \(stderr.debugDescription), stdout: \(String(stdoutText.prefix(300)).debugDescription)"
+    }
+}
+
 /// Why a subprocess could not be run to its end.
 public struct ProcessFailure: Error, CustomStringConvertible, Sendable {
     /// What went wrong and what to do about it.
@@ -33,13 +40,11 @@ public func runProcess(
     _ executable: String, _ arguments: [String], stdin: [UInt8]? = nil,
     environment: [String: String]? = nil, timeout: TimeInterval = 120
 ) throws -> ProcessResult {
-    let scratch = FileManager.default.temporaryDirectory
-        .appendingPathComponent("timescope-process-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: scratch) }
-    let outURL = scratch.appendingPathComponent("stdout")
-    let errURL = scratch.appendingPathComponent("stderr")
-    let inURL = scratch.appendingPathComponent("stdin")
+    let scratch = try TemporaryDirectory("process")
+    defer { scratch.remove() }
+    let outURL = URL(fileURLWithPath: scratch.file("stdout"))
+    let errURL = URL(fileURLWithPath: scratch.file("stderr"))
+    let inURL = URL(fileURLWithPath: scratch.file("stdin"))
     for (url, bytes) in [(outURL, []), (errURL, []), (inURL, stdin ?? [])] {
         try Data(bytes).write(to: url)
     }
@@ -120,10 +125,33 @@ public enum TimescopeProcess {
                 + "build it with `swift build` or point TIMESCOPE_BINARY at it")
     }
 
-    /// Runs `timescope` with `arguments` (e.g. `["run", "fw.elf"]`), feeding `stdin`.
-    public static func run(_ arguments: [String], stdin: [UInt8]? = nil, timeout: TimeInterval = 120) throws
-        -> ProcessResult
-    {
-        try runProcess(binaryPath(), arguments, stdin: stdin, timeout: timeout)
+    /// Runs `timescope` with `arguments` (e.g. `["run", "fw.elf"]`), feeding `stdin`, in this
+    /// process's environment with `environment` set on top. `XDG_DATA_HOME` points into
+    /// `dataHome` unless `environment` sets it: a test never keeps sessions in the real home.
+    public static func run(
+        _ arguments: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:], timeout: TimeInterval = 120
+    ) throws -> ProcessResult {
+        try runProcess(binaryPath(), arguments, stdin: stdin, environment: Self.environment(environment), timeout: timeout)
     }
+
+    /// The environment a test runs `timescope` in: this process's, `XDG_DATA_HOME` set to
+    /// `dataHome`, then `overrides`.
+    public static func environment(_ overrides: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_DATA_HOME"] = dataHome
+        environment.merge(overrides) { _, override in override }
+        return environment
+    }
+
+    /// The `XDG_DATA_HOME` of every `timescope` a test starts without its own: a directory of
+    /// this test process, removed when it exits. Where it cannot be made, a path that does not
+    /// exist under /nonexistent, so that keeping a session fails instead of reaching the home.
+    public static let dataHome: String = {
+        guard let directory = try? TemporaryDirectory("data-home") else { return "/nonexistent/timescope-test-data-home" }
+        dataHomeDirectory = directory
+        atexit { TimescopeProcess.dataHomeDirectory?.remove() }
+        return directory.path
+    }()
+
+    nonisolated(unsafe) private static var dataHomeDirectory: TemporaryDirectory?
 }

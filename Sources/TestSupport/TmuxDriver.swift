@@ -35,7 +35,7 @@ public final class TmuxDriver {
     /// The TERM the pane runs with.
     public let term: String
     private let tmuxPath: String
-    private let scratch: String
+    private let scratch: TemporaryDirectory
     private var killed = false
     /// The server's socket file (tmux leaves it behind after kill-server).
     private var socketPath: String?
@@ -48,21 +48,23 @@ public final class TmuxDriver {
     ///     from it, whatever the test process's environment says).
     ///   - term: the pane's TERM; nil picks `tmux-256color` when its terminfo entry is
     ///     installed, else `screen-256color`.
+    ///   - environment: variables set in the pane. `XDG_DATA_HOME` is
+    ///     `TimescopeProcess.dataHome` unless given here: a test never keeps sessions in the
+    ///     real home.
     /// - Throws: `ToolMissing` when tmux is not installed (callers use
     ///   `RequiredTool.require(TmuxDriver.tool)` first), `ProcessFailure` when tmux fails.
     public init(
         _ arguments: [String], width: Int = 160, height: Int = 45, noColor: Bool = false,
-        term: String? = nil
+        term: String? = nil, environment variables: [String: String] = [:]
     ) throws {
         try Self.tool.check()
         tmuxPath = Self.tool.path!
         socket = "timescope-test-\(getpid())-\(Self.counter.next())"
         self.term = term ?? Self.defaultTerm
-        scratch = NSTemporaryDirectory() + "timescope-tmux-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        scratch = try TemporaryDirectory("tmux")
         // No status bar (the pane is the whole window); a pane whose command died stays on
         // screen, so a crash or a signal still leaves something to read.
-        let configuration = scratch + "/tmux.conf"
+        let configuration = scratch.file("tmux.conf")
         try Data("set -g status off\nset -g remain-on-exit on\nset -g history-limit 0\n".utf8)
             .write(to: URL(fileURLWithPath: configuration))
 
@@ -70,6 +72,9 @@ public final class TmuxDriver {
         let script = #""$0" "$@"; echo "EXITED $?"; stty -a | grep -o -- "-\?icanon"; sleep 30"#
         var environment = ["-e", "TERM=\(self.term)", "-e", "SWIFT_BACKTRACE=interactive=no"]
         if noColor { environment += ["-e", "NO_COLOR=1"] }
+        var paneVariables = ["XDG_DATA_HOME": TimescopeProcess.dataHome]
+        paneVariables.merge(variables) { _, given in given }
+        for (name, value) in paneVariables.sorted(by: { $0.key < $1.key }) { environment += ["-e", "\(name)=\(value)"] }
         do {
             try tmux(
                 ["-f", configuration, "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height)]
@@ -90,7 +95,7 @@ public final class TmuxDriver {
         guard !killed else { return }
         killed = true
         _ = try? Self.spawn(tmuxPath, ["-L", socket, "kill-server"], timeout: 10)
-        try? FileManager.default.removeItem(atPath: scratch)
+        scratch.remove()
         if let socketPath, !socketPath.isEmpty { try? FileManager.default.removeItem(atPath: socketPath) }
     }
 
@@ -207,11 +212,10 @@ public final class TmuxDriver {
     /// an empty signal mask and default handlers (a test runner's threads block SIGINT and
     /// SIGTERM, and tmux would hand that mask down to the inspector).
     static func spawn(_ executable: String, _ arguments: [String], timeout: TimeInterval) throws -> ProcessResult {
-        let directory = NSTemporaryDirectory() + "timescope-tmux-run-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let outPath = directory + "/stdout"
-        let errPath = directory + "/stderr"
+        let directory = try TemporaryDirectory("tmux-run")
+        defer { directory.remove() }
+        let outPath = directory.file("stdout")
+        let errPath = directory.file("stderr")
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

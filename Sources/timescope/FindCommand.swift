@@ -14,55 +14,73 @@ struct FindCommand: ParsableCommand {
             for --pc, `state --at N-1` has pc there; an input byte at N is delivered after step N,
             so `state --at N+1` is the first to hold it. --before WHEN finds the nearest match at or
             before WHEN (the state at WHEN already shows it); --after WHEN the nearest after it.
+            ADDR is hex as printed (8000103c), a symbol or section ± decimal offsets (sensors+56),
+            or a register read in the state at WHEN (sp+8:4, s0-20).
             """
     )
 
-    @Argument(help: ArgumentHelp("The recording.", valueName: "rec.tsr")) var recording: String
-    @Option(help: ArgumentHelp("The last write to ADDR[:LEN] (default length: the symbol's size, else 1).", valueName: "addr[:len]"))
-    var lastWrite: String?
-    @Option(help: ArgumentHelp("The next write to ADDR[:LEN].", valueName: "addr[:len]"))
-    var nextWrite: String?
-    @Option(help: ArgumentHelp("Execution of the instruction at an address or symbol.", valueName: "addr"))
-    var pc: String?
-    @Option(help: ArgumentHelp("A marker kind (see `info`), or 'exception' / 'interrupt'.", valueName: "kind"))
-    var event: String?
-    @Option(help: ArgumentHelp("Search backwards from this step, including it (a step, 'end' or P%).", valueName: "when"))
-    var before: String?
-    @Option(help: ArgumentHelp("Search forwards from this step.", valueName: "when")) var after: String?
+    @Argument(help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr"))
+    var recording: String
+    @Option(
+        help: ArgumentHelp("The last write to ADDR[:LEN] (default length: the symbol's size, else 1).", valueName: "addr[:len]"),
+        transform: AddressRangeArgument.init(parsing:))
+    var lastWrite: AddressRangeArgument?
+    @Option(help: ArgumentHelp("The next write to ADDR[:LEN].", valueName: "addr[:len]"), transform: AddressRangeArgument.init(parsing:))
+    var nextWrite: AddressRangeArgument?
+    @Option(help: ArgumentHelp("Execution of the instruction at an address or symbol.", valueName: "addr"), transform: AddressArgument.init(parsing:))
+    var pc: AddressArgument?
+    @Option(
+        help: ArgumentHelp("A marker kind (\(EventKind.namedKinds.prefix(6).joined(separator: ", ")), a trap kind such as illegal-instruction or timer-interrupt), or the family exception or interrupt.", valueName: "kind"),
+        transform: EventKind.init(parsing:))
+    var event: EventKind?
+    @Option(help: ArgumentHelp("Search backwards from this step, including it (a step, start, end or P%, ± N: end-100).", valueName: "when"), transform: When.init(parsing:))
+    var before: When?
+    @Option(help: ArgumentHelp("Search forwards from this step.", valueName: "when"), transform: When.init(parsing:))
+    var after: When?
     @Flag(help: "Print {\"step\": N, \"pc\": N}.") var json = false
 
     func validate() throws {
-        let queries = [lastWrite, nextWrite, pc, event].compactMap { $0 }
-        guard queries.count == 1 else { throw ValidationError("give exactly one of --last-write, --next-write, --pc, --event") }
+        let queries: [Any?] = [lastWrite, nextWrite, pc, event]
+        guard queries.compactMap({ $0 }).count == 1 else { throw ValidationError("give exactly one of --last-write, --next-write, --pc, --event") }
         guard (before == nil) != (after == nil) else { throw ValidationError("give exactly one of --before WHEN or --after WHEN") }
         if lastWrite != nil && after != nil { throw ValidationError("--last-write searches backwards: use --before") }
         if nextWrite != nil && before != nil { throw ValidationError("--next-write searches forwards: use --after") }
     }
 
     func run() throws {
-        let timeline = try Timeline(path: recording)
+        let timeline = try Timeline(path: SessionDirectory.recording(named: recording))
+        let option = before != nil ? "--before" : "--after"
+        guard let when = before ?? after else { return }
+        let from = try when.step(in: timeline, option: option)
+        // Registers in the address are read in the state at WHEN.
+        if [lastWrite?.expression, nextWrite?.expression, pc?.expression].contains(where: { $0?.readsRegisters == true }) {
+            try timeline.seek(to: from)
+        }
+        let range = try (lastWrite ?? nextWrite).map { argument throws(RecordingError) in
+            try argument.range(in: timeline, option: lastWrite != nil ? "--last-write" : "--next-write", defaultLength: 1)
+        }
+        let address = try pc.map { argument throws(RecordingError) in try argument.address(in: timeline, option: "--pc") }
         let progress = ProgressLine(label: "searching", total: 1000)
         defer { progress.finish() }
         let report: (Double) -> Void = { progress.update(UInt64($0 * 1000)) }
         let match: TimelineMatch?
-        if let before {
+        if before != nil {
             // The library's `before` is strict; the CLI's includes the step itself.
-            let step = try timeline.step(for: before) + 1
-            if let lastWrite {
-                match = try timeline.lastWrite(to: timeline.range(for: lastWrite), before: step, progress: report)
-            } else if let pc {
-                match = try timeline.lastExecution(of: timeline.address(for: pc), before: step, progress: report)
+            let step = from + 1
+            if let range {
+                match = try timeline.lastWrite(to: range, before: step, progress: report)
+            } else if let address {
+                match = try timeline.lastExecution(of: address, before: step, progress: report)
             } else {
-                match = try timeline.marker(kind: event ?? "", before: step).map { TimelineMatch(step: $0.step, pc: $0.pc) }
+                match = try timeline.marker(kind: event?.name ?? "", before: step).map { TimelineMatch(step: $0.step, pc: $0.pc) }
             }
         } else {
-            let step = try timeline.step(for: after ?? "0")
-            if let nextWrite {
-                match = try timeline.nextWrite(to: timeline.range(for: nextWrite), after: step, progress: report)
-            } else if let pc {
-                match = try timeline.nextExecution(of: timeline.address(for: pc), after: step, progress: report)
+            if let range {
+                match = try timeline.nextWrite(to: range, after: from, progress: report)
+            } else if let address {
+                match = try timeline.nextExecution(of: address, after: from, progress: report)
             } else {
-                match = try timeline.marker(kind: event ?? "", after: step).map { TimelineMatch(step: $0.step, pc: $0.pc) }
+                match = try timeline.marker(kind: event?.name ?? "", after: from).map { TimelineMatch(step: $0.step, pc: $0.pc) }
             }
         }
         progress.finish()

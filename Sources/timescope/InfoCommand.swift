@@ -8,11 +8,11 @@ struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info", abstract: "Show what a recording holds: firmware, length, how it ended, markers.")
 
-    @Argument(help: ArgumentHelp("The recording.", valueName: "rec.tsr")) var recording: String
+    @Argument(help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr")) var recording: String
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        let timeline = try Timeline(path: recording)
+        let timeline = try Timeline(path: SessionDirectory.recording(named: recording))
         let summary = timeline.summary
         let ending = summary.ending
         if json {
@@ -42,41 +42,15 @@ struct InfoCommand: ParsableCommand {
     }
 }
 
-/// `timescope state`: the machine state at chosen steps, as JSON.
-struct StateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "state", abstract: "Print the machine state at steps of a recording, one JSON object per --at.")
-
-    @Argument(help: ArgumentHelp("The recording.", valueName: "rec.tsr")) var recording: String
-    @Option(help: ArgumentHelp("A step, 'end', or a percentage like 50%. Repeatable.", valueName: "when"))
-    var at: [String] = []
-    @Option(help: ArgumentHelp("Memory to include: ADDR:LEN (hex, decimal or symbol). Repeatable.", valueName: "addr:len"))
-    var memory: [String] = []
-    @Flag(help: "Print JSON (the only format so far).") var json = false
-
-    func validate() throws {
-        guard !at.isEmpty else { throw ValidationError("give at least one --at WHEN (a step, 'end' or P%)") }
-    }
-
-    func run() throws {
-        let timeline = try Timeline(path: recording)
-        let ranges = try memory.map { text throws(RecordingError) in try timeline.range(for: text, defaultLength: 4) }
-        for when in at {
-            try timeline.seek(to: timeline.step(for: when))
-            print(try timeline.stateJSON(memory: ranges).text)
-        }
-    }
-}
-
 /// `timescope verify`: replays a recording and checks every keyframe.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Re-execute a recording and compare every keyframe's state hash.")
 
-    @Argument(help: ArgumentHelp("The recording.", valueName: "rec.tsr")) var recording: String
+    @Argument(help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr")) var recording: String
 
     func run() throws {
-        let timeline = try Timeline(path: recording, checksKeyframes: false)
+        let timeline = try Timeline(path: SessionDirectory.recording(named: recording), checksKeyframes: false)
         let progress = ProgressLine(label: "verifying", total: timeline.totalSteps)
         let result = try timeline.verify(progress: { progress.update($0) })
         progress.finish()

@@ -10,27 +10,30 @@ struct RecordCommand: ParsableCommand {
         abstract: "Run firmware and record the run for `view`, `state` and `find`.",
         discussion: """
             Same console output and exit status as `run`. The recording is complete
-            however the run ends (exit, crash, step limit, Ctrl-C). An existing recording
-            at -o is replaced once the new one holds its first keyframe; anything else
-            there is refused.
+            however the run ends (exit, crash, step limit, Ctrl-C). Without -o it is kept in
+            the session directory ($XDG_DATA_HOME/timescope, else ~/.local/share/timescope) as
+            NAME-N.tsr, and `latest` points to it: `timescope ls` lists them, `timescope view`
+            opens the latest. An existing recording at -o is replaced once the new one holds
+            its first keyframe; anything else there is refused.
             """
     )
 
     @OptionGroup var machine: MachineOptions
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The recording to write (.tsr).", valueName: "rec.tsr"))
-    var output: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("The recording to write (.tsr); without it, a new one in the session directory.", valueName: "rec.tsr"))
+    var output: String?
 
-    @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval)).", valueName: "n"))
-    var keyframeInterval: UInt64 = Recorder.defaultKeyframeInterval
+    @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval), at least \(Recorder.minimumKeyframeInterval)).", valueName: "n"), transform: KeyframeInterval.init(parsing:))
+    var keyframeInterval: KeyframeInterval = .standard
 
     @Option(help: ArgumentHelp("Deliver another recording's input at the steps it was recorded (e.g. a watch session), on its board unless --board, --ram or --misaligned say otherwise: the new recording reproduces it.", valueName: "rec.tsr"))
     var replayInput: String?
 
     func run() throws {
-        try OutputFile(path: output, option: "-o").checkForRecording(firmware: machine.firmware)
+        if let output { try OutputFile(path: output, option: "-o").checkForRecording(firmware: machine.firmware) }
         // A replay runs on the replayed recording's board unless the options say otherwise.
-        let source = try replayInput.map { path throws(RecordingError) in try Timeline(path: path) }
+        let replayed = replayInput.map(SessionDirectory.recording(named:))
+        let source = try replayed.map { path throws(RecordingError) in try Timeline(path: path) }
         let session = try machine.makeMachine(base: source?.summary.header.board)
         let console = ConsoleWriter()
         session.consoleSink = { console.write($0) }
@@ -41,7 +44,15 @@ struct RecordCommand: ParsableCommand {
             }
             scheduled = source.inputLog
         }
-        let recorder = try Recorder(path: output, machine: session, keyframeInterval: keyframeInterval, scheduledInput: scheduled)
+        let target = try RecordingTarget(output: output, firmware: machine.firmware)
+        let recorder: Recorder
+        do {
+            recorder = try Recorder(path: target.path, machine: session, keyframeInterval: keyframeInterval.steps, scheduledInput: scheduled)
+        } catch {
+            target.recorderFailed()
+            throw error
+        }
+        target.recorderStarted()
         let progress = ProgressLine(label: "recording", total: machine.maxSteps)
         InterruptSignal.install()
         let reason = try recorder.run(
@@ -56,6 +67,9 @@ struct RecordCommand: ParsableCommand {
         }
         if let message = outcome.message {
             FileHandle.standardError.write(Data("timescope: \(message)\n".utf8))
+        }
+        if target.directory != nil {
+            FileHandle.standardError.write(Data("timescope: recording saved to \(target.path)\n".utf8))
         }
         throw ExitCode(outcome.exitStatus)
     }

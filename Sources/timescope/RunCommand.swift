@@ -58,11 +58,11 @@ struct MachineOptions: ParsableArguments {
 
 /// The board and run options, for commands whose firmware argument is their own.
 struct BoardOptions: ParsableArguments {
-    @Option(help: "Board to emulate (virt, the default).")
-    var board: String?
+    @Option(help: ArgumentHelp("Board to emulate (virt, the default).", valueName: "board"), transform: BoardName.init(parsing:))
+    var board: BoardName?
 
-    @Option(help: ArgumentHelp("RAM size, e.g. 128M, 64MiB, 1G (default 128M).", valueName: "size"))
-    var ram: String?
+    @Option(help: ArgumentHelp("RAM size, e.g. 128M, 64MiB, 1G (default 128M).", valueName: "size"), transform: RAMSize.init(parsing:))
+    var ram: RAMSize?
 
     @Option(help: ArgumentHelp("Misaligned loads and stores: perform them (the default, as QEMU does) or trap.", valueName: "perform|trap"))
     var misaligned: BoardConfiguration.MisalignedAccess?
@@ -70,26 +70,26 @@ struct BoardOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Stop after this many steps (exit status 4).", valueName: "n"))
     var maxSteps: UInt64?
 
-    @Option(help: ArgumentHelp("Bytes for the UART receiver; escapes \\n \\r \\t \\\\ \\xHH.", valueName: "text"))
-    var input: String?
+    @Option(help: ArgumentHelp("Bytes for the UART receiver; escapes \\n \\r \\t \\\\ \\xHH.", valueName: "text"), transform: UARTInput.init(parsing:))
+    var input: UARTInput?
 
     /// Loads `firmware`, builds the board and queues the input. What the options leave out
     /// comes from `base` (the board of the recording `record --replay-input` replays), else
     /// from the defaults.
     func makeMachine(firmware: String, base: BoardConfiguration? = nil) throws(LoadError) -> Machine {
-        var ramSize = base.map { UInt64($0.ramSize) } ?? UInt64(BoardConfiguration.defaultRAMSize)
-        if let ram {
-            guard let size = BoardConfiguration.parseSize(ram) else {
-                throw LoadError("--ram \(ram): not a size; use e.g. 128M, 64MiB or 1G")
-            }
-            ramSize = size
-        }
-        var configuration = try BoardConfiguration.named(board ?? base?.name ?? "virt", ramSize: ramSize)
+        let ramSize = ram?.bytes ?? base.map { UInt64($0.ramSize) } ?? UInt64(BoardConfiguration.defaultRAMSize)
+        var configuration = try BoardConfiguration.named(board?.name ?? base?.name ?? "virt", ramSize: ramSize)
         if let access = misaligned ?? base?.misalignedAccess { configuration.misalignedAccess = access }
         if let base { configuration.reset = base.reset }
         let image = try Firmware.load(contentsOf: firmware)
-        let machine = try Machine(firmware: image, board: configuration)
-        if let input { machine.queueInput(try InputText.bytes(from: input)) }
+        let machine: Machine
+        do {
+            machine = try Machine(firmware: image, board: configuration)
+        } catch {
+            // Every reason a board cannot be built for an image is its RAM.
+            throw LoadError("\(firmware): \(error); --ram sets the RAM size")
+        }
+        if let input { machine.queueInput(input.bytes) }
         if configuration.reset == .resetROM && image.entry != configuration.ramBase {
             // QEMU's reset ROM jumps to the start of RAM whatever the ELF says; say so before a
             // firmware linked elsewhere crashes at its first step in RAM.

@@ -6,7 +6,9 @@ import Recording
 /// The `timescope` command: parses the command line and hands over to a subcommand.
 ///
 /// Exit statuses follow the run contract: usage and load errors are 2 (not ArgumentParser's
-/// default 64), so scripts can tell them from a firmware's own exit codes.
+/// default 64), so scripts can tell them from a firmware's own exit codes. Every error is one
+/// line on stderr starting `timescope: error:` — ArgumentParser's own too, with the command's
+/// help named at the end of the line instead of its usage block.
 @main
 struct Timescope: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,12 +18,16 @@ struct Timescope: ParsableCommand {
             Run firmware built for QEMU's riscv32 `virt` board, record it, travel in it:
               timescope run firmware.elf
               timescope record firmware.elf -o run.tsr
-              timescope watch firmware.elf -o session.tsr
+              timescope watch firmware.elf                 kept as ~/.local/share/timescope/firmware-N.tsr
+              timescope ls                                 the kept sessions; `timescope view` opens the latest
               timescope info run.tsr
               timescope state run.tsr --at end --json
               timescope find run.tsr --last-write counter --before end
             """,
-        subcommands: [ViewCommand.self, WatchCommand.self, RunCommand.self, RecordCommand.self, InfoCommand.self, StateCommand.self, FindCommand.self, VerifyCommand.self]
+        subcommands: [
+            ViewCommand.self, WatchCommand.self, RunCommand.self, RecordCommand.self, ListCommand.self, InfoCommand.self, StateCommand.self,
+            FindCommand.self, VerifyCommand.self,
+        ]
     )
 
     /// `timescope` alone: how to start.
@@ -36,7 +42,8 @@ struct Timescope: ParsableCommand {
               timescope run fw.elf                          run it: console on stdout, exit status = firmware's
               timescope record fw.elf -o run.tsr            run and record every step
               timescope view run.tsr                        inspect the recording
-              timescope watch fw.elf -o session.tsr         run it live in the inspector, recording as it goes
+              timescope watch fw.elf                        run it live in the inspector, recording as it goes
+              timescope ls                                  the sessions record and watch kept without -o
               timescope find run.tsr --last-write counter --before end
 
             `timescope help <command>` explains each command.
@@ -50,18 +57,38 @@ struct Timescope: ParsableCommand {
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
         } catch let error as LoadError {
-            FileHandle.standardError.write(Data("timescope: error: \(error.description)\n".utf8))
-            Foundation.exit(2)
+            fail(error.description)
         } catch let error as RecordingError {
-            FileHandle.standardError.write(Data("timescope: error: \(error.description)\n".utf8))
-            Foundation.exit(2)
+            fail(error.description)
         } catch {
             if exitCode(for: error) == .success {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(2)
+            fail(usageMessage(for: error))
         }
+    }
+
+    /// Writes `timescope: error: MESSAGE` on stderr and exits with status 2.
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("timescope: error: \(message)\n".utf8))
+        Foundation.exit(2)
+    }
+
+    /// ArgumentParser's message for a command-line error in one line: its text without the
+    /// `Help:` and `Usage:` lines (lines joined by "; "), starting lowercase like Timescope's own,
+    /// and ending with where the command's help is.
+    static func usageMessage(for error: Error) -> String {
+        let lines = message(for: error).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        var text = lines.filter { !$0.isEmpty && !$0.hasPrefix("Help:") && !$0.hasPrefix("Usage:") }.joined(separator: "; ")
+        if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
+        if let first = text.first, let second = text.dropFirst().first, first.isUppercase, second.isLowercase {
+            text = first.lowercased() + text.dropFirst()
+        }
+        // ArgumentParser's full message ends "See 'timescope find --help' for more information."
+        if let match = fullMessage(for: error).firstMatch(of: #/See '([^']+)' for more information/#) {
+            text += " (see '\(match.1)')"
+        }
+        return text
     }
 }

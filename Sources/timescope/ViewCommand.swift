@@ -13,16 +13,18 @@ struct ViewCommand: ParsableCommand {
         discussion: "Keys: ←/→ step, Home/End, [ ] markers, W last write, b/w break/watch, c/C continue, ? all keys, q quit."
     )
 
-    @Argument(help: ArgumentHelp("The recording.", valueName: "rec.tsr")) var recording: String
-    @Option(help: ArgumentHelp("Open at this step (a step, 'end' or P%) instead of the end.", valueName: "when")) var at: String?
+    @Argument(help: ArgumentHelp("The recording (a path, or the name of a kept session); without it, the latest session.", valueName: "rec.tsr"))
+    var recording: String?
+    @Option(help: ArgumentHelp("Open at this step (a step, start, end or P%, ± N: end-100) instead of the end.", valueName: "when"), transform: When.init(parsing:))
+    var at: When?
     @Option(help: ArgumentHelp("Print one frame of this size (e.g. 200x60) as text, with these keys typed first, and exit.", valueName: "WxH"))
     var printFrame: String?
     @Option(help: ArgumentHelp("Keys to type before --print-frame draws (characters; \\n Enter, \\e Escape, \\l \\r \\u \\d arrows).", valueName: "keys"))
     var keys: String = ""
 
     func run() throws {
-        let timeline = try Timeline(path: recording)
-        let start = try at.map { text throws(RecordingError) in try timeline.step(for: text) }
+        let timeline = try Timeline(path: try path())
+        let start = try at.map { when throws(RecordingError) in try when.step(in: timeline, option: "--at") }
         if let printFrame {
             let parts = printFrame.lowercased().split(separator: "x").compactMap { Int($0) }
             guard parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] <= 1000, parts[1] <= 1000 else {
@@ -37,6 +39,19 @@ struct ViewCommand: ParsableCommand {
         let terminal = try openInspectorTerminal()
         defer { terminal.end() }
         InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), step: start).run()
+    }
+}
+
+extension ViewCommand {
+    /// The recording to open: the argument (a path or a kept session's name), else the latest
+    /// session.
+    private func path() throws(LoadError) -> String {
+        if let recording { return SessionDirectory.recording(named: recording) }
+        let directory = try SessionDirectory.forUser()
+        guard let latest = directory.latest else {
+            throw LoadError("no recording given, and no session kept in \(directory.path) yet: give rec.tsr, or record one (timescope record fw.elf)")
+        }
+        return latest
     }
 }
 

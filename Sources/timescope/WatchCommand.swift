@@ -16,7 +16,8 @@ struct WatchCommand: ParsableCommand {
             pauses and resumes it; every scrub key of `view` travels back (the firmware keeps
             running); f or End follows the head again; i types into the firmware's UART (Esc
             stops typing); < and > change the pacing. q or Ctrl-C quits and leaves a complete
-            recording (kept with -o).
+            recording: at -o, else kept in the session directory as NAME-N.tsr (see `record`;
+            `timescope view` alone opens the latest).
 
               timescope watch echo.elf
               timescope watch fw.elf -o session.tsr --speed realtime
@@ -29,14 +30,14 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup var board: BoardOptions
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Keep the session in this recording (.tsr); without it the session is discarded on quit.", valueName: "rec.tsr"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Keep the session in this recording (.tsr); without it, a new one in the session directory.", valueName: "rec.tsr"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Pacing: max (default), realtime (against the board's 1 GHz clock), or a multiple such as 10x or 0.5x.", valueName: "speed"))
-    var speed = "max"
+    @Option(help: ArgumentHelp("Pacing: max (default), realtime (against the board's 1 GHz clock), or a multiple such as 10x or 0.5x.", valueName: "speed"), transform: LivePacing.init(parsing:))
+    var speed: LivePacing = .fastest
 
-    @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval)).", valueName: "n"))
-    var keyframeInterval: UInt64 = Recorder.defaultKeyframeInterval
+    @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval), at least \(Recorder.minimumKeyframeInterval)).", valueName: "n"), transform: KeyframeInterval.init(parsing:))
+    var keyframeInterval: KeyframeInterval = .standard
 
     @Option(help: ArgumentHelp("Follow a recording another process is writing, instead of running firmware.", valueName: "rec.tsr"))
     var follow: String?
@@ -44,26 +45,33 @@ struct WatchCommand: ParsableCommand {
     func validate() throws {
         if follow != nil && firmware != nil { throw ValidationError("give firmware.elf or --follow rec.tsr, not both") }
         if follow == nil && firmware == nil { throw ValidationError("watch needs firmware.elf (or --follow rec.tsr)") }
-        if LivePacing(speed) == nil { throw ValidationError("--speed \(speed): use max, realtime, or a multiple such as 10x") }
     }
 
     func run() throws {
-        if let follow { return try followRecording(follow) }
-        guard let firmware, let pacing = LivePacing(speed) else { return }
+        if let follow { return try followRecording(SessionDirectory.recording(named: follow)) }
+        guard let firmware else { return }
         if let output { try OutputFile(path: output, option: "-o").checkForRecording(firmware: firmware) }
         let machine = try board.makeMachine(firmware: firmware)
-        let path = output ?? NSTemporaryDirectory() + "timescope-watch-\(getpid()).tsr"
         let live: LiveRecorder
+        let target: RecordingTarget
         do {
             // The terminal first: when it cannot be opened, nothing has been written.
             let terminal = try openInspectorTerminal()
             defer { terminal.end() }
-            let recorder = try Recorder(path: path, machine: machine, keyframeInterval: keyframeInterval)
-            live = LiveRecorder(recorder: recorder, pacing: pacing, maxSteps: board.maxSteps)
+            target = try RecordingTarget(output: output, firmware: firmware)
+            let recorder: Recorder
+            do {
+                recorder = try Recorder(path: target.path, machine: machine, keyframeInterval: keyframeInterval.steps)
+            } catch {
+                target.recorderFailed()
+                throw error
+            }
+            target.recorderStarted()
+            live = LiveRecorder(recorder: recorder, pacing: speed, maxSteps: board.maxSteps)
             live.start()
             // However this block is left, the run stops and the file gets its ending.
             defer { live.stop() }
-            let timeline = try Timeline(path: path)
+            let timeline = try Timeline(path: target.path)
             InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), live: WatchedRecorder(live)).run()
         }
         // The inspector's reader is closed now: fold the file into one.
@@ -71,12 +79,7 @@ struct WatchCommand: ParsableCommand {
         let status = live.status
         if let failure = status.failure { throw LoadError(failure) }
         let summary = status.ending.map { "\($0.totalSteps) steps, \($0.headline)" } ?? "unfinished"
-        if output == nil {
-            Recorder.removeRecording(at: path)
-            FileHandle.standardError.write(Data("timescope: session ended (\(summary)); it was not kept — -o rec.tsr keeps it\n".utf8))
-        } else {
-            FileHandle.standardError.write(Data("timescope: session saved to \(path) (\(summary))\n".utf8))
-        }
+        FileHandle.standardError.write(Data("timescope: session saved to \(target.path) (\(summary))\n".utf8))
     }
 
     /// Opens a recording that another process may have only just started, waiting up to five

@@ -14,8 +14,9 @@ import TestSupport
     /// Runs `timescope run elf options --dump-state <tmp>` and returns the result and the
     /// dump's bytes.
     func runDumping(_ elf: String, _ options: [String] = []) throws -> (ProcessResult, [UInt8]) {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let directory = temporary.path
         let path = directory + "/state.json"
         let result = try TimescopeProcess.run(["run", elf] + options + ["--dump-state", path])
         let data = try #require(FileManager.default.contents(atPath: path), "no dump written; stderr: \(result.stderr)")

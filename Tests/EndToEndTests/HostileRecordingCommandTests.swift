@@ -107,8 +107,9 @@ import TestSupport
         if hostile.needsShell {
             guard try RequiredTool.require(Self.sqlite) else { return }
         }
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let directory = temporary.path
         let path = hostile.fixedPath ?? directory + "/hostile.tsr"
         try hostile.make?(path)
         for command in Self.readers {
@@ -129,8 +130,9 @@ import TestSupport
     /// escapes instead of obeying them, cut to a sane length.
     @Test func escapeSequencesInARecordingAreShownNotObeyed() throws {
         guard try RequiredTool.require(Self.sqlite) else { return }
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let directory = temporary.path
         let path = directory + "/escapes.tsr"
         try Hostile.sql("escapes", message: "", """
             UPDATE recording SET firmware_name = 'fw' || char(27) || '[31m' || char(27) || ']0;pwned' || char(7) || '.elf';
@@ -154,8 +156,9 @@ import TestSupport
     /// anything beside it.
     @Test func readingAFinishedRecordingCreatesNoFileBesideIt() throws {
         guard try RequiredTool.require(Self.sqlite) else { return }
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let directory = temporary.path
         let path = directory + "/finished.tsr"
         // The shell's last connection checkpoints and deletes the log; the header stays WAL.
         try Hostile.sql("WAL mode", message: "", "PRAGMA journal_mode = WAL;").make?(path)
@@ -174,8 +177,9 @@ import TestSupport
     /// block the open forever, /dev/zero never ends, a directory is not an ELF file.
     @Test(arguments: ["fifo", "zero", "directory"])
     func firmwareThatIsNotARegularFileIsRefusedInOneLine(_ kind: String) throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let directory = temporary.path
         var firmware = directory + "/firmware.elf"
         let message: String
         switch kind {
@@ -218,9 +222,9 @@ struct MeasuredRun: CustomStringConvertible {
     /// finish within `timeout` seconds (it is killed).
     init(_ arguments: [String], timeout: Double = 60) throws {
         let binary = try TimescopeProcess.binaryPath()
-        let scratch = NSTemporaryDirectory() + "timescope-measured-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let temporary = try TemporaryDirectory("measured")
+        defer { temporary.remove() }
+        let scratch = temporary.path
         #if canImport(Glibc)
             var actions = posix_spawn_file_actions_t()
         #else

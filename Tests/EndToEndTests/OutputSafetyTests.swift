@@ -17,8 +17,9 @@ import TestSupport
     @Test(arguments: recordingCommands)
     func aDirectoryIsRefusedAndItsFilesStay(_ command: String) throws {
         guard let elf = try firmware() else { return }
-        let scratch = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let scratch = temporary.path
         let directory = scratch + "/results"
         try FileManager.default.createDirectory(atPath: directory + "/nested", withIntermediateDirectories: true)
         try write("the user's notes\n", to: directory + "/notes.txt")
@@ -35,8 +36,9 @@ import TestSupport
     @Test(arguments: recordingCommands, ["same name", "symbolic link", "hard link"])
     func theFirmwareIsRefusedUnderAnyName(_ command: String, _ name: String) throws {
         guard let built = try firmware() else { return }
-        let scratch = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let scratch = temporary.path
         let elf = scratch + "/fw.elf"
         try FileManager.default.copyItem(atPath: built, toPath: elf)
         let output: String
@@ -61,8 +63,9 @@ import TestSupport
     @Test(arguments: recordingCommands)
     func aFileThatIsNotARecordingIsRefusedAndKept(_ command: String) throws {
         guard let elf = try firmware() else { return }
-        let scratch = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let scratch = temporary.path
         let text = scratch + "/run.tsr"
         try write("not a recording: a user's file that happens to have this name\n", to: text)
         let before = try snapshot(scratch)
@@ -76,8 +79,9 @@ import TestSupport
     /// SQLite would take them for the new recording's own.
     @Test func aStrayWriteAheadLogBesideThePathIsRefused() throws {
         guard let elf = try firmware() else { return }
-        let scratch = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let scratch = temporary.path
         let output = scratch + "/run.tsr"
         try write("another database's log\n", to: output + "-wal")
         let before = try snapshot(scratch)
@@ -93,8 +97,9 @@ import TestSupport
         guard try RequiredTool.require(.crossCompiler, .make) else { return }
         let long = try FirmwareBuilder.elf("workload-bench")
         let elf = try FirmwareBuilder.elf("timer")
-        let scratch = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let scratch = temporary.path
         let output = scratch + "/long.tsr"
 
         // Without --max-steps: far longer than this test lets it run.
@@ -130,8 +135,9 @@ import TestSupport
 
     @Test func anExistingRecordingIsReplacedAndNothingIsLeftBeside() throws {
         guard let elf = try firmware() else { return }
-        let scratch = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let scratch = temporary.path
         let output = scratch + "/run.tsr"
         let first = try TimescopeProcess.run(["record", elf, "-o", output, "--max-steps", "1000"])
         #expect(first.status == 4, "\(first.stderr)")
@@ -156,8 +162,9 @@ import TestSupport
     /// stays a link.
     @Test func aLinkToARecordingReplacesItsTarget() throws {
         guard let elf = try firmware() else { return }
-        let scratch = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let scratch = temporary.path
         let target = scratch + "/today.tsr"
         let link = scratch + "/latest.tsr"
         #expect(try TimescopeProcess.run(["record", elf, "-o", target, "--max-steps", "1000"]).status == 4)
@@ -176,8 +183,9 @@ import TestSupport
     /// recording is being written — at each limit from "nothing fits" up to "it all fits".
     @Test func aRunThatFailsBeforeItsFirstKeyframeLeavesTheOldRecording() throws {
         guard let elf = try firmware() else { return }
-        let scratch = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let scratch = temporary.path
         let output = scratch + "/keep.tsr"
         #expect(try TimescopeProcess.run(["record", elf, "-o", output, "--max-steps", "1000"]).status == 4)
         let before = try snapshot(scratch)
@@ -214,8 +222,9 @@ import TestSupport
     @Test(arguments: ["firmware", "directory", "recording", "text file"])
     func dumpStateRefusesWhatIsNotAStateDump(_ kind: String) throws {
         guard let elf = try firmware() else { return }
-        let scratch = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let scratch = temporary.path
         let local = scratch + "/fw.elf"
         try FileManager.default.copyItem(atPath: elf, toPath: local)
         let target: String
@@ -248,8 +257,9 @@ import TestSupport
     /// A previous dump (or an empty file) is replaced, in one step: no staging file stays.
     @Test func dumpStateReplacesAPreviousDump() throws {
         guard let elf = try firmware() else { return }
-        let scratch = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let scratch = temporary.path
         let dump = scratch + "/state.json"
         #expect(try TimescopeProcess.run(["run", elf, "--max-steps", "10", "--dump-state", dump]).status == 4)
         #expect(try ParsedJSON.parse(try read(dump))["step"]?.unsigned == 10)

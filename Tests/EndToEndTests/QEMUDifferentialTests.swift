@@ -54,8 +54,9 @@ import TestSupport
     func recordingEachProgramVerifies(_ test: Case) throws {
         guard try RequiredTool.require(.crossCompiler, .make) else { return }
         let elf = try FirmwareBuilder.elf(test.program)
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let directory = temporary.path
         let recording = directory + "/run.tsr"
         let record = try TimescopeProcess.run(
             ["record", elf, "-o", recording, "--keyframe-interval", "5000"] + (test.input.map { ["--input", $0] } ?? []))

@@ -34,8 +34,9 @@ import TestSupport
         ("truncated", "truncated"),
     ])
     func unloadableFirmwareExitsTwoWithOneLine(_ kind: String, _ expectedWords: String) throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let directory = temporary.path
         let path = directory + "/\(kind).elf"
         switch kind {
         case "missing": break
@@ -103,8 +104,9 @@ import TestSupport
                 boom:
                     .word 0                 # the all-zero word: illegal instruction
                 """)
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory()
+        defer { temporary.remove() }
+        let directory = temporary.path
         let result = try TimescopeProcess.run(["run", elf, "--dump-state", directory + "/state.json"])
         #expect(result.status == 3)
         #expect(result.stdout.isEmpty)
@@ -191,13 +193,6 @@ import TestSupport
         #expect(result.status == 0)
         #expect(result.stdoutText == "ready\n" + text.uppercased() + "\nbye\n")
     }
-}
-
-/// A fresh temporary directory (the caller removes it).
-func temporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "timescope-e2e-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
 }
 
 /// A little-endian ELF executable header and nothing else (no program headers).

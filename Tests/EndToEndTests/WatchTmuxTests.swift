@@ -45,9 +45,9 @@ import TestSupport
     @Test func watchEchoTypePauseScrubFollowQuit() throws {
         guard try RequiredTool.require(TmuxDriver.tool) else { return }
         let echo = try FirmwareBuilder.elf("echo")
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("watch")
         defer { scratch.remove() }
-        let session = scratch.path("s.tsr")
+        let session = scratch.file("s.tsr")
         let driver = try TmuxDriver(["watch", echo, "-o", session], width: 160, height: 45)
         defer { driver.kill() }
 
@@ -137,9 +137,9 @@ import TestSupport
 
     @Test func watchEchoExitKeepsScreenOpen() throws {
         guard try RequiredTool.require(TmuxDriver.tool) else { return }
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("watch")
         defer { scratch.remove() }
-        let session = scratch.path("exit.tsr")
+        let session = scratch.file("exit.tsr")
         let driver = try watchEchoAndStartTyping(recordingTo: session)
         defer { driver.kill() }
         try driver.type("q")  // to the firmware: echo says bye and exits 0
@@ -190,10 +190,10 @@ import TestSupport
     @Test func liveRecordingEqualsRecordWithSameInput() throws {
         guard try RequiredTool.require(TmuxDriver.tool) else { return }
         let echo = try FirmwareBuilder.elf("echo")
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("watch")
         defer { scratch.remove() }
-        let live = scratch.path("live.tsr")
-        let replayed = scratch.path("replayed.tsr")
+        let live = scratch.file("live.tsr")
+        let replayed = scratch.file("replayed.tsr")
 
         do {
             let driver = try watchEchoAndStartTyping(recordingTo: live)
@@ -242,16 +242,16 @@ import TestSupport
     @Test func followGrowsWithAConcurrentRecord() throws {
         guard try RequiredTool.require(TmuxDriver.tool) else { return }
         let workload = try FirmwareBuilder.elf("workload-bench")
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("watch")
         defer { scratch.remove() }
-        let recording = scratch.path("rec.tsr")
+        let recording = scratch.file("rec.tsr")
 
         // The follower first: it waits for the file, so it sees the recording from its start.
         let driver = try TmuxDriver(["watch", "--follow", recording], width: 160, height: 45)
         defer { driver.kill() }
         try driver.waitFor("timescope: waiting for \(recording) to hold a recording", timeout: Self.timeout)
         let recorder = try BackgroundTimescope(
-            ["record", workload, "-o", recording, "--max-steps", String(Self.recorderSteps)], log: scratch.path("record.log"))
+            ["record", workload, "-o", recording, "--max-steps", String(Self.recorderSteps)], log: scratch.file("record.log"))
         defer { recorder.stop() }
 
         let first = try driver.waitFor("the FOLLOWING banner", timeout: Self.timeout) {
@@ -292,12 +292,12 @@ import TestSupport
     @Test func followAKilledWriterStillOpens() throws {
         guard try RequiredTool.require(TmuxDriver.tool) else { return }
         let workload = try FirmwareBuilder.elf("workload-bench")
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("watch")
         defer { scratch.remove() }
-        let recording = scratch.path("killed.tsr")
+        let recording = scratch.file("killed.tsr")
 
         // Without --max-steps: the whole benchmark, far longer than the test lets it run.
-        let recorder = try BackgroundTimescope(["record", workload, "-o", recording], log: scratch.path("record.log"))
+        let recorder = try BackgroundTimescope(["record", workload, "-o", recording], log: scratch.file("record.log"))
         defer { recorder.stop() }
         let driver = try TmuxDriver(["watch", "--follow", recording], width: 160, height: 45)
         defer { driver.kill() }
@@ -339,9 +339,9 @@ import TestSupport
 
     @Test func ctrlCQuitsWhileTyping() throws {
         guard try RequiredTool.require(TmuxDriver.tool) else { return }
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("watch")
         defer { scratch.remove() }
-        let session = scratch.path("ctrl-c.tsr")
+        let session = scratch.file("ctrl-c.tsr")
         let driver = try watchEchoAndStartTyping(recordingTo: session)
         defer { driver.kill() }
         try driver.type("x")
@@ -365,13 +365,47 @@ import TestSupport
         #expect(try receiverFIFOs(session, at: [arrivals[0] + 1]) == [[UInt8(ascii: "x")]], "the one byte sent is x")
     }
 
+    /// Without -o the session is kept, as rr keeps traces: `NAME-N.tsr` in the session
+    /// directory (here a test's own XDG_DATA_HOME), `latest` pointing at it, and one line on
+    /// exit saying where; `view` alone opens it.
+    @Test func watchWithoutOutputKeepsTheSession() throws {
+        guard try RequiredTool.require(TmuxDriver.tool) else { return }
+        let echo = try FirmwareBuilder.elf("echo")
+        let home = try TemporaryDirectory("data-home")
+        defer { home.remove() }
+        let kept = home.file("timescope/echo-1.tsr")
+        let driver = try TmuxDriver(["watch", echo], width: 160, height: 45, environment: ["XDG_DATA_HOME": home.path])
+        defer { driver.kill() }
+        try driver.waitFor("the firmware to wait for input", timeout: Self.timeout) {
+            topRow($0).contains("waiting for input") && consoleLines($0).first == "ready"
+        }
+        try driver.sendKeys("i")
+        try driver.waitFor("typing to be on", timeout: Self.timeout) { statusLine($0).contains("typing goes to the firmware's UART") }
+        try driver.type("k")
+        let typed = try driver.waitFor("the echo K", timeout: Self.timeout) { consoleLines($0).contains("K") }
+        let head = try #require(steps(statusLine(typed)))
+        try driver.sendKeys("Escape")
+        try driver.sendKeys("q")
+        let ended = try waitForExit(driver)
+        #expect(exitLine(ended) == "EXITED 0", "\(ended)")
+        let saved = ended.components(separatedBy: "\n").filter { $0.hasPrefix("timescope: ") }
+        #expect(saved.count == 1 && saved[0].hasPrefix("timescope: session saved to \(kept) ("), "one line says where:\n\(ended)")
+
+        try expectVerifies(kept)
+        #expect(try infoJSON(kept)["markers"]?["input"]?.unsigned == 1, "the typed k is in the kept session")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: home.file("timescope/latest")) == "echo-1.tsr")
+        let latest = try TimescopeProcess.run(["view", "--print-frame", "160x45"], environment: ["XDG_DATA_HOME": home.path])
+        #expect(latest.status == 0, "\(latest)")
+        #expect(steps(statusLine(latest.stdoutText))?.total ?? 0 >= head.total, "view alone opens the kept session: \(statusLine(latest.stdoutText))")
+    }
+
     /// A hang-up (the terminal window closed) ends the session in order: the typed input is
     /// in the recording, which is complete and folded into one file.
     @Test func hangUpSavesTheSession() throws {
         guard try RequiredTool.require(TmuxDriver.tool) else { return }
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("watch")
         defer { scratch.remove() }
-        let session = scratch.path("hup.tsr")
+        let session = scratch.file("hup.tsr")
         let driver = try watchEchoAndStartTyping(recordingTo: session)
         defer { driver.kill() }
         try driver.type("ok")
@@ -442,9 +476,7 @@ import TestSupport
 
     // MARK: Reading the recording
 
-    func describe(_ result: ProcessResult) -> String {
-        "status \(result.status), stdout \(result.stdoutText.debugDescription), stderr \(result.stderr.debugDescription)"
-    }
+    func describe(_ result: ProcessResult) -> String { result.description }
 
     func expectVerifies(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let verify = try TimescopeProcess.run(["verify", path])
@@ -504,20 +536,6 @@ import TestSupport
         #expect(steps(statusLine(screen))?.step == step, "the frame is at step \(step): \(statusLine(screen))")
         return consoleLines(screen)
     }
-}
-
-/// A scratch directory for one test's files, removed when the test ends.
-private struct Scratch {
-    let directory: String
-
-    init() throws {
-        directory = NSTemporaryDirectory() + "timescope-watch-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { directory + "/" + name }
-
-    func remove() { try? FileManager.default.removeItem(atPath: directory) }
 }
 
 /// `timescope <arguments>` running in the background (a recorder another view follows), its

@@ -307,7 +307,7 @@ struct ELFLoaderTests {
 
     // MARK: Addresses as people write them
 
-    @Test func addressesAndRangesResolveFromHexDecimalSymbolsAndSections() throws {
+    @Test func addressesAndRangesResolveFromHexSymbolsAndSections() throws {
         let firmware = try Assembler.firmware(
             TestProgram.prelude + """
                     .globl _start
@@ -322,7 +322,7 @@ struct ELFLoaderTests {
                 """)
         let counter = try #require(firmware.symbols.address(of: "counter"))
         #expect(firmware.address(for: "0x80000010") == 0x8000_0010)
-        #expect(firmware.address(for: "4096") == 4096)
+        #expect(firmware.address(for: "1000") == 0x1000, "a bare number is hex, as addresses are printed")
         #expect(firmware.address(for: "_start+0x8") == 0x8000_0008)
         #expect(firmware.address(for: "counter+4") == counter + 4)
         #expect(firmware.address(for: ".data") == counter)

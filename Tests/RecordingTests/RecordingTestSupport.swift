@@ -8,20 +8,8 @@ import TestSupport
 // Shared fixtures of the recording tests: recordings made once per test process, reference
 // machines that run the same firmware without any recording, the CLI, and file surgery.
 
-/// A directory of scratch files, removed when the value goes away.
-final class ScratchDirectory: @unchecked Sendable {
-    let path: String
-
-    init(_ label: String = "rec") throws {
-        path = NSTemporaryDirectory() + "timescope-\(label)-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    /// A path inside the directory.
-    func file(_ name: String) -> String { path + "/" + name }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+/// A directory of scratch files, removed when the value goes away (TestSupport's fixture).
+typealias ScratchDirectory = TemporaryDirectory
 
 /// Where the firmware comes from. Needs the cross compiler: without it a test fails with the
 /// install hint, unless TIMESCOPE_ALLOW_MISSING_TOOLS=1 (then `nil`: the test returns early).
@@ -88,11 +76,12 @@ enum Recordings {
 
     /// Recordings shared by the tests of one process (never modified: copy before surgery).
     static let directory: String = {
-        let path = NSTemporaryDirectory() + "timescope-recording-tests-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        atexit { try? FileManager.default.removeItem(atPath: Recordings.directory) }
-        return path
+        guard let scratch = try? TemporaryDirectory("recording-tests") else { return NSTemporaryDirectory() }
+        sharedScratch = scratch
+        atexit { Recordings.sharedScratch?.remove() }
+        return scratch.path
     }()
+    nonisolated(unsafe) private static var sharedScratch: TemporaryDirectory?
 
     private static func shared(_ name: String, input: [UInt8] = [], interval: UInt64) -> Result<RecordedRun?, any Error> {
         Result {
@@ -130,9 +119,7 @@ enum CLI {
     }
 
     /// Describes a result for failure messages.
-    static func describe(_ result: ProcessResult) -> String {
-        "status \(result.status), stderr: \(result.stderr.debugDescription), stdout: \(String(result.stdoutText.prefix(300)).debugDescription)"
-    }
+    static func describe(_ result: ProcessResult) -> String { result.description }
 }
 
 /// Checks the error contract: exit status 2 and exactly one line on stderr, starting with

@@ -200,7 +200,7 @@ import TestSupport
         for step: UInt64 in [0, 123_457, 1_000_000] {
             _ = reference.run(until: step)
             let result = try CLI.run([
-                "state", run.path, "--at", String(step), "--memory", "0x800fff00:256", "--memory", "\(data):16", "--json",
+                "state", run.path, "--at", String(step), "--memory", "0x800fff00:256", "--memory", "\(hex(data)):16", "--json",
             ])
             #expect(result.status == 0, "\(CLI.describe(result))")
             let json = try parseJSON(result.stdoutText.trimmingCharacters(in: .newlines))

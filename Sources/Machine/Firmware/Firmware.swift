@@ -45,44 +45,17 @@ public struct Firmware: Sendable {
         self.fileBytes = fileBytes
     }
 
-    /// Resolves an address as people write it: hex (`0x80001000`), decimal, a symbol
-    /// (`counter`, `main+0x10`) or a section (`.data`, `.bss+8`). Nil when it is none of those.
-    public func address(for text: String) -> UInt32? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let lowered = trimmed.lowercased().replacingOccurrences(of: "_", with: "")
-        if lowered.hasPrefix("0x") { return UInt32(lowered.dropFirst(2), radix: 16) }
-        if let value = UInt32(lowered) { return value }
-        var name = trimmed
-        var offset: UInt32 = 0
-        if let plus = trimmed.lastIndex(of: "+") {
-            let tail = trimmed[trimmed.index(after: plus)...].lowercased()
-            guard let parsed = tail.hasPrefix("0x") ? UInt32(tail.dropFirst(2), radix: 16) : UInt32(tail) else { return nil }
-            offset = parsed
-            name = String(trimmed[..<plus])
-        }
-        if let symbol = symbols.address(of: name) { return symbol &+ offset }
-        if let section = sections.first(where: { $0.name == name }) { return section.address &+ offset }
-        return nil
+    /// The address `text` stands for (an `AddressExpression`: hex with or without `0x`, a
+    /// symbol, a section, a register in `state`, with `+`/`-` offsets), or nil when it does not
+    /// parse or resolve. `AddressExpression` itself says why.
+    public func address(for text: String, at state: MachineState? = nil) -> UInt32? {
+        try? AddressExpression(parsing: text).address(in: self, state: state)
     }
 
-    /// Resolves ADDR[:LEN]; without a length, a data symbol's size, else `defaultLength`.
-    /// Nil when the address does not resolve or the length is not 1 … 1 MiB.
-    public func range(for text: String, defaultLength: UInt32 = 1) -> Range<UInt32>? {
-        var length = defaultLength
-        var addressText = text.trimmingCharacters(in: .whitespaces)
-        if let colon = addressText.lastIndex(of: ":") {
-            let lengthText = addressText[addressText.index(after: colon)...].lowercased()
-            guard let parsed = lengthText.hasPrefix("0x") ? UInt32(lengthText.dropFirst(2), radix: 16) : UInt32(lengthText),
-                parsed > 0, parsed <= 1 << 20
-            else { return nil }
-            length = parsed
-            addressText = String(addressText[..<colon])
-        } else if let symbol = symbols.symbol(named: addressText), symbol.size > 0, symbol.kind == .object {
-            length = symbol.size
-        }
-        // A Range<UInt32> cannot end at 2^32: the last byte of the address space is out of reach.
-        guard let start = address(for: addressText), UInt64(start) + UInt64(length) < 1 << 32 else { return nil }
-        return start..<UInt32(UInt64(start) + UInt64(length))
+    /// The range `text` (ADDR[:LEN]) stands for: without a length, a data symbol's size, else
+    /// `defaultLength`. Nil when it does not parse or resolve, or the length is not 1 … 1 MiB.
+    public func range(for text: String, defaultLength: UInt32 = 1, at state: MachineState? = nil) -> Range<UInt32>? {
+        try? AddressExpression(parsing: text, allowsLength: true).range(in: self, state: state, defaultLength: defaultLength)
     }
 
     /// A raw image of `words` (little-endian) at `address`, starting there.

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import Machine
+import Recording
+
+/// `timescope state`: the machine state at chosen steps, as text a person reads (gdb's
+/// conventions) or as JSON (`run --dump-state`'s schema).
+struct StateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state",
+        abstract: "Print the machine state at steps of a recording: pc, registers, CSRs, memory.",
+        discussion: """
+            One block per --at (one JSON object per line with --json). WHEN is a step, start,
+            end or P%, each ± a number of steps (end-100, 50%+10); +N or -N counts from the
+            previous --at (--at 684 --at -1). --memory takes ADDR:LEN, where ADDR is hex (as
+            printed: 8000103c), a symbol or section ± decimal offsets (sensors+56), or a register
+            read in the state at that --at (sp:16, s0-20:4).
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr"))
+    var recording: String
+    // Unconditional: `--at -1` is a WHEN, not an option.
+    @Option(
+        parsing: .unconditionalSingleValue,
+        help: ArgumentHelp("A step, start, end or P%, ± N steps; +N/-N from the previous --at. Repeatable.", valueName: "when"),
+        transform: When.init(parsing:))
+    var at: [When] = []
+    @Option(
+        help: ArgumentHelp("Memory to show: ADDR[:LEN] (LEN default 4, or a data symbol's size). Repeatable.", valueName: "addr:len"),
+        transform: AddressRangeArgument.init(parsing:))
+    var memory: [AddressRangeArgument] = []
+    @Flag(help: "Print one JSON object per --at (the `run --dump-state` schema plus \"memory\").") var json = false
+
+    func validate() throws {
+        guard !at.isEmpty else { throw ValidationError("give at least one --at WHEN (a step, start, end or P%)") }
+    }
+
+    func run() throws {
+        let timeline = try Timeline(path: SessionDirectory.recording(named: recording))
+        var previous: UInt64?
+        for (index, when) in at.enumerated() {
+            let step = try when.step(in: timeline, option: "--at", relativeTo: previous)
+            previous = step
+            try timeline.seek(to: step)
+            // Registers in the expressions are read in this step's state.
+            let ranges = try memory.map { argument throws(RecordingError) in
+                try argument.range(in: timeline, option: "--memory", defaultLength: 4)
+            }
+            if json {
+                print(try timeline.stateJSON(memory: ranges).text)
+                continue
+            }
+            if index > 0 { print("") }
+            var dumps: [(label: String, start: UInt32, bytes: [UInt8])] = []
+            for (argument, range) in zip(memory, ranges) {
+                guard let bytes = timeline.machine.readRAM(range.lowerBound, count: range.count) else {
+                    throw RecordingError.invalidRequest("--memory: \(argument) (\(hex(range.lowerBound)), \(range.count) bytes) is not inside RAM")
+                }
+                dumps.append((argument.description, range.lowerBound, bytes))
+            }
+            print(StateText(state: timeline.machine.state, symbols: timeline.machine.firmware.symbols).lines(memory: dumps).joined(separator: "\n"))
+        }
+    }
+}
+
+/// A machine state as text, the way gdb shows one: `pc 0x80000358 <poll_sensors+0x1e>`, the
+/// registers by ABI name in four columns, the machine-mode CSRs, and memory as `x/16xb` does.
+///
+/// ```
+/// step 684
+/// pc       0x80000358 <copy_name+0x1e>
+/// zero     0x00000000   ra   0x800002a8   sp   0x87ffffd0   gp   0x80001800
+/// …        (eight rows: x0 … x31)
+/// mstatus  0x00001800   mtvec    0x80000100 <trap_vector>
+/// mie      0x00000000   mepc     0x00000000
+/// mip      0x00000000   mcause   0x00000000
+/// mscratch 0x00000000   mtval    0x00000000
+/// mcycle   684   minstret 684   mtime 6
+///
+/// x/8xb 0x80001038 (sensors+56:8)
+/// 0x80001038 <sensors+56>:	0x74	0x65	0x72	0x31	0x00	0x00	0x00	0x00
+/// ```
+struct StateText {
+    let state: MachineState
+    let symbols: SymbolTable
+
+    func lines(memory: [(label: String, start: UInt32, bytes: [UInt8])]) -> [String] {
+        var lines = ["step \(state.step)", "pc       " + located(state.pc)]
+        let names = RegisterName.abi
+        for row in 0..<8 {
+            let cells = (0..<4).map { column in
+                let index = row * 4 + column
+                return names[index].padding(toLength: 4, withPad: " ", startingAt: 0) + " " + hex(state.x[index])
+            }
+            lines.append(cells.joined(separator: "   "))
+        }
+        let csr = state.csr
+        let cause = csr.mcause == 0 && state.pendingTrap == nil ? "" : " (\(TrapCause.name(of: csr.mcause)))"
+        lines += [
+            "mstatus  \(hex(csr.mstatus))   mtvec    \(located(csr.mtvec))",
+            "mie      \(hex(csr.mie))   mepc     \(located(csr.mepc))",
+            "mip      \(hex(csr.mip))   mcause   \(hex(csr.mcause))\(cause)",
+            "mscratch \(hex(csr.mscratch))   mtval    \(hex(csr.mtval))",
+            "mcycle   \(state.mcycle)   minstret \(state.minstret)   mtime \(state.mtime)",
+        ]
+        for dump in memory {
+            lines += ["", "x/\(dump.bytes.count)xb \(hex(dump.start)) (\(dump.label))"]
+            // Eight bytes a line, as gdb prints bytes.
+            for offset in stride(from: 0, to: dump.bytes.count, by: 8) {
+                let address = dump.start &+ UInt32(offset)
+                let label = symbols.describe(address).map { " <\($0)>" } ?? ""
+                let bytes = dump.bytes[offset..<min(offset + 8, dump.bytes.count)].map { "0x" + hexDigits($0, width: 2) }
+                lines.append("\(hex(address))\(label):\t" + bytes.joined(separator: "\t"))
+            }
+        }
+        return lines
+    }
+
+    /// `0x80000358 <poll_sensors+0x1e>`, or the bare value where no symbol covers it.
+    private func located(_ address: UInt32) -> String {
+        hex(address) + (symbols.describe(address).map { " <\($0)>" } ?? "")
+    }
+}
