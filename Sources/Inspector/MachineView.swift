@@ -19,6 +19,27 @@ public struct MachineView: Equatable, Sendable {
         }
         public var step: UInt64
         public var kind: Kind
+        /// The breakpoint or watchpoint whose exact hit this is (nil: a hit may lie here).
+        public var stopNumber: Int? = nil
+    }
+
+    /// A word of the stack, from sp upward (the telescope).
+    public struct StackWord: Equatable, Sendable {
+        public var address: UInt32
+        public var value: UInt32
+        public var pointee: Pointee?
+    }
+
+    /// The instruction at pc, previewed: what it will read, write or jump to.
+    public struct CurrentInstruction: Equatable, Sendable {
+        public var effect: InstructionEffect
+        /// The value at the effective address now, `size` bytes little-endian (for loads,
+        /// stores and atomics; nil where memory cannot be read: a device, or no memory at all).
+        public var memoryValue: UInt32?
+        /// Where a branch or jump target lies (nil: nowhere the firmware knows, not code).
+        public var targetPointee: Pointee?
+        /// What the loaded value points to.
+        public var loadedPointee: Pointee?
     }
 
     public var step: UInt64
@@ -30,6 +51,12 @@ public struct MachineView: Equatable, Sendable {
     /// Name and offset of the function pc is in.
     public var function: String?
     public var code: [CodeLine]
+    /// The instruction at pc, previewed (nil when it neither touches memory nor jumps).
+    public var current: CurrentInstruction?
+    /// What pc and x1…x31 point to (index 0 is pc), nil where a value is not an address.
+    public var registerPointees: [Pointee?] = Array(repeating: nil, count: 32)
+    /// Words from sp (plus the stack pane's scroll) upward, while memory can be read.
+    public var stack: [StackWord] = []
     /// `memory.count` bytes from `memoryAddress` (nil where not RAM).
     public var memoryAddress: UInt32
     public var memory: [UInt8?]
@@ -37,6 +64,7 @@ public struct MachineView: Equatable, Sendable {
     public var writtenByLastStep: [Bool]
     /// Per byte of `memory`: different from the mark's step (when a mark is highlighted).
     public var changedSinceMark: [Bool]
+    /// The console as a terminal shows it (`ConsoleScreen`): one entry per line, oldest first.
     public var console: [String]
     /// Markers in the timeline's visible span.
     public var marks: [TimelineMark]

@@ -8,7 +8,12 @@ final class MachineViewBuilder {
     private var markCache: (key: String, marks: [MachineView.TimelineMark])?
     private var sinceMarkCache: (step: UInt64, address: UInt32, bytes: [UInt8?])?
     private var viewCache: (key: String, view: MachineView)?
-    static let memoryWindow = 16 * 64
+    /// Bytes of memory gathered from the pane's address: a tall pane of text at 64 a row.
+    static let memoryWindow = 64 * 64
+    /// Stack words gathered from sp (plus the pane's scroll): more than any pane shows.
+    static let stackWords = 64
+    /// Console bytes replayed for the pane: the newest, enough for hundreds of lines.
+    static let consoleBytes = 64 * 1024
 
     init(timeline: Timeline) {
         self.timeline = timeline
@@ -16,7 +21,7 @@ final class MachineViewBuilder {
 
     /// The view at `state.step`; leaves the machine there.
     func view(for state: InspectorState) throws(RecordingError) -> MachineView {
-        let key = "\(state.step) \(state.memoryAddress) \(state.highlightSince ?? .max) \(state.breakpoints) \(state.watchpoints) \(state.timelineSpan)"
+        let key = "\(state.step) \(state.memoryAddress) \(state.highlightSince ?? .max) \(state.stops) \(state.timelineSpan) \(state.stackScroll)"
         if let cached = viewCache, cached.key == key { return cached.view }
         let machine = timeline.machine
         let count = MachineViewBuilder.memoryWindow
@@ -42,13 +47,19 @@ final class MachineViewBuilder {
         let summary = timeline.summary
         let ending = summary.ending
         let endingText = ending.headline
+        let finder = PointeeFinder(firmware: machine.firmware) { machine.readMemory($0, count: $1) }
+        let registers = [machineState.pc] + machineState.x.dropFirst().prefix(31)
+        let consoleBytes = (try? timeline.consoleBytes(upTo: state.step, maxLines: 300)) ?? []
         let view = MachineView(
             step: state.step, totalSteps: timeline.totalSteps, state: machineState,
             previousRegisters: previousRegisters, previousPC: previousPC,
             function: machine.firmware.symbols.describe(machineState.pc),
             code: disassembly(around: machineState.pc),
+            current: currentInstruction(machineState, finder: finder),
+            registerPointees: registers.map { finder.pointee(of: $0) },
+            stack: stack(from: machineState.x[2] &+ UInt32(truncatingIfNeeded: state.stackScroll &* 4), finder: finder),
             memoryAddress: state.memoryAddress, memory: memory, writtenByLastStep: written, changedSinceMark: sinceMark,
-            console: (try? timeline.consoleLines(upTo: state.step, maxLines: 300)) ?? [],
+            console: ConsoleScreen(Array(consoleBytes.suffix(MachineViewBuilder.consoleBytes))).lines,
             marks: try marks(state), keyframes: keyframes(in: Renderer.visibleSpan(state)),
             ending: endingText, endedInCrash: ending.reason == .crashed, firmwareName: summary.header.firmwareName)
         viewCache = (key, view)
@@ -67,6 +78,42 @@ final class MachineViewBuilder {
         let bytes = read(address, count: count)
         sinceMarkCache = (step, address, bytes)
         return bytes
+    }
+
+    /// The instruction at pc, previewed with the registers and memory of this step.
+    private func currentInstruction(_ state: MachineState, finder: PointeeFinder) -> MachineView.CurrentInstruction? {
+        let machine = timeline.machine
+        guard let bits = machine.instructionBits(at: state.pc),
+            let effect = InstructionEffect.preview(bits, at: state.pc, registers: state.x)
+        else { return nil }
+        var current = MachineView.CurrentInstruction(effect: effect)
+        func value(at address: UInt32, size: Int) -> UInt32? {
+            machine.readMemory(address, count: size).map(littleEndian)
+        }
+        switch effect {
+        case .load(let address, let size):
+            current.memoryValue = value(at: address, size: size)
+            if size == 4, let loaded = current.memoryValue { current.loadedPointee = finder.pointee(of: loaded) }
+        case .store(let address, let size, _):
+            current.memoryValue = value(at: address, size: size)
+        case .readModifyWrite(let address, _):
+            current.memoryValue = value(at: address, size: 4)
+        case .branch(let target, _), .jump(let target, _):
+            current.targetPointee = finder.pointee(of: target)
+        }
+        return current
+    }
+
+    /// Words from `address` upward while memory can be read.
+    private func stack(from address: UInt32, finder: PointeeFinder) -> [MachineView.StackWord] {
+        var words: [MachineView.StackWord] = []
+        for index in 0..<MachineViewBuilder.stackWords {
+            let wordAddress = address &+ UInt32(index * 4)
+            guard wordAddress >= address, let bytes = timeline.machine.readMemory(wordAddress, count: 4) else { break }
+            let value = littleEndian(bytes)
+            words.append(.init(address: wordAddress, value: value, pointee: finder.pointee(of: value)))
+        }
+        return words
     }
 
     /// About 40 instructions around pc, starting at the function's start when it is near.
@@ -100,7 +147,7 @@ final class MachineViewBuilder {
     /// Markers in the visible span, plus the intervals where a breakpoint or watchpoint may hit.
     private func marks(_ state: InspectorState) throws(RecordingError) -> [MachineView.TimelineMark] {
         let span = Renderer.visibleSpan(state)
-        let key = "\(span) \(state.breakpoints) \(state.watchpoints)"
+        let key = "\(span) \(state.stops)"
         if let cached = markCache, cached.key == key { return cached.marks }
         var marks: [MachineView.TimelineMark] = []
         for marker in try timeline.markers(in: span, limit: 20_000) {
@@ -114,22 +161,15 @@ final class MachineViewBuilder {
             }
             marks.append(.init(step: marker.step, kind: kind))
         }
-        // Exact hits when few intervals need replaying; else the intervals that may hold one.
-        for pc in state.breakpoints {
-            if let hits = try timeline.executions(of: pc, in: span) {
-                marks += hits.map { .init(step: $0 - 1, kind: .breakpoint) }
+        // Exact hits, with their conditions, when few intervals need replaying; else the
+        // intervals that may hold one.
+        for stop in state.stops where stop.isEnabled {
+            let kind: MachineView.TimelineMark.Kind = stop.isBreakpoint ? .breakpoint : .watch
+            if let hits = try timeline.hits(of: stop.rule, in: span) {
+                marks += hits.map { .init(step: $0, kind: kind, stopNumber: stop.number) }
             } else {
-                for interval in timeline.intervals(executing: pc) where interval.overlaps(span) {
-                    marks.append(.init(step: max(interval.lowerBound, span.lowerBound), kind: .breakpoint))
-                }
-            }
-        }
-        for range in state.watchpoints {
-            if let hits = try timeline.writes(to: range, in: span) {
-                marks += hits.map { .init(step: $0, kind: .watch) }
-            } else {
-                for interval in timeline.intervals(writing: range) where interval.overlaps(span) {
-                    marks.append(.init(step: max(interval.lowerBound, span.lowerBound), kind: .watch))
+                for interval in timeline.intervals(of: stop.rule) where interval.overlaps(span) {
+                    marks.append(.init(step: max(interval.lowerBound, span.lowerBound), kind: kind))
                 }
             }
         }

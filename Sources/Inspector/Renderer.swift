@@ -27,6 +27,9 @@ public enum Renderer {
         static let paused = Style(foreground: .black, background: .yellow, attributes: [.reverse, .bold])
         static let head = Style(foreground: .black, background: .white, attributes: [.reverse, .bold])
         static let prompt = Style(attributes: [.bold])
+        static let symbol = Style(foreground: .magenta)
+        static let string = Style(foreground: .green)
+        static let annotation = Style(foreground: .cyan)
     }
 
     /// The whole screen.
@@ -38,16 +41,18 @@ public enum Renderer {
             grid.put("q quits", x: max(0, (width - 7) / 2), y: height / 2 + 1)
             return grid
         }
-        let layout = Layout(width: width, height: height, showsDevices: state.lowerPaneShowsDevices)
+        let layout = Layout(for: state, width: width, height: height)
         drawBanner(&grid, state, view, layout.banner)
         drawRegisters(&grid, state, view, layout.registers)
+        drawStack(&grid, state, view, layout.stack)
         drawCode(&grid, state, view, layout.code)
         drawMemory(&grid, state, view, layout.memory)
         drawDevices(&grid, state, view, layout.devices)
         drawConsole(&grid, state, view, layout.console)
         drawTimeline(&grid, state, view, layout.timeline)
         drawStatus(&grid, state, view, layout.status)
-        if state.isShowingHelp { drawHelp(&grid, isLive: state.live != nil) }
+        if state.isShowingHelp { drawHelp(&grid, state) }
+        if state.isShowingStops { drawStops(&grid, state) }
         return grid
     }
 
@@ -70,6 +75,15 @@ public enum Renderer {
         return Layout.Box(x: box.x + 1, y: box.y + 1, width: box.width - 2, height: box.height - 2)
     }
 
+    /// A short note on a pane's frame, at the right of its top or bottom border: "3 more ↓".
+    static func borderNote(_ grid: inout ScreenGrid, _ box: Layout.Box, _ text: String, onTop: Bool) {
+        let note = " \(text) "
+        let width = note.unicodeScalars.count
+        guard box.width >= width + 4 else { return }
+        let y = onTop ? box.y : box.y + box.height - 1
+        grid.put(note, x: box.x + box.width - 2 - width, y: y, style: Look.title)
+    }
+
     static func drawBanner(_ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box) {
         var style = view.endedInCrash ? Look.crash : Look.exited
         var text = " \(view.firmwareName) — \(view.ending) "
@@ -78,9 +92,7 @@ public enum Renderer {
         }
         grid.fill(x: box.x, y: box.y, width: box.width, height: 1, style: style)
         let help = " ? help  q quit "
-        let room = box.width - help.count - 1
-        if text.count > room { text = String(text.prefix(max(0, room - 1))) + "…" }
-        grid.put(text, x: box.x, y: box.y, style: style)
+        grid.put(text, x: box.x, y: box.y, style: style, maxWidth: box.width - help.count - 1)
         grid.put(help, x: box.x + box.width - help.count, y: box.y, style: style)
     }
 
@@ -109,17 +121,7 @@ public enum Renderer {
 
     static func drawStatus(_ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box) {
         if let prompt = state.prompt {
-            let label: String
-            switch prompt.kind {
-            case .command: label = ":"
-            case .search: label = "search /"
-            case .goto: label = "goto (step, %, end, symbol): "
-            case .breakpoint: label = "breakpoint at (address or symbol; Enter = pc): "
-            case .watch: label = "watch writes to ADDR[:LEN] (Enter = word at the memory cursor): "
-            case .memory: label = "memory at (address, symbol, .section): "
-            }
-            let end = grid.put(label + prompt.text, x: box.x, y: box.y, style: Look.prompt, maxWidth: box.width - 1)
-            grid[end, box.y] = .init("█", Look.prompt)
+            drawPrompt(&grid, prompt, box)
             return
         }
         // Rounded down, so 100.0 % means the very end.
@@ -132,7 +134,7 @@ public enum Renderer {
         if let pending = state.pendingMarkKey { text += " · \(pending)…" }
         if let live = state.live, live.isRunning {
             if !live.isFollowing {
-                text += " · \(state.totalSteps - min(state.step, state.totalSteps)) behind live (f follows)"
+                text += " · \(state.totalSteps - min(state.step, state.totalSteps)) behind live (End follows)"
             } else {
                 text += live.report.isPaused ? " · ❚❚ paused" : live.canControl ? " · ● live" : " · ● following"
             }

@@ -9,6 +9,18 @@ extension Timeline {
     /// Console output up to and including `step`: the last `maxLines` lines (the last one may
     /// be unfinished).
     public func consoleLines(upTo step: UInt64, maxLines: Int) throws(RecordingError) -> [String] {
+        let bytes = try consoleBytes(upTo: step, maxLines: maxLines)
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
+            String(decoding: line.filter { $0 != 0x0D }, as: UTF8.self)
+        }
+        if lines.last == "" { lines.removeLast() }
+        return Array(lines.suffix(maxLines))
+    }
+
+    /// The console's raw bytes up to and including `step`, from at least `maxLines` newlines
+    /// back (or the start): what a terminal model (the inspector's `ConsoleScreen`) replays,
+    /// carriage returns, backspaces and escape sequences included.
+    public func consoleBytes(upTo step: UInt64, maxLines: Int) throws(RecordingError) -> [UInt8] {
         var chunks = try consoleChunks()
         for chunk in tail?.console ?? [] where !chunk.bytes.isEmpty { chunks.append((chunk.steps[0], chunk.steps, chunk.bytes)) }
         var bytes: [UInt8] = []
@@ -26,11 +38,7 @@ extension Timeline {
             index -= 1
         }
         for part in collected.reversed() { bytes += part }
-        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
-            String(decoding: line.filter { $0 != 0x0D }, as: UTF8.self)
-        }
-        if lines.last == "" { lines.removeLast() }
-        return Array(lines.suffix(maxLines))
+        return bytes
     }
 
     /// Every console chunk (bytes and the step that wrote each), read once; a growing

@@ -43,14 +43,18 @@ public struct ScreenGrid: Equatable, Sendable {
     /// Whether (x, y) lies on the grid.
     public func contains(x: Int, y: Int) -> Bool { x >= 0 && y >= 0 && x < width && y < height }
 
-    /// Writes `text` from (x, y) to the right, clipped at `maxWidth` columns and at the grid's
-    /// edge; returns the column after the last character written.
+    /// Writes `text` from (x, y) to the right, within `maxWidth` columns and the grid's edge;
+    /// returns the column after the last character written.
+    ///
+    /// Text that does not fit is cut at a word boundary and ends in `…`
+    /// (`TextFitting.truncated`), so no word or number ever shows in part.
     @discardableResult
     public mutating func put(_ text: String, x: Int, y: Int, style: Style = .plain, maxWidth: Int? = nil) -> Int {
         guard y >= 0 && y < height else { return x }
         let limit = min(width, maxWidth.map { x + max(0, $0) } ?? width)
+        let fitted = TextFitting.truncated(text, toWidth: limit - x)
         var column = x
-        for scalar in text.unicodeScalars {
+        for scalar in fitted.unicodeScalars {
             guard column < limit else { break }
             if column >= 0 { cells[y * width + column] = Cell(Self.printable(scalar), style) }
             column += 1

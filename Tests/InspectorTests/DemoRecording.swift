@@ -14,6 +14,7 @@ enum DemoRecording {
     /// firmware jumps through it at the very end.
     static var crash: String { directory.appendingPathComponent("crash.tsr").path }
     static var echo: String { directory.appendingPathComponent("echo.tsr").path }
+    static var timer: String { directory.appendingPathComponent("timer.tsr").path }
     /// The crash demo's firmware, for its symbols.
     static var crashELF: String { directory.appendingPathComponent("crash/crash.elf").path }
 

@@ -36,6 +36,30 @@ struct RenderSnapshotTests {
         Snapshot("crash-two-steps-back-80x24").expect(session.frame().text)
     }
 
+    @Test func minimumSizeAtTheCrashShowsTheTrapInTheDevicesPane() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 80, height: 24)
+        session.press(.tab, .tab)
+        Snapshot("crash-end-devices-80x24").expect(session.frame().text)
+    }
+
+    @Test func minimumSizeShowsTheStackInTheRegistersPlaceWhileFocused() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 80, height: 24)
+        session.press(.left, .left, .backTab, .backTab)
+        Snapshot("crash-two-steps-back-stack-80x24").expect(session.frame().text)
+    }
+
+    @Test func aLargeScreenSaysWhatRegistersStackWordsAndTheCurrentInstructionPointTo() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 200, height: 60)
+        session.press(.left, .left)
+        Snapshot("crash-two-steps-back-200x60").expect(session.frame().text)
+    }
+
+    @Test func aLargeScreenShowsMemoryAsTextAndTheStringAtTheCursor() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 200, height: 60)
+        session.type("@sensors+48\nvv")
+        Snapshot("crash-memory-text-200x60").expect(session.frame().text)
+    }
+
     @Test func tooSmallATerminalSaysWhatItNeeds() throws {
         let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 60, height: 20)
         Snapshot("crash-too-small-60x20").expect(session.frame().text)

@@ -29,8 +29,12 @@ struct RenderStyleTests {
         let current = try #require(grid.position(of: "▶ 8000035e  jalr a5"))
         let paneEnd = try #require(grid.column(of: "││", inRow: current.y, from: current.x))
         #expect((current.x..<paneEnd).allSatisfy { grid[$0, current.y].style.attributes.contains(.reverse) })
+        // The pane is too narrow to say beside the call where it goes: the next line says it.
+        let note = try #require(grid.position(of: "↳ calls → 31726574 (not code)"))
+        #expect(note.y == current.y + 1)
+        #expect((note.x..<paneEnd).allSatisfy { !grid[$0, note.y].style.attributes.contains(.reverse) })
         let next = try #require(grid.position(of: "  80000360  mv a1,a0"))
-        #expect(next.y == current.y + 1)
+        #expect(next.y == current.y + 2)
         #expect((next.x..<paneEnd).allSatisfy { !grid[$0, next.y].style.attributes.contains(.reverse) })
         #expect(grid.text.components(separatedBy: "▶").count == 2, "one line is current")
     }
