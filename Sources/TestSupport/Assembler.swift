@@ -51,7 +51,7 @@ public enum Assembler {
         let text = normalized(source)
         let key = fnv1a64(text + "\u{0}" + architecture + "\u{0}" + linkerScript)
         let directory = try cacheDirectory()
-        let elfPath = directory + "/" + String(key, radix: 16) + ".elf"
+        let elfPath = directory + "/" + hexDigits(key) + ".elf"
         if FileManager.default.fileExists(atPath: elfPath) { return elfPath }
 
         let assembler = try tool("as")

@@ -1,4 +1,5 @@
 import Foundation
+import Machine
 
 #if canImport(Glibc)
     import Glibc
@@ -23,7 +24,7 @@ public enum FirmwareBuilder {
     public static let outputDirectory: String = {
         let root = TimescopeProcess.packageRoot.path
         let key = Assembler.fnv1a64(root)
-        return NSTemporaryDirectory() + "timescope-firmware-\(getuid())-\(String(key, radix: 16))"
+        return NSTemporaryDirectory() + "timescope-firmware-\(getuid())-\(hexDigits(key))"
     }()
 
     /// The path of `Firmware/<name>` built as `<name>.elf`, building every program first if

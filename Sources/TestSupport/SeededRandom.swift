@@ -1,4 +1,5 @@
 import Foundation
+import Machine
 
 /// Steele, Lea and Flood's SplitMix64: a small seeded generator, so that randomized tests can
 /// be replayed exactly from the seed they print.
@@ -38,8 +39,7 @@ public enum TestSeed {
 
     /// The seed as `0x` and 16 hex digits.
     public static func describe(_ seed: UInt64) -> String {
-        let digits = String(seed, radix: 16)
-        return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
+        "0x" + hexDigits(seed, width: 16)
     }
 
     static func parse(_ text: String) -> UInt64? {
