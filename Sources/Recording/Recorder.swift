@@ -11,8 +11,11 @@ public final class Recorder {
     /// replays at most this many steps (~3 ms), which keeps a seek far inside one frame, while
     /// a 1e9-step run needs only 250 keyframes.
     public static let defaultKeyframeInterval: UInt64 = 4_000_000
-    /// The shortest interval between keyframes a recorder accepts, in steps.
-    public static let minimumKeyframeInterval: UInt64 = 1000
+    /// The shortest interval between keyframes a recorder accepts, in steps (the reader's bound).
+    public static let minimumKeyframeInterval = RecordingLimits.minimumKeyframeInterval
+    /// The longest interval between keyframes a recorder accepts, in steps (the reader's bound:
+    /// a seek replays at most one interval).
+    public static let maximumKeyframeInterval = RecordingLimits.maximumKeyframeInterval
 
     public let machine: Machine
     public let keyframeInterval: UInt64
@@ -45,6 +48,9 @@ public final class Recorder {
         guard machine.step == 0 else { throw .invalidRequest("a recording starts at step 0") }
         guard keyframeInterval >= Recorder.minimumKeyframeInterval else {
             throw .invalidRequest("a keyframe interval of \(keyframeInterval) steps is too short: at least \(Recorder.minimumKeyframeInterval)")
+        }
+        guard keyframeInterval <= Recorder.maximumKeyframeInterval else {
+            throw .invalidRequest("a keyframe interval of \(keyframeInterval) steps is too long: at most \(Recorder.maximumKeyframeInterval)")
         }
         self.machine = machine
         self.keyframeInterval = keyframeInterval
@@ -133,10 +139,14 @@ public final class Recorder {
         case .breakpoint, .watchpoint: ending.reason = .interrupted
         }
         if !consoleLine.isEmpty { flushConsoleLine(step: step) }
-        if step != lastKeyframeStep || !markers.isEmpty || !inputs.isEmpty || !console.isEmpty {
+        if step != lastKeyframeStep {
             try writeKeyframe()
+            try file.finish(ending)
+        } else {
+            // The run ended on a keyframe (a step limit or Ctrl-C at its step): what is still
+            // pending (the console's last partial line, the end marker) joins the ending.
+            try file.finish(ending, inputs: inputs, markers: markers, console: console)
         }
-        try file.finish(ending)
         self.ending = ending
         return ending
     }

@@ -173,30 +173,43 @@ final class RecordingFile {
                         sql: "INSERT INTO page (page, keyframe, lines, data) VALUES (?, ?, ?, ?)",
                         arguments: [page.page, batch.index, Int64(bitPattern: page.lines), Data(page.data)])
                 }
-                for input in batch.inputs {
-                    try db.execute(sql: "INSERT INTO input (step, byte) VALUES (?, ?)", arguments: [Int64(input.step), Int(input.byte)])
-                }
-                for marker in batch.markers {
-                    try db.execute(
-                        sql: "INSERT INTO marker (step, kind, pc, value, text) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [Int64(marker.step), marker.kind, Int64(marker.pc), Int64(marker.value), marker.text])
-                }
-                for chunk in batch.console where !chunk.bytes.isEmpty {
-                    try db.execute(
-                        sql: "INSERT INTO console (first_step, steps, data) VALUES (?, ?, ?)",
-                        arguments: [Int64(chunk.steps[0]), Data(Self.encodeSteps(chunk.steps)), Data(chunk.bytes)])
-                }
+                try Self.insertEvents(db, inputs: batch.inputs, markers: batch.markers, console: batch.console)
             }
         } catch {
             throw .io("cannot write to \(path): \(error)")
         }
     }
 
+    /// The input, markers and console output of a batch.
+    private static func insertEvents(
+        _ db: Database, inputs: [(step: UInt64, byte: UInt8)], markers: [Marker], console: [(steps: [UInt64], bytes: [UInt8])]
+    ) throws {
+        for input in inputs {
+            try db.execute(sql: "INSERT INTO input (step, byte) VALUES (?, ?)", arguments: [Int64(input.step), Int(input.byte)])
+        }
+        for marker in markers {
+            try db.execute(
+                sql: "INSERT INTO marker (step, kind, pc, value, text) VALUES (?, ?, ?, ?, ?)",
+                arguments: [Int64(marker.step), marker.kind, Int64(marker.pc), Int64(marker.value), marker.text])
+        }
+        for chunk in console where !chunk.bytes.isEmpty {
+            try db.execute(
+                sql: "INSERT INTO console (first_step, steps, data) VALUES (?, ?, ?)",
+                arguments: [Int64(chunk.steps[0]), Data(Self.encodeSteps(chunk.steps)), Data(chunk.bytes)])
+        }
+    }
+
     /// Records how the run ended, then folds the write-ahead log back into the one file
     /// (unless a reader has the file open: then `compact()` can try again later).
-    func finish(_ ending: RecordingEnding) throws(RecordingError) {
+    /// `markers`, `inputs` and `console` are what happened since the last keyframe when the
+    /// run ended exactly at it (no keyframe of their own: the last one already has the state).
+    func finish(
+        _ ending: RecordingEnding, inputs: [(step: UInt64, byte: UInt8)] = [], markers: [Marker] = [],
+        console: [(steps: [UInt64], bytes: [UInt8])] = []
+    ) throws(RecordingError) {
         do {
             try database.write { db in
+                try Self.insertEvents(db, inputs: inputs, markers: markers, console: console)
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO ending (id, total_steps, reason, exit_code, detail) VALUES (1, ?, ?, ?, ?)",
                     arguments: [Int64(ending.totalSteps), ending.reason.rawValue, ending.exitCode.map { Int64($0) }, ending.detail])

@@ -54,5 +54,5 @@ public enum RecordingLimits {
     static let queryTimeBudget: Double = 10
 
     /// How much of a string from the file is shown (in Unicode scalars), before an ellipsis.
-    public static let displayedTextLength = 200
+    public static let displayedTextLength = UntrustedText.displayedLength
 }

@@ -179,6 +179,9 @@ struct KeyframeInterval: ExpressibleByArgument, CustomStringConvertible {
         guard steps >= Recorder.minimumKeyframeInterval else {
             throw ValidationError("a keyframe every \(steps) steps is too often: at least every \(Recorder.minimumKeyframeInterval)")
         }
+        guard steps <= Recorder.maximumKeyframeInterval else {
+            throw ValidationError("a keyframe every \(steps) steps is too rare: at most every \(Recorder.maximumKeyframeInterval)")
+        }
         self.steps = steps
     }
     init?(argument: String) { try? self.init(parsing: argument) }

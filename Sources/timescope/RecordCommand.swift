@@ -23,7 +23,7 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("The recording to write (.tsr); without it, a new one in the session directory.", valueName: "rec.tsr"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval), at least \(Recorder.minimumKeyframeInterval)).", valueName: "n"), transform: KeyframeInterval.init(parsing:))
+    @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval), \(Recorder.minimumKeyframeInterval) … \(Recorder.maximumKeyframeInterval)).", valueName: "n"), transform: KeyframeInterval.init(parsing:))
     var keyframeInterval: KeyframeInterval = .standard
 
     @Option(help: ArgumentHelp("Deliver another recording's input at the steps it was recorded (e.g. a watch session), on its board unless --board, --ram or --misaligned say otherwise: the new recording reproduces it.", valueName: "rec.tsr"))

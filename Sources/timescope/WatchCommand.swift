@@ -36,7 +36,7 @@ struct WatchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Pacing: max (default), realtime (against the board's 1 GHz clock), or a multiple such as 10x or 0.5x.", valueName: "speed"), transform: LivePacing.init(parsing:))
     var speed: LivePacing = .fastest
 
-    @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval), at least \(Recorder.minimumKeyframeInterval)).", valueName: "n"), transform: KeyframeInterval.init(parsing:))
+    @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval), \(Recorder.minimumKeyframeInterval) … \(Recorder.maximumKeyframeInterval)).", valueName: "n"), transform: KeyframeInterval.init(parsing:))
     var keyframeInterval: KeyframeInterval = .standard
 
     @Option(help: ArgumentHelp("Follow a recording another process is writing, instead of running firmware.", valueName: "rec.tsr"))

@@ -89,6 +89,21 @@ struct ELFLoaderTests {
 
     // MARK: Good files
 
+    /// Symbol and section names reach the terminal: one with an escape sequence in it is
+    /// shown escaped, not obeyed (an ELF is untrusted, like a recording).
+    @Test func aSymbolNameWithATerminalEscapeIsShownEscaped() throws {
+        guard try RequiredTool.require(.crossCompiler) else { return }
+        let elf = try Assembler.elf(".globl _start\n_start:\n    nop\n    j .\n")
+        let evil = elf + ".evil"
+        let objcopy = try runProcess(
+            "/usr/bin/env", ["riscv64-unknown-elf-objcopy", "--add-symbol", "evil\u{1B}[2Jname=.text:0,global,function", elf, evil])
+        #expect(objcopy.status == 0, "objcopy: \(objcopy.stderr)")
+        let firmware = try Firmware.load(contentsOf: evil)
+        let names = firmware.symbols.describe(0x8000_0000) ?? ""
+        #expect(!names.unicodeScalars.contains { $0.value == 0x1B }, "no raw escape: \(names.debugDescription)")
+        #expect(firmware.symbols.address(of: #"evil\u{1B}[2Jname"#) == 0x8000_0000, "the escaped name is the symbol's name")
+    }
+
     @Test func theHandBuiltImageLoadsAndRuns() throws {
         let path = try Self.write(ELFImage().bytes)
         defer { try? FileManager.default.removeItem(atPath: path) }

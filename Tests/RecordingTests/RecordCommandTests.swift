@@ -125,6 +125,32 @@ import TestSupport
         #expect(text.stdoutText.contains(digest) && text.stdoutText.contains("timer.elf") && text.stdoutText.contains(String(total)))
     }
 
+    /// A run that stops exactly on a keyframe's step, with console output still pending, ends
+    /// the recording without a second keyframe at that step (which the file cannot hold).
+    @Test(arguments: [1000, 2000, 3000])
+    func aRunStoppedOnAKeyframeStepFinishesItsRecording(_ steps: Int) throws {
+        guard let elf = try TestFirmware.elf("timer") else { return }
+        let scratch = try ScratchDirectory()
+        let recording = scratch.file("boundary.tsr")
+        let record = try CLI.run(["record", elf, "-o", recording, "--max-steps", String(steps), "--keyframe-interval", "1000"])
+        #expect(record.status == 4, "\(CLI.describe(record))")
+        let verify = try CLI.run(["verify", recording])
+        #expect(verify.status == 0, "\(CLI.describe(verify))")
+        let info = try parseJSON(try CLI.run(["info", recording, "--json"]).stdoutText.trimmingCharacters(in: .newlines))
+        #expect(info["totalSteps"]?.unsigned == UInt64(steps))
+        #expect(info["keyframes"]?.unsigned == UInt64(steps / 1000 + 1))
+    }
+
+    /// The recorder refuses an interval the reader would refuse.
+    @Test func aKeyframeIntervalLongerThanAReaderAcceptsIsAUsageError() throws {
+        guard let elf = try TestFirmware.elf("timer") else { return }
+        let scratch = try ScratchDirectory()
+        let result = try CLI.run(["record", elf, "-o", scratch.file("long.tsr"), "--keyframe-interval", "1000000001"])
+        #expect(result.status == 2, "\(CLI.describe(result))")
+        #expect(result.stderr.contains("at most every 1000000000"))
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("long.tsr")))
+    }
+
     // MARK: --misaligned
 
     /// `--misaligned trap` goes into the board the recording stores, and `info` shows it.

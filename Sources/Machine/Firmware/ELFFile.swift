@@ -138,13 +138,15 @@ struct ByteReader {
             | UInt32(bytes[offset + 3]) << 24
     }
 
-    /// A NUL-terminated string starting at `offset`, not reading at or past `limit`.
+    /// A NUL-terminated string starting at `offset`, not reading at or past `limit`, made safe
+    /// to show (symbol and section names reach the terminal; an ELF is untrusted). Real names
+    /// have no control characters and fit the 1024-scalar cut, so lookups by name still work.
     func string(at offset: Int, limit: Int) -> String? {
         let end = min(limit, bytes.count)
         guard offset >= 0, offset < end else { return nil }
         var cursor = offset
         while cursor < end && bytes[cursor] != 0 { cursor += 1 }
         guard cursor < end else { return nil }
-        return String(decoding: bytes[offset..<cursor], as: UTF8.self)
+        return UntrustedText.displayable(String(decoding: bytes[offset..<cursor], as: UTF8.self), limit: 1024)
     }
 }

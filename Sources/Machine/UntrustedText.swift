@@ -1,19 +1,22 @@
-/// Text read from a recording, made safe to show: the file is untrusted, and a firmware name,
-/// an end detail or a marker text can hold terminal escape sequences (which would recolour,
-/// retitle or clear the user's terminal) or megabytes of characters.
+/// Text read from an untrusted file (a recording, an ELF), made safe to show: a firmware name,
+/// an end detail, a marker text or a symbol name can hold terminal escape sequences (which
+/// would recolour, retitle or clear the user's terminal) or megabytes of characters.
 ///
-/// Every string the reading layer takes from the file passes through `displayable(_:)` once,
-/// so no display code needs to care:
+/// Every such string passes through `displayable(_:)` once, where it is read (the recording's
+/// reading layer, the ELF loader), so no display code needs to care:
 ///
 ///     "fw\u{1B}[2J.elf"            →  fw\u{1B}[2J.elf   (the escape shown, not obeyed)
 ///     "line one\nline two"         →  line one\nline two
 ///     10 MB of "x"                 →  200 × "x" followed by "…"
-enum UntrustedText {
+public enum UntrustedText {
+    /// How many Unicode scalars a shown string keeps before its ellipsis.
+    public static let displayedLength = 200
+
     /// `text` with control characters, and characters that reorder or break a line, written
     /// as escapes (`\n`, `\t`, `\r`, `\u{1B}`), cut to `limit` Unicode scalars with an
     /// ellipsis. Counting scalars (not characters) also bounds a "character" made of a million
     /// combining marks.
-    static func displayable(_ text: String, limit: Int = RecordingLimits.displayedTextLength) -> String {
+    public static func displayable(_ text: String, limit: Int = displayedLength) -> String {
         var shown = String.UnicodeScalarView()
         var count = 0
         for scalar in text.unicodeScalars {
