@@ -49,6 +49,7 @@ public struct AddressExpression: Equatable, Sendable, CustomStringConvertible {
     /// The longest range an expression may give: 1 MiB.
     public static let maximumLength: UInt32 = 1 << 20
 
+    /// The expression as written.
     public var description: String { text }
 
     /// Whether the address depends on a machine state (it names a register or pc).

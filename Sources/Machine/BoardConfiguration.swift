@@ -45,6 +45,8 @@ public struct BoardConfiguration: Equatable, Sendable, Codable {
         self.misalignedAccess = misalignedAccess
     }
 
+    /// Decodes a board; files without `reset`/`misalignedAccess` get the behaviour of the
+    /// builds that wrote them (`.entry`, `.trap`).
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)

@@ -11,16 +11,21 @@
 public struct DeviceTree: Equatable, Sendable {
     /// One node: its name (with unit address), properties in order, children in order.
     public struct Node: Equatable, Sendable {
+        /// The node name with its unit address (`serial@10000000`); the root's is empty.
         public var name: String
+        /// Properties in order: name and encoded value.
         public var properties: [(name: String, value: [UInt8])]
+        /// Child nodes in order.
         public var children: [Node]
 
+        /// A node with these properties and children.
         public init(_ name: String, _ properties: [(String, Value)] = [], children: [Node] = []) {
             self.name = name
             self.properties = properties.map { ($0.0, $0.1.bytes) }
             self.children = children
         }
 
+        /// Same name, properties (in order) and children.
         public static func == (lhs: Node, rhs: Node) -> Bool {
             lhs.name == rhs.name && lhs.children == rhs.children
                 && lhs.properties.map(\.name) == rhs.properties.map(\.name)
@@ -46,6 +51,7 @@ public struct DeviceTree: Equatable, Sendable {
         }
     }
 
+    /// The root node (`/`).
     public var root: Node
 
     /// The blob: header, empty memory reservation map, structure block, strings block.

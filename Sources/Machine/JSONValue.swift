@@ -60,6 +60,7 @@ public indirect enum JSONValue: Equatable, Sendable {
         output += "\""
     }
 
+    /// Equal when they print the same text.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.text == rhs.text }
 }
 

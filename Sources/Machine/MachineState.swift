@@ -4,9 +4,11 @@
 public struct MachineState: Equatable, Sendable, Codable {
     /// Steps since reset.
     public var step: UInt64
+    /// The address of the next instruction.
     public var pc: UInt32
     /// x0…x31.
     public var x: [UInt32]
+    /// The stored CSRs (counters are derived from the steps).
     public var csr: ControlStatusRegisters
     /// Trap entries and idle waits so far (minstret = step − nonRetiredSteps).
     public var nonRetiredSteps: UInt64
@@ -14,15 +16,21 @@ public struct MachineState: Equatable, Sendable, Codable {
     public var idleCycles: UInt64
     /// LR/SC reservation address (1 = none).
     public var reservation: UInt32
+    /// After a WFI, until an enabled interrupt is pending.
     public var isWaitingForInterrupt: Bool
     /// The trap entered at this very step (nil at any other step): the state right after a
     /// trap entry needs it to tell whether the handler's first instruction can run
     /// (`Machine+Traps.swift`). The name is the one earlier builds stored.
     public var pendingTrap: Trap?
+    /// UART0.
     public var uart: UART16550
+    /// The CLINT (msip, mtimecmp; mtime derives from the cycles).
     public var clint: CLINT
+    /// The PLIC.
     public var plic: PLIC
+    /// Semihosting's state.
     public var semihosting: Semihosting
+    /// HTIF's state.
     public var htif: HTIF
 
     /// The shape earlier builds named; the same value as every other trap.
@@ -61,6 +69,7 @@ public struct MachineState: Equatable, Sendable, Codable {
 
 /// A complete machine state: `MachineState` plus every RAM page that is not all zeros.
 public struct MachineSnapshot: Equatable, Sendable {
+    /// Everything but RAM.
     public var state: MachineState
     /// Page index → 4096 bytes, for every non-zero page.
     public var pages: [Int: [UInt8]]

@@ -71,7 +71,9 @@ extension Machine {
             let address = ResetROM.deviceTreeAddress(size: blob.count, board: board, firmware: firmware)
             if let address {
                 let offset = Int(address - ramBase)
-                blob.withUnsafeBytes { (ram + offset).copyMemory(from: $0.baseAddress!, byteCount: blob.count) }
+                blob.withUnsafeBytes { source in
+                    if let base = source.baseAddress { (ram + offset).copyMemory(from: base, byteCount: source.count) }
+                }
                 markTouched(offset: offset, count: blob.count)
             }
             let lowest = firmware.segments.map(\.address).min() ?? ramBase

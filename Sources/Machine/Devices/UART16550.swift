@@ -13,12 +13,15 @@ public struct UART16550: Equatable, Sendable, Codable {
 
     /// Bytes received and not yet read, oldest first.
     public var receiveFIFO: [UInt8] = []
+    /// IER: which interrupts are enabled (bit 0 data ready, bit 1 THR empty).
     public var ier: UInt8 = 0
+    /// LCR: line control; bit 7 (DLAB) maps the divisor at offsets 0 and 1.
     public var lcr: UInt8 = 0
     /// MCR resets with OUT2 set, as on QEMU.
     public var mcr: UInt8 = 0x08
     /// MSR: DCD, DSR and CTS asserted.
     public var msr: UInt8 = 0xB0
+    /// SCR: the scratch register.
     public var scr: UInt8 = 0
     /// FIFO control as written (bits 0, 3, 6, 7 kept).
     public var fcr: UInt8 = 0

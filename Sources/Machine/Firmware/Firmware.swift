@@ -14,8 +14,11 @@ public struct Firmware: Sendable {
 
     /// A named section of the image (for `goto .data` and friends).
     public struct Section: Sendable, Equatable {
+        /// The section name (`.text`, `.data`).
         public var name: String
+        /// Its first address.
         public var address: UInt32
+        /// Its size in bytes.
         public var size: UInt32
     }
 
@@ -129,7 +132,7 @@ public enum RegularFile {
         var filled = 0
         while filled < bytes.count {
             let count = bytes.withUnsafeMutableBytes { buffer in
-                Foundation.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+                buffer.baseAddress.map { Foundation.read(descriptor, $0 + filled, buffer.count - filled) } ?? 0
             }
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { throw failure(path, errno) }

@@ -2,11 +2,15 @@
 public struct Symbol: Sendable, Equatable {
     /// What the symbol names.
     public enum Kind: String, Sendable { case function, object, label }
+    /// The symbol's name, made safe to show.
     public var name: String
+    /// Its value: the address it names.
     public var address: UInt32
     /// Size in bytes (0 for assembly labels).
     public var size: UInt32
+    /// Function, data object or plain label.
     public var kind: Kind
+    /// Whether it is global (else local to its file).
     public var isGlobal: Bool
 }
 
