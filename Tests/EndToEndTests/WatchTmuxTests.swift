@@ -86,13 +86,13 @@ import TestSupport
         try driver.sendKeys("Left", "Left")
         // (Each key may get a frame of its own: wait for the second.)
         let back = try driver.waitFor("the status line to say the view is 2 steps behind live", timeout: Self.timeout) {
-            statusLine($0).contains(" 2 behind live (f follows)")
+            statusLine($0).contains(" 2 behind live (End follows)")
         }
         #expect(statusLine(back).hasPrefix("step \(head.total - 2) of \(head.total) "), "status line: \(statusLine(back))")
         #expect(topRow(back).hasPrefix(" ● LIVE"), "scrubbing does not pause the firmware: \(topRow(back))")
 
-        try driver.sendKeys("f")
-        let following = try driver.waitFor("f to follow the live head again", timeout: Self.timeout) {
+        try driver.sendKeys("End")
+        let following = try driver.waitFor("End to follow the live head again", timeout: Self.timeout) {
             statusLine($0).hasPrefix("step \(head.total) of \(head.total) ")
         }
         #expect(!statusLine(following).contains("behind live"), "status line: \(statusLine(following))")
