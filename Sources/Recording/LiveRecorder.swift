@@ -26,6 +26,7 @@ public enum LivePacing: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The pacing as a person reads it: `max speed`, `real time`, `10×`.
     public var description: String {
         switch self {
         case .fastest: "max speed"
@@ -66,9 +67,11 @@ public final class LiveRecorder: @unchecked Sendable {
     public struct Status: Sendable, Equatable {
         /// The live head and what the file does not hold yet.
         public var tail: RecordingTail
+        /// Whether the user has paused the run.
         public var isPaused: Bool
         /// The firmware sleeps in WFI until input arrives.
         public var isWaitingForInput: Bool
+        /// How fast the run goes.
         public var pacing: LivePacing
         /// Steps per wall-clock second over the last half second of running.
         public var stepsPerSecond: Double
@@ -80,6 +83,7 @@ public final class LiveRecorder: @unchecked Sendable {
         public var failure: String?
     }
 
+    /// The recorder the thread drives.
     public let recorder: Recorder
     private let maxSteps: UInt64
     private let condition = NSCondition()
@@ -96,6 +100,7 @@ public final class LiveRecorder: @unchecked Sendable {
     /// pause or a stop waits.
     static let sliceSteps: UInt64 = 1_000_000
 
+    /// A live recorder around `recorder`, not yet started.
     public init(recorder: Recorder, pacing: LivePacing = .fastest, startsPaused: Bool = false, maxSteps: UInt64? = nil) {
         self.recorder = recorder
         self.maxSteps = maxSteps ?? .max
@@ -131,6 +136,7 @@ public final class LiveRecorder: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Pauses or resumes the run (between slices).
     public func setPaused(_ paused: Bool) {
         condition.lock()
         pauseRequested = paused
@@ -139,6 +145,7 @@ public final class LiveRecorder: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Changes how fast the run goes (between slices).
     public func setPacing(_ pacing: LivePacing) {
         condition.lock()
         pacingRequested = pacing

@@ -3,11 +3,17 @@ import Machine
 /// The marker kinds a recording holds. `find --event` also takes the two families
 /// `exception` and `interrupt`, which match every kind of their family.
 public enum MarkerKind {
+    /// A console line.
     public static let console = "console"
+    /// An input byte delivered to the UART.
     public static let input = "input"
+    /// A semihosting call.
     public static let semihosting = "semihosting"
+    /// An HTIF command.
     public static let htif = "htif"
+    /// The firmware exited.
     public static let exit = "exit"
+    /// The run crashed (README, Decisions).
     public static let crash = "crash"
     /// Matches every exception kind.
     public static let exceptionFamily = "exception"

@@ -17,7 +17,9 @@ public final class Recorder {
     /// a seek replays at most one interval).
     public static let maximumKeyframeInterval = RecordingLimits.maximumKeyframeInterval
 
+    /// The machine being recorded.
     public let machine: Machine
+    /// Steps between keyframes.
     public let keyframeInterval: UInt64
     private let file: RecordingFile
     /// Keyframes committed so far.

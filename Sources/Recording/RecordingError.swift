@@ -13,6 +13,7 @@ public enum RecordingError: Error, Equatable, CustomStringConvertible, Sendable 
     /// A query that makes no sense for this recording (a step beyond its end, a bad address).
     case invalidRequest(String)
 
+    /// The one-line message a person sees.
     public var description: String {
         switch self {
         case .notARecording(let text): "not a Timescope recording: \(text)"

@@ -19,6 +19,7 @@ public enum ReplacementRefusal: Error, Equatable, Sendable, CustomStringConverti
     /// SQLite would take it for the new recording's own.
     case strayCompanion(path: String)
 
+    /// The one-line reason, naming the path.
     public var description: String {
         switch self {
         case .directory: "it is a directory; a recording is one file: give a file name inside it"

@@ -319,6 +319,7 @@ public struct RecordingHeader: Sendable {
     public var firmwareSHA256: String
     /// The ELF file itself.
     public var firmware: [UInt8]
+    /// The board the firmware ran on.
     public var board: BoardConfiguration
     /// Steps between keyframes.
     public var keyframeInterval: UInt64
@@ -354,7 +355,9 @@ public enum EndReason: String, Sendable, CaseIterable {
 
 /// The end of a recording.
 public struct RecordingEnding: Sendable, Equatable {
+    /// The step the run ended at.
     public var totalSteps: UInt64
+    /// Why it ended.
     public var reason: EndReason
     /// The firmware's exit code, when it exited.
     public var exitCode: Int32?
@@ -376,6 +379,7 @@ public struct Marker: Sendable, Equatable {
     public var step: UInt64
     /// See `MarkerKind`.
     public var kind: String
+    /// The pc of the instruction that did it.
     public var pc: UInt32
     /// mcause for traps, the byte for input, the operation for semihosting, the exit code…
     public var value: UInt32

@@ -33,6 +33,7 @@ public struct StepExpression: Equatable, Sendable, CustomStringConvertible {
     /// The text as it was typed, trimmed (for messages).
     public var text: String
 
+    /// The expression as written.
     public var description: String { text }
 
     /// Whether it counts from a reference step (`+N`, `-N`).

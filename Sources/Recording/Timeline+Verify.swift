@@ -4,12 +4,16 @@ import Machine
 public struct VerificationResult: Sendable {
     /// A keyframe whose replayed state differs from the recorded one.
     public struct Mismatch: Sendable {
+        /// The keyframe whose hash differed.
         public var keyframe: Int
+        /// Its step.
         public var step: UInt64
         /// What differs, in one line.
         public var reason: String
     }
+    /// Keyframes compared before the first mismatch (or all of them).
     public var keyframesChecked: Int
+    /// The first keyframe whose replayed state differs, if any.
     public var firstMismatch: Mismatch?
 }
 

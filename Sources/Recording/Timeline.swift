@@ -303,10 +303,14 @@ public struct RecordingTail: Sendable, Equatable {
     public var keyframeCount: Int
     /// The live head.
     public var step: UInt64
+    /// Input delivered since the last keyframe, oldest first.
     public var inputs: [(step: UInt64, byte: UInt8)]
+    /// Markers since the last keyframe.
     public var markers: [Marker]
+    /// Console output since the last keyframe: the bytes and the step that wrote each.
     public var console: [(steps: [UInt64], bytes: [UInt8])]
 
+    /// Equal when every field is (tuples are not `Equatable`).
     public static func == (left: RecordingTail, right: RecordingTail) -> Bool {
         left.keyframeCount == right.keyframeCount && left.step == right.step && left.markers == right.markers
             && left.inputs.elementsEqual(right.inputs, by: { $0 == $1 })
@@ -316,8 +320,11 @@ public struct RecordingTail: Sendable, Equatable {
 
 /// What `info` shows about a recording.
 public struct RecordingSummary: Sendable {
+    /// The firmware and board.
     public var header: RecordingHeader
+    /// How the run ended (for a growing recording: where it is so far).
     public var ending: RecordingEnding
+    /// Keyframes read so far.
     public var keyframeCount: Int
     /// Size of the file on disk (including a write-ahead log while it is being written).
     public var fileBytes: UInt64
