@@ -170,8 +170,17 @@ public struct InspectorState: Equatable, Sendable {
     public var promptHistory: [PromptKind: [String]] = [:]
     /// The terminal is below the minimum size (kept by the session): only quit and resize act.
     public var isScreenTooSmall = false
-    /// Timeline zoom: the number of steps the bar spans (≥ 1), centred on the head.
-    public var timelineSpan: UInt64
+    /// Timeline zoom: how many times `z` narrowed the bar (0: the whole recording).
+    public var timelineZoom = 0
+    /// The number of steps the bar spans, centred on the head: the recording's length over
+    /// 4^`timelineZoom`, at least ten (so `Z` undoes `z` exactly, and a growing live
+    /// recording keeps its zoom).
+    public var timelineSpan: UInt64 {
+        let whole = max(1, totalSteps)
+        var span = whole
+        for _ in 0..<timelineZoom where span > 0 { span /= 4 }
+        return max(min(10, whole), span)
+    }
     /// Set when the user asked to quit.
     public var isQuitting = false
     /// A long operation in progress (drawn as a progress line).
@@ -192,6 +201,5 @@ public struct InspectorState: Equatable, Sendable {
         self.totalSteps = totalSteps
         self.memoryAddress = memoryAddress & ~0xF
         self.memoryCursor = memoryAddress
-        self.timelineSpan = max(1, totalSteps)
     }
 }

@@ -211,19 +211,14 @@ public enum Reducer {
         }
     }
 
-    /// Zooms the timeline in (a quarter of the span, at least ten steps) or out. The spans are
-    /// the recording's length divided by 1, 4, 16…, so `Z` undoes `z` exactly and the last
-    /// `Z` shows the whole recording again.
+    /// Zooms the timeline in (a quarter of the span, down to ten steps) or out (four times,
+    /// up to the whole recording).
     private static func zoom(_ state: inout InspectorState, in zoomsIn: Bool) {
-        let whole = max(1, state.totalSteps)
-        let span = min(state.timelineSpan, whole)
         if zoomsIn {
-            state.timelineSpan = max(min(10, whole), span / 4)
-            return
+            if state.timelineSpan > min(10, max(1, state.totalSteps)) { state.timelineZoom += 1 }
+        } else {
+            state.timelineZoom = max(0, state.timelineZoom - 1)
         }
-        var wider = whole
-        while wider / 4 > span { wider /= 4 }
-        state.timelineSpan = wider
     }
 
     /// Moves the memory cursor `delta` bytes, scrolling the pane by whole rows to keep it on
@@ -361,10 +356,8 @@ public enum Reducer {
     private static func liveReport(_ state: inout InspectorState, _ report: LiveReport) {
         guard var live = state.live else { return }
         let wasRunning = live.isRunning
-        let previousTotal = state.totalSteps
         live.report = report
         state.totalSteps = report.headStep
-        if state.timelineSpan >= previousTotal { state.timelineSpan = max(1, state.totalSteps) }
         if live.isFollowing || state.step > state.totalSteps { state.step = state.totalSteps }
         state.live = live
         if wasRunning, let ended = report.ended {

@@ -29,6 +29,18 @@ struct ReducerLiveTests {
         #expect(inspector.state.timelineSpan == 5000, "a bar showing everything keeps showing everything")
     }
 
+    /// Zoomed in while the run grows, as many Z as z show the whole recording again.
+    @Test func zoomingOutAsOftenAsInShowsTheWholeGrownRecording() throws {
+        var inspector = try watching(head: 1000)
+        inspector.press(.character("z"), .character("z"))
+        #expect(inspector.state.timelineSpan == 62)
+        inspector.send(report(head: 5000))
+        #expect(inspector.state.timelineSpan == 312, "the zoom holds as the recording grows")
+        inspector.press(.character("Z"), .character("Z"))
+        #expect(inspector.state.timelineSpan == 5000)
+        #expect(Renderer.visibleSpan(inspector.state) == 0...5000, "the live head at the end is in view")
+    }
+
     @Test func aScrubKeyLeavesTheHeadWhichMovesOn() throws {
         var inspector = try watching(head: 1000)
         inspector.press(.left)
@@ -132,6 +144,19 @@ struct ReducerLiveTests {
         #expect(inspector.state.step == 1000)
         inspector.press(.character(" "))
         #expect(inspector.state.step == 2000 && inspector.state.live?.isFollowing == true)
+    }
+
+    /// `f` has one meaning in live mode too: memory follows the selected register. Following
+    /// the live head is End (or F).
+    @Test func fFollowsTheSelectedRegisterNotTheLiveHead() throws {
+        var inspector = try watching(head: 1000)
+        inspector.press(.left)
+        inspector.press(.character("f"))
+        #expect(inspector.state.memoryFollowsRegister == 1, "ra, the selected register")
+        #expect(inspector.state.live?.isFollowing == false && inspector.state.step == 999, "the view stays in the past")
+        inspector.press(.character("F"))
+        #expect(inspector.state.live?.isFollowing == true && inspector.state.step == 1000)
+        #expect(inspector.state.message == "following the live head")
     }
 
     @Test func fWithTheRegistersFocusedStillFollowsARegister() throws {
