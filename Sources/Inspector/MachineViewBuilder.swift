@@ -8,6 +8,9 @@ final class MachineViewBuilder {
     private var markCache: (key: String, marks: [MachineView.TimelineMark])?
     private var sinceMarkCache: (step: UInt64, address: UInt32, bytes: [UInt8?])?
     private var viewCache: (key: String, view: MachineView)?
+    /// The console's bytes and the lines they make: playback moves the step every frame, the
+    /// console rarely.
+    private var consoleCache: (bytes: [UInt8], lines: [String])?
     /// Bytes of memory gathered from the pane's address: a tall pane of text at 64 a row.
     static let memoryWindow = 64 * 64
     /// Stack words gathered from sp (plus the pane's scroll): more than any pane shows.
@@ -59,7 +62,7 @@ final class MachineViewBuilder {
             registerPointees: registers.map { finder.pointee(of: $0) },
             stack: stack(from: machineState.x[2] &+ UInt32(truncatingIfNeeded: state.stackScroll &* 4), finder: finder),
             memoryAddress: state.memoryAddress, memory: memory, writtenByLastStep: written, changedSinceMark: sinceMark,
-            console: ConsoleScreen(Array(consoleBytes.suffix(MachineViewBuilder.consoleBytes))).lines,
+            console: console(consoleBytes),
             marks: try marks(state), keyframes: keyframes(in: Renderer.visibleSpan(state)),
             ending: endingText, endedInCrash: ending.reason == .crashed, firmwareName: summary.header.firmwareName)
         viewCache = (key, view)
@@ -78,6 +81,15 @@ final class MachineViewBuilder {
         let bytes = read(address, count: count)
         sinceMarkCache = (step, address, bytes)
         return bytes
+    }
+
+    /// The console as a terminal shows the newest `consoleBytes` of `bytes`.
+    private func console(_ bytes: [UInt8]) -> [String] {
+        let shown = Array(bytes.suffix(MachineViewBuilder.consoleBytes))
+        if let cached = consoleCache, cached.bytes == shown { return cached.lines }
+        let lines = ConsoleScreen(shown).lines
+        consoleCache = (shown, lines)
+        return lines
     }
 
     /// The instruction at pc, previewed with the registers and memory of this step.

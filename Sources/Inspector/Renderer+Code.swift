@@ -95,10 +95,7 @@ extension Renderer {
 
     /// What the current instruction is about to do, in the words of its effect.
     static func describe(_ current: MachineView.CurrentInstruction, text: String) -> String {
-        func value(_ value: UInt32, size: Int) -> String {
-            let digits = String(value, radix: 16)
-            return String(repeating: "0", count: max(0, size * 2 - digits.count)) + digits
-        }
+        func value(_ value: UInt32, size: Int) -> String { hexDigits(value, width: size * 2) }
         let unreadable = "(device or unmapped)"
         switch current.effect {
         case .load(let address, let size):

@@ -24,8 +24,8 @@ extension Renderer {
         let mode = csr.mtvec & 1 == 1 ? "vectored" : "direct"
         lines.append(["mie \(interruptBits(csr.mie))", "mip \(interruptBits(csr.mip))", "mtvec \(hex8(csr.mtvec)) \(mode)"])
         let uart = machine.uart
-        let fifo = uart.receiveFIFO.map { byte in (0x20..<0x7F).contains(byte) ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16) }.joined()
-        lines.append(["UART ier \(hex2(uart.ier))", "iir \(hex2(uart.iir))", "lsr \(hex2(uart.lsr))", "lcr \(hex2(uart.lcr))", "fcr \(hex2(uart.fcr))"])
+        let fifo = uart.receiveFIFO.map { byte in (0x20..<0x7F).contains(byte) ? String(UnicodeScalar(byte)) : "\\x" + hexDigits(byte, width: 2) }.joined()
+        lines.append(["UART ier \(hexDigits(uart.ier, width: 2))", "iir \(hexDigits(uart.iir, width: 2))", "lsr \(hexDigits(uart.lsr, width: 2))", "lcr \(hexDigits(uart.lcr, width: 2))", "fcr \(hexDigits(uart.fcr, width: 2))"])
         lines.append(
             DeviceLine(
                 ["rx fifo \(uart.receiveFIFO.count)/\(uart.fcr & 1 != 0 ? 16 : 1) \"\(fifo)\"", "irq \(uart.interruptLine ? "pending" : "idle")"],
@@ -100,8 +100,6 @@ extension Renderer {
             return rows.map { ($0, style) }
         }
     }
-
-    static func hex2(_ value: UInt8) -> String { value < 16 ? "0" + String(value, radix: 16) : String(value, radix: 16) }
 
     /// The machine interrupt bits that are set ("MEI MTI"), or "none".
     static func interruptBits(_ value: UInt32) -> String {

@@ -52,7 +52,7 @@ extension Renderer {
             isCursor = address == state.memoryCursor
         }
 
-        var hex: String { byte.map(Renderer.hex2) ?? "--" }
+        var hex: String { byte.map { hexDigits($0, width: 2) } ?? "--" }
         var character: Unicode.Scalar { byte.flatMap { (0x20..<0x7F).contains($0) ? Unicode.Scalar($0) : nil } ?? "." }
         var emphasized: Style { Style(foreground: style.foreground, background: style.background, attributes: style.attributes.union(.bold)) }
     }

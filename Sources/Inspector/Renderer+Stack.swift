@@ -27,8 +27,7 @@ extension Renderer {
             let y = inner.y + row
             let offset = word.address &- sp
             var text = showsAddress ? hex8(word.address) + " " : ""
-            let digits = String(offset, radix: 16)
-            text += "+" + (digits.count < 2 ? "0" + digits : digits) + " " + hex8(word.value)
+            text += "+" + hexDigits(offset, width: 2) + " " + hex8(word.value)
             let end = grid.put(text, x: inner.x, y: y, style: offset == 0 ? Look.title : .plain, maxWidth: inner.width)
             if let pointee = word.pointee {
                 let room = inner.x + inner.width - 1 - end
