@@ -104,7 +104,7 @@ public enum Keymap {
         .init("b", "breakpoint: ADDR [if COND]", [.character("b"): .breakpointPrompt]),
         .init("w", "watch ADDR[:LEN] [if COND]", [.character("w"): .watchPrompt]),
         .init("c C", "run to the next / previous hit", [.character("c"): .continueForward, .character("C"): .continueBackward]),
-        .init("W", "who last wrote the cursor word", [.character("W"): .lastWrite]),
+        .init("W", "last write to the cursor word", [.character("W"): .lastWrite]),
         .init("W", "last change of this register", .focused([.registers]), [.character("W"): .lastRegisterChange]),
         // Looking around
         .init("/ \\", "search forward / backward", [.character("/"): .searchForwardPrompt, .character("\\"): .searchBackwardPrompt]),

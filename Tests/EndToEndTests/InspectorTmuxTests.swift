@@ -68,6 +68,37 @@ import TestSupport
         #expect(statusLine(screen).hasPrefix("step 684 of 5482256"), "status line: \(statusLine(screen))")
     }
 
+    /// Space plays the recording and stops exactly at a breakpoint's hit, forwards and, after
+    /// r, backwards; the status line says which breakpoint. `register_sensor` runs in the
+    /// states 258, 434 and 609 of the crash demo.
+    @Test func playbackStopsAtABreakpointHitForwardsAndBackwards() throws {
+        guard try RequiredTool.require(TmuxDriver.tool) else { return }
+        let driver = try openCrash()
+        try driver.type("bregister_sensor")
+        try driver.sendKeys("Enter")
+        try driver.waitFor("the breakpoint to be set") { statusLine($0).contains("breakpoint 1 at 0x800002d2 (register_sensor)") }
+        try driver.sendKeys("Home")
+        try driver.waitFor("the status line to show step 0") { statusLine($0).hasPrefix("step 0 of") }
+        try driver.sendKeys("Space")
+        let forward = try driver.waitFor("playback to stop at the first hit") {
+            statusLine($0).contains("breakpoint 1 at 0x800002d2 (register_sensor) at step 258")
+        }
+        #expect(statusLine(forward).hasPrefix("step 258 of 5482256"), "status line: \(statusLine(forward))")
+        #expect(!statusLine(forward).contains("▶ ×"), "playback paused at the hit")
+
+        try driver.type("g700")
+        try driver.sendKeys("Enter")
+        try driver.waitFor("the status line to show step 700") { statusLine($0).hasPrefix("step 700 of") }
+        try driver.sendKeys("r", "Space")
+        let backward = try driver.waitFor("reverse playback to stop at the last hit before") {
+            statusLine($0).contains("at step 609")
+        }
+        #expect(statusLine(backward).hasPrefix("step 609 of 5482256"), "status line: \(statusLine(backward))")
+        try driver.sendKeys("Space")
+        let again = try driver.waitFor("reverse playback to stop at the hit before that") { statusLine($0).contains("at step 434") }
+        #expect(statusLine(again).hasPrefix("step 434 of 5482256"), "status line: \(statusLine(again))")
+    }
+
     @Test func helpOverlayOpensAndAnyKeyClosesIt() throws {
         guard try RequiredTool.require(TmuxDriver.tool) else { return }
         let driver = try openCrash()
