@@ -131,6 +131,19 @@ struct RenderPaneTests {
         #expect(text.contains("[8000103f] 80 → 31"), "the top byte of sensors[2].read becomes '1'")
     }
 
+    @Test func aBranchSaysWhetherItIsTaken() throws {
+        // copy_name's loop: after the store of '1' the loop goes round again…
+        let (looping, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep)
+        let loop = looping.frame().text
+        #expect(loop.contains("▶ 80000280  bnez a5,80000274 <copy_name>"))
+        #expect(loop.contains("↳ taken → <copy_name>"))
+        // …and after the store of the NUL it falls through to ret.
+        let (ending, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep + 5)
+        let end = ending.frame().text
+        #expect(end.contains("▶ 80000280  bnez a5,80000274 <copy_name>"))
+        #expect(end.contains("↳ not taken"))
+    }
+
     // MARK: Stack
 
     @Test func theStackTakesTheRegistersPlaceWhileFocusedOnTheMinimumScreen() throws {
@@ -143,6 +156,15 @@ struct RenderPaneTests {
         #expect(text.contains("+00 "))
         session.press(.backTab)
         #expect(session.frame().text.contains("─ Registers "), "Tab on brings the registers back")
+    }
+
+    @Test func upAndDownScrollTheStackWhileItIsFocused() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 80, height: 24)
+        session.press(.left, .left, .backTab, .backTab, .down, .down)
+        let text = session.frame().text
+        #expect(text.contains("─ Stack from sp+8 "))
+        #expect(text.contains("│+08 800003d0 "), "the first word shown is sp+8")
+        #expect(!text.contains("│+00 "))
     }
 
     @Test func aTallScreenShowsTheStackUnderTheRegisters() throws {
