@@ -61,7 +61,7 @@ struct LiveSessionTests {
         #expect(source.commands.last == .setPacing(.realTime(multiple: 1000)))
         session.press(.left)
         #expect(rows(session).first?.contains("❚❚ PAUSED  crash.elf — Space resumes · 1000× real time") == true)
-        #expect(rows(session).last?.contains("1 behind live (f follows) · 1000× real time") == true, "\(rows(session).last ?? "")")
+        #expect(rows(session).last?.contains("1 behind live (End follows) · 1000× real time") == true, "\(rows(session).last ?? "")")
         // Zoomed in to ten steps around the view, one step is several columns.
         for _ in 0..<12 { session.press(.character("z")) }
         let screen = rows(session)
