@@ -82,7 +82,9 @@ extension Timeline {
         }
     }
 
-    private func hits(
+    /// The steps in `span` that `replay` finds in the `candidates` intervals overlapping it;
+    /// nil when more than `maximumIntervals` overlap.
+    func hits(
         in span: ClosedRange<UInt64>, candidates: [ClosedRange<UInt64>], maximumIntervals: Int,
         replay: (_ start: UInt64, _ end: UInt64) throws(RecordingError) -> [TimelineMatch]
     ) throws(RecordingError) -> [UInt64]? {
