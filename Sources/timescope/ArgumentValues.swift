@@ -189,3 +189,20 @@ struct KeyframeInterval: ExpressibleByArgument, CustomStringConvertible {
     var description: String { "\(steps)" }
     static let standard = KeyframeInterval(steps: Recorder.defaultKeyframeInterval)
 }
+
+/// `--print-frame WxH`: a terminal size in cells, 1 … 1000 each way.
+struct FrameSize: ExpressibleByArgument, CustomStringConvertible {
+    let width: Int
+    let height: Int
+
+    init(parsing text: String) throws(ValidationError) {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 2, let width = parts[0], let height = parts[1], (1...1000).contains(width), (1...1000).contains(height)
+        else { throw ValidationError("give WIDTHxHEIGHT in cells, each 1 … 1000, e.g. 200x60") }
+        self.width = width
+        self.height = height
+    }
+    init?(argument: String) { try? self.init(parsing: argument) }
+
+    var description: String { "\(width)x\(height)" }
+}

@@ -47,11 +47,6 @@ struct StateCommand: ParsableCommand {
             let ranges = try memory.map { argument throws(RecordingError) in
                 try argument.range(in: timeline, option: "--memory", defaultLength: 4)
             }
-            if json {
-                print(try timeline.stateJSON(memory: ranges).text)
-                continue
-            }
-            if index > 0 { print("") }
             var dumps: [(label: String, start: UInt32, bytes: [UInt8])] = []
             for (argument, range) in zip(memory, ranges) {
                 guard let bytes = timeline.machine.readRAM(range.lowerBound, count: range.count) else {
@@ -59,6 +54,11 @@ struct StateCommand: ParsableCommand {
                 }
                 dumps.append((argument.description, range.lowerBound, bytes))
             }
+            if json {
+                print(try timeline.stateJSON(memory: ranges).text)
+                continue
+            }
+            if index > 0 { print("") }
             print(StateText(state: timeline.machine.state, symbols: timeline.machine.firmware.symbols).lines(memory: dumps).joined(separator: "\n"))
         }
     }

@@ -17,8 +17,10 @@ struct ViewCommand: ParsableCommand {
     var recording: String?
     @Option(help: ArgumentHelp("Open at this step (a step, start, end or P%, ± N: end-100) instead of the end.", valueName: "when"), transform: When.init(parsing:))
     var at: When?
-    @Option(help: ArgumentHelp("Print one frame of this size (e.g. 200x60) as text, with these keys typed first, and exit.", valueName: "WxH"))
-    var printFrame: String?
+    @Option(
+        help: ArgumentHelp("Print one frame of this size (e.g. 200x60) as text, with these keys typed first, and exit.", valueName: "WxH"),
+        transform: FrameSize.init(parsing:))
+    var printFrame: FrameSize?
     @Option(help: ArgumentHelp("Keys to type before --print-frame draws (characters; \\n Enter, \\e Escape, \\l \\r \\u \\d arrows).", valueName: "keys"))
     var keys: String = ""
 
@@ -26,11 +28,7 @@ struct ViewCommand: ParsableCommand {
         let timeline = try Timeline(path: try path())
         let start = try at.map { when throws(RecordingError) in try when.step(in: timeline, option: "--at") }
         if let printFrame {
-            let parts = printFrame.lowercased().split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] <= 1000, parts[1] <= 1000 else {
-                throw ValidationError("--print-frame takes WIDTHxHEIGHT, e.g. 200x60")
-            }
-            let terminal = TextTerminal(width: parts[0], height: parts[1], keys: TextTerminal.parse(keys))
+            let terminal = TextTerminal(width: printFrame.width, height: printFrame.height, keys: TextTerminal.parse(keys))
             let session = InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), step: start)
             while let key = terminal.nextScriptedKey() { session.send(.key(key)) }
             print(session.frame().text)
