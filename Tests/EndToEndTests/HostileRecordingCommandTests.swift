@@ -239,11 +239,9 @@ struct MeasuredRun: CustomStringConvertible {
         defer { for argument in argv { free(argument) } }
         var pid = pid_t()
         let start = Date()
-        #if canImport(Glibc)
-            let environment = environ
-        #else
-            let environment = _NSGetEnviron().pointee
-        #endif
+        // The tests' environment: a session never lands in the real home.
+        let environment: [UnsafeMutablePointer<CChar>?] = TimescopeProcess.environment().map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for variable in environment { free(variable) } }
         let spawned = posix_spawn(&pid, binary, &actions, nil, argv, environment)
         guard spawned == 0 else { throw ProcessFailure("cannot start \(binary): \(String(cString: strerror(spawned)))") }
         var waitStatus: Int32 = 0
