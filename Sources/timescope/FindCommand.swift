@@ -9,12 +9,12 @@ struct FindCommand: ParsableCommand {
         commandName: "find",
         abstract: "Find the nearest step that wrote memory, executed an address, or raised an event.",
         discussion: """
-            Prints "step N pc 0x…" (or exits 1 with "not found"). Step N is the step that did
-            it: for a write, `state --at N-1` shows the old bytes and `state --at N` the new ones;
-            for --pc, `state --at N-1` has pc there; an input byte at N is delivered after step N,
-            so `state --at N+1` is the first to hold it. --before WHEN finds the nearest match at or
-            before WHEN (the state at WHEN already shows it); --after WHEN the nearest after it.
-            ADDR is hex as printed (8000103c), a symbol or section ± decimal offsets (sensors+56),
+            Prints "step N pc 0x…" (or exits 1 with "not found"). Step N is the step that did \
+            it: for a write, `state --at N-1` shows the old bytes and `state --at N` the new ones; \
+            for --pc, `state --at N-1` has pc there; an input byte at N is delivered after step N, \
+            so `state --at N+1` is the first to hold it. --before WHEN finds the nearest match at or \
+            before WHEN (the state at WHEN already shows it); --after WHEN the nearest after it. \
+            ADDR is hex as printed (8000103c), a symbol or section ± decimal offsets (sensors+56), \
             or a register read in the state at WHEN (sp+8:4, s0-20).
             """
     )

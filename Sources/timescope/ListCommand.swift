@@ -9,8 +9,8 @@ struct ListCommand: ParsableCommand {
         commandName: "ls",
         abstract: "List the recordings kept by record and watch without -o, newest last.",
         discussion: """
-            One line each: name, size, steps, how it ended, age; `latest` marks the newest
-            session. A file that does not open says why instead. Open one with
+            One line each: name, size, steps, how it ended, age; `latest` marks the newest \
+            session. A file that does not open says why instead. Open one with \
             `timescope view NAME` (`timescope view` alone opens the latest).
             """
     )

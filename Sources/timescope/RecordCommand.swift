@@ -9,11 +9,11 @@ struct RecordCommand: ParsableCommand {
         commandName: "record",
         abstract: "Run firmware and record the run for `view`, `state` and `find`.",
         discussion: """
-            Same console output and exit status as `run`. The recording is complete
-            however the run ends (exit, crash, step limit, Ctrl-C). Without -o it is kept in
-            the session directory ($XDG_DATA_HOME/timescope, else ~/.local/share/timescope) as
-            NAME-N.tsr, and `latest` points to it: `timescope ls` lists them, `timescope view`
-            opens the latest. An existing recording at -o is replaced once the new one holds
+            Same console output and exit status as `run`. The recording is complete \
+            however the run ends (exit, crash, step limit, Ctrl-C). Without -o it is kept in \
+            the session directory ($XDG_DATA_HOME/timescope, else ~/.local/share/timescope) as \
+            NAME-N.tsr, and `latest` points to it: `timescope ls` lists them, `timescope view` \
+            opens the latest. An existing recording at -o is replaced once the new one holds \
             its first keyframe; anything else there is refused.
             """
     )

@@ -8,8 +8,8 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run firmware on the emulated board.",
         discussion: """
-            Console output (UART, semihosting, HTIF) goes to stdout; diagnostics to stderr.
-            Exit status: the firmware's exit code; 2 usage or load error; 3 crash; 4 --max-steps
+            Console output (UART, semihosting, HTIF) goes to stdout; diagnostics to stderr. \
+            Exit status: the firmware's exit code; 2 usage or load error; 3 crash; 4 --max-steps \
             reached; 5 stalled (waiting in WFI with nothing armed and no input left).
             """
     )

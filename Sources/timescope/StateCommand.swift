@@ -10,10 +10,10 @@ struct StateCommand: ParsableCommand {
         commandName: "state",
         abstract: "Print the machine state at steps of a recording: pc, registers, CSRs, memory.",
         discussion: """
-            One block per --at (one JSON object per line with --json). WHEN is a step, start,
-            end or P%, each ± a number of steps (end-100, 50%+10); +N or -N counts from the
-            previous --at (--at 684 --at -1). --memory takes ADDR:LEN, where ADDR is hex (as
-            printed: 8000103c), a symbol or section ± decimal offsets (sensors+56), or a register
+            One block per --at (one JSON object per line with --json). WHEN is a step, start, \
+            end or P%, each ± a number of steps (end-100, 50%+10); +N or -N counts from the \
+            previous --at (--at 684 --at -1). --memory takes ADDR:LEN, where ADDR is hex (as \
+            printed: 8000103c), a symbol or section ± decimal offsets (sensors+56), or a register \
             read in the state at that --at (sp:16, s0-20:4).
             """
     )

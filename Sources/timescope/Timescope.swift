@@ -18,8 +18,9 @@ struct Timescope: ParsableCommand {
             Run firmware built for QEMU's riscv32 `virt` board, record it, travel in it:
               timescope run firmware.elf
               timescope record firmware.elf -o run.tsr
-              timescope watch firmware.elf                 kept as ~/.local/share/timescope/firmware-N.tsr
-              timescope ls                                 the kept sessions; `timescope view` opens the latest
+              timescope watch firmware.elf
+              timescope ls
+              timescope view
               timescope info run.tsr
               timescope state run.tsr --at end --json
               timescope find run.tsr --last-write counter --before end

@@ -12,11 +12,11 @@ struct WatchCommand: ParsableCommand {
         commandName: "watch",
         abstract: "Run firmware live in the inspector, recording as it goes (or follow a recording being written).",
         discussion: """
-            The firmware runs on its own thread while the inspector shows its live head. Space
-            pauses and resumes it; every scrub key of `view` travels back (the firmware keeps
-            running); f or End follows the head again; i types into the firmware's UART (Esc
-            stops typing); < and > change the pacing. q or Ctrl-C quits and leaves a complete
-            recording: at -o, else kept in the session directory as NAME-N.tsr (see `record`;
+            The firmware runs on its own thread while the inspector shows its live head. Space \
+            pauses and resumes it; every scrub key of `view` travels back (the firmware keeps \
+            running); End or F follows the head again; i types into the firmware's UART (Esc \
+            stops typing); < and > change the pacing. q or Ctrl-C quits and leaves a complete \
+            recording: at -o, else kept in the session directory as NAME-N.tsr (see `record`; \
             `timescope view` alone opens the latest).
 
               timescope watch echo.elf
