@@ -31,8 +31,8 @@ public final class InspectorSession {
             state.live = InspectorState.Live(report: LiveReport(headStep: timeline.totalSteps))
             pollLive()
             state.message = state.live?.canControl == true
-                ? "live — Space pauses, ←/→ scrub back, f follows the head, i types to the firmware, ? keys"
-                : "following the recording as it grows — ←/→ scrub, f follows, ? keys"
+                ? "live — Space pauses, ←/→ scrub back, End follows the head, i types to the firmware, ? keys"
+                : "following the recording as it grows — ←/→ scrub, End follows, ? keys"
         } else if timeline.summary.ending.reason == .crashed {
             state.message = "the run crashed here — step back (←) to see what led to it; ? for keys"
         } else {

@@ -58,13 +58,14 @@ public enum Reducer {
         case .liveCommandFinished(let refusal):
             if let refusal { say(&state, refusal, isError: true) }
             return []
-        case .key(.interrupt):
+        case .key(.interrupt), .key(.control("c")):
+            // Ctrl-C quits from anywhere: a prompt, an overlay, typing to the firmware.
             state.isQuitting = true
             return []
         case .key(let key):
             // Behind "terminal too small" nothing shows what a key did: only quitting acts.
             if state.isScreenTooSmall {
-                if key == .character("q") || key == .control("c") { state.isQuitting = true }
+                if key == .character("q") { state.isQuitting = true }
                 return []
             }
             if state.prompt != nil { return promptKey(&state, key, firmware: firmware) }

@@ -94,6 +94,13 @@ struct ReducerPromptTests {
         #expect(inspector.effects.isEmpty)
     }
 
+    @Test func ctrlCInAPromptQuitsAsItDoesEverywhere() throws {
+        var inspector = try PureInspector(step: 500)
+        inspector.type("g12")
+        inspector.press(.control("c"))
+        #expect(inspector.state.isQuitting)
+    }
+
     @Test func backspaceDeletesTheLastCharacterTyped() throws {
         var inspector = try PureInspector(step: 500, totalSteps: 1000)
         inspector.type("g25")
