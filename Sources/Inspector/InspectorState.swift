@@ -51,6 +51,7 @@ public struct InspectorState: Equatable, Sendable {
         /// Symbols a second Tab listed, shown after the prompt.
         public var candidates: [String] = []
 
+        /// A prompt of `kind` with `text` typed.
         public init(kind: PromptKind, text: String = "") {
             self.kind = kind
             self.text = text
@@ -68,6 +69,7 @@ public struct InspectorState: Equatable, Sendable {
         /// A disabled one stays in the list but stops nothing.
         public var isEnabled = true
 
+        /// A breakpoint (it stops at an execution), not a watchpoint.
         public var isBreakpoint: Bool {
             if case .execution = rule.trigger { true } else { false }
         }
@@ -75,7 +77,9 @@ public struct InspectorState: Equatable, Sendable {
 
     /// A hit count, and the last step of the recording it covers (a live one grows).
     public struct HitCount: Equatable, Sendable {
+        /// Hits whose condition held.
         public var hits: Int
+        /// The last step of the recording counted.
         public var throughStep: UInt64
     }
 

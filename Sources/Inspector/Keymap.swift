@@ -89,6 +89,7 @@ public enum Keymap {
     /// The longest a binding's `help` may be.
     public static let helpWidth = 30
 
+    /// Every binding, in the order the help and the README list them.
     public static let bindings: [KeyBinding] = [
         // Moving in time
         .init("←/→ h/l S/s", "one step back / forward", [.left: .stepBack, .right: .stepForward, .character("h"): .stepBack, .character("l"): .stepForward, .character("S"): .stepBack, .character("s"): .stepForward]),

@@ -12,9 +12,11 @@ extension Reducer {
         state.playback.isPlaying = false
     }
 
-    static func promptKey(_ state: inout InspectorState, _ key: Key, firmware: Firmware) -> [InspectorEffect] {
+    static func promptKey(_ state: inout InspectorState, _ key: Key, firmware: Firmware) -> [InspectorEffect]
+    {
         guard var prompt = state.prompt else { return [] }
-        let command = Keymap.command(for: key, focus: state.focus, isLive: state.live != nil, isInPrompt: true)
+        let command = Keymap.command(
+            for: key, focus: state.focus, isLive: state.live != nil, isInPrompt: true)
         if command != .completeSymbol {
             prompt.isCompletionPending = false
             prompt.candidates = []
@@ -34,7 +36,8 @@ extension Reducer {
             state.prompt = nil
             remember(&state, prompt)
             return submit(&state, prompt, firmware: firmware)
-        case .earlierInput, .laterInput: recall(&prompt, isEarlier: command == .earlierInput, history: history(state, prompt.kind))
+        case .earlierInput, .laterInput:
+            recall(&prompt, isEarlier: command == .earlierInput, history: history(state, prompt.kind))
         case .completeSymbol: complete(&prompt, firmware: firmware)
         default:
             guard case .character(let character) = key else { break }
@@ -95,7 +98,9 @@ extension Reducer {
     private static func complete(_ prompt: inout InspectorState.Prompt, firmware: Firmware) {
         let word = String(prompt.text.reversed().prefix { isSymbolCharacter($0) }.reversed())
         let isArgument = prompt.kind != .command || prompt.text.dropLast(word.count).contains(" ")
-        guard prompt.kind != .search && prompt.kind != .searchBackward, isArgument, !word.isEmpty else { return }
+        guard prompt.kind != .search && prompt.kind != .searchBackward, isArgument, !word.isEmpty else {
+            return
+        }
         let names = Set(firmware.symbols.symbols.map(\.name) + firmware.sections.map(\.name))
         let candidates = names.filter { $0.hasPrefix(word) && !$0.isEmpty }.sorted()
         guard let first = candidates.first else {
@@ -125,7 +130,9 @@ extension Reducer {
 
     // MARK: Enter
 
-    private static func submit(_ state: inout InspectorState, _ prompt: InspectorState.Prompt, firmware: Firmware) -> [InspectorEffect] {
+    private static func submit(
+        _ state: inout InspectorState, _ prompt: InspectorState.Prompt, firmware: Firmware
+    ) -> [InspectorEffect] {
         let text = prompt.text.trimmingCharacters(in: .whitespaces)
         switch prompt.kind {
         case .goto: return goto(&state, text, firmware: firmware)
@@ -146,9 +153,12 @@ extension Reducer {
     }
 
     /// The `:` commands, by their names and short forms.
-    static let commandNames = ":goto, :break, :watch, :info break, :delete, :enable, :disable, :condition, :mem, :find, :help, :quit"
+    static let commandNames =
+        ":goto, :break, :watch, :info break, :delete, :enable, :disable, :condition, :mem, :find, :help, :quit"
 
-    private static func command(_ state: inout InspectorState, _ text: String, firmware: Firmware) -> [InspectorEffect] {
+    private static func command(_ state: inout InspectorState, _ text: String, firmware: Firmware)
+        -> [InspectorEffect]
+    {
         let words = text.split(separator: " ", maxSplits: 1).map(String.init)
         guard let verb = words.first?.lowercased() else { return [] }
         let argument = words.count > 1 ? words[1].trimmingCharacters(in: .whitespaces) : ""
@@ -158,7 +168,10 @@ extension Reducer {
         case "w", "watch": return setWatchpoint(&state, argument, firmware: firmware)
         case "m", "mem", "memory": return showMemory(&state, argument, firmware: firmware)
         case "i", "info":
-            guard ["b", "break", "breakpoints", "breaks", "w", "watch", "watchpoints"].contains(argument.lowercased()) else {
+            guard
+                ["b", "break", "breakpoints", "breaks", "w", "watch", "watchpoints"].contains(
+                    argument.lowercased())
+            else {
                 say(&state, ":info break lists the breakpoints and watchpoints", isError: true)
                 return []
             }
@@ -186,7 +199,9 @@ extension Reducer {
 
     /// `g WHEN` goes to a step; `g SYMBOL` to the next state whose pc is at the symbol (its
     /// first instruction about to run), `g -SYMBOL` to the previous one.
-    private static func goto(_ state: inout InspectorState, _ text: String, firmware: Firmware) -> [InspectorEffect] {
+    private static func goto(_ state: inout InspectorState, _ text: String, firmware: Firmware)
+        -> [InspectorEffect]
+    {
         guard !text.isEmpty else { return [] }
         if let step = Timeline.step(for: text, totalSteps: state.totalSteps, relativeTo: state.step) {
             seek(&state, to: step, remember: true)
@@ -202,11 +217,16 @@ extension Reducer {
             state.progress = "looking for the \(isForward ? "next" : "previous") run of \(name)…"
             return [.gotoSymbol(name, isForward: isForward)]
         }
-        say(&state, "goto \(text): not a step (0…\(state.totalSteps)), a percentage, 'end', or a symbol (-SYMBOL: back)", isError: true)
+        say(
+            &state,
+            "goto \(text): not a step (0…\(state.totalSteps)), a percentage, 'end', or a symbol (-SYMBOL: back)",
+            isError: true)
         return []
     }
 
-    private static func showMemory(_ state: inout InspectorState, _ text: String, firmware: Firmware) -> [InspectorEffect] {
+    private static func showMemory(_ state: inout InspectorState, _ text: String, firmware: Firmware)
+        -> [InspectorEffect]
+    {
         guard let address = firmware.address(for: text) else {
             say(&state, "memory \(text): not an address, symbol or section", isError: true)
             return []

@@ -6,7 +6,9 @@ import Recording
 extension Reducer {
     /// `b [ADDR] [if COND]`: sets a breakpoint (at pc without an address). `b ADDR` alone on an
     /// address that has one deletes it; `b ADDR if COND` there changes its condition.
-    static func setBreakpoint(_ state: inout InspectorState, _ text: String, firmware: Firmware) -> [InspectorEffect] {
+    static func setBreakpoint(_ state: inout InspectorState, _ text: String, firmware: Firmware)
+        -> [InspectorEffect]
+    {
         let (place, conditionText) = splitCondition(text)
         let address: UInt32
         if place.isEmpty {
@@ -24,7 +26,9 @@ extension Reducer {
 
     /// `w [ADDR[:LEN]] [if COND]`: watches writes (to the memory cursor's word without an
     /// address); toggles and changes conditions as `b` does.
-    static func setWatchpoint(_ state: inout InspectorState, _ text: String, firmware: Firmware) -> [InspectorEffect] {
+    static func setWatchpoint(_ state: inout InspectorState, _ text: String, firmware: Firmware)
+        -> [InspectorEffect]
+    {
         let (place, conditionText) = splitCondition(text)
         let range: Range<UInt32>
         if place.isEmpty {
@@ -43,7 +47,9 @@ extension Reducer {
     /// "ADDR if COND" as ADDR and COND (nil without `if`).
     private static func splitCondition(_ text: String) -> (place: String, condition: String?) {
         let padded = " " + text + " "
-        guard let range = padded.range(of: " if ") else { return (text.trimmingCharacters(in: .whitespaces), nil) }
+        guard let range = padded.range(of: " if ") else {
+            return (text.trimmingCharacters(in: .whitespaces), nil)
+        }
         return (
             String(padded[..<range.lowerBound]).trimmingCharacters(in: .whitespaces),
             String(padded[range.upperBound...]).trimmingCharacters(in: .whitespaces)
@@ -75,11 +81,15 @@ extension Reducer {
             return []
         }
         let stop = InspectorState.Stop(
-            number: state.nextStopNumber, rule: StopRule(trigger, condition: condition), place: location(trigger, firmware: firmware))
+            number: state.nextStopNumber, rule: StopRule(trigger, condition: condition),
+            place: location(trigger, firmware: firmware))
         state.nextStopNumber += 1
         state.stops.append(stop)
         let when = condition.map { " if \($0)" } ?? ""
-        say(&state, "\(describe(stop, firmware: firmware))\(when) — c/C continue to \(stop.isBreakpoint ? "it" : "a write")")
+        say(
+            &state,
+            "\(describe(stop, firmware: firmware))\(when) — c/C continue to \(stop.isBreakpoint ? "it" : "a write")"
+        )
         return []
     }
 
@@ -94,7 +104,8 @@ extension Reducer {
         case .execution(let address):
             return hex(address) + (firmware.symbols.describe(address).map { " (\($0))" } ?? "")
         case .write(let range):
-            return "\(hex(range.lowerBound)):\(range.count)" + (firmware.symbols.describe(range.lowerBound).map { " (\($0))" } ?? "")
+            return "\(hex(range.lowerBound)):\(range.count)"
+                + (firmware.symbols.describe(range.lowerBound).map { " (\($0))" } ?? "")
         }
     }
 
@@ -109,7 +120,8 @@ extension Reducer {
         state.isShowingStops = true
         state.overlayScroll = 0
         var missing: [StopRule] = []
-        for stop in state.stops where state.hitCounts[stop.rule]?.throughStep != state.totalSteps && !missing.contains(stop.rule) {
+        for stop in state.stops
+        where state.hitCounts[stop.rule]?.throughStep != state.totalSteps && !missing.contains(stop.rule) {
             missing.append(stop.rule)
         }
         guard !missing.isEmpty else { return [] }
@@ -126,7 +138,11 @@ extension Reducer {
             }
             let count = state.stops.count
             state.stops.removeAll()
-            say(&state, count == 1 ? "deleted the only breakpoint or watchpoint" : "deleted every breakpoint and watchpoint (\(count))")
+            say(
+                &state,
+                count == 1
+                    ? "deleted the only breakpoint or watchpoint"
+                    : "deleted every breakpoint and watchpoint (\(count))")
             return
         }
         guard let numbers = selectStops(&state, argument, verb: "delete", firmware: firmware) else { return }
@@ -136,23 +152,36 @@ extension Reducer {
     }
 
     /// `:enable`/`:disable` with numbers or an address, or every one without.
-    static func enableStops(_ state: inout InspectorState, _ argument: String, isEnabled: Bool, firmware: Firmware) {
+    static func enableStops(
+        _ state: inout InspectorState, _ argument: String, isEnabled: Bool, firmware: Firmware
+    ) {
         let verb = isEnabled ? "enable" : "disable"
         guard !state.stops.isEmpty else {
             say(&state, "no breakpoints or watchpoints to \(verb)", isError: true)
             return
         }
-        let numbers = argument.isEmpty ? Set(state.stops.map(\.number)) : selectStops(&state, argument, verb: verb, firmware: firmware)
+        let numbers =
+            argument.isEmpty
+            ? Set(state.stops.map(\.number)) : selectStops(&state, argument, verb: verb, firmware: firmware)
         guard let numbers else { return }
-        for index in state.stops.indices where numbers.contains(state.stops[index].number) { state.stops[index].isEnabled = isEnabled }
-        say(&state, "\(verb)d \(list(state.stops.filter { numbers.contains($0.number) }, firmware: firmware))")
+        for index in state.stops.indices where numbers.contains(state.stops[index].number) {
+            state.stops[index].isEnabled = isEnabled
+        }
+        say(
+            &state, "\(verb)d \(list(state.stops.filter { numbers.contains($0.number) }, firmware: firmware))"
+        )
     }
 
     /// `:condition N [COND]`: sets or (without COND) removes a condition.
     static func setCondition(_ state: inout InspectorState, _ argument: String, firmware: Firmware) {
         let words = argument.split(separator: " ", maxSplits: 1).map(String.init)
-        guard let first = words.first, let number = Int(first), let index = state.stops.firstIndex(where: { $0.number == number }) else {
-            say(&state, ":condition N COND sets the condition of breakpoint or watchpoint N (no COND: removes it)", isError: true)
+        guard let first = words.first, let number = Int(first),
+            let index = state.stops.firstIndex(where: { $0.number == number })
+        else {
+            say(
+                &state,
+                ":condition N COND sets the condition of breakpoint or watchpoint N (no COND: removes it)",
+                isError: true)
             return
         }
         var text = words.count > 1 ? words[1].trimmingCharacters(in: .whitespaces) : ""
@@ -173,7 +202,9 @@ extension Reducer {
 
     /// The numbers `argument` names: numbers (`1 3`, `1,3`, `2-4`) or an address or symbol
     /// (the breakpoints there, the watchpoints from there). Nil after saying why not.
-    private static func selectStops(_ state: inout InspectorState, _ argument: String, verb: String, firmware: Firmware) -> Set<Int>? {
+    private static func selectStops(
+        _ state: inout InspectorState, _ argument: String, verb: String, firmware: Firmware
+    ) -> Set<Int>? {
         let words = argument.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
         var numbers = Set<Int>()
         var isNumeric = true
@@ -181,7 +212,9 @@ extension Reducer {
             let bounds = word.split(separator: "-", maxSplits: 1).map { Int($0) }
             if bounds.count == 1, let number = bounds[0] {
                 numbers.insert(number)
-            } else if bounds.count == 2, let low = bounds[0], let high = bounds[1], low <= high, high - low < 10_000 {
+            } else if bounds.count == 2, let low = bounds[0], let high = bounds[1], low <= high,
+                high - low < 10_000
+            {
                 numbers.formUnion(low...high)
             } else {
                 isNumeric = false
@@ -190,13 +223,19 @@ extension Reducer {
         if isNumeric {
             let unknown = numbers.subtracting(state.stops.map(\.number)).sorted()
             guard unknown.isEmpty else {
-                say(&state, "no breakpoint or watchpoint \(unknown.map(String.init).joined(separator: ", ")) — :info break lists them", isError: true)
+                say(
+                    &state,
+                    "no breakpoint or watchpoint \(unknown.map(String.init).joined(separator: ", ")) — :info break lists them",
+                    isError: true)
                 return nil
             }
             return numbers
         }
         guard let address = firmware.address(for: argument) else {
-            say(&state, ":\(verb) \(argument): give numbers (:info break lists them), or an address or symbol", isError: true)
+            say(
+                &state,
+                ":\(verb) \(argument): give numbers (:info break lists them), or an address or symbol",
+                isError: true)
             return nil
         }
         let matching = state.stops.filter { stop in

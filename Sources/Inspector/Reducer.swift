@@ -79,15 +79,14 @@ public enum Reducer {
                 return []
             }
             state.message = nil
-            return run(command, key: key, &state, firmware: firmware)
+            return run(command, &state, firmware: firmware)
         }
     }
 
     // MARK: Commands
 
-    /// Carries out a command of the keymap (`key` is the key that asked, for the commands
-    /// that wait for more: marks).
-    private static func run(_ command: InspectorCommand, key: Key, _ state: inout InspectorState, firmware: Firmware) -> [InspectorEffect] {
+    /// Carries out a command of the keymap.
+    private static func run(_ command: InspectorCommand, _ state: inout InspectorState, firmware: Firmware) -> [InspectorEffect] {
         switch command {
         case .stepBack: move(&state, by: -1)
         case .stepForward: move(&state, by: 1)

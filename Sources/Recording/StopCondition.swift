@@ -34,15 +34,20 @@ public struct StopCondition: Hashable, Sendable, CustomStringConvertible {
 
     /// How two values compare (unsigned).
     public enum Comparison: String, Hashable, Sendable, CaseIterable {
-        case equal = "==", notEqual = "!=", lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater = ">"
+        case equal = "==", notEqual = "!=", lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater =
+            ">"
     }
 
     /// One comparison of the condition.
     public struct Term: Hashable, Sendable {
+        /// The value on the left of the operator.
         public var left: Value
+        /// The operator.
         public var comparison: Comparison
+        /// The value on its right.
         public var right: Value
 
+        /// `left comparison right`.
         public init(left: Value, comparison: Comparison, right: Value) {
             self.left = left
             self.comparison = comparison
@@ -55,14 +60,18 @@ public struct StopCondition: Hashable, Sendable, CustomStringConvertible {
     /// The condition as typed, trimmed (shown in the breakpoint list).
     public var text: String
 
+    /// The condition as typed.
     public var description: String { text }
 
     /// Parses `text`, resolving symbols in `firmware`; the error says what is wrong in one line.
     public init(parsing text: String, firmware: Firmware) throws(StopConditionError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         self.text = trimmed
-        guard !trimmed.isEmpty else { throw StopConditionError("the condition after 'if' is empty: write one like a0 == 3") }
-        alternatives = try trimmed.components(separatedBy: "||").map { alternative throws(StopConditionError) in
+        guard !trimmed.isEmpty else {
+            throw StopConditionError("the condition after 'if' is empty: write one like a0 == 3")
+        }
+        alternatives = try trimmed.components(separatedBy: "||").map {
+            alternative throws(StopConditionError) in
             try alternative.components(separatedBy: "&&").map { term throws(StopConditionError) in
                 try StopCondition.term(term, firmware: firmware, in: trimmed)
             }
@@ -73,7 +82,9 @@ public struct StopCondition: Hashable, Sendable, CustomStringConvertible {
     public func holds(in machine: Machine) -> Bool {
         alternatives.contains { terms in
             terms.allSatisfy { term in
-                guard let left = StopCondition.value(term.left, in: machine), let right = StopCondition.value(term.right, in: machine) else {
+                guard let left = StopCondition.value(term.left, in: machine),
+                    let right = StopCondition.value(term.right, in: machine)
+                else {
                     return false
                 }
                 switch term.comparison {
@@ -102,7 +113,9 @@ public struct StopCondition: Hashable, Sendable, CustomStringConvertible {
 
     // MARK: Parsing
 
-    private static func term(_ text: String, firmware: Firmware, in whole: String) throws(StopConditionError) -> Term {
+    private static func term(_ text: String, firmware: Firmware, in whole: String) throws(StopConditionError)
+        -> Term
+    {
         // The two-character operators first, so `<=` is not read as `<`.
         for comparison in Comparison.allCases {
             guard let range = text.range(of: comparison.rawValue) else { continue }
@@ -113,12 +126,17 @@ public struct StopCondition: Hashable, Sendable, CustomStringConvertible {
                 right: try value(right, firmware: firmware, in: whole))
         }
         let shown = text.trimmingCharacters(in: .whitespaces)
-        throw StopConditionError("'\(shown)' compares nothing: write VALUE OP VALUE with == != < <= > >= (a0 == 3)")
+        throw StopConditionError(
+            "'\(shown)' compares nothing: write VALUE OP VALUE with == != < <= > >= (a0 == 3)")
     }
 
-    private static func value(_ text: String, firmware: Firmware, in whole: String) throws(StopConditionError) -> Value {
+    private static func value(_ text: String, firmware: Firmware, in whole: String) throws(StopConditionError)
+        -> Value
+    {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { throw StopConditionError("'\(whole)': a value is missing beside an operator") }
+        guard !trimmed.isEmpty else {
+            throw StopConditionError("'\(whole)': a value is missing beside an operator")
+        }
         if trimmed.hasPrefix("*") {
             var inner = trimmed.dropFirst().trimmingCharacters(in: .whitespaces)
             if inner.hasPrefix("(") && inner.hasSuffix(")") { inner = String(inner.dropFirst().dropLast()) }
@@ -134,7 +152,8 @@ public struct StopCondition: Hashable, Sendable, CustomStringConvertible {
             case .pc: return .word(register: nil, isPC: true, offset: offset)
             case .number, .name:
                 do {
-                    return .word(register: nil, isPC: false, offset: try expression.address(in: firmware, state: nil))
+                    return .word(
+                        register: nil, isPC: false, offset: try expression.address(in: firmware, state: nil))
                 } catch {
                     throw StopConditionError("'\(trimmed)': \(error.description)")
                 }
@@ -160,6 +179,8 @@ public struct StopCondition: Hashable, Sendable, CustomStringConvertible {
 
 /// A condition that does not parse; the text says what is wrong in one line.
 public struct StopConditionError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The one-line explanation.
     public var description: String
+    /// Wraps a message.
     public init(_ description: String) { self.description = description }
 }

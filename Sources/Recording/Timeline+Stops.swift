@@ -12,6 +12,7 @@ public struct StopRule: Hashable, Sendable {
         case write(Range<UInt32>)
     }
 
+    /// What it watches for.
     public var trigger: Trigger
     /// Asked at each hit, in the state the inspector stops in (see `StopHit.step`).
     public var condition: StopCondition?
@@ -40,7 +41,9 @@ public struct StopHit: Equatable, Sendable {
 extension Timeline {
     /// The first hit of any of `rules` at a state in `after + 1 … through`, the earliest
     /// rule first when two hit at the same state.
-    public func nextHit(of rules: [StopRule], after: UInt64, through: UInt64 = .max, progress: (Double) -> Void = { _ in })
+    public func nextHit(
+        of rules: [StopRule], after: UInt64, through: UInt64 = .max, progress: (Double) -> Void = { _ in }
+    )
         throws(RecordingError) -> StopHit?
     {
         var best: StopHit?
@@ -56,7 +59,8 @@ extension Timeline {
                     after: after + 1, through: limit == .max ? .max : limit + 1, progress: progress,
                     mayHold: { executedChunks[$0].contains(chunk) }
                 ) { (start, end) throws(RecordingError) in
-                    try executions(of: pc, from: start, through: end, firstOnly: true, accept: accepting(rule))
+                    try executions(
+                        of: pc, from: start, through: end, firstOnly: true, accept: accepting(rule))
                 }.map { TimelineMatch(step: $0.step - 1, pc: $0.pc) }
             case .write(let range):
                 match = try searchForward(
@@ -65,14 +69,18 @@ extension Timeline {
                     try writes(to: range, from: start, through: end, firstOnly: true, accept: accepting(rule))
                 }
             }
-            if let match, match.step < best?.step ?? .max { best = StopHit(step: match.step, pc: match.pc, rule: index) }
+            if let match, match.step < best?.step ?? .max {
+                best = StopHit(step: match.step, pc: match.pc, rule: index)
+            }
         }
         return best
     }
 
     /// The last hit of any of `rules` at a state in `notBefore ..< before`, the earliest rule
     /// first when two hit at the same state.
-    public func lastHit(of rules: [StopRule], before: UInt64, notBefore: UInt64 = 0, progress: (Double) -> Void = { _ in })
+    public func lastHit(
+        of rules: [StopRule], before: UInt64, notBefore: UInt64 = 0, progress: (Double) -> Void = { _ in }
+    )
         throws(RecordingError) -> StopHit?
     {
         var best: StopHit?
@@ -84,17 +92,25 @@ extension Timeline {
             case .execution(let pc):
                 guard let chunk = machine.executedChunk(of: pc) else { continue }
                 match = try searchBackward(
-                    before: before + 1, notBefore: floor + 1, progress: progress, mayHold: { executedChunks[$0].contains(chunk) }
+                    before: before + 1, notBefore: floor + 1, progress: progress,
+                    mayHold: { executedChunks[$0].contains(chunk) }
                 ) { (start, end) throws(RecordingError) in
-                    try executions(of: pc, from: start, through: end, firstOnly: false, accept: accepting(rule))
+                    try executions(
+                        of: pc, from: start, through: end, firstOnly: false, accept: accepting(rule))
                 }.map { TimelineMatch(step: $0.step - 1, pc: $0.pc) }
             case .write(let range):
-                match = try searchBackward(before: before, notBefore: floor, progress: progress, mayHold: { intervalWrites($0, range) }) {
+                match = try searchBackward(
+                    before: before, notBefore: floor, progress: progress,
+                    mayHold: { intervalWrites($0, range) }
+                ) {
                     (start, end) throws(RecordingError) in
-                    try writes(to: range, from: start, through: end, firstOnly: false, accept: accepting(rule))
+                    try writes(
+                        to: range, from: start, through: end, firstOnly: false, accept: accepting(rule))
                 }
             }
-            if let match, best.map({ match.step > $0.step }) ?? true { best = StopHit(step: match.step, pc: match.pc, rule: index) }
+            if let match, best.map({ match.step > $0.step }) ?? true {
+                best = StopHit(step: match.step, pc: match.pc, rule: index)
+            }
         }
         return best
     }
@@ -110,7 +126,9 @@ extension Timeline {
 
     /// How many times `rule` hits in the whole recording (up to `totalSteps`). Replays every
     /// interval that may hold a hit: as long as a search across the whole recording.
-    public func hitCount(of rule: StopRule, progress: (Double) -> Void = { _ in }) throws(RecordingError) -> Int {
+    public func hitCount(of rule: StopRule, progress: (Double) -> Void = { _ in }) throws(RecordingError)
+        -> Int
+    {
         let candidates = intervals(of: rule)
         var count = 0
         for (done, interval) in candidates.enumerated() {
@@ -126,17 +144,23 @@ extension Timeline {
     /// The states in `span` at which `rule` hits (as `StopHit.step` counts them), found by
     /// replaying the intervals that may hold one; nil when more than `maximumIntervals` would
     /// need replaying.
-    public func hits(of rule: StopRule, in span: ClosedRange<UInt64>, maximumIntervals: Int = 16) throws(RecordingError) -> [UInt64]? {
+    public func hits(of rule: StopRule, in span: ClosedRange<UInt64>, maximumIntervals: Int = 16)
+        throws(RecordingError) -> [UInt64]?
+    {
         switch rule.trigger {
         case .execution(let pc):
             // Steps that run it are one more than the states the inspector stops in.
             let runs = span.upperBound == .max ? span : span.lowerBound...(span.upperBound + 1)
-            return try hits(in: runs, candidates: intervals(executing: pc), maximumIntervals: maximumIntervals) {
+            return try hits(
+                in: runs, candidates: intervals(executing: pc), maximumIntervals: maximumIntervals
+            ) {
                 (start, end) throws(RecordingError) in
                 try executions(of: pc, from: start, through: end, firstOnly: false, accept: accepting(rule))
             }?.map { $0 - 1 }.filter { span.contains($0) }
         case .write(let range):
-            return try hits(in: span, candidates: intervals(writing: range), maximumIntervals: maximumIntervals) {
+            return try hits(
+                in: span, candidates: intervals(writing: range), maximumIntervals: maximumIntervals
+            ) {
                 (start, end) throws(RecordingError) in
                 try writes(to: range, from: start, through: end, firstOnly: false, accept: accepting(rule))
             }
@@ -144,10 +168,14 @@ extension Timeline {
     }
 
     /// Every hit of `rule` at steps `start + 1 … end` (the step that runs or writes).
-    private func replayHits(of rule: StopRule, from start: UInt64, through end: UInt64) throws(RecordingError) -> [TimelineMatch] {
+    private func replayHits(of rule: StopRule, from start: UInt64, through end: UInt64) throws(RecordingError)
+        -> [TimelineMatch]
+    {
         switch rule.trigger {
-        case .execution(let pc): try executions(of: pc, from: start, through: end, firstOnly: false, accept: accepting(rule))
-        case .write(let range): try writes(to: range, from: start, through: end, firstOnly: false, accept: accepting(rule))
+        case .execution(let pc):
+            try executions(of: pc, from: start, through: end, firstOnly: false, accept: accepting(rule))
+        case .write(let range):
+            try writes(to: range, from: start, through: end, firstOnly: false, accept: accepting(rule))
         }
     }
 
@@ -187,10 +215,15 @@ public struct StoreDescription: Equatable, Sendable, CustomStringConvertible {
     public var step: UInt64
     /// The storing instruction.
     public var pc: UInt32
+    /// The storing instruction's mnemonic (`sb`, `sw`, `amoadd.w`…).
     public var mnemonic: String
+    /// The first byte stored.
     public var address: UInt32
+    /// The bytes there before the step, in address order.
     public var old: [UInt8]
+    /// The bytes there after it.
     public var new: [UInt8]
+    /// How many bytes it stored (1, 2 or 4).
     public var size: Int { new.count }
 
     /// `sb 0x8000103f:1 00 → 72`: the instruction, the bytes it covers and their values
