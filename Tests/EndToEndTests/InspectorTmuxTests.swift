@@ -103,7 +103,10 @@ import TestSupport
         guard try RequiredTool.require(TmuxDriver.tool) else { return }
         let driver = try openCrash()
         try driver.sendKeys("?")
-        let screen = try driver.waitFor("Keys — any key closes")
+        // The whole overlay: its title and its last row (a frame may be caught half drawn).
+        let screen = try driver.waitFor("the overlay with its last row") {
+            $0.contains("Keys — any key closes") && $0.contains("scroll the help or the list")
+        }
         #expect(screen.contains("last write"), "the overlay lists W")
         try driver.sendKeys("x")
         let closed = try driver.waitFor("the overlay to close") { !$0.contains("Keys — any key closes") }
