@@ -45,10 +45,10 @@ extension Timeline {
     public func stateJSON(memory ranges: [Range<UInt32>]) throws(RecordingError) -> JSONValue {
         var memory: [JSONValue] = []
         for range in ranges {
-            guard let bytes = machine.readRAM(range.lowerBound, count: range.count) else {
-                throw .invalidRequest("\(hex(range.lowerBound)):\(range.count) is not inside RAM")
+            guard let bytes = machine.readMemory(range.lowerBound, count: range.count) else {
+                throw .invalidRequest("\(hex(range.lowerBound)):\(range.count) is not inside RAM or the reset ROM")
             }
-            let hexText = bytes.map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+            let hexText = hexBytes(bytes, separator: "")
             memory.append(.object([("address", .u32(range.lowerBound)), ("hex", .string(hexText))]))
         }
         return machine.state.json(stateHash: machine.stateHash, extra: ranges.isEmpty ? [] : [("memory", .array(memory))])
@@ -231,9 +231,17 @@ extension Timeline {
     func executions(
         of pc: UInt32, from start: UInt64, through end: UInt64, firstOnly: Bool, accept: () -> Bool = { true }
     ) throws(RecordingError) -> [TimelineMatch] {
+        try executions(of: [pc], from: start, through: end, firstOnly: firstOnly) { _ in accept() }
+    }
+
+    /// Replays from step `start` to `end` with breakpoints at `pcs`, returning the steps that
+    /// executed one of them (each match's pc says which) and at which `accept(pc)` holds.
+    func executions(
+        of pcs: Set<UInt32>, from start: UInt64, through end: UInt64, firstOnly: Bool, accept: (UInt32) -> Bool
+    ) throws(RecordingError) -> [TimelineMatch] {
         guard start < end else { return [] }
         try seek(to: start)
-        machine.setBreakpoints([pc])
+        machine.setBreakpoints(pcs)
         defer { machine.setBreakpoints([]) }
         // A hit at the starting state itself counts (its step is start + 1).
         machine.breakpointSkipStep = .max
@@ -242,7 +250,8 @@ extension Timeline {
             let reason = advance(to: end)
             guard reason == .breakpoint else { break }
             guard machine.step + 1 <= end else { break }
-            guard accept() else { continue }
+            let pc = machine.pc
+            guard accept(pc) else { continue }
             hits.append(TimelineMatch(step: machine.step + 1, pc: pc))
             if firstOnly { break }
         }

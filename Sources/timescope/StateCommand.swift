@@ -49,8 +49,9 @@ struct StateCommand: ParsableCommand {
             }
             var dumps: [(label: String, start: UInt32, bytes: [UInt8])] = []
             for (argument, range) in zip(memory, ranges) {
-                guard let bytes = timeline.machine.readRAM(range.lowerBound, count: range.count) else {
-                    throw RecordingError.invalidRequest("--memory: \(argument) (\(hex(range.lowerBound)), \(range.count) bytes) is not inside RAM")
+                guard let bytes = timeline.machine.readMemory(range.lowerBound, count: range.count) else {
+                    throw RecordingError.invalidRequest(
+                        "--memory: \(argument) (\(hex(range.lowerBound)), \(range.count) bytes) is not inside RAM or the reset ROM")
                 }
                 dumps.append((argument.description, range.lowerBound, bytes))
             }

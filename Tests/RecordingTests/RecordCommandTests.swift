@@ -141,6 +141,17 @@ import TestSupport
         #expect(info["keyframes"]?.unsigned == UInt64(steps / 1000 + 1))
     }
 
+    /// `state --memory` reads the reset ROM as the inspector shows it: the start address and the
+    /// device tree's, as QEMU's ROM holds them.
+    @Test func stateReadsTheResetROM() throws {
+        guard let elf = try TestFirmware.elf("timer") else { return }
+        let scratch = try ScratchDirectory()
+        let recording = scratch.file("rom.tsr")
+        #expect(try CLI.run(["record", elf, "-o", recording]).status == 0)
+        let state = try parseJSON(try CLI.run(["state", recording, "--at", "0", "--memory", "1018:12", "--json"]).stdoutText.trimmingCharacters(in: .newlines))
+        #expect(state["memory"]?.elements?.first?["hex"]?.string == "0000008000000000" + "0000e087")
+    }
+
     /// The recorder refuses an interval the reader would refuse.
     @Test func aKeyframeIntervalLongerThanAReaderAcceptsIsAUsageError() throws {
         guard let elf = try TestFirmware.elf("timer") else { return }
