@@ -3,8 +3,10 @@ import Recording
 /// The live source of `timescope watch --follow`: a recording another process is writing. The
 /// timeline grows as that process commits keyframes; the run itself is not steered from here.
 public final class FollowedFile: LiveSource {
+    /// A source for a recording another process writes.
     public init() {}
 
+    /// Reads what the other process has committed since the last poll.
     public func poll(_ timeline: Timeline) throws(RecordingError) -> LiveReport {
         try timeline.refresh()
         var report = LiveReport(headStep: timeline.totalSteps)
@@ -22,6 +24,7 @@ public final class FollowedFile: LiveSource {
         return report
     }
 
+    /// Live keys that steer a run do nothing here (another process runs it); says so.
     public func perform(_ command: LiveCommand) -> String? {
         switch command {
         case .type: "another process writes this recording: it takes no input from here"

@@ -5,6 +5,7 @@ import Recording
 /// the timeline, and draws each frame. One object, because it owns the loop; everything it
 /// decides is in `Reducer` and everything it draws is in `Renderer`.
 public final class InspectorSession {
+    /// The inspector's state after the last key or report.
     public private(set) var state: InspectorState
     let timeline: Timeline
     let terminal: TerminalDevice

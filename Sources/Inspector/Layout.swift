@@ -39,22 +39,32 @@ public struct Layout: Equatable, Sendable {
         public static let hidden = Box(x: 0, y: 0, width: 0, height: 0)
     }
 
+    /// The narrowest terminal the inspector draws in.
     public static let minimumWidth = 80
+    /// The lowest terminal the inspector draws in.
     public static let minimumHeight = 24
     /// From this width the registers' box is wide enough to annotate each register.
     static let wideWidth = 150
     /// Rows the stack's box needs to be worth showing: four words.
     static let stackMinimumHeight = 6
 
+    /// The top line: firmware, how the run ended, help hint.
     public var banner: Box
+    /// The registers pane.
     public var registers: Box
     /// The stack (telescope); the registers' box while it is focused when it has none of its own.
     public var stack: Box
+    /// The code pane.
     public var code: Box
+    /// The memory pane.
     public var memory: Box
+    /// The devices pane (may share its place with the console).
     public var devices: Box
+    /// The console pane.
     public var console: Box
+    /// The timeline bar and its legend.
     public var timeline: Box
+    /// The status line at the bottom.
     public var status: Box
     /// Whether the stack has a box of its own (else it stands in for the registers when focused).
     public var hasStackBox: Bool

@@ -13,16 +13,20 @@ public protocol LiveSource: AnyObject {
 public struct LiveReport: Equatable, Sendable {
     /// The newest step the timeline can show.
     public var headStep: UInt64
+    /// Whether the run is paused.
     public var isPaused = false
     /// The firmware sleeps in WFI until input arrives.
     public var isWaitingForInput = false
     /// The pacing, when this inspector controls the run (nil when following a file).
     public var pacing: LivePacing?
+    /// How fast the run goes, measured.
     public var stepsPerSecond: Double = 0
     /// Set once the run is over: how it ended, in one line.
     public var ended: String?
+    /// Whether the run ended in a crash.
     public var endedInCrash = false
 
+    /// A report of a run whose head is at `headStep`.
     public init(headStep: UInt64) {
         self.headStep = headStep
     }

@@ -6,7 +6,9 @@ import Recording
 public struct MachineView: Equatable, Sendable {
     /// One disassembled instruction of the code pane.
     public struct CodeLine: Equatable, Sendable {
+        /// The instruction's address.
         public var address: UInt32
+        /// Its disassembly.
         public var text: String
         /// The symbol that starts at this address, if any.
         public var label: String?
@@ -14,10 +16,13 @@ public struct MachineView: Equatable, Sendable {
 
     /// A marker drawn on the timeline.
     public struct TimelineMark: Equatable, Sendable {
+        /// What the mark stands for; the character is what the timeline draws.
         public enum Kind: Character, Sendable, CaseIterable {
             case exception = "!", interrupt = "i", console = "o", input = "<", end = "X", breakpoint = "b", watch = "w"
         }
+        /// The step it marks.
         public var step: UInt64
+        /// What happened there.
         public var kind: Kind
         /// The breakpoint or watchpoint whose exact hit this is (nil: a hit may lie here).
         public var stopNumber: Int? = nil
@@ -25,13 +30,17 @@ public struct MachineView: Equatable, Sendable {
 
     /// A word of the stack, from sp upward (the telescope).
     public struct StackWord: Equatable, Sendable {
+        /// The word's address.
         public var address: UInt32
+        /// Its value.
         public var value: UInt32
+        /// What the value points to, if anything.
         public var pointee: Pointee?
     }
 
     /// The instruction at pc, previewed: what it will read, write or jump to.
     public struct CurrentInstruction: Equatable, Sendable {
+        /// What the instruction does, decoded with the registers of this step.
         public var effect: InstructionEffect
         /// The value at the effective address now, `size` bytes little-endian (for loads,
         /// stores and atomics; nil where memory cannot be read: a device, or no memory at all).
@@ -42,14 +51,19 @@ public struct MachineView: Equatable, Sendable {
         public var loadedPointee: Pointee?
     }
 
+    /// The step shown.
     public var step: UInt64
+    /// The recording's last step.
     public var totalSteps: UInt64
+    /// The machine state at `step` (RAM aside).
     public var state: MachineState
     /// Registers and pc one step earlier (nil at step 0), for "changed by the last step".
     public var previousRegisters: [UInt32]?
+    /// pc one step earlier (nil at step 0).
     public var previousPC: UInt32?
     /// Name and offset of the function pc is in.
     public var function: String?
+    /// About 40 instructions around pc.
     public var code: [CodeLine]
     /// The instruction at pc, previewed (nil when it neither touches memory nor jumps).
     public var current: CurrentInstruction?
@@ -59,6 +73,7 @@ public struct MachineView: Equatable, Sendable {
     public var stack: [StackWord] = []
     /// `memory.count` bytes from `memoryAddress` (nil where not RAM).
     public var memoryAddress: UInt32
+    /// The bytes themselves.
     public var memory: [UInt8?]
     /// Per byte of `memory`: written by the last step.
     public var writtenByLastStep: [Bool]
@@ -68,10 +83,13 @@ public struct MachineView: Equatable, Sendable {
     public var console: [String]
     /// Markers in the timeline's visible span.
     public var marks: [TimelineMark]
+    /// Keyframe steps in the timeline's visible span.
     public var keyframes: [UInt64]
     /// How the run ended, for the banner.
     public var ending: String
+    /// Whether the run ended in a crash (the banner says so in red).
     public var endedInCrash: Bool
+    /// The firmware's file name.
     public var firmwareName: String
 
     /// Simulated nanoseconds at this step (1 ns per cycle).

@@ -4,12 +4,15 @@ import Recording
 /// the committed keyframes from the file and takes the rest (up to the live head) from the
 /// recorder's tail.
 public final class WatchedRecorder: LiveSource {
+    /// The live recorder whose run is shown.
     public let recorder: LiveRecorder
 
+    /// A source for `recorder`'s run.
     public init(_ recorder: LiveRecorder) {
         self.recorder = recorder
     }
 
+    /// Reads where the run is now and lets `timeline` reach the live head.
     public func poll(_ timeline: Timeline) throws(RecordingError) -> LiveReport {
         var status = recorder.status
         if status.ending != nil {
@@ -35,6 +38,7 @@ public final class WatchedRecorder: LiveSource {
         return report
     }
 
+    /// Carries out a live key (pause, pacing, typed input); returns a message to show, if any.
     public func perform(_ command: LiveCommand) -> String? {
         if recorder.status.ending != nil { return "the run has ended; the recording is complete" }
         switch command {

@@ -14,7 +14,9 @@ public struct ScreenGrid: Equatable, Sendable {
 
     /// One character cell.
     public struct Cell: Equatable, Sendable {
+        /// The character in the cell.
         public var character: Unicode.Scalar
+        /// How it is drawn.
         public var style: Style
 
         /// A cell showing `character` in `style`.
@@ -97,16 +99,25 @@ public struct Style: Equatable, Hashable, Sendable {
 
     /// Text attributes.
     public struct Attributes: OptionSet, Hashable, Sendable {
+        /// The bits.
         public let rawValue: UInt8
+        /// Attributes from their bits.
         public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// Bold.
         public static let bold = Attributes(rawValue: 1)
+        /// Dim.
         public static let dim = Attributes(rawValue: 2)
+        /// Reverse video.
         public static let reverse = Attributes(rawValue: 4)
+        /// Underlined.
         public static let underline = Attributes(rawValue: 8)
     }
 
+    /// Text colour.
     public var foreground: Color
+    /// Cell colour.
     public var background: Color
+    /// Bold, dim, reverse, underline.
     public var attributes: Attributes
 
     /// A style from its parts.

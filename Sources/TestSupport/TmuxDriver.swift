@@ -58,7 +58,7 @@ public final class TmuxDriver {
         term: String? = nil, environment variables: [String: String] = [:]
     ) throws {
         try Self.tool.check()
-        tmuxPath = Self.tool.path!
+        tmuxPath = Self.tool.path ?? "tmux"
         socket = "timescope-test-\(getpid())-\(Self.counter.next())"
         self.term = term ?? Self.defaultTerm
         scratch = try TemporaryDirectory("tmux")

@@ -163,6 +163,7 @@ extension LivePacing: ExpressibleByArgument {
         guard let pacing = LivePacing(text) else { throw ValidationError("use max, realtime, or a multiple such as 10x or 0.5x") }
         self = pacing
     }
+    /// Parses `--speed`'s value.
     public init?(argument: String) { self.init(argument) }
 }
 

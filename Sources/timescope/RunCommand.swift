@@ -116,7 +116,8 @@ final class ConsoleWriter {
         buffer.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
-                let written = Foundation.write(1, bytes.baseAddress! + offset, bytes.count - offset)
+                guard let base = bytes.baseAddress else { break }
+                let written = Foundation.write(1, base + offset, bytes.count - offset)
                 if written <= 0 { break }
                 offset += written
             }
