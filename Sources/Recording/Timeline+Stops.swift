@@ -40,36 +40,36 @@ public struct StopHit: Equatable, Sendable {
 /// playback, the timeline's marks and hit counts.
 extension Timeline {
     /// The first hit of any of `rules` at a state in `after + 1 … through`, the earliest
-    /// rule first when two hit at the same state.
+    /// rule first when two hit at the same state. All breakpoints are searched in one replay;
+    /// each watchpoint in one of its own.
     public func nextHit(
         of rules: [StopRule], after: UInt64, through: UInt64 = .max, progress: (Double) -> Void = { _ in }
-    )
-        throws(RecordingError) -> StopHit?
-    {
+    ) throws(RecordingError) -> StopHit? {
         var best: StopHit?
-        for (index, rule) in rules.enumerated() {
-            let limit = min(through, best.map { $0.step } ?? .max)
-            guard limit > after else { break }
-            let match: TimelineMatch?
-            switch rule.trigger {
-            case .execution(let pc):
-                // State S has pc there ⇔ step S + 1 runs it.
-                guard let chunk = machine.executedChunk(of: pc) else { continue }
-                match = try searchForward(
-                    after: after + 1, through: limit == .max ? .max : limit + 1, progress: progress,
-                    mayHold: { executedChunks[$0].contains(chunk) }
-                ) { (start, end) throws(RecordingError) in
-                    try executions(
-                        of: pc, from: start, through: end, firstOnly: true, accept: accepting(rule))
-                }.map { TimelineMatch(step: $0.step - 1, pc: $0.pc) }
-            case .write(let range):
-                match = try searchForward(
-                    after: after, through: limit, progress: progress, mayHold: { intervalWrites($0, range) }
-                ) { (start, end) throws(RecordingError) in
-                    try writes(to: range, from: start, through: end, firstOnly: true, accept: accepting(rule))
+        let breakpoints = BreakpointSet(rules, machine: machine)
+        if !breakpoints.addresses.isEmpty {
+            var accepted: [Int] = []
+            // State S has pc there ⇔ step S + 1 runs it.
+            let match = try searchForward(
+                after: after + 1, through: through == .max ? .max : through + 1, progress: progress,
+                mayHold: { !executedChunks[$0].isDisjoint(with: breakpoints.chunks) }
+            ) { (start, end) throws(RecordingError) in
+                try executions(of: breakpoints.addresses, from: start, through: end, firstOnly: true) { pc in
+                    breakpoints.accept(pc, in: machine, into: &accepted)
                 }
             }
-            if let match, match.step < best?.step ?? .max {
+            if let match, let rule = accepted.last { best = StopHit(step: match.step - 1, pc: match.pc, rule: rule) }
+        }
+        for (index, rule) in rules.enumerated() {
+            guard case .write(let range) = rule.trigger else { continue }
+            let limit = min(through, best.map { $0.step } ?? .max)
+            guard limit > after else { break }
+            let match = try searchForward(
+                after: after, through: limit, progress: progress, mayHold: { intervalWrites($0, range) }
+            ) { (start, end) throws(RecordingError) in
+                try writes(to: range, from: start, through: end, firstOnly: true, accept: accepting(rule))
+            }
+            if let match, match.step < best?.step ?? .max || (match.step == best?.step && index < best?.rule ?? 0) {
                 best = StopHit(step: match.step, pc: match.pc, rule: index)
             }
         }
@@ -80,35 +80,31 @@ extension Timeline {
     /// first when two hit at the same state.
     public func lastHit(
         of rules: [StopRule], before: UInt64, notBefore: UInt64 = 0, progress: (Double) -> Void = { _ in }
-    )
-        throws(RecordingError) -> StopHit?
-    {
+    ) throws(RecordingError) -> StopHit? {
         var best: StopHit?
-        for (index, rule) in rules.enumerated() {
-            let floor = max(notBefore, best.map { $0.step + 1 } ?? 0)
-            guard floor < before else { break }
-            let match: TimelineMatch?
-            switch rule.trigger {
-            case .execution(let pc):
-                guard let chunk = machine.executedChunk(of: pc) else { continue }
-                match = try searchBackward(
-                    before: before + 1, notBefore: floor + 1, progress: progress,
-                    mayHold: { executedChunks[$0].contains(chunk) }
-                ) { (start, end) throws(RecordingError) in
-                    try executions(
-                        of: pc, from: start, through: end, firstOnly: false, accept: accepting(rule))
-                }.map { TimelineMatch(step: $0.step - 1, pc: $0.pc) }
-            case .write(let range):
-                match = try searchBackward(
-                    before: before, notBefore: floor, progress: progress,
-                    mayHold: { intervalWrites($0, range) }
-                ) {
-                    (start, end) throws(RecordingError) in
-                    try writes(
-                        to: range, from: start, through: end, firstOnly: false, accept: accepting(rule))
+        let breakpoints = BreakpointSet(rules, machine: machine)
+        if !breakpoints.addresses.isEmpty && notBefore < before {
+            var accepted: [Int] = []
+            let match = try searchBackward(
+                before: before + 1, notBefore: notBefore + 1, progress: progress,
+                mayHold: { !executedChunks[$0].isDisjoint(with: breakpoints.chunks) }
+            ) { (start, end) throws(RecordingError) in
+                try executions(of: breakpoints.addresses, from: start, through: end, firstOnly: false) { pc in
+                    breakpoints.accept(pc, in: machine, into: &accepted)
                 }
             }
-            if let match, best.map({ match.step > $0.step }) ?? true {
+            if let match, let rule = accepted.last { best = StopHit(step: match.step - 1, pc: match.pc, rule: rule) }
+        }
+        for (index, rule) in rules.enumerated() {
+            guard case .write(let range) = rule.trigger else { continue }
+            let floor = max(notBefore, best.map { $0.step } ?? 0)
+            guard floor < before else { break }
+            let match = try searchBackward(
+                before: before, notBefore: floor, progress: progress, mayHold: { intervalWrites($0, range) }
+            ) { (start, end) throws(RecordingError) in
+                try writes(to: range, from: start, through: end, firstOnly: false, accept: accepting(rule))
+            }
+            if let match, match.step > best?.step ?? 0 || best == nil || (match.step == best?.step && index < best?.rule ?? 0) {
                 best = StopHit(step: match.step, pc: match.pc, rule: index)
             }
         }
@@ -206,6 +202,34 @@ extension Timeline {
         try seek(to: step)
         guard let new = machine.readMemory(address, count: size) else { return nil }
         return StoreDescription(step: step, pc: pc, mnemonic: mnemonic, address: address, old: old, new: new)
+    }
+}
+
+/// The breakpoints among some stop rules, searched for together in one replay.
+private struct BreakpointSet {
+    /// The rules' indices by address, in order.
+    let rulesByAddress: [UInt32: [(index: Int, rule: StopRule)]]
+    let addresses: Set<UInt32>
+    /// The executed-code chunks that hold them (intervals without any cannot hold a hit).
+    let chunks: Set<Int>
+
+    init(_ rules: [StopRule], machine: Machine) {
+        var byAddress: [UInt32: [(index: Int, rule: StopRule)]] = [:]
+        for (index, rule) in rules.enumerated() {
+            if case .execution(let pc) = rule.trigger, machine.executedChunk(of: pc) != nil {
+                byAddress[pc, default: []].append((index, rule))
+            }
+        }
+        rulesByAddress = byAddress
+        addresses = Set(byAddress.keys)
+        chunks = Set(addresses.compactMap { machine.executedChunk(of: $0) })
+    }
+
+    /// Whether a rule at `pc` holds in the machine's state (the first that does is noted).
+    func accept(_ pc: UInt32, in machine: Machine, into accepted: inout [Int]) -> Bool {
+        guard let rule = rulesByAddress[pc]?.first(where: { $0.rule.condition?.holds(in: machine) ?? true }) else { return false }
+        accepted.append(rule.index)
+        return true
     }
 }
 

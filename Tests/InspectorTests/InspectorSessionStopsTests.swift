@@ -81,6 +81,20 @@ struct InspectorSessionStopsTests {
         #expect(session.state.step == 609 && session.state.messageIsError, "no earlier hit with a0 == 2")
     }
 
+    @Test func continueStopsAtTheNearestOfSeveralAndSaysWhichHit() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: 0)
+        session.type("bregister_sensor\nbcopy_name\nwsensors+56:4\n")
+        session.type("c")
+        #expect(session.state.step == 75)
+        #expect(session.state.message?.hasPrefix("watchpoint 3, step 75: ") == true, "\(session.state.message ?? "")")
+        session.type("c")
+        #expect(session.state.message == "breakpoint 1 at 0x800002d2 (register_sensor) at step 258")
+        session.type("c")
+        #expect(session.state.message == "breakpoint 2 at 0x80000274 (copy_name) at step 274")
+        session.type("g300\nC")
+        #expect(session.state.message == "breakpoint 2 at 0x80000274 (copy_name) at step 294")
+    }
+
     @Test func aConditionOnAMemoryWordFindsTheCorruptingWrite() throws {
         let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: 0)
         session.type("wsensors+56:4 if *(sensors+56) == 0x31726574\n")
