@@ -103,6 +103,7 @@ public final class InspectorSession {
                 }
             }
             state.pcAtStep = view.state.pc
+            state.stateAtStep = view.state
             if size.width >= Layout.minimumWidth && size.height >= Layout.minimumHeight {
                 let memory = Layout(for: state, width: size.width, height: size.height).memory
                 state.memoryBytesPerRow = Layout.memoryBytesPerRow(memory, display: state.memoryDisplay)

@@ -191,6 +191,9 @@ public struct InspectorState: Equatable, Sendable {
     public var progress: String?
     /// The pc at `step`, kept by the session from the machine view (the default for `b`).
     public var pcAtStep: UInt32?
+    /// The machine state at `step`, kept by the session from the machine view: the registers
+    /// that addresses like `sp+16` or `a5` in a prompt are read from.
+    public var stateAtStep: MachineState?
     /// The memory pane's shape on screen, kept by the session (for moving the cursor).
     public var memoryBytesPerRow = 16
     public var memoryVisibleRows = 16

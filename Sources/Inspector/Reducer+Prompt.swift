@@ -227,8 +227,8 @@ extension Reducer {
     private static func showMemory(_ state: inout InspectorState, _ text: String, firmware: Firmware)
         -> [InspectorEffect]
     {
-        guard let address = firmware.address(for: text) else {
-            say(&state, "memory \(text): not an address, symbol or section", isError: true)
+        guard let address = firmware.address(for: text, at: state.stateAtStep) else {
+            say(&state, "memory \(text): not an address, symbol, section or register expression (sp+16)", isError: true)
             return []
         }
         state.memoryFollowsRegister = nil

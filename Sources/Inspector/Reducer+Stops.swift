@@ -15,8 +15,8 @@ extension Reducer {
             guard let pc = state.currentPC else { return [] }
             address = pc
         } else {
-            guard let resolved = firmware.address(for: place) else {
-                say(&state, "break \(place): not an address or symbol", isError: true)
+            guard let resolved = firmware.address(for: place, at: state.stateAtStep) else {
+                say(&state, "break \(place): not an address, symbol or register expression", isError: true)
                 return []
             }
             address = resolved
@@ -35,7 +35,7 @@ extension Reducer {
             let word = state.memoryCursor & ~3
             range = word..<word + 4
         } else {
-            guard let resolved = firmware.range(for: place, defaultLength: 4) else {
+            guard let resolved = firmware.range(for: place, defaultLength: 4, at: state.stateAtStep) else {
                 say(&state, "watch \(place): use ADDR[:LEN] with an address or symbol", isError: true)
                 return []
             }
@@ -231,7 +231,7 @@ extension Reducer {
             }
             return numbers
         }
-        guard let address = firmware.address(for: argument) else {
+        guard let address = firmware.address(for: argument, at: state.stateAtStep) else {
             say(
                 &state,
                 ":\(verb) \(argument): give numbers (:info break lists them), or an address or symbol",

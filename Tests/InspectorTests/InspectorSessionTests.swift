@@ -26,6 +26,23 @@ struct InspectorSessionTests {
         #expect(rows.contains { $0.contains("00001028  4f 53 42 49") }, "the memory pane reads the ROM")
     }
 
+    /// Addresses as the screen prints them, and register expressions, in the memory prompt.
+    @Test func theMemoryPromptTakesScreenHexAndRegisterExpressions() throws {
+        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
+        _ = session.frame()
+        let sp = try #require(session.state.stateAtStep?.x[2])
+        session.type("@sp+16\n")
+        #expect(session.state.memoryCursor == sp &+ 16, "\(session.state.message ?? "")")
+        session.type("@8000103c\n")
+        #expect(session.state.memoryCursor == 0x8000_103C)
+        _ = session.frame()
+        let s0 = try #require(session.state.stateAtStep?.x[8])
+        session.type("@s0-4\n")
+        #expect(session.state.memoryCursor == s0 &- 4)
+        session.type("@nosuchthing\n")
+        #expect(session.state.messageIsError)
+    }
+
     @Test func lastWriteToTheCorruptedPointerLandsInCopyName() throws {
         let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
         session.type("@sensors+56\n")

@@ -74,7 +74,7 @@ struct ReducerBreakAndWatchTests {
         var inspector = try PureInspector(step: 500)
         inspector.type("bno_such_function\n")
         #expect(inspector.state.breakpoints.isEmpty)
-        #expect(inspector.state.message == "break no_such_function: not an address or symbol")
+        #expect(inspector.state.message == "break no_such_function: not an address, symbol or register expression")
         #expect(inspector.state.messageIsError)
     }
 

@@ -162,7 +162,7 @@ struct ReducerPromptTests {
         var inspector = try PureInspector(step: 500)
         inspector.type("@nowhere\n")
         #expect(inspector.state.memoryAddress == 0x8000_1000)
-        #expect(inspector.state.message == "memory nowhere: not an address, symbol or section")
+        #expect(inspector.state.message == "memory nowhere: not an address, symbol, section or register expression (sp+16)")
         #expect(inspector.state.messageIsError)
     }
 
