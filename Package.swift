@@ -43,23 +43,28 @@ let package = Package(
             ]
         ),
         .executableTarget(
-            name: "recording-benchmark", dependencies: ["Machine", "Recording"], path: "Benchmarks/RecordingBenchmark"),
+            name: "recording-benchmark", dependencies: ["Machine", "Recording"],
+            path: "Benchmarks/RecordingBenchmark"),
         .executableTarget(
             name: "inspector-benchmark", dependencies: ["Machine", "Recording", "Inspector"],
             path: "Benchmarks/InspectorBenchmark"),
         // The recording reader's fuzz target (Fuzz/README.md): a corpus replayer in plain
         // builds, libFuzzer's target with -DLIBFUZZER -sanitize=fuzzer.
         .executableTarget(
-            name: "RecordingFuzzer", dependencies: ["Recording", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "RecordingFuzzer",
+            dependencies: ["Recording", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Fuzz/RecordingFuzzer"),
         .target(name: "TestSupport", dependencies: ["Machine", "Recording"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Screen", "CNCurses"]),
         .testTarget(
-            name: "InspectorTests", dependencies: ["Inspector", "Recording", "Machine", "TestSupport"], exclude: ["Snapshots"]),
+            name: "InspectorTests", dependencies: ["Inspector", "Recording", "Machine", "TestSupport"],
+            exclude: ["Snapshots"]),
         .testTarget(
             name: "RecordingTests",
-            dependencies: ["Recording", "Machine", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "Recording", "Machine", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Machine", "TestSupport"]),
     ]
 )

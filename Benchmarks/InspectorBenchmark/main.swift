@@ -95,9 +95,12 @@ do {
     func describe(_ values: [Double]) -> String {
         let sorted = values.sorted()
         let mean = sorted.reduce(0, +) / Double(sorted.count)
-        return String(format: "mean %.2f ms, p99 %.2f ms", mean * 1000, sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000)
+        return String(
+            format: "mean %.2f ms, p99 %.2f ms", mean * 1000,
+            sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000)
     }
-    print("inspector benchmark: \(timeline.summary.header.firmwareName), \(timeline.totalSteps) steps, 200×60")
+    print(
+        "inspector benchmark: \(timeline.summary.header.firmwareName), \(timeline.totalSteps) steps, 200×60")
     print(String(format: "  open + first frame   %.1f ms  (target <= 500 ms)", openTime * 1000))
     print("  frame at a new step  \(describe(frameTimes))  (seek + view + render)")
     print("  render only          \(describe(renderTimes))  (target <= 5 ms)")
@@ -115,7 +118,9 @@ do {
         let start = monotonicSeconds()
         live.start()
         let liveTimeline = try Timeline(path: livePath)
-        InspectorSession(timeline: liveTimeline, terminal: terminal, clock: Clock(), live: WatchedRecorder(live)).run()
+        InspectorSession(
+            timeline: liveTimeline, terminal: terminal, clock: Clock(), live: WatchedRecorder(live)
+        ).run()
         live.stop()
         let ended = live.status
         let liveSeconds = monotonicSeconds() - start
@@ -124,9 +129,17 @@ do {
         let gaps = zip(times.dropFirst(), times).map { $0 - $1 }.sorted()
         let fps = Double(times.count) / liveSeconds
         print(String(format: "  live: record alone   %.2f s", recordSeconds))
-        print(String(format: "  live: watch          %.2f s for %llu steps (%.2f× record; target <= 1.20×)", liveSeconds, ended.tail.step, liveSeconds / recordSeconds))
-        print(String(format: "  live: head frames    %.1f per second (target >= 30), frame gap p99 %.1f ms, max %.1f ms", fps,
-            (gaps.isEmpty ? 0 : gaps[min(gaps.count - 1, gaps.count * 99 / 100)]) * 1000, (gaps.last ?? 0) * 1000))
+        print(
+            String(
+                format: "  live: watch          %.2f s for %llu steps (%.2f× record; target <= 1.20×)",
+                liveSeconds, ended.tail.step, liveSeconds / recordSeconds))
+        print(
+            String(
+                format:
+                    "  live: head frames    %.1f per second (target >= 30), frame gap p99 %.1f ms, max %.1f ms",
+                fps,
+                (gaps.isEmpty ? 0 : gaps[min(gaps.count - 1, gaps.count * 99 / 100)]) * 1000,
+                (gaps.last ?? 0) * 1000))
     }
 } catch {
     FileHandle.standardError.write(Data("inspector-benchmark: \(error)\n".utf8))

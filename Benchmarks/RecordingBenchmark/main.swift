@@ -27,7 +27,9 @@ func milliseconds(_ seconds: Double) -> String { String(format: "%.2f ms", secon
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 var seekCount = 300
-if let index = arguments.firstIndex(of: "--seeks"), index + 1 < arguments.count, let value = Int(arguments[index + 1]) {
+if let index = arguments.firstIndex(of: "--seeks"), index + 1 < arguments.count,
+    let value = Int(arguments[index + 1])
+{
     seekCount = value
     arguments.removeSubrange(index...(index + 1))
 }
@@ -47,7 +49,8 @@ do {
         let recorder = try Recorder(path: path, machine: recorded)
         return try recorder.run(maxSteps: nil)
     }
-    let fileBytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.doubleValue ?? 0
+    let fileBytes =
+        (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.doubleValue ?? 0
 
     // 2. Opening (what `info` does).
     let (timeline, openTime) = try measure { try Timeline(path: path) }
@@ -74,24 +77,46 @@ do {
 
     // 5. Reverse searches from the end back to the very start: main's first instruction and
     //    the word main saves its return address to run only at the start.
-    guard let main = firmware.symbols.address(of: "main") else { throw LoadError("the firmware has no 'main'") }
-    guard let firstMain = try timeline.nextExecution(of: main, after: 0) else { throw LoadError("main never runs") }
+    guard let main = firmware.symbols.address(of: "main") else {
+        throw LoadError("the firmware has no 'main'")
+    }
+    guard let firstMain = try timeline.nextExecution(of: main, after: 0) else {
+        throw LoadError("main never runs")
+    }
     try timeline.seek(to: firstMain.step)
     let frameWord = timeline.machine.state.x[2] &- 4
     let (reverseContinue, reverseTime) = try measure { try timeline.lastExecution(of: main, before: steps) }
-    let (lastWrite, lastWriteTime) = try measure { try timeline.lastWrite(to: frameWord..<frameWord + 4, before: steps) }
+    let (lastWrite, lastWriteTime) = try measure {
+        try timeline.lastWrite(to: frameWord..<frameWord + 4, before: steps)
+    }
 
-    func percentile(_ values: [Double], _ p: Double) -> Double { values[min(values.count - 1, Int(Double(values.count) * p))] }
+    func percentile(_ values: [Double], _ p: Double) -> Double {
+        values[min(values.count - 1, Int(Double(values.count) * p))]
+    }
     let mean = seekTimes.reduce(0, +) / Double(seekTimes.count)
-    print("recording benchmark: \(elf), \(steps) steps, keyframe every \(Recorder.defaultKeyframeInterval) steps")
+    print(
+        "recording benchmark: \(elf), \(steps) steps, keyframe every \(Recorder.defaultKeyframeInterval) steps"
+    )
     print("  run                 \(String(format: "%.3f s", runTime))")
-    print("  record              \(String(format: "%.3f s", recordTime))  (\(String(format: "%.2f", recordTime / runTime))x run; target <= 1.3x)")
-    print("  file                \(Int(fileBytes)) bytes = \(String(format: "%.2f", fileBytes / 1e6 / (Double(steps) / 1e9))) MB per 1e9 steps (target <= 16)")
+    print(
+        "  record              \(String(format: "%.3f s", recordTime))  (\(String(format: "%.2f", recordTime / runTime))x run; target <= 1.3x)"
+    )
+    print(
+        "  file                \(Int(fileBytes)) bytes = \(String(format: "%.2f", fileBytes / 1e6 / (Double(steps) / 1e9))) MB per 1e9 steps (target <= 16)"
+    )
     print("  open (info)         \(milliseconds(openTime))  (target <= 500 ms)")
-    print("  random seek         mean \(milliseconds(mean)), p99 \(milliseconds(percentile(seekTimes, 0.99))), max \(milliseconds(seekTimes.last ?? 0))  (\(seekTimes.count) seeks; target mean <= 16 ms, p99 <= 33 ms)")
-    print("  step back           mean \(milliseconds(backTimes.reduce(0, +) / Double(backTimes.count))), p99 \(milliseconds(percentile(backTimes, 0.99)))  (target <= 16 ms)")
-    print("  reverse-continue    \(milliseconds(reverseTime)) to main from the end: step \(reverseContinue?.step ?? 0)  (target <= 1 s)")
-    print("  last write          \(milliseconds(lastWriteTime)) to \(hex(frameWord)) from the end: step \(lastWrite?.step ?? 0)  (target <= 1 s)")
+    print(
+        "  random seek         mean \(milliseconds(mean)), p99 \(milliseconds(percentile(seekTimes, 0.99))), max \(milliseconds(seekTimes.last ?? 0))  (\(seekTimes.count) seeks; target mean <= 16 ms, p99 <= 33 ms)"
+    )
+    print(
+        "  step back           mean \(milliseconds(backTimes.reduce(0, +) / Double(backTimes.count))), p99 \(milliseconds(percentile(backTimes, 0.99)))  (target <= 16 ms)"
+    )
+    print(
+        "  reverse-continue    \(milliseconds(reverseTime)) to main from the end: step \(reverseContinue?.step ?? 0)  (target <= 1 s)"
+    )
+    print(
+        "  last write          \(milliseconds(lastWriteTime)) to \(hex(frameWord)) from the end: step \(lastWrite?.step ?? 0)  (target <= 1 s)"
+    )
 } catch {
     FileHandle.standardError.write(Data("recording-benchmark: \(error)\n".utf8))
     exit(2)

@@ -25,7 +25,10 @@ private let basePath = ProcessInfo.processInfo.environment["TIMESCOPE_FUZZ_BASE"
 /// process, as under libFuzzer).
 func replay(_ paths: ArraySlice<String>) -> CInt {
     guard !paths.isEmpty else {
-        FileHandle.standardError.write(Data("usage: RecordingFuzzer FILE... (replays inputs; build with -sanitize=fuzzer to fuzz)\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "usage: RecordingFuzzer FILE... (replays inputs; build with -sanitize=fuzzer to fuzz)\n".utf8)
+        )
         return 2
     }
     for path in paths {
@@ -42,6 +45,7 @@ func replay(_ paths: ArraySlice<String>) -> CInt {
     return 0
 }
 
+/// libFuzzer's entry: one input, written to a file and opened as a recording (or a recipe of schema attacks).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func recordingFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -54,7 +58,9 @@ public func recordingFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: In
         attacks = applySchemaAttacks(recipe: input)
     }
     guard let timeline = try? Timeline(path: path) else { return 0 }
-    if !attacks.isEmpty { fatalError("a recording whose schema was changed opened: \(attacks.joined(separator: ", "))") }
+    if !attacks.isEmpty {
+        fatalError("a recording whose schema was changed opened: \(attacks.joined(separator: ", "))")
+    }
     let total = timeline.totalSteps
     // A file may claim a very long run; replaying it is slow, not wrong.
     guard total <= 1_000_000 else { return 0 }
@@ -71,16 +77,28 @@ public func recordingFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: In
 /// table, `{C}` a column, `{COLUMNS}` its columns as a select list with `{C}` replaced by the
 /// attack's value (`n` of an endless sequence, or a gigabyte).
 private let schemaAttacks: [(name: String, value: String, statements: [String])] = [
-    ("a view over an endless recursive query", "n", [
-        "DROP TABLE {T}",
-        "CREATE VIEW {T} AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT {COLUMNS} FROM r",
-    ]),
-    ("a view with a 1 GB zeroblob column", "zeroblob(1000000000)", [
-        "ALTER TABLE {T} RENAME TO {T}_data", "CREATE VIEW {T} AS SELECT {COLUMNS} FROM {T}_data",
-    ]),
-    ("a view that copies the table", "{C}", ["ALTER TABLE {T} RENAME TO {T}_data", "CREATE VIEW {T} AS SELECT {COLUMNS} FROM {T}_data"]),
+    (
+        "a view over an endless recursive query", "n",
+        [
+            "DROP TABLE {T}",
+            "CREATE VIEW {T} AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT {COLUMNS} FROM r",
+        ]
+    ),
+    (
+        "a view with a 1 GB zeroblob column", "zeroblob(1000000000)",
+        [
+            "ALTER TABLE {T} RENAME TO {T}_data", "CREATE VIEW {T} AS SELECT {COLUMNS} FROM {T}_data",
+        ]
+    ),
+    (
+        "a view that copies the table", "{C}",
+        ["ALTER TABLE {T} RENAME TO {T}_data", "CREATE VIEW {T} AS SELECT {COLUMNS} FROM {T}_data"]
+    ),
     ("a trigger", "", ["CREATE TRIGGER {T}_planted AFTER INSERT ON {T} BEGIN SELECT 1; END"]),
-    ("a generated column of 1e9 bytes", "", ["ALTER TABLE {T} ADD COLUMN planted BLOB GENERATED ALWAYS AS (zeroblob(1000000000)) VIRTUAL"]),
+    (
+        "a generated column of 1e9 bytes", "",
+        ["ALTER TABLE {T} ADD COLUMN planted BLOB GENERATED ALWAYS AS (zeroblob(1000000000)) VIRTUAL"]
+    ),
     ("a column added", "", ["ALTER TABLE {T} ADD COLUMN planted TEXT"]),
     ("an extra table", "", ["CREATE TABLE {T}_planted (x BLOB)"]),
     ("an extra index", "", ["CREATE INDEX {T}_planted ON {T} ({C})"]),
@@ -107,13 +125,16 @@ private func applySchemaAttacks(recipe: [UInt8]) -> [String] {
             let columns = try db.columns(in: table).map(\.name)
             let column = columns[Int(recipe[start + 2]) % columns.count]
             let selectList = columns.map { (name: String) -> String in
-                let value = attack.value == "n" || name == column ? attack.value.replacingOccurrences(of: "{C}", with: name) : name
+                let value =
+                    attack.value == "n" || name == column
+                    ? attack.value.replacingOccurrences(of: "{C}", with: name) : name
                 return value + " AS " + name
             }.joined(separator: ", ")
             try db.inSavepoint {
                 for statement in attack.statements {
                     let sql: String = statement.replacingOccurrences(of: "{COLUMNS}", with: selectList)
-                        .replacingOccurrences(of: "{T}", with: table).replacingOccurrences(of: "{C}", with: column)
+                        .replacingOccurrences(of: "{T}", with: table).replacingOccurrences(
+                            of: "{C}", with: column)
                     try db.execute(sql: sql)
                 }
                 return .commit
@@ -129,12 +150,16 @@ private func applySchemaAttacks(recipe: [UInt8]) -> [String] {
 #if LIBFUZZER
     @_silgen_name("LLVMFuzzerRunDriver")
     private func LLVMFuzzerRunDriver(
-        _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ argc: UnsafeMutablePointer<CInt>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
     ) -> CInt
 
+    /// The program's entry in a fuzzing build: hands over to libFuzzer's driver.
     @_cdecl("RecordingFuzzer_main")
-    public func recordingFuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    public func recordingFuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?)
+        -> CInt
+    {
         var count = argc
         var arguments = argv
         return LLVMFuzzerRunDriver(&count, &arguments, recordingFuzzerTestOneInput)

@@ -54,7 +54,9 @@ public struct ConsoleScreen: Equatable, Sendable {
     public var lines: [String] {
         var shown = rows
         if shown.count > 1 && shown.last?.isEmpty == true { shown.removeLast() }
-        return shown.map { row in String(String.UnicodeScalarView(row[..<(row.lastIndex { $0 != " " }.map { $0 + 1 } ?? 0)])) }
+        return shown.map { row in
+            String(String.UnicodeScalarView(row[..<(row.lastIndex { $0 != " " }.map { $0 + 1 } ?? 0)]))
+        }
     }
 
     /// Replays `bytes` onto the screen.
@@ -95,7 +97,7 @@ public struct ConsoleScreen: Equatable, Sendable {
                 obey(final: scalar, parameters: parameters)
                 return
             }
-            // Anything else ends the sequence and is handled as itself, below.
+        // Anything else ends the sequence and is handled as itself, below.
         case .string(let length, let sawEscape):
             if value == 0x07 || (sawEscape && scalar == "\\") || length >= Self.maximumSequenceLength {
                 sequence = .none

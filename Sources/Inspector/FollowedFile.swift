@@ -16,7 +16,8 @@ public final class FollowedFile: LiveSource {
             report.ended = "the recorder finished: \(ending.headline)"
             report.endedInCrash = ending.reason == .crashed
         case .stopped(let pid):
-            report.ended = "the recorder (pid \(pid)) stopped without finishing; the recording ends at step \(timeline.totalSteps)"
+            report.ended =
+                "the recorder (pid \(pid)) stopped without finishing; the recording ends at step \(timeline.totalSteps)"
             report.endedInCrash = true
         case .running, .unknown:
             break

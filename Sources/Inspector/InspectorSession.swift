@@ -19,19 +19,26 @@ public final class InspectorSession {
     /// Opens the inspector on `timeline` at `step` (the end when nil: a post-mortem starts at
     /// the crash). With `live`, the timeline grows while the inspector is open and the view
     /// follows its head.
-    public init(timeline: Timeline, terminal: TerminalDevice, clock: InspectorClock, step: UInt64? = nil, live: LiveSource? = nil) {
+    public init(
+        timeline: Timeline, terminal: TerminalDevice, clock: InspectorClock, step: UInt64? = nil,
+        live: LiveSource? = nil
+    ) {
         self.timeline = timeline
         self.terminal = terminal
         self.clock = clock
         self.live = live
         builder = MachineViewBuilder(timeline: timeline)
         let firmware = timeline.machine.firmware
-        let dataStart = firmware.sections.first(where: { $0.name == ".data" || $0.name == ".bss" })?.address ?? timeline.machine.ramBase
-        state = InspectorState(step: step ?? timeline.totalSteps, totalSteps: timeline.totalSteps, memoryAddress: dataStart)
+        let dataStart =
+            firmware.sections.first(where: { $0.name == ".data" || $0.name == ".bss" })?.address
+            ?? timeline.machine.ramBase
+        state = InspectorState(
+            step: step ?? timeline.totalSteps, totalSteps: timeline.totalSteps, memoryAddress: dataStart)
         if live != nil {
             state.live = InspectorState.Live(report: LiveReport(headStep: timeline.totalSteps))
             pollLive()
-            state.message = state.live?.canControl == true
+            state.message =
+                state.live?.canControl == true
                 ? "live — Space pauses, ←/→ scrub back, End follows the head, i types to the firmware, ? keys"
                 : "following the recording as it grows — ←/→ scrub, End follows, ? keys"
         } else if timeline.summary.ending.reason == .crashed {
@@ -69,7 +76,9 @@ public final class InspectorSession {
         guard let live else { return }
         do {
             let report = try live.poll(timeline)
-            if state.live?.report != report { _ = Reducer.reduce(&state, .live(report), firmware: timeline.machine.firmware) }
+            if state.live?.report != report {
+                _ = Reducer.reduce(&state, .live(report), firmware: timeline.machine.firmware)
+            }
         } catch {
             state.message = "live: \(error)"
             state.messageIsError = true
@@ -157,18 +166,22 @@ public final class InspectorSession {
             let stops = state.stops.filter(\.isEnabled)
             let rules = stops.map(\.rule)
             let label = progress("continuing")
-            let hit = isForward
+            let hit =
+                isForward
                 ? try timeline.nextHit(of: rules, after: step, progress: label)
                 : try timeline.lastHit(of: rules, before: step, progress: label)
             guard let hit else {
-                return .searchFinished(step: nil, message: "no breakpoint or watchpoint hit \(isForward ? "after" : "before") step \(step)")
+                return .searchFinished(
+                    step: nil,
+                    message: "no breakpoint or watchpoint hit \(isForward ? "after" : "before") step \(step)")
             }
             return .searchFinished(step: hit.step, message: try describeHit(hit, of: stops[hit.rule]))
         case .play(let from, let to):
             let stops = state.stops.filter(\.isEnabled)
             let rules = stops.map(\.rule)
             // Forward: a hit after `from` up to `to`; backward: one from `to` up to before `from`.
-            let hit = to > from
+            let hit =
+                to > from
                 ? try timeline.nextHit(of: rules, after: from, through: to)
                 : try timeline.lastHit(of: rules, before: from, notBefore: to)
             guard let hit else { return .playbackAdvanced(step: to, hit: nil) }
@@ -182,26 +195,50 @@ public final class InspectorSession {
             }
             return .hitsCounted(counts, through: timeline.totalSteps)
         case .lastWrite(let range, let atOrBefore):
-            var hit = try timeline.lastWrite(to: range, before: atOrBefore + 1, progress: progress("searching back"))
+            var hit = try timeline.lastWrite(
+                to: range, before: atOrBefore + 1, progress: progress("searching back"))
             if let found = hit, found.step == step, step > 0 {
                 // The write that made this step: look for the one before it.
                 hit = try timeline.lastWrite(to: range, before: step, progress: progress("searching back"))
             }
-            guard let hit else { return .searchFinished(step: nil, message: "\(hex(range.lowerBound)):\(range.count) was not written before step \(atOrBefore)") }
-            return .searchFinished(step: hit.step, message: "step \(hit.step): \(try whatWasWritten(hit, range))")
+            guard let hit else {
+                return .searchFinished(
+                    step: nil,
+                    message:
+                        "\(hex(range.lowerBound)):\(range.count) was not written before step \(atOrBefore)")
+            }
+            return .searchFinished(
+                step: hit.step, message: "step \(hit.step): \(try whatWasWritten(hit, range))")
         case .lastRegisterChange(let index, let atOrBefore):
-            var found = try timeline.lastChange(ofRegister: index, atOrBefore: atOrBefore, progress: progress("searching back"))
-            if found == step, step > 1 { found = try timeline.lastChange(ofRegister: index, atOrBefore: step - 1, progress: progress("searching back")) }
-            guard let found else { return .searchFinished(step: nil, message: "\(RegisterNames.abi[index]) never changed before step \(atOrBefore)") }
+            var found = try timeline.lastChange(
+                ofRegister: index, atOrBefore: atOrBefore, progress: progress("searching back"))
+            if found == step, step > 1 {
+                found = try timeline.lastChange(
+                    ofRegister: index, atOrBefore: step - 1, progress: progress("searching back"))
+            }
+            guard let found else {
+                return .searchFinished(
+                    step: nil, message: "\(RegisterNames.abi[index]) never changed before step \(atOrBefore)")
+            }
             try timeline.seek(to: found - 1)
-            return .searchFinished(step: found, message: "step \(found): \(place(timeline.machine.pc)) changed \(RegisterNames.abi[index])")
+            return .searchFinished(
+                step: found,
+                message: "step \(found): \(place(timeline.machine.pc)) changed \(RegisterNames.abi[index])")
         case .marker(let isForward):
-            let marker = isForward ? try timeline.marker(kind: MarkerKind.anyKind, after: step) : try timeline.marker(kind: MarkerKind.anyKind, before: step)
-            guard let marker else { return .searchFinished(step: nil, message: "no marker \(isForward ? "after" : "before") this step") }
+            let marker =
+                isForward
+                ? try timeline.marker(kind: MarkerKind.anyKind, after: step)
+                : try timeline.marker(kind: MarkerKind.anyKind, before: step)
+            guard let marker else {
+                return .searchFinished(
+                    step: nil, message: "no marker \(isForward ? "after" : "before") this step")
+            }
             let text = marker.text.map { ": \($0)" } ?? ""
             return .searchFinished(step: marker.step, message: "\(marker.kind) at \(place(marker.pc))\(text)")
         case .gotoSymbol(let name, let isForward):
-            guard let address = timeline.machine.firmware.address(for: name) else { return .failed("\(name): no such symbol") }
+            guard let address = timeline.machine.firmware.address(for: name) else {
+                return .failed("\(name): no such symbol")
+            }
             return try gotoSymbol(name, at: address, isForward: isForward)
         case .search(let text, let isForward):
             return try search(text, isForward: isForward)
@@ -215,7 +252,8 @@ public final class InspectorSession {
 
     /// What the step of a write hit stored: "0x8000027c (copy_name+0x8) sb 0x8000103f:1 00 → 72";
     /// if the storing instruction cannot be read, which bytes of `range` changed.
-    private func whatWasWritten(_ hit: TimelineMatch, _ range: Range<UInt32>) throws(RecordingError) -> String {
+    private func whatWasWritten(_ hit: TimelineMatch, _ range: Range<UInt32>) throws(RecordingError) -> String
+    {
         if let store = try timeline.store(at: hit.step) { return "\(place(store.pc)) \(store)" }
         return "\(place(hit.pc)) wrote \(hex(range.lowerBound)):\(range.count)"
     }
@@ -227,39 +265,53 @@ public final class InspectorSession {
         case .execution:
             return "\(Reducer.describe(stop, firmware: firmware)) at step \(hit.step)"
         case .write(let range):
-            return "watchpoint \(stop.number), step \(hit.step): \(try whatWasWritten(TimelineMatch(step: hit.step, pc: hit.pc), range))"
+            return
+                "watchpoint \(stop.number), step \(hit.step): \(try whatWasWritten(TimelineMatch(step: hit.step, pc: hit.pc), range))"
         }
     }
 
     /// `g SYMBOL`: the next state after this one whose pc is at `address` (`g -SYMBOL`: the
     /// previous one). Messages number the step that runs it as `find --pc` does: one more
     /// than the state shown.
-    private func gotoSymbol(_ name: String, at address: UInt32, isForward: Bool) throws(RecordingError) -> InspectorAction {
+    private func gotoSymbol(_ name: String, at address: UInt32, isForward: Bool) throws(RecordingError)
+        -> InspectorAction
+    {
         let step = state.step
         let rule = [StopRule(.execution(address))]
         let label = progress("looking")
         if isForward {
             if let hit = try timeline.nextHit(of: rule, after: step, progress: label) {
-                return .searchFinished(step: hit.step, message: "\(name) runs next in step \(hit.step + 1); pc is there at step \(hit.step)")
+                return .searchFinished(
+                    step: hit.step,
+                    message: "\(name) runs next in step \(hit.step + 1); pc is there at step \(hit.step)")
             }
             guard let last = try timeline.lastHit(of: rule, before: step + 1, progress: label) else {
                 return .searchFinished(step: nil, message: "\(name) never runs in this recording")
             }
             if last.step == step {
-                return .searchFinished(step: nil, message: "\(name) runs for the last time in step \(step + 1): pc is there now")
+                return .searchFinished(
+                    step: nil, message: "\(name) runs for the last time in step \(step + 1): pc is there now")
             }
-            return .searchFinished(step: nil, message: "\(name) does not run after step \(step); it last ran in step \(last.step + 1)")
+            return .searchFinished(
+                step: nil,
+                message: "\(name) does not run after step \(step); it last ran in step \(last.step + 1)")
         }
         if let hit = try timeline.lastHit(of: rule, before: step, progress: label) {
-            return .searchFinished(step: hit.step, message: "\(name) last ran in step \(hit.step + 1); pc is there at step \(hit.step)")
+            return .searchFinished(
+                step: hit.step,
+                message: "\(name) last ran in step \(hit.step + 1); pc is there at step \(hit.step)")
         }
         // The first run from here on (this state included).
         var next = step == 0 ? try timeline.lastHit(of: rule, before: 1) : nil
-        if next == nil { next = try timeline.nextHit(of: rule, after: step > 0 ? step - 1 : 0, progress: label) }
+        if next == nil {
+            next = try timeline.nextHit(of: rule, after: step > 0 ? step - 1 : 0, progress: label)
+        }
         guard let next else {
             return .searchFinished(step: nil, message: "\(name) never runs in this recording")
         }
-        return .searchFinished(step: nil, message: "\(name) does not run before step \(step); it runs next in step \(next.step + 1)")
+        return .searchFinished(
+            step: nil,
+            message: "\(name) does not run before step \(step); it runs next in step \(next.step + 1)")
     }
 
     /// The nearest console line containing `text` or run of an instruction matching it.
@@ -282,13 +334,22 @@ public final class InspectorSession {
         }
         let rules = codeAddresses(matching: text).prefix(64).map { StopRule(.execution($0)) }
         let label = progress("searching")
-        let code = rules.isEmpty
-            ? nil : isForward ? try timeline.nextHit(of: Array(rules), after: step, progress: label) : try timeline.lastHit(of: Array(rules), before: step, progress: label)
+        let code =
+            rules.isEmpty
+            ? nil
+            : isForward
+                ? try timeline.nextHit(of: Array(rules), after: step, progress: label)
+                : try timeline.lastHit(of: Array(rules), before: step, progress: label)
         if let console, code.map({ isForward ? console.step <= $0.step : console.step >= $0.step }) ?? true {
             return .searchFinished(step: console.step, message: "console: \(console.text ?? "")")
         }
-        guard let code else { return .searchFinished(step: nil, message: "'\(text)' not found \(isForward ? "after" : "before") step \(step)") }
-        return .searchFinished(step: code.step, message: "\(place(code.pc)) runs \(isForward ? "next" : "last") in step \(code.step + 1)")
+        guard let code else {
+            return .searchFinished(
+                step: nil, message: "'\(text)' not found \(isForward ? "after" : "before") step \(step)")
+        }
+        return .searchFinished(
+            step: code.step,
+            message: "\(place(code.pc)) runs \(isForward ? "next" : "last") in step \(code.step + 1)")
     }
 
     /// How many console lines a backward search reads before it gives up.
@@ -298,10 +359,12 @@ public final class InspectorSession {
     /// bytes are the hex digits in `text`.
     private func codeAddresses(matching text: String) -> [UInt32] {
         let machine = timeline.machine
-        let hexDigits = text.lowercased().replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "0x", with: "")
+        let hexDigits = text.lowercased().replacingOccurrences(of: " ", with: "").replacingOccurrences(
+            of: "0x", with: "")
         let wantedBits = hexDigits.count == 8 || hexDigits.count == 4 ? UInt32(hexDigits, radix: 16) : nil
         var matches: [UInt32] = []
-        for section in machine.firmware.sections where section.name.hasPrefix(".text") || section.name == ".init" {
+        for section in machine.firmware.sections
+        where section.name.hasPrefix(".text") || section.name == ".init" {
             var address = section.address
             while address < section.address &+ section.size && matches.count < 64 {
                 guard let bits = machine.instructionBits(at: address) else { break }

@@ -40,7 +40,9 @@ public struct InspectorState: Equatable, Sendable {
 
     /// An open prompt and what has been typed.
     public struct Prompt: Equatable, Sendable {
+        /// What the prompt asks for.
         public var kind: PromptKind
+        /// What has been typed.
         public var text: String
         /// While ↑/↓ walk the prompt's history: the entry shown (0 = the newest).
         public var historyIndex: Int?
@@ -85,11 +87,15 @@ public struct InspectorState: Equatable, Sendable {
 
     /// Playback: steps per frame and direction.
     public struct Playback: Equatable, Sendable {
+        /// Whether playback runs.
         public var isPlaying = false
+        /// Whether it runs backwards.
         public var isReversed = false
         /// Index into `speeds`.
         public var speedIndex = 2
+        /// Steps per frame of each playback speed.
         public static let speeds: [UInt64] = [1, 10, 100, 1000, 10_000]
+        /// Steps per frame at the current speed.
         public var stepsPerFrame: UInt64 { Playback.speeds[speedIndex] }
     }
 
@@ -102,8 +108,10 @@ public struct InspectorState: Equatable, Sendable {
         /// Whether the inspector can steer the run (pause, pacing, input): not when it
         /// follows another process's file.
         public var canControl: Bool { report.pacing != nil }
+        /// Whether the firmware still runs (it has not ended).
         public var isRunning: Bool { report.ended == nil }
 
+        /// Live mode with the source's first report.
         public init(report: LiveReport, isFollowing: Bool = true) {
             self.report = report
             self.isFollowing = isFollowing
@@ -114,6 +122,7 @@ public struct InspectorState: Equatable, Sendable {
     public var step: UInt64
     /// The last step of the recording.
     public var totalSteps: UInt64
+    /// The focused pane (keys such as ↑/↓ act on it).
     public var focus: Pane = .code
     /// Selected register: 0 = pc, 1…31 = x1…x31.
     public var selectedRegister = 1
@@ -156,13 +165,17 @@ public struct InspectorState: Equatable, Sendable {
     public var highlightSince: UInt64?
     /// Steps visited before each seek, for `u`.
     public var history: [UInt64] = []
+    /// Playback speed, direction and whether it runs.
     public var playback = Playback()
+    /// The open prompt, if any.
     public var prompt: Prompt?
     /// A key that waits for its letter (`m`, `'`).
     public var pendingMarkKey: Character?
     /// One line of feedback in the status bar.
     public var message: String?
+    /// Whether `message` reports an error (drawn in the error style).
     public var messageIsError = false
+    /// Whether the help overlay is shown.
     public var isShowingHelp = false
     /// The breakpoint list (`:info break`) covers the screen.
     public var isShowingStops = false
@@ -196,6 +209,7 @@ public struct InspectorState: Equatable, Sendable {
     public var stateAtStep: MachineState?
     /// The memory pane's shape on screen, kept by the session (for moving the cursor).
     public var memoryBytesPerRow = 16
+    /// Rows of the memory pane on screen, kept by the session.
     public var memoryVisibleRows = 16
     /// Below 110 columns the lower row shows devices or the console: the one focused last.
     public var lowerPaneShowsDevices = false

@@ -62,6 +62,7 @@ public struct KeyBinding: Sendable {
     /// What the keys do, as the help overlay says it: at most `Keymap.helpWidth` characters,
     /// so that two columns fit a 100-column terminal.
     public var help: String
+    /// Where the keys act.
     public var context: KeyContext
     /// Each key and the command it runs.
     public var commands: [Key: InspectorCommand]
@@ -92,39 +93,86 @@ public enum Keymap {
     /// Every binding, in the order the help and the README list them.
     public static let bindings: [KeyBinding] = [
         // Moving in time
-        .init("←/→ h/l S/s", "one step back / forward", [.left: .stepBack, .right: .stepForward, .character("h"): .stepBack, .character("l"): .stepForward, .character("S"): .stepBack, .character("s"): .stepForward]),
-        .init("Shift-←/→ H/L", "ten steps back / forward", [.shiftLeft: .tenStepsBack, .shiftRight: .tenStepsForward, .character("H"): .tenStepsBack, .character("L"): .tenStepsForward]),
-        .init(", .", "one percent back / forward", [.character(","): .percentBack, .character("."): .percentForward]),
-        .init("0 … 9", "jump to 0 % … 90 %", Dictionary(uniqueKeysWithValues: (0...9).map { (Key.character(Character(String($0))), InspectorCommand.jumpToTenth($0)) })),
+        .init(
+            "←/→ h/l S/s", "one step back / forward",
+            [
+                .left: .stepBack, .right: .stepForward, .character("h"): .stepBack,
+                .character("l"): .stepForward, .character("S"): .stepBack, .character("s"): .stepForward,
+            ]),
+        .init(
+            "Shift-←/→ H/L", "ten steps back / forward",
+            [
+                .shiftLeft: .tenStepsBack, .shiftRight: .tenStepsForward, .character("H"): .tenStepsBack,
+                .character("L"): .tenStepsForward,
+            ]),
+        .init(
+            ", .", "one percent back / forward",
+            [.character(","): .percentBack, .character("."): .percentForward]),
+        .init(
+            "0 … 9", "jump to 0 % … 90 %",
+            Dictionary(
+                uniqueKeysWithValues: (0...9).map {
+                    (Key.character(Character(String($0))), InspectorCommand.jumpToTenth($0))
+                })),
         .init("Home End", "start / end of the recording", [.home: .jumpToStart, .end: .jumpToEnd]),
-        .init("[ ]", "previous / next marker", [.character("["): .previousMarker, .character("]"): .nextMarker]),
+        .init(
+            "[ ]", "previous / next marker", [.character("["): .previousMarker, .character("]"): .nextMarker]),
         .init("u", "undo the last jump", [.character("u"): .undoJump]),
-        .init("m<x> '<x>", "set mark x / go to mark x", [.character("m"): .setMark, .character("'"): .goToMark]),
+        .init(
+            "m<x> '<x>", "set mark x / go to mark x", [.character("m"): .setMark, .character("'"): .goToMark]),
         .init("g", "go to step, %, end, [-]SYMBOL", [.character("g"): .gotoPrompt]),
         // Breakpoints, watchpoints, who wrote this
         .init("b", "breakpoint: ADDR [if COND]", [.character("b"): .breakpointPrompt]),
         .init("w", "watch ADDR[:LEN] [if COND]", [.character("w"): .watchPrompt]),
-        .init("c C", "run to the next / previous hit", [.character("c"): .continueForward, .character("C"): .continueBackward]),
+        .init(
+            "c C", "run to the next / previous hit",
+            [.character("c"): .continueForward, .character("C"): .continueBackward]),
         .init("W", "last write to the cursor word", [.character("W"): .lastWrite]),
-        .init("W", "last change of this register", .focused([.registers]), [.character("W"): .lastRegisterChange]),
+        .init(
+            "W", "last change of this register", .focused([.registers]),
+            [.character("W"): .lastRegisterChange]),
         // Looking around
-        .init("/ \\", "search forward / backward", [.character("/"): .searchForwardPrompt, .character("\\"): .searchBackwardPrompt]),
-        .init("n N", "repeat search forward / back", [.character("n"): .repeatSearchForward, .character("N"): .repeatSearchBackward]),
+        .init(
+            "/ \\", "search forward / backward",
+            [.character("/"): .searchForwardPrompt, .character("\\"): .searchBackwardPrompt]),
+        .init(
+            "n N", "repeat search forward / back",
+            [.character("n"): .repeatSearchForward, .character("N"): .repeatSearchBackward]),
         .init("@", "memory at an address or symbol", [.character("@"): .memoryPrompt]),
         .init("f", "memory follows the register", [.character("f"): .followRegister]),
         .init("v", "memory: bytes, words, text", [.character("v"): .cycleMemoryDisplay]),
         .init(":", "commands: :info break, :d N…", [.character(":"): .commandPrompt]),
-        .init("Tab Shift-Tab", "focus the next / previous pane", [.tab: .focusNext, .backTab: .focusPrevious]),
-        .init("↑/↓ k/j", "one step back / forward", .focused([.code, .devices, .timeline]), [.up: .rowUp, .down: .rowDown, .character("k"): .rowUp, .character("j"): .rowDown]),
-        .init("↑/↓ k/j", "select a register", .focused([.registers]), [.up: .rowUp, .down: .rowDown, .character("k"): .rowUp, .character("j"): .rowDown]),
-        .init("↑/↓ k/j", "move the memory cursor a row", .focused([.memory]), [.up: .rowUp, .down: .rowDown, .character("k"): .rowUp, .character("j"): .rowDown]),
-        .init("←/→", "move the memory cursor a byte", .focused([.memory]), [.left: .memoryCursorBack, .right: .memoryCursorForward]),
-        .init("↑/↓ k/j", "scroll the console a line", .focused([.console]), [.up: .rowUp, .down: .rowDown, .character("k"): .rowUp, .character("j"): .rowDown]),
-        .init("↑/↓ k/j", "scroll the stack a word", .focused([.stack]), [.up: .rowUp, .down: .rowDown, .character("k"): .rowUp, .character("j"): .rowDown]),
-        .init("PgUp/PgDn K/J", "a page in the focused pane", [.pageUp: .pageUp, .pageDown: .pageDown, .character("K"): .pageUp, .character("J"): .pageDown]),
+        .init(
+            "Tab Shift-Tab", "focus the next / previous pane", [.tab: .focusNext, .backTab: .focusPrevious]),
+        .init(
+            "↑/↓ k/j", "one step back / forward", .focused([.code, .devices, .timeline]),
+            [.up: .rowUp, .down: .rowDown, .character("k"): .rowUp, .character("j"): .rowDown]),
+        .init(
+            "↑/↓ k/j", "select a register", .focused([.registers]),
+            [.up: .rowUp, .down: .rowDown, .character("k"): .rowUp, .character("j"): .rowDown]),
+        .init(
+            "↑/↓ k/j", "move the memory cursor a row", .focused([.memory]),
+            [.up: .rowUp, .down: .rowDown, .character("k"): .rowUp, .character("j"): .rowDown]),
+        .init(
+            "←/→", "move the memory cursor a byte", .focused([.memory]),
+            [.left: .memoryCursorBack, .right: .memoryCursorForward]),
+        .init(
+            "↑/↓ k/j", "scroll the console a line", .focused([.console]),
+            [.up: .rowUp, .down: .rowDown, .character("k"): .rowUp, .character("j"): .rowDown]),
+        .init(
+            "↑/↓ k/j", "scroll the stack a word", .focused([.stack]),
+            [.up: .rowUp, .down: .rowDown, .character("k"): .rowUp, .character("j"): .rowDown]),
+        .init(
+            "PgUp/PgDn K/J", "a page in the focused pane",
+            [.pageUp: .pageUp, .pageDown: .pageDown, .character("K"): .pageUp, .character("J"): .pageDown]),
         // Playback
         .init("Space", "play / pause (stops at hits)", [.character(" "): .playOrPause]),
-        .init("+/= -/_", "playback faster / slower", [.character("+"): .playFaster, .character("="): .playFaster, .character("-"): .playSlower, .character("_"): .playSlower]),
+        .init(
+            "+/= -/_", "playback faster / slower",
+            [
+                .character("+"): .playFaster, .character("="): .playFaster, .character("-"): .playSlower,
+                .character("_"): .playSlower,
+            ]),
         .init("r", "reverse the playback", [.character("r"): .reversePlayback]),
         .init("z Z", "zoom the timeline in / out", [.character("z"): .zoomIn, .character("Z"): .zoomOut]),
         .init("Esc", "stop playback", [.escape: .stopPlayback]),
@@ -132,30 +180,49 @@ public enum Keymap {
         .init("q Ctrl-C", "quit", [.character("q"): .quit, .control("c"): .quit]),
         // Live mode
         .init("Space", "live: pause / resume firmware", .live, [.character(" "): .pauseOrResumeFirmware]),
-        .init("End F", "live: follow the head", .live, [.end: .followLiveHead, .character("F"): .followLiveHead]),
+        .init(
+            "End F", "live: follow the head", .live,
+            [.end: .followLiveHead, .character("F"): .followLiveHead]),
         .init("i", "live: type to UART (Esc stops)", .live, [.character("i"): .typeToFirmware]),
-        .init("< >", "live: pacing slower / faster", .live, [.character("<"): .pacingSlower, .character(">"): .pacingFaster]),
+        .init(
+            "< >", "live: pacing slower / faster", .live,
+            [.character("<"): .pacingSlower, .character(">"): .pacingFaster]),
         // Prompts
         .init("↑/↓", "prompt: earlier / later input", .prompt, [.up: .earlierInput, .down: .laterInput]),
         .init("Tab", "prompt: complete (again: list)", .prompt, [.tab: .completeSymbol]),
         .init("Enter Esc", "prompt: run / cancel", .prompt, [.enter: .submitPrompt, .escape: .cancelPrompt]),
-        .init("Bksp/Del Ctrl-U", "prompt: delete a char / all", .prompt, [.backspace: .deleteCharacter, .delete: .deleteCharacter, .control("u"): .clearPrompt]),
+        .init(
+            "Bksp/Del Ctrl-U", "prompt: delete a char / all", .prompt,
+            [.backspace: .deleteCharacter, .delete: .deleteCharacter, .control("u"): .clearPrompt]),
         // Overlays
-        .init("↑/↓ PgUp/PgDn", "scroll the help or the list", .overlay, [.up: .rowUp, .down: .rowDown, .pageUp: .pageUp, .pageDown: .pageDown]),
+        .init(
+            "↑/↓ PgUp/PgDn", "scroll the help or the list", .overlay,
+            [.up: .rowUp, .down: .rowDown, .pageUp: .pageUp, .pageDown: .pageDown]),
     ]
 
     /// The command `key` runs, looking in the context's own bindings first: a prompt's or an
     /// overlay's; else live mode's (when live), the focused pane's, then any pane's.
     public static func command(
-        for key: Key, focus: InspectorState.Pane, isLive: Bool, isInPrompt: Bool = false, isInOverlay: Bool = false
+        for key: Key, focus: InspectorState.Pane, isLive: Bool, isInPrompt: Bool = false,
+        isInOverlay: Bool = false
     ) -> InspectorCommand? {
-        if isInPrompt { return bindings.lazy.filter { $0.context == .prompt }.compactMap { $0.commands[key] }.first }
-        if isInOverlay { return bindings.lazy.filter { $0.context == .overlay }.compactMap { $0.commands[key] }.first }
-        if isLive, let command = bindings.lazy.filter({ $0.context == .live }).compactMap({ $0.commands[key] }).first {
+        if isInPrompt {
+            return bindings.lazy.filter { $0.context == .prompt }.compactMap { $0.commands[key] }.first
+        }
+        if isInOverlay {
+            return bindings.lazy.filter { $0.context == .overlay }.compactMap { $0.commands[key] }.first
+        }
+        if isLive,
+            let command = bindings.lazy.filter({ $0.context == .live }).compactMap({ $0.commands[key] }).first
+        {
             return command
         }
         for binding in bindings {
-            if case .focused(let panes) = binding.context, panes.contains(focus), let command = binding.commands[key] { return command }
+            if case .focused(let panes) = binding.context, panes.contains(focus),
+                let command = binding.commands[key]
+            {
+                return command
+            }
         }
         return bindings.lazy.filter { $0.context == .anyPane }.compactMap { $0.commands[key] }.first
     }
@@ -164,9 +231,13 @@ public enum Keymap {
     /// prompts and overlays, in live mode live mode's, and those of any pane whose keys are not
     /// all taken over by these (Space in live mode, W with the registers focused).
     public static func helpBindings(isLive: Bool, focus: InspectorState.Pane) -> [KeyBinding] {
-        let focusedKeys = bindings.filter { if case .focused(let panes) = $0.context { panes.contains(focus) } else { false } }
-        let takenOver = Set((isLive ? bindings.filter { $0.context == .live } : focusedKeys).flatMap { $0.commands.keys })
-            .union(focusedKeys.flatMap { $0.commands.keys })
+        let focusedKeys = bindings.filter {
+            if case .focused(let panes) = $0.context { panes.contains(focus) } else { false }
+        }
+        let takenOver = Set(
+            (isLive ? bindings.filter { $0.context == .live } : focusedKeys).flatMap { $0.commands.keys }
+        )
+        .union(focusedKeys.flatMap { $0.commands.keys })
         return bindings.filter { binding in
             switch binding.context {
             case .live: return isLive

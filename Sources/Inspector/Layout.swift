@@ -88,9 +88,12 @@ public struct Layout: Equatable, Sendable {
         let registersNeeded = (32 + registerColumns - 1) / registerColumns + 3
         let registersEssential = (18 + registerColumns - 1) / registerColumns + 3
         hasStackBox = leftHeight >= registersEssential + Layout.stackMinimumHeight
-        let registersHeight = hasStackBox ? min(registersNeeded, leftHeight - Layout.stackMinimumHeight) : leftHeight
+        let registersHeight =
+            hasStackBox ? min(registersNeeded, leftHeight - Layout.stackMinimumHeight) : leftHeight
         // When the registers end a few rows from the upper row's end, the rows move to line up.
-        if spansMiddle && hasStackBox && abs(registersHeight - upperHeight) <= 4 && middleHeight - registersHeight >= 7 {
+        if spansMiddle && hasStackBox && abs(registersHeight - upperHeight) <= 4
+            && middleHeight - registersHeight >= 7
+        {
             upperHeight = registersHeight
             lowerHeight = middleHeight - upperHeight
         }
@@ -102,7 +105,8 @@ public struct Layout: Equatable, Sendable {
             memory = Box(x: width - memoryWidth, y: top, width: memoryWidth, height: upperHeight)
             let devicesWidth = min(58, right / 2)
             devices = Box(x: leftWidth, y: lowerTop, width: devicesWidth, height: lowerHeight)
-            console = Box(x: leftWidth + devicesWidth, y: lowerTop, width: right - devicesWidth, height: lowerHeight)
+            console = Box(
+                x: leftWidth + devicesWidth, y: lowerTop, width: right - devicesWidth, height: lowerHeight)
         } else {
             code = Box(x: leftWidth, y: top, width: width - leftWidth, height: upperHeight)
             memory = Box(x: 0, y: lowerTop, width: 46, height: lowerHeight)
@@ -113,7 +117,8 @@ public struct Layout: Equatable, Sendable {
         let column = Box(x: 0, y: top, width: leftWidth, height: leftHeight)
         if hasStackBox {
             registers = Box(x: 0, y: top, width: leftWidth, height: registersHeight)
-            stack = Box(x: 0, y: top + registersHeight, width: leftWidth, height: leftHeight - registersHeight)
+            stack = Box(
+                x: 0, y: top + registersHeight, width: leftWidth, height: leftHeight - registersHeight)
         } else {
             registers = showsStack ? .hidden : column
             stack = showsStack ? column : .hidden
@@ -122,7 +127,9 @@ public struct Layout: Equatable, Sendable {
 
     /// The layout for what `state` shows at `width` × `height`.
     public init(for state: InspectorState, width: Int, height: Int) {
-        self.init(width: width, height: height, showsDevices: state.lowerPaneShowsDevices, showsStack: state.focus == .stack)
+        self.init(
+            width: width, height: height, showsDevices: state.lowerPaneShowsDevices,
+            showsStack: state.focus == .stack)
     }
 
     /// Registers side by side in a box `innerWidth` wide: one per row (with what each points

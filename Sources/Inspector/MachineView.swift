@@ -18,7 +18,8 @@ public struct MachineView: Equatable, Sendable {
     public struct TimelineMark: Equatable, Sendable {
         /// What the mark stands for; the character is what the timeline draws.
         public enum Kind: Character, Sendable, CaseIterable {
-            case exception = "!", interrupt = "i", console = "o", input = "<", end = "X", breakpoint = "b", watch = "w"
+            case exception = "!", interrupt = "i", console = "o", input = "<", end = "X", breakpoint = "b",
+                watch = "w"
         }
         /// The step it marks.
         public var step: UInt64

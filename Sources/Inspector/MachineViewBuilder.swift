@@ -24,7 +24,8 @@ final class MachineViewBuilder {
 
     /// The view at `state.step`; leaves the machine there.
     func view(for state: InspectorState) throws(RecordingError) -> MachineView {
-        let key = "\(state.step) \(state.memoryAddress) \(state.highlightSince ?? .max) \(state.stops) \(state.timelineSpan) \(state.stackScroll)"
+        let key =
+            "\(state.step) \(state.memoryAddress) \(state.highlightSince ?? .max) \(state.stops) \(state.timelineSpan) \(state.stackScroll)"
         if let cached = viewCache, cached.key == key { return cached.view }
         let machine = timeline.machine
         let count = MachineViewBuilder.memoryWindow
@@ -40,7 +41,9 @@ final class MachineViewBuilder {
         try timeline.seek(to: state.step)
         let machineState = machine.state
         let memory = read(state.memoryAddress, count: count)
-        let written = previousMemory.map { previous in (0..<count).map { previous[$0] != memory[$0] } } ?? Array(repeating: false, count: count)
+        let written =
+            previousMemory.map { previous in (0..<count).map { previous[$0] != memory[$0] } }
+            ?? Array(repeating: false, count: count)
         var sinceMark = Array(repeating: false, count: count)
         if let mark = state.highlightSince, mark != state.step {
             let before = try bytes(at: mark, address: state.memoryAddress, count: count)
@@ -60,11 +63,14 @@ final class MachineViewBuilder {
             code: disassembly(around: machineState.pc),
             current: currentInstruction(machineState, finder: finder),
             registerPointees: registers.map { finder.pointee(of: $0) },
-            stack: stack(from: machineState.x[2] &+ UInt32(truncatingIfNeeded: state.stackScroll &* 4), finder: finder),
-            memoryAddress: state.memoryAddress, memory: memory, writtenByLastStep: written, changedSinceMark: sinceMark,
+            stack: stack(
+                from: machineState.x[2] &+ UInt32(truncatingIfNeeded: state.stackScroll &* 4), finder: finder),
+            memoryAddress: state.memoryAddress, memory: memory, writtenByLastStep: written,
+            changedSinceMark: sinceMark,
             console: console(consoleBytes),
             marks: try marks(state), keyframes: keyframes(in: Renderer.visibleSpan(state)),
-            ending: endingText, endedInCrash: ending.reason == .crashed, firmwareName: summary.header.firmwareName)
+            ending: endingText, endedInCrash: ending.reason == .crashed,
+            firmwareName: summary.header.firmwareName)
         viewCache = (key, view)
         return view
     }
@@ -93,7 +99,9 @@ final class MachineViewBuilder {
     }
 
     /// The instruction at pc, previewed with the registers and memory of this step.
-    private func currentInstruction(_ state: MachineState, finder: PointeeFinder) -> MachineView.CurrentInstruction? {
+    private func currentInstruction(_ state: MachineState, finder: PointeeFinder) -> MachineView
+        .CurrentInstruction?
+    {
         let machine = timeline.machine
         guard let bits = machine.instructionBits(at: state.pc),
             let effect = InstructionEffect.preview(bits, at: state.pc, registers: state.x)
@@ -105,7 +113,9 @@ final class MachineViewBuilder {
         switch effect {
         case .load(let address, let size):
             current.memoryValue = value(at: address, size: size)
-            if size == 4, let loaded = current.memoryValue { current.loadedPointee = finder.pointee(of: loaded) }
+            if size == 4, let loaded = current.memoryValue {
+                current.loadedPointee = finder.pointee(of: loaded)
+            }
         case .store(let address, let size, _):
             current.memoryValue = value(at: address, size: size)
         case .readModifyWrite(let address, _):
@@ -121,7 +131,8 @@ final class MachineViewBuilder {
         var words: [MachineView.StackWord] = []
         for index in 0..<MachineViewBuilder.stackWords {
             let wordAddress = address &+ UInt32(index * 4)
-            guard wordAddress >= address, let bytes = timeline.machine.readMemory(wordAddress, count: 4) else { break }
+            guard wordAddress >= address, let bytes = timeline.machine.readMemory(wordAddress, count: 4)
+            else { break }
             let value = littleEndian(bytes)
             words.append(.init(address: wordAddress, value: value, pointee: finder.pointee(of: value)))
         }
@@ -147,7 +158,11 @@ final class MachineViewBuilder {
             lines.append(MachineView.CodeLine(address: address, text: instruction.text, label: label))
             if address >= pc { afterPC += 1 }
             // Resynchronise on pc when decoding from a guessed start went astray.
-            if address < pc && address &+ UInt32(instruction.length) > pc { address = pc } else { address &+= UInt32(instruction.length) }
+            if address < pc && address &+ UInt32(instruction.length) > pc {
+                address = pc
+            } else {
+                address &+= UInt32(instruction.length)
+            }
         }
         return lines
     }

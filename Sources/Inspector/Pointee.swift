@@ -48,7 +48,8 @@ struct PointeeFinder {
     /// What `value` points to, or nil when it is not an address of RAM, ROM or a symbol.
     func pointee(of value: UInt32) -> Pointee? {
         let symbol = symbols.describe(value)
-        let isCode = code.contains { $0.contains(value) } || symbols.symbol(containing: value)?.kind == .function
+        let isCode =
+            code.contains { $0.contains(value) } || symbols.symbol(containing: value)?.kind == .function
         if isCode { return Pointee(symbol: symbol, isCode: true) }
         guard read(value, 1) != nil else { return symbol.map { Pointee(symbol: $0) } }
         var pointee = Pointee(symbol: symbol)
@@ -71,11 +72,16 @@ struct PointeeFinder {
     static func string(at address: UInt32, read: (UInt32, Int) -> [UInt8]?) -> String? {
         // Near the end of RAM fewer bytes can be read.
         var readable: [UInt8]?
-        for count in [Self.stringLimit + 1, 16, 4, 1] where readable == nil { readable = read(address, count) }
+        for count in [Self.stringLimit + 1, 16, 4, 1] where readable == nil {
+            readable = read(address, count)
+        }
         guard let bytes = readable else { return nil }
         var characters: [UInt8] = []
         for byte in bytes {
-            if byte == 0 { return characters.count >= Self.shortestString ? String(decoding: characters, as: UTF8.self) : nil }
+            if byte == 0 {
+                return characters.count >= Self.shortestString
+                    ? String(decoding: characters, as: UTF8.self) : nil
+            }
             guard (0x20...0x7E).contains(byte) else { return nil }
             characters.append(byte)
         }

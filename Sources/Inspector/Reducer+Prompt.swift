@@ -228,7 +228,9 @@ extension Reducer {
         -> [InspectorEffect]
     {
         guard let address = firmware.address(for: text, at: state.stateAtStep) else {
-            say(&state, "memory \(text): not an address, symbol, section or register expression (sp+16)", isError: true)
+            say(
+                &state, "memory \(text): not an address, symbol, section or register expression (sp+16)",
+                isError: true)
             return []
         }
         state.memoryFollowsRegister = nil

@@ -8,12 +8,17 @@ public enum Reducer {
     /// Percent of the recording one `,`/`.` press moves.
     static let percentStep = 1.0
 
-    public static func reduce(_ state: inout InspectorState, _ action: InspectorAction, firmware: Firmware) -> [InspectorEffect] {
+    /// Applies `action` to `state` and returns the effects (seeks, searches, file writes) the session must run.
+    public static func reduce(_ state: inout InspectorState, _ action: InspectorAction, firmware: Firmware)
+        -> [InspectorEffect]
+    {
         let before = state.step
         let wasFollowing = state.live?.isFollowing == true
         let effects = reduceAction(&state, action, firmware: firmware)
         // Any move in time leaves the live head (the run goes on); End/F come back to it.
-        if wasFollowing && state.step != before, action != .tick, !isLiveReport(action) { state.live?.isFollowing = false }
+        if wasFollowing && state.step != before, action != .tick, !isLiveReport(action) {
+            state.live?.isFollowing = false
+        }
         return effects
     }
 
@@ -22,7 +27,9 @@ public enum Reducer {
         return false
     }
 
-    private static func reduceAction(_ state: inout InspectorState, _ action: InspectorAction, firmware: Firmware) -> [InspectorEffect] {
+    private static func reduceAction(
+        _ state: inout InspectorState, _ action: InspectorAction, firmware: Firmware
+    ) -> [InspectorEffect] {
         switch action {
         case .tick:
             return tick(&state)
@@ -37,7 +44,9 @@ public enum Reducer {
             return []
         case .hitsCounted(let counts, let through):
             state.progress = nil
-            for (rule, hits) in counts { state.hitCounts[rule] = InspectorState.HitCount(hits: hits, throughStep: through) }
+            for (rule, hits) in counts {
+                state.hitCounts[rule] = InspectorState.HitCount(hits: hits, throughStep: through)
+            }
             return []
         case .searchFinished(let step, let message):
             state.progress = nil
@@ -86,7 +95,9 @@ public enum Reducer {
     // MARK: Commands
 
     /// Carries out a command of the keymap.
-    private static func run(_ command: InspectorCommand, _ state: inout InspectorState, firmware: Firmware) -> [InspectorEffect] {
+    private static func run(_ command: InspectorCommand, _ state: inout InspectorState, firmware: Firmware)
+        -> [InspectorEffect]
+    {
         switch command {
         case .stepBack: move(&state, by: -1)
         case .stepForward: move(&state, by: 1)
@@ -96,7 +107,9 @@ public enum Reducer {
         case .percentForward: movePercent(&state, by: percentStep)
         case .jumpToTenth(let tenths):
             let tenths = UInt64(tenths)
-            seek(&state, to: state.totalSteps / 10 * tenths + state.totalSteps % 10 * tenths / 10, remember: true)
+            seek(
+                &state, to: state.totalSteps / 10 * tenths + state.totalSteps % 10 * tenths / 10,
+                remember: true)
         case .jumpToStart: seek(&state, to: 0, remember: true)
         case .jumpToEnd: seek(&state, to: state.totalSteps, remember: true)
         case .previousMarker: return [.marker(isForward: false)]
@@ -134,7 +147,8 @@ public enum Reducer {
                 say(&state, "pc changes every step: select a register x1…x31", isError: true)
                 return []
             }
-            state.progress = "searching back for the last change of \(RegisterNames.abi[state.selectedRegister])…"
+            state.progress =
+                "searching back for the last change of \(RegisterNames.abi[state.selectedRegister])…"
             return [.lastRegisterChange(index: state.selectedRegister, atOrBefore: state.step)]
         case .followRegister:
             guard state.selectedRegister != 0 || state.focus == .registers else {
@@ -152,7 +166,10 @@ public enum Reducer {
             let displays = InspectorState.MemoryDisplay.allCases
             let index = displays.firstIndex(of: state.memoryDisplay) ?? 0
             state.memoryDisplay = displays[(index + 1) % displays.count]
-            say(&state, "memory shows \(state.memoryDisplay.rawValue) — v for \(displays[(index + 2) % displays.count].rawValue)")
+            say(
+                &state,
+                "memory shows \(state.memoryDisplay.rawValue) — v for \(displays[(index + 2) % displays.count].rawValue)"
+            )
         case .focusNext: cycleFocus(&state, by: 1)
         case .focusPrevious: cycleFocus(&state, by: -1)
         case .rowUp: scroll(&state, by: -1, page: false)
@@ -163,10 +180,15 @@ public enum Reducer {
         case .memoryCursorForward: moveMemoryCursor(&state, by: 1)
         case .playOrPause:
             state.playback.isPlaying.toggle()
-            if state.playback.isPlaying && !state.playback.isReversed && state.step == state.totalSteps { state.playback.isReversed = true }
-            if state.playback.isPlaying && state.playback.isReversed && state.step == 0 { state.playback.isReversed = false }
+            if state.playback.isPlaying && !state.playback.isReversed && state.step == state.totalSteps {
+                state.playback.isReversed = true
+            }
+            if state.playback.isPlaying && state.playback.isReversed && state.step == 0 {
+                state.playback.isReversed = false
+            }
         case .playFaster:
-            state.playback.speedIndex = min(InspectorState.Playback.speeds.count - 1, state.playback.speedIndex + 1)
+            state.playback.speedIndex = min(
+                InspectorState.Playback.speeds.count - 1, state.playback.speedIndex + 1)
             say(&state, "playback ×\(state.playback.stepsPerFrame) steps per frame")
         case .playSlower:
             state.playback.speedIndex = max(0, state.playback.speedIndex - 1)
@@ -183,7 +205,8 @@ public enum Reducer {
         case .quit: state.isQuitting = true
         case .pauseOrResumeFirmware, .followLiveHead, .typeToFirmware, .pacingSlower, .pacingFaster:
             return liveCommand(command, &state)
-        case .earlierInput, .laterInput, .completeSymbol, .submitPrompt, .cancelPrompt, .deleteCharacter, .clearPrompt:
+        case .earlierInput, .laterInput, .completeSymbol, .submitPrompt, .cancelPrompt, .deleteCharacter,
+            .clearPrompt:
             break  // prompt commands: `promptKey` runs them
         }
         return []
@@ -235,7 +258,9 @@ public enum Reducer {
         }
     }
 
-    private static func markKey(_ state: inout InspectorState, _ key: Key, pending: Character) -> [InspectorEffect] {
+    private static func markKey(_ state: inout InspectorState, _ key: Key, pending: Character)
+        -> [InspectorEffect]
+    {
         state.pendingMarkKey = nil
         guard case .character(let letter) = key, letter.isLetter else {
             say(&state, "a mark is a letter: \(pending)a … \(pending)z", isError: true)
@@ -277,7 +302,9 @@ public enum Reducer {
     /// While the console is focused for typing into a running live firmware, every key but
     /// Esc and Ctrl-C goes to its UART; nil otherwise.
     private static func typingKey(_ state: inout InspectorState, _ key: Key) -> [InspectorEffect]? {
-        guard var live = state.live, state.focus == .console, live.canControl, live.isRunning else { return nil }
+        guard var live = state.live, state.focus == .console, live.canControl, live.isRunning else {
+            return nil
+        }
         if key == .escape {
             state.focus = .code
             say(&state, "typing stopped — i types to the firmware again")
@@ -293,7 +320,9 @@ public enum Reducer {
     }
 
     /// The keys only live mode has.
-    private static func liveCommand(_ command: InspectorCommand, _ state: inout InspectorState) -> [InspectorEffect] {
+    private static func liveCommand(_ command: InspectorCommand, _ state: inout InspectorState)
+        -> [InspectorEffect]
+    {
         guard var live = state.live else { return [] }
         switch command {
         case .pauseOrResumeFirmware:
@@ -310,7 +339,11 @@ public enum Reducer {
             live.isFollowing.toggle()
             state.live = live
             if live.isFollowing { state.step = state.totalSteps }
-            say(&state, live.isFollowing ? "following the recording as it grows" : "holding this step — Space or End follows again")
+            say(
+                &state,
+                live.isFollowing
+                    ? "following the recording as it grows" : "holding this step — Space or End follows again"
+            )
             return []
         case .followLiveHead:
             state.live?.isFollowing = true
@@ -319,7 +352,12 @@ public enum Reducer {
             return []
         case .typeToFirmware:
             guard live.canControl && live.isRunning else {
-                say(&state, live.canControl ? "the run has ended: nothing reads input now" : "this recording is written by another process: it takes no input from here", isError: true)
+                say(
+                    &state,
+                    live.canControl
+                        ? "the run has ended: nothing reads input now"
+                        : "this recording is written by another process: it takes no input from here",
+                    isError: true)
                 return []
             }
             state.focus = .console
@@ -328,7 +366,9 @@ public enum Reducer {
             return []
         case .pacingSlower, .pacingFaster:
             guard let pacing = live.report.pacing else {
-                say(&state, "another process writes this recording: its pace is not set from here", isError: true)
+                say(
+                    &state, "another process writes this recording: its pace is not set from here",
+                    isError: true)
                 return []
             }
             let next = pacing.stepped(by: command == .pacingFaster ? 1 : -1)
@@ -361,7 +401,9 @@ public enum Reducer {
         if live.isFollowing || state.step > state.totalSteps { state.step = state.totalSteps }
         state.live = live
         if wasRunning, let ended = report.ended {
-            say(&state, "\(ended) — the recording is complete; scrub back to review", isError: report.endedInCrash)
+            say(
+                &state, "\(ended) — the recording is complete; scrub back to review",
+                isError: report.endedInCrash)
         }
     }
 
@@ -383,7 +425,11 @@ public enum Reducer {
             if state.step == 0 { say(&state, "at the start of the recording") }
             seek(&state, to: state.step > magnitude ? state.step - magnitude : 0, remember: false)
         } else {
-            if state.step == state.totalSteps { say(&state, state.live == nil ? "at the end of the recording" : "at the live head — End follows it") }
+            if state.step == state.totalSteps {
+                say(
+                    &state,
+                    state.live == nil ? "at the end of the recording" : "at the live head — End follows it")
+            }
             seek(&state, to: state.step &+ UInt64(delta), remember: false)
         }
     }
@@ -398,10 +444,16 @@ public enum Reducer {
     private static func tick(_ state: inout InspectorState) -> [InspectorEffect] {
         guard state.playback.isPlaying else { return [] }
         let delta = state.playback.stepsPerFrame
-        let target = state.playback.isReversed ? (state.step > delta ? state.step - delta : 0) : min(state.totalSteps, state.step &+ delta)
-        if target != state.step && state.stops.contains(where: \.isEnabled) { return [.play(from: state.step, to: target)] }
+        let target =
+            state.playback.isReversed
+            ? (state.step > delta ? state.step - delta : 0) : min(state.totalSteps, state.step &+ delta)
+        if target != state.step && state.stops.contains(where: \.isEnabled) {
+            return [.play(from: state.step, to: target)]
+        }
         state.step = target
-        if state.step == (state.playback.isReversed ? 0 : state.totalSteps) { state.playback.isPlaying = false }
+        if state.step == (state.playback.isReversed ? 0 : state.totalSteps) {
+            state.playback.isPlaying = false
+        }
         return []
     }
 
@@ -435,6 +487,7 @@ extension InspectorState {
 
 /// ABI names of x0…x31 (index 0 shows as "zero"; the inspector shows pc separately).
 public enum RegisterNames {
+    /// ABI names of x0…x31, as the registers pane shows them.
     public static let abi = [
         "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
         "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",

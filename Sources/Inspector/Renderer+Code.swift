@@ -18,7 +18,9 @@ extension Renderer {
     /// ▶ 80000358  lw a5,8(s0)
     ///   ↳ [8000103c] = 31726574
     /// ```
-    static func drawCode(_ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box) {
+    static func drawCode(
+        _ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box
+    ) {
         guard box.width > 0 else { return }
         let title = "Code" + (view.function.map { ": \($0)" } ?? "")
         let inner = frame(&grid, box, title: title, isFocused: state.focus == .code)
@@ -43,8 +45,10 @@ extension Renderer {
             if note.isEmpty {
                 lines.append((line.text, line.address, .instruction))
             } else if length + 2 + note.unicodeScalars.count <= room {
-                let gap = textWidth + 2 + note.unicodeScalars.count <= room ? max(2, textWidth + 2 - length) : 2
-                lines.append((line.text + String(repeating: " ", count: gap) + note, line.address, .instruction))
+                let gap =
+                    textWidth + 2 + note.unicodeScalars.count <= room ? max(2, textWidth + 2 - length) : 2
+                lines.append(
+                    (line.text + String(repeating: " ", count: gap) + note, line.address, .instruction))
             } else {
                 lines.append((line.text, line.address, .instruction))
                 lines.append(("↳ " + note, nil, .note))
@@ -73,19 +77,26 @@ extension Renderer {
                 grid.fill(x: inner.x + 1, y: y, width: inner.width - 1, height: 1, style: Look.current)
             }
             // One column stays blank before the border, so a value never touches it.
-            grid.put(text, x: inner.x + 1, y: y, style: isCurrent ? Look.current : .plain, maxWidth: inner.width - 2)
+            grid.put(
+                text, x: inner.x + 1, y: y, style: isCurrent ? Look.current : .plain,
+                maxWidth: inner.width - 2)
         }
         if view.code.isEmpty {
             var message = [
                 ("pc \(hex8(view.state.pc)) is not code: nothing to disassemble.", Look.error)
             ]
             if view.state.csr.mcause != 0 {
-                message.append(("Last trap: \(TrapCause.name(of: view.state.csr.mcause)) at mepc \(hex8(view.state.csr.mepc)).", .plain))
+                message.append(
+                    (
+                        "Last trap: \(TrapCause.name(of: view.state.csr.mcause)) at mepc \(hex8(view.state.csr.mepc)).",
+                        .plain
+                    ))
             }
             message.append(("Step back (←) to the instruction that led here.", .plain))
             var y = inner.y
             for (text, style) in message {
-                for line in TextFitting.wrapped(text, toWidth: inner.width - 2) where y < inner.y + inner.height {
+                for line in TextFitting.wrapped(text, toWidth: inner.width - 2)
+                where y < inner.y + inner.height {
                     grid.put(line, x: inner.x + 1, y: y, style: style)
                     y += 1
                 }

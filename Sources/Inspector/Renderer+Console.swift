@@ -1,7 +1,9 @@
 extension Renderer {
     /// The firmware's console output up to this step as a terminal shows it (`ConsoleScreen`),
     /// long lines wrapped at the pane's width, newest at the bottom; ↑/↓ scroll back by rows.
-    static func drawConsole(_ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box) {
+    static func drawConsole(
+        _ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box
+    ) {
         guard box.width > 0 else { return }
         let width = max(1, box.width - 2)
         let rows = view.console.flatMap { line -> [String] in

@@ -25,7 +25,8 @@ extension Renderer {
         let rows = (lines.count + columns - 1) / columns
         let width = min(grid.width - 2, columns == 1 ? 96 : grid.width - 2)
         let height = min(grid.height - 2, rows + 2)
-        let box = Layout.Box(x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)
+        let box = Layout.Box(
+            x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)
         grid.fill(x: box.x, y: box.y, width: box.width, height: box.height)
         let inner = frame(&grid, box, title: "Keys — any key closes", isFocused: true)
         let scroll = min(state.overlayScroll, max(0, rows - inner.height))
@@ -61,10 +62,14 @@ extension Renderer {
     /// The prompt line: what it asks, what was typed, the cursor, and the symbols a second
     /// Tab listed.
     static func drawPrompt(_ grid: inout ScreenGrid, _ prompt: InspectorState.Prompt, _ box: Layout.Box) {
-        let end = grid.put(promptLabel(prompt.kind) + prompt.text, x: box.x, y: box.y, style: Look.prompt, maxWidth: box.width - 1)
+        let end = grid.put(
+            promptLabel(prompt.kind) + prompt.text, x: box.x, y: box.y, style: Look.prompt,
+            maxWidth: box.width - 1)
         grid[end, box.y] = .init("█", Look.prompt)
         guard !prompt.candidates.isEmpty, end + 3 < box.x + box.width else { return }
-        let shown = prompt.candidates.count > 1 ? "\(prompt.candidates.count): " + prompt.candidates.joined(separator: " ") : prompt.candidates[0]
+        let shown =
+            prompt.candidates.count > 1
+            ? "\(prompt.candidates.count): " + prompt.candidates.joined(separator: " ") : prompt.candidates[0]
         grid.put(shown, x: end + 3, y: box.y, style: Look.dim, maxWidth: box.x + box.width - end - 3)
     }
 }

@@ -5,10 +5,14 @@ extension Renderer {
     /// cycles). Bytes the last step wrote are reversed; bytes that differ from the mark's step
     /// are underlined; the cursor byte is bracketed (in text, reversed and bold). The bottom
     /// border names the cursor's address and the string there, if one starts there.
-    static func drawMemory(_ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box) {
+    static func drawMemory(
+        _ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box
+    ) {
         guard box.width > 0 else { return }
         var title = "Memory \(hex8(state.memoryAddress))"
-        if let register = state.memoryFollowsRegister { title += " = \(register == 0 ? "pc" : RegisterNames.abi[register])" }
+        if let register = state.memoryFollowsRegister {
+            title += " = \(register == 0 ? "pc" : RegisterNames.abi[register])"
+        }
         if state.memoryDisplay != .bytes { title += " \(state.memoryDisplay.rawValue)" }
         let inner = frame(&grid, box, title: title, isFocused: state.focus == .memory)
         guard inner.height > 0 else { return }
@@ -17,7 +21,9 @@ extension Renderer {
             let rowAddress = state.memoryAddress &+ UInt32(row * perRow)
             let y = inner.y + row
             grid.put(hex8(rowAddress), x: inner.x, y: y, style: Look.dim)
-            let cells = (0..<perRow).map { MemoryCell(view, state, offset: row * perRow + $0, address: rowAddress &+ UInt32($0)) }
+            let cells = (0..<perRow).map {
+                MemoryCell(view, state, offset: row * perRow + $0, address: rowAddress &+ UInt32($0))
+            }
             switch state.memoryDisplay {
             case .bytes: drawBytes(&grid, cells, x: inner.x + 9, y: y)
             case .words: drawWords(&grid, cells, x: inner.x + 9, y: y)
@@ -53,8 +59,14 @@ extension Renderer {
         }
 
         var hex: String { byte.map { hexDigits($0, width: 2) } ?? "--" }
-        var character: Unicode.Scalar { byte.flatMap { (0x20..<0x7F).contains($0) ? Unicode.Scalar($0) : nil } ?? "." }
-        var emphasized: Style { Style(foreground: style.foreground, background: style.background, attributes: style.attributes.union(.bold)) }
+        var character: Unicode.Scalar {
+            byte.flatMap { (0x20..<0x7F).contains($0) ? Unicode.Scalar($0) : nil } ?? "."
+        }
+        var emphasized: Style {
+            Style(
+                foreground: style.foreground, background: style.background,
+                attributes: style.attributes.union(.bold))
+        }
     }
 
     /// `[03]00 00 00 74 65 6d 70|....temp|`
@@ -87,7 +99,9 @@ extension Renderer {
             }
             // The most significant byte first.
             for (index, cell) in bytes.reversed().enumerated() {
-                grid.put(cell.hex, x: wordX + 1 + index * 2, y: y, style: cell.isCursor ? cell.emphasized.adding(.underline) : cell.style)
+                grid.put(
+                    cell.hex, x: wordX + 1 + index * 2, y: y,
+                    style: cell.isCursor ? cell.emphasized.adding(.underline) : cell.style)
             }
             for cell in bytes {
                 grid[ascii, y] = .init(cell.character, cell.style)
@@ -101,7 +115,12 @@ extension Renderer {
     private static func drawText(_ grid: inout ScreenGrid, _ cells: [MemoryCell], x: Int, y: Int) {
         for (column, cell) in cells.enumerated() {
             let isPrintable = cell.byte.map { (0x20..<0x7F).contains($0) } ?? false
-            var style = isPrintable ? cell.style : Style(foreground: cell.style.foreground, background: cell.style.background, attributes: cell.style.attributes.union(.dim))
+            var style =
+                isPrintable
+                ? cell.style
+                : Style(
+                    foreground: cell.style.foreground, background: cell.style.background,
+                    attributes: cell.style.attributes.union(.dim))
             if cell.isCursor { style = Style(attributes: [.reverse, .bold]) }
             grid[x + column, y] = .init(isPrintable ? cell.character : "·", style)
         }

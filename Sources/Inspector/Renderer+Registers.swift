@@ -7,7 +7,9 @@ extension Renderer {
     /// each points to in a wide one (`a5  80001034  <sensors+0x34> "thermometer1"`). Values
     /// the last step changed are bold and starred. The last line shows the selected register in
     /// decimal, and what it points to when the pane has no room for that beside each register.
-    static func drawRegisters(_ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box) {
+    static func drawRegisters(
+        _ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box
+    ) {
         guard box.width > 0 else { return }
         let inner = frame(&grid, box, title: "Registers", isFocused: state.focus == .registers)
         guard inner.height > 0 else { return }
@@ -34,14 +36,21 @@ extension Renderer {
                 let y = inner.y + row
                 let register = registers[index]
                 let isSelected = index == state.selectedRegister && state.focus == .registers
-                let text = register.name.padding(toLength: 3, withPad: " ", startingAt: 0) + " " + hex8(register.value) + (register.changed ? "*" : " ")
+                let text =
+                    register.name.padding(toLength: 3, withPad: " ", startingAt: 0) + " "
+                    + hex8(register.value) + (register.changed ? "*" : " ")
                 let style = register.changed ? Look.changed : .plain
-                let shown = isSelected ? Style(foreground: style.foreground, attributes: style.attributes.union(.reverse)) : style
+                let shown =
+                    isSelected
+                    ? Style(foreground: style.foreground, attributes: style.attributes.union(.reverse))
+                    : style
                 let end = grid.put(text, x: x, y: y, style: shown, maxWidth: columnWidth)
                 if columns == 1, let pointee = view.registerPointees[index] {
                     // One column stays blank before the border, so a value never touches it.
                     let room = x + columnWidth - 1 - end
-                    grid.put(" " + describe(pointee, width: room - 1), x: end, y: y, style: look(of: pointee), maxWidth: room)
+                    grid.put(
+                        " " + describe(pointee, width: room - 1), x: end, y: y, style: look(of: pointee),
+                        maxWidth: room)
                 }
             }
         }
@@ -59,9 +68,12 @@ extension Renderer {
         } else {
             // Small negative numbers read better signed; addresses and the rest unsigned.
             let signed = Int32(bitPattern: selected.value)
-            footer = "\(selected.name) = " + (signed < 0 && signed > -65536 ? String(signed) : String(selected.value))
+            footer =
+                "\(selected.name) = "
+                + (signed < 0 && signed > -65536 ? String(signed) : String(selected.value))
         }
-        grid.put(footer, x: inner.x, y: inner.y + inner.height - 1, style: Look.dim, maxWidth: inner.width - 1)
+        grid.put(
+            footer, x: inner.x, y: inner.y + inner.height - 1, style: Look.dim, maxWidth: inner.width - 1)
     }
 
     /// What a pointer points to, as pwndbg and GEF write it: `<symbol+0x4>`, then the string
@@ -81,7 +93,8 @@ extension Renderer {
         let candidates = [[symbol, detail], [detail], [symbol, shortDetail], [shortDetail], [symbol]].map {
             $0.compactMap { $0 }.joined(separator: " ")
         }.filter { !$0.isEmpty }
-        return candidates.first { $0.unicodeScalars.count <= width } ?? TextFitting.truncated(candidates.first ?? "", toWidth: width)
+        return candidates.first { $0.unicodeScalars.count <= width }
+            ?? TextFitting.truncated(candidates.first ?? "", toWidth: width)
     }
 
     /// Code in the labels' colour, strings in green, other data plain (the brackets, quotes and

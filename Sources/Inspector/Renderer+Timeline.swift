@@ -3,11 +3,15 @@ import Foundation
 extension Renderer {
     /// The bar: the visible span of the recording with markers, keyframe ticks and the head;
     /// under it the span's bounds and a legend.
-    static func drawTimeline(_ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box) {
+    static func drawTimeline(
+        _ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box
+    ) {
         let span = visibleSpan(state)
         let width = box.width
         let isFocused = state.focus == .timeline
-        grid.fill(x: box.x, y: box.y, width: width, height: 1, "─", style: isFocused ? Look.focusedBorder : Look.border)
+        grid.fill(
+            x: box.x, y: box.y, width: width, height: 1, "─",
+            style: isFocused ? Look.focusedBorder : Look.border)
         func column(_ step: UInt64) -> Int? {
             guard step >= span.lowerBound && step <= span.upperBound else { return nil }
             let length = max(1, span.upperBound - span.lowerBound)
@@ -17,27 +21,39 @@ extension Renderer {
             if let x = column(keyframe) { grid[x, box.y] = .init("┼", Look.dim) }
         }
         // Lower-priority kinds first, so crashes and exceptions stay visible.
-        let order: [MachineView.TimelineMark.Kind] = [.console, .input, .interrupt, .watch, .breakpoint, .exception, .end]
+        let order: [MachineView.TimelineMark.Kind] = [
+            .console, .input, .interrupt, .watch, .breakpoint, .exception, .end,
+        ]
         for kind in order {
             for mark in view.marks where mark.kind == kind {
                 if let x = column(mark.step) {
-                    let style: Style = kind == .exception || kind == .end ? Look.error : kind == .breakpoint || kind == .watch ? Look.breakpoint : Look.changed
+                    let style: Style =
+                        kind == .exception || kind == .end
+                        ? Look.error : kind == .breakpoint || kind == .watch ? Look.breakpoint : Look.changed
                     // An exact hit of breakpoint or watchpoint 1…9 shows its number.
-                    let symbol = mark.stopNumber.flatMap { (1...9).contains($0) ? Character(String($0)) : nil } ?? kind.rawValue
-                    grid[x, box.y] = .init(Unicode.Scalar(String(symbol))!, style)
+                    let symbol =
+                        mark.stopNumber.flatMap { (1...9).contains($0) ? Character(String($0)) : nil }
+                        ?? kind.rawValue
+                    grid[x, box.y] = .init(symbol.unicodeScalars.first ?? "?", style)
                 }
             }
         }
         // In live mode the live head has its own mark, so it shows moving on while the view
         // stays in the past.
-        if let live = state.live, live.isRunning, let x = column(state.totalSteps) { grid[x, box.y] = .init("●", Look.live) }
+        if let live = state.live, live.isRunning, let x = column(state.totalSteps) {
+            grid[x, box.y] = .init("●", Look.live)
+        }
         if let x = column(state.step) { grid[x, box.y] = .init("█", Look.head) }
         let left = "\(span.lowerBound)"
         let right = "\(span.upperBound)"
         grid.put(left, x: box.x, y: box.y + 1, style: Look.dim)
-        let legend = (state.live?.isRunning == true ? "● live  " : "") + "█ now  ! exception  i interrupt  o console  < input  X end  b w break/watch  ┼ keyframe  z/Z zoom"
+        let legend =
+            (state.live?.isRunning == true ? "● live  " : "")
+            + "█ now  ! exception  i interrupt  o console  < input  X end  b w break/watch  ┼ keyframe  z/Z zoom"
         let legendX = box.x + left.count + 2
-        grid.put(legend, x: legendX, y: box.y + 1, style: Look.dim, maxWidth: max(0, width - left.count - right.count - 4))
+        grid.put(
+            legend, x: legendX, y: box.y + 1, style: Look.dim,
+            maxWidth: max(0, width - left.count - right.count - 4))
         grid.put(right, x: box.x + width - right.count, y: box.y + 1, style: Look.dim)
     }
 

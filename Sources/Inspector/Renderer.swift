@@ -33,10 +33,13 @@ public enum Renderer {
     }
 
     /// The whole screen.
-    public static func render(_ state: InspectorState, _ view: MachineView, width: Int, height: Int) -> ScreenGrid {
+    public static func render(_ state: InspectorState, _ view: MachineView, width: Int, height: Int)
+        -> ScreenGrid
+    {
         var grid = ScreenGrid(width: width, height: height)
         guard width >= Layout.minimumWidth && height >= Layout.minimumHeight else {
-            let text = "terminal too small: \(width)×\(height), need \(Layout.minimumWidth)×\(Layout.minimumHeight)"
+            let text =
+                "terminal too small: \(width)×\(height), need \(Layout.minimumWidth)×\(Layout.minimumHeight)"
             grid.put(text, x: max(0, (width - text.count) / 2), y: height / 2, style: Look.error)
             grid.put("q quits", x: max(0, (width - 7) / 2), y: height / 2 + 1)
             return grid
@@ -58,8 +61,12 @@ public enum Renderer {
 
     /// A pane frame with its title; returns the inner box.
     @discardableResult
-    static func frame(_ grid: inout ScreenGrid, _ box: Layout.Box, title: String, isFocused: Bool) -> Layout.Box {
-        guard box.width >= 2 && box.height >= 2 else { return Layout.Box(x: box.x, y: box.y, width: 0, height: 0) }
+    static func frame(_ grid: inout ScreenGrid, _ box: Layout.Box, title: String, isFocused: Bool)
+        -> Layout.Box
+    {
+        guard box.width >= 2 && box.height >= 2 else {
+            return Layout.Box(x: box.x, y: box.y, width: 0, height: 0)
+        }
         let style = isFocused ? Look.focusedBorder : Look.border
         let right = box.x + box.width - 1
         let bottom = box.y + box.height - 1
@@ -71,7 +78,9 @@ public enum Renderer {
         grid[right, box.y] = .init("┐", style)
         grid[box.x, bottom] = .init("└", style)
         grid[right, bottom] = .init("┘", style)
-        grid.put(" \(title) ", x: box.x + 2, y: box.y, style: isFocused ? Look.focusedTitle : Look.title, maxWidth: box.width - 4)
+        grid.put(
+            " \(title) ", x: box.x + 2, y: box.y, style: isFocused ? Look.focusedTitle : Look.title,
+            maxWidth: box.width - 4)
         return Layout.Box(x: box.x + 1, y: box.y + 1, width: box.width - 2, height: box.height - 2)
     }
 
@@ -84,7 +93,9 @@ public enum Renderer {
         grid.put(note, x: box.x + box.width - 2 - width, y: y, style: Look.title)
     }
 
-    static func drawBanner(_ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box) {
+    static func drawBanner(
+        _ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box
+    ) {
         var style = view.endedInCrash ? Look.crash : Look.exited
         var text = " \(view.firmwareName) — \(view.ending) "
         if let live = state.live {
@@ -99,9 +110,14 @@ public enum Renderer {
     /// The banner of a live view: the run's state, speed and pacing.
     static func liveBanner(_ live: InspectorState.Live, firmwareName: String) -> (String, Style) {
         let report = live.report
-        if let ended = report.ended { return (" \(firmwareName) — \(ended) ", report.endedInCrash ? Look.crash : Look.exited) }
+        if let ended = report.ended {
+            return (" \(firmwareName) — \(ended) ", report.endedInCrash ? Look.crash : Look.exited)
+        }
         guard let pacing = report.pacing else {
-            return (" ● FOLLOWING  \(firmwareName) — another process is recording; the timeline grows as it commits ", Look.live)
+            return (
+                " ● FOLLOWING  \(firmwareName) — another process is recording; the timeline grows as it commits ",
+                Look.live
+            )
         }
         let state: String
         if report.isPaused {
@@ -119,14 +135,19 @@ public enum Renderer {
         return String(format: "%.0f steps/s", stepsPerSecond)
     }
 
-    static func drawStatus(_ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box) {
+    static func drawStatus(
+        _ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box
+    ) {
         if let prompt = state.prompt {
             drawPrompt(&grid, prompt, box)
             return
         }
         // Rounded down, so 100.0 % means the very end.
-        let percent = state.totalSteps == 0 ? 100 : (Double(state.step) * 1000 / Double(state.totalSteps)).rounded(.down) / 10
-        var text = "step \(state.step) of \(state.totalSteps) · \(format(nanoseconds: view.simulatedNanoseconds)) · "
+        let percent =
+            state.totalSteps == 0
+            ? 100 : (Double(state.step) * 1000 / Double(state.totalSteps)).rounded(.down) / 10
+        var text =
+            "step \(state.step) of \(state.totalSteps) · \(format(nanoseconds: view.simulatedNanoseconds)) · "
         text += String(format: "%.1f%%", percent)
         if state.playback.isPlaying {
             text += " · \(state.playback.isReversed ? "◀" : "▶") ×\(state.playback.stepsPerFrame)"
@@ -136,7 +157,8 @@ public enum Renderer {
             if !live.isFollowing {
                 text += " · \(state.totalSteps - min(state.step, state.totalSteps)) behind live (End follows)"
             } else {
-                text += live.report.isPaused ? " · ❚❚ paused" : live.canControl ? " · ● live" : " · ● following"
+                text +=
+                    live.report.isPaused ? " · ❚❚ paused" : live.canControl ? " · ● live" : " · ● following"
             }
             if let pacing = live.report.pacing { text += " · \(pacing)" }
         }
@@ -144,7 +166,9 @@ public enum Renderer {
         if let progress = state.progress {
             grid.put("  " + progress, x: end, y: box.y, style: Look.changed, maxWidth: box.width - end)
         } else if let message = state.message {
-            grid.put("  " + message, x: end, y: box.y, style: state.messageIsError ? Look.error : .plain, maxWidth: box.width - end)
+            grid.put(
+                "  " + message, x: end, y: box.y, style: state.messageIsError ? Look.error : .plain,
+                maxWidth: box.width - end)
         }
     }
 

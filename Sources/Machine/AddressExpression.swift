@@ -73,7 +73,9 @@ public struct AddressExpression: Equatable, Sendable, CustomStringConvertible {
             }
             let lengthText = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             guard let count = Self.count(lengthText) else {
-                throw AddressError("'\(trimmed)': the length '\(lengthText)' is not a number: write it in decimal (16) or hex with 0x (0x10)")
+                throw AddressError(
+                    "'\(trimmed)': the length '\(lengthText)' is not a number: write it in decimal (16) or hex with 0x (0x10)"
+                )
             }
             guard count >= 1, count <= UInt64(Self.maximumLength) else {
                 throw AddressError("'\(trimmed)': the length must be 1 … \(Self.maximumLength) bytes")
@@ -90,7 +92,9 @@ public struct AddressExpression: Equatable, Sendable, CustomStringConvertible {
         }
         tokens.removeFirst()
         guard case .word(let word) = first else {
-            throw AddressError("'\(trimmed)': an address starts with a number, a symbol, a section or a register, not '\(first)'")
+            throw AddressError(
+                "'\(trimmed)': an address starts with a number, a symbol, a section or a register, not '\(first)'"
+            )
         }
         base = try Self.base(word, in: trimmed)
         offsets = []
@@ -105,7 +109,8 @@ public struct AddressExpression: Equatable, Sendable, CustomStringConvertible {
             tokens.removeFirst()
             guard let value = Self.count(operand), value <= UInt64(UInt32.max) else {
                 throw AddressError(
-                    "'\(trimmed)': the offset '\(operand)' is not a number: offsets are decimal (56) or hex with 0x (0x38)")
+                    "'\(trimmed)': the offset '\(operand)' is not a number: offsets are decimal (56) or hex with 0x (0x38)"
+                )
             }
             offsets.append(isMinus ? -Int64(value) : Int64(value))
         }
@@ -140,19 +145,22 @@ public struct AddressExpression: Equatable, Sendable, CustomStringConvertible {
 
     /// The bytes the expression covers in `state`: its `:count`, else a data symbol's size when
     /// the symbol stands alone, else `defaultLength`.
-    public func range(in firmware: Firmware, state: MachineState?, defaultLength: UInt32 = 1) throws(AddressError)
+    public func range(in firmware: Firmware, state: MachineState?, defaultLength: UInt32 = 1)
+        throws(AddressError)
         -> Range<UInt32>
     {
         let start = try address(in: firmware, state: state)
         var count = length ?? defaultLength
-        if length == nil, offsets.isEmpty, case .name(let name) = base, let symbol = firmware.symbols.symbol(named: name),
+        if length == nil, offsets.isEmpty, case .name(let name) = base,
+            let symbol = firmware.symbols.symbol(named: name),
             symbol.kind == .object, symbol.size > 0
         {
             count = symbol.size
         }
         // A Range<UInt32> cannot end at 2^32: the last byte of the address space is out of reach.
         guard UInt64(start) + UInt64(count) < 1 << 32 else {
-            throw AddressError("'\(text)': \(hex(start)) + \(count) bytes runs past the end of the 32-bit address space")
+            throw AddressError(
+                "'\(text)': \(hex(start)) + \(count) bytes runs past the end of the 32-bit address space")
         }
         return start..<UInt32(UInt64(start) + UInt64(count))
     }
@@ -215,7 +223,8 @@ public struct AddressExpression: Equatable, Sendable, CustomStringConvertible {
         if let index = RegisterName.index(of: lowered) { return .register(index) }
         if let first = word.first, first.isNumber {
             guard let value = hexNumber(word) else {
-                throw AddressError("'\(word)' is not a 32-bit hex number (addresses are hex, as on screen: 8000103c)")
+                throw AddressError(
+                    "'\(word)' is not a 32-bit hex number (addresses are hex, as on screen: 8000103c)")
             }
             return .number(value)
         }
@@ -237,7 +246,9 @@ public struct AddressExpression: Equatable, Sendable, CustomStringConvertible {
             guard !digits.isEmpty, digits.allSatisfy(\.isHexDigit) else { return nil }
             return UInt64(digits, radix: 16)
         }
-        guard !lowered.isEmpty, lowered.allSatisfy(\.isASCII), lowered.allSatisfy(\.isNumber) else { return nil }
+        guard !lowered.isEmpty, lowered.allSatisfy(\.isASCII), lowered.allSatisfy(\.isNumber) else {
+            return nil
+        }
         return UInt64(lowered)
     }
 }
@@ -261,7 +272,8 @@ public enum RegisterName {
     public static func index(of name: String) -> Int? {
         if name == "fp" { return 8 }
         if let index = Disassembler.abiRegisterNames.firstIndex(of: name) { return index }
-        if name.hasPrefix("x"), name.count <= 3, let number = Int(name.dropFirst()), (0...31).contains(number),
+        if name.hasPrefix("x"), name.count <= 3, let number = Int(name.dropFirst()),
+            (0...31).contains(number),
             String(number) == name.dropFirst()
         {
             return number

@@ -37,7 +37,10 @@ public struct BoardConfiguration: Equatable, Sendable, Codable {
     private enum CodingKeys: String, CodingKey { case name, ramBase, ramSize, reset, misalignedAccess }
 
     /// Builds a board description.
-    public init(name: String, ramBase: UInt32, ramSize: UInt32, reset: Reset = .resetROM, misalignedAccess: MisalignedAccess = .perform) {
+    public init(
+        name: String, ramBase: UInt32, ramSize: UInt32, reset: Reset = .resetROM,
+        misalignedAccess: MisalignedAccess = .perform
+    ) {
         self.name = name
         self.ramBase = ramBase
         self.ramSize = ramSize
@@ -53,7 +56,8 @@ public struct BoardConfiguration: Equatable, Sendable, Codable {
         ramBase = try container.decode(UInt32.self, forKey: .ramBase)
         ramSize = try container.decode(UInt32.self, forKey: .ramSize)
         reset = try container.decodeIfPresent(Reset.self, forKey: .reset) ?? .entry
-        misalignedAccess = try container.decodeIfPresent(MisalignedAccess.self, forKey: .misalignedAccess) ?? .trap
+        misalignedAccess =
+            try container.decodeIfPresent(MisalignedAccess.self, forKey: .misalignedAccess) ?? .trap
     }
 
     /// Default RAM: 128 MiB, as on QEMU's `virt`.
@@ -62,8 +66,11 @@ public struct BoardConfiguration: Equatable, Sendable, Codable {
     public static let maximumRAMSize: UInt64 = 0x8000_0000
 
     /// QEMU's `virt` layout with `ramSize` bytes of RAM at 0x8000_0000.
-    public static func virt(ramSize: UInt32 = defaultRAMSize, misalignedAccess: MisalignedAccess = .perform) -> BoardConfiguration {
-        BoardConfiguration(name: "virt", ramBase: 0x8000_0000, ramSize: ramSize, misalignedAccess: misalignedAccess)
+    public static func virt(ramSize: UInt32 = defaultRAMSize, misalignedAccess: MisalignedAccess = .perform)
+        -> BoardConfiguration
+    {
+        BoardConfiguration(
+            name: "virt", ramBase: 0x8000_0000, ramSize: ramSize, misalignedAccess: misalignedAccess)
     }
 
     /// The boards `named(_:ramSize:misalignedAccess:)` builds.
@@ -71,7 +78,8 @@ public struct BoardConfiguration: Equatable, Sendable, Codable {
 
     /// Builds a board by name, checking the RAM size.
     public static func named(
-        _ name: String, ramSize: UInt64 = UInt64(defaultRAMSize), misalignedAccess: MisalignedAccess = .perform
+        _ name: String, ramSize: UInt64 = UInt64(defaultRAMSize),
+        misalignedAccess: MisalignedAccess = .perform
     ) throws(LoadError) -> BoardConfiguration {
         guard name == "virt" else {
             throw LoadError("unknown board '\(name)'; known boards: \(knownBoards.joined(separator: ", "))")

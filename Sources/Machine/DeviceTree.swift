@@ -115,7 +115,10 @@ public struct DeviceTree: Equatable, Sendable {
     }
 
     static func bigEndian(_ value: UInt32) -> [UInt8] {
-        [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+        [
+            UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
+            UInt8(truncatingIfNeeded: value),
+        ]
     }
 }
 
@@ -144,13 +147,15 @@ extension DeviceTree {
                     Node(
                         "poweroff",
                         [
-                            ("value", .cells([0x5555])), ("offset", .cells([0])), ("regmap", .cells([testPhandle])),
+                            ("value", .cells([0x5555])), ("offset", .cells([0])),
+                            ("regmap", .cells([testPhandle])),
                             ("compatible", .strings(["syscon-poweroff"])),
                         ]),
                     Node(
                         "reboot",
                         [
-                            ("value", .cells([0x7777])), ("offset", .cells([0])), ("regmap", .cells([testPhandle])),
+                            ("value", .cells([0x7777])), ("offset", .cells([0])),
+                            ("regmap", .cells([testPhandle])),
                             ("compatible", .strings(["syscon-reboot"])),
                         ]),
                     Node(
@@ -158,12 +163,16 @@ extension DeviceTree {
                         [("device_type", .strings(["memory"])), ("reg", reg(board.ramBase, board.ramSize))]),
                     Node(
                         "cpus",
-                        [("#address-cells", .cells([1])), ("#size-cells", .cells([0])), ("timebase-frequency", .cells([10_000_000]))],
+                        [
+                            ("#address-cells", .cells([1])), ("#size-cells", .cells([0])),
+                            ("timebase-frequency", .cells([10_000_000])),
+                        ],
                         children: [
                             Node(
                                 "cpu@0",
                                 [
-                                    ("phandle", .cells([cpuPhandle])), ("device_type", .strings(["cpu"])), ("reg", .cells([0])),
+                                    ("phandle", .cells([cpuPhandle])), ("device_type", .strings(["cpu"])),
+                                    ("reg", .cells([0])),
                                     ("status", .strings(["okay"])), ("compatible", .strings(["riscv"])),
                                     ("riscv,isa", .strings(["rv32imac_zicsr_zifencei"])),
                                 ],
@@ -171,30 +180,42 @@ extension DeviceTree {
                                     Node(
                                         "interrupt-controller",
                                         [
-                                            ("#interrupt-cells", .cells([1])), ("interrupt-controller", .empty),
-                                            ("compatible", .strings(["riscv,cpu-intc"])), ("phandle", .cells([interruptControllerPhandle])),
+                                            ("#interrupt-cells", .cells([1])),
+                                            ("interrupt-controller", .empty),
+                                            ("compatible", .strings(["riscv,cpu-intc"])),
+                                            ("phandle", .cells([interruptControllerPhandle])),
                                         ])
                                 ]),
-                            Node("cpu-map", children: [Node("cluster0", children: [Node("core0", [("cpu", .cells([cpuPhandle]))])])]),
+                            Node(
+                                "cpu-map",
+                                children: [
+                                    Node(
+                                        "cluster0", children: [Node("core0", [("cpu", .cells([cpuPhandle]))])]
+                                    )
+                                ]),
                         ]),
                     Node(
                         "soc",
                         [
-                            ("#address-cells", .cells([2])), ("#size-cells", .cells([2])), ("compatible", .strings(["simple-bus"])),
+                            ("#address-cells", .cells([2])), ("#size-cells", .cells([2])),
+                            ("compatible", .strings(["simple-bus"])),
                             ("ranges", .empty),
                         ],
                         children: [
                             Node(
                                 "serial@10000000",
                                 [
-                                    ("interrupts", .cells([UInt32(UART16550.plicSource)])), ("interrupt-parent", .cells([plicPhandle])),
-                                    ("clock-frequency", .cells([0x38_4000])), ("reg", reg(Machine.uartBase, 0x100)),
+                                    ("interrupts", .cells([UInt32(UART16550.plicSource)])),
+                                    ("interrupt-parent", .cells([plicPhandle])),
+                                    ("clock-frequency", .cells([0x38_4000])),
+                                    ("reg", reg(Machine.uartBase, 0x100)),
                                     ("compatible", .strings(["ns16550a"])),
                                 ]),
                             Node(
                                 "test@100000",
                                 [
-                                    ("phandle", .cells([testPhandle])), ("reg", reg(Machine.finisherBase, 0x1000)),
+                                    ("phandle", .cells([testPhandle])),
+                                    ("reg", reg(Machine.finisherBase, 0x1000)),
                                     ("compatible", .strings(["sifive,test1", "sifive,test0", "syscon"])),
                                 ]),
                             Node(
@@ -202,7 +223,12 @@ extension DeviceTree {
                                 [
                                     ("phandle", .cells([plicPhandle])), ("riscv,ndev", .cells([0x60])),
                                     ("reg", reg(Machine.plicBase, 0x60_0000)),
-                                    ("interrupts-extended", .cells([interruptControllerPhandle, 11, interruptControllerPhandle, 9])),
+                                    (
+                                        "interrupts-extended",
+                                        .cells([
+                                            interruptControllerPhandle, 11, interruptControllerPhandle, 9,
+                                        ])
+                                    ),
                                     ("interrupt-controller", .empty),
                                     ("compatible", .strings(["sifive,plic-1.0.0", "riscv,plic0"])),
                                     ("#address-cells", .cells([0])), ("#interrupt-cells", .cells([1])),
@@ -210,7 +236,10 @@ extension DeviceTree {
                             Node(
                                 "clint@2000000",
                                 [
-                                    ("interrupts-extended", .cells([interruptControllerPhandle, 3, interruptControllerPhandle, 7])),
+                                    (
+                                        "interrupts-extended",
+                                        .cells([interruptControllerPhandle, 3, interruptControllerPhandle, 7])
+                                    ),
                                     ("reg", reg(Machine.clintBase, 0x1_0000)),
                                     ("compatible", .strings(["sifive,clint0", "riscv,clint0"])),
                                 ]),

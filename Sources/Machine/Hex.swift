@@ -26,7 +26,8 @@
 
 /// Two hex digits for each byte, in order, joined by `separator` (none by default).
 /// Linear in the number of bytes; a megabyte is formatted in one pass.
-public func hexBytes<Bytes: Sequence>(_ bytes: Bytes, separator: String = "") -> String where Bytes.Element == UInt8 {
+public func hexBytes<Bytes: Sequence>(_ bytes: Bytes, separator: String = "") -> String
+where Bytes.Element == UInt8 {
     let digits = Array("0123456789abcdef".utf8)
     let gap = Array(separator.utf8)
     var text: [UInt8] = []

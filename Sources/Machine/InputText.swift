@@ -24,7 +24,8 @@ public enum InputText {
                 result.append(value)
             default:
                 throw LoadError(
-                    "unknown escape \\\(String(decoding: [escape], as: UTF8.self)); use \\n \\r \\t \\\\ or \\xHH")
+                    "unknown escape \\\(String(decoding: [escape], as: UTF8.self)); use \\n \\r \\t \\\\ or \\xHH"
+                )
             }
         }
         return result

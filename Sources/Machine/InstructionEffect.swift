@@ -68,8 +68,11 @@ public enum InstructionEffect: Equatable, Sendable {
         case .jal:
             return .jump(target: pc &+ op.immediate, kind: links ? .call : .jump)
         case .jalr:
-            let isReturn = !links && op.rd == DecodedInstruction.discard && (op.rs1 == 1 || op.rs1 == 5) && op.immediate == 0
-            return .jump(target: (base &+ op.immediate) & ~1, kind: links ? .call : isReturn ? .return : .jump)
+            let isReturn =
+                !links && op.rd == DecodedInstruction.discard && (op.rs1 == 1 || op.rs1 == 5)
+                && op.immediate == 0
+            return .jump(
+                target: (base &+ op.immediate) & ~1, kind: links ? .call : isReturn ? .return : .jump)
         default:
             return nil
         }

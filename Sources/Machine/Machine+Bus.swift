@@ -41,7 +41,9 @@ extension Machine {
         chunkEnd = 0
         switch address {
         case Machine.uartBase..<(Machine.uartBase + 0x100):
-            if let byte = uart.write(offset: address - Machine.uartBase, value: UInt8(truncatingIfNeeded: value)) {
+            if let byte = uart.write(
+                offset: address - Machine.uartBase, value: UInt8(truncatingIfNeeded: value))
+            {
                 consoleSink(byte)
             }
             plic.setLevel(source: UART16550.plicSource, uart.interruptLine)

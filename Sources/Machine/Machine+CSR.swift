@@ -35,7 +35,8 @@ extension Machine {
         case CSRAddress.mcounteren: return csr.mcounteren
         case CSRAddress.mcountinhibit: return csr.mcountinhibit
         case CSRAddress.mstatush: return 0
-        case CSRAddress.pmpcfg0..<(CSRAddress.pmpcfg0 + 4): return csr.pmpcfg[Int(address - CSRAddress.pmpcfg0)]
+        case CSRAddress.pmpcfg0..<(CSRAddress.pmpcfg0 + 4):
+            return csr.pmpcfg[Int(address - CSRAddress.pmpcfg0)]
         case CSRAddress.pmpaddr0..<(CSRAddress.pmpaddr0 + 16):
             return csr.pmpaddr[Int(address - CSRAddress.pmpaddr0)]
         // A core without triggers: tselect reads 0 and tdata1's type field reads 0 ("none").
@@ -43,7 +44,8 @@ extension Machine {
         case CSRAddress.mcycle, CSRAddress.cycle: return UInt32(truncatingIfNeeded: mcycleAsRead)
         case CSRAddress.mcycleh, CSRAddress.cycleh: return UInt32(truncatingIfNeeded: mcycleAsRead >> 32)
         case CSRAddress.minstret, CSRAddress.instret: return UInt32(truncatingIfNeeded: minstretAsRead)
-        case CSRAddress.minstreth, CSRAddress.instreth: return UInt32(truncatingIfNeeded: minstretAsRead >> 32)
+        case CSRAddress.minstreth, CSRAddress.instreth:
+            return UInt32(truncatingIfNeeded: minstretAsRead >> 32)
         case CSRAddress.time: return UInt32(truncatingIfNeeded: mtimeAsRead)
         case CSRAddress.timeh: return UInt32(truncatingIfNeeded: mtimeAsRead >> 32)
         case CSRAddress.mvendorid, CSRAddress.marchid, CSRAddress.mimpid, CSRAddress.mhartid: return 0
@@ -76,7 +78,8 @@ extension Machine {
         case CSRAddress.mcounteren: csr.mcounteren = value & 0b111
         case CSRAddress.mstatush: break
         case CSRAddress.mcountinhibit: setCountInhibit(value & 0b101)
-        case CSRAddress.pmpcfg0..<(CSRAddress.pmpcfg0 + 4): csr.pmpcfg[Int(address - CSRAddress.pmpcfg0)] = value
+        case CSRAddress.pmpcfg0..<(CSRAddress.pmpcfg0 + 4):
+            csr.pmpcfg[Int(address - CSRAddress.pmpcfg0)] = value
         case CSRAddress.pmpaddr0..<(CSRAddress.pmpaddr0 + 16):
             csr.pmpaddr[Int(address - CSRAddress.pmpaddr0)] = value
         case CSRAddress.tselect, CSRAddress.tdata1, CSRAddress.tdata2, CSRAddress.tdata3: break
@@ -92,7 +95,11 @@ extension Machine {
     private func setMcycle(_ value: UInt64) {
         // Like minstret below: the next instruction's step counts `value` (and, reading it, sees
         // value + 1, as on QEMU).
-        if csr.mcountinhibit & 1 != 0 { csr.mcycleFrozen = value } else { csr.mcycleOffset = value &- (cycles &+ 1) }
+        if csr.mcountinhibit & 1 != 0 {
+            csr.mcycleFrozen = value
+        } else {
+            csr.mcycleOffset = value &- (cycles &+ 1)
+        }
     }
 
     private func setMinstret(_ value: UInt64) {
@@ -110,6 +117,10 @@ extension Machine {
         let instretNow = minstret
         csr.mcountinhibit = value
         if value & 1 != 0 { csr.mcycleFrozen = cycleNow } else { csr.mcycleOffset = cycleNow &- cycles }
-        if value & 4 != 0 { csr.minstretFrozen = instretNow } else { csr.minstretOffset = instretNow &- instructionsRetired }
+        if value & 4 != 0 {
+            csr.minstretFrozen = instretNow
+        } else {
+            csr.minstretOffset = instretNow &- instructionsRetired
+        }
     }
 }

@@ -82,8 +82,12 @@ extension Machine {
                 case .and: x[rd] = a & x[Int(op.rs2)]
                 case .mul: x[rd] = a &* x[Int(op.rs2)]
                 case .mulh:
-                    x[rd] = UInt32(truncatingIfNeeded: (Int64(Int32(bitPattern: a)) &* Int64(Int32(bitPattern: x[Int(op.rs2)]))) >> 32)
-                case .mulhsu: x[rd] = UInt32(truncatingIfNeeded: (Int64(Int32(bitPattern: a)) &* Int64(x[Int(op.rs2)])) >> 32)
+                    x[rd] = UInt32(
+                        truncatingIfNeeded: (Int64(Int32(bitPattern: a))
+                            &* Int64(Int32(bitPattern: x[Int(op.rs2)]))) >> 32)
+                case .mulhsu:
+                    x[rd] = UInt32(
+                        truncatingIfNeeded: (Int64(Int32(bitPattern: a)) &* Int64(x[Int(op.rs2)])) >> 32)
                 case .mulhu: x[rd] = UInt32(truncatingIfNeeded: (UInt64(a) &* UInt64(x[Int(op.rs2)])) >> 32)
                 case .div, .divu, .rem, .remu: x[rd] = Machine.divide(op.kind, a, x[Int(op.rs2)])
                 case .lui, .auipc: x[rd] = imm  // auipc was made absolute at translation
@@ -145,8 +149,12 @@ extension Machine {
                     if offset <= ramSize &- size && address & (size &- 1) == 0 {
                         switch op.kind {
                         case .sw: ram.storeBytes(of: b, toByteOffset: Int(offset), as: UInt32.self)
-                        case .sh: ram.storeBytes(of: UInt16(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt16.self)
-                        default: ram.storeBytes(of: UInt8(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt8.self)
+                        case .sh:
+                            ram.storeBytes(
+                                of: UInt16(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt16.self)
+                        default:
+                            ram.storeBytes(
+                                of: UInt8(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt8.self)
                         }
                         dirtyLines.set(Int(offset >> Machine.lineShift))
                         dirtyPages.set(Int(offset >> 12))

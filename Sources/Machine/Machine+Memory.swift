@@ -54,15 +54,19 @@ extension Machine {
                 if size == 4 {
                     ram.storeBytes(of: value, toByteOffset: Int(offset), as: UInt32.self)
                 } else {
-                    ram.storeBytes(of: UInt16(truncatingIfNeeded: value), toByteOffset: Int(offset), as: UInt16.self)
+                    ram.storeBytes(
+                        of: UInt16(truncatingIfNeeded: value), toByteOffset: Int(offset), as: UInt16.self)
                 }
                 // The bytes may straddle two lines (and pages): both are noted.
                 noteStore(offset: offset, size: size)
                 let last = offset + size - 1
-                if last >> Machine.lineShift != offset >> Machine.lineShift { noteStore(offset: last, size: 1) }
+                if last >> Machine.lineShift != offset >> Machine.lineShift {
+                    noteStore(offset: last, size: 1)
+                }
                 return true
             }
-            if isInResetROM(address) && isInResetROM(address &+ size &- 1) { return true }  // ignored, as on QEMU
+            // Ignored, as on QEMU.
+            if isInResetROM(address) && isInResetROM(address &+ size &- 1) { return true }
             raiseException(TrapCause.storeAccessFault, value: address)
             return false
         }
@@ -111,7 +115,9 @@ extension Machine {
             dirtyPages.set(page)
             invalidatePage(page)
         }
-        if let watch = writeWatch, address < watch.upperBound, UInt64(address) + UInt64(bytes.count) > UInt64(watch.lowerBound) {
+        if let watch = writeWatch, address < watch.upperBound,
+            UInt64(address) + UInt64(bytes.count) > UInt64(watch.lowerBound)
+        {
             transientStop = .watchpoint(pc: pc)
             chunkEnd = 0
         }

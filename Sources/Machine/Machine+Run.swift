@@ -40,7 +40,9 @@ extension Machine {
     }
 
     /// The simulated cycle at which the armed timer fires (`.max` when none is armed).
-    public var timerDeadlineCycles: UInt64 { timerDeadlineStep == .max ? .max : timerDeadlineStep &+ idleCycles }
+    public var timerDeadlineCycles: UInt64 {
+        timerDeadlineStep == .max ? .max : timerDeadlineStep &+ idleCycles
+    }
 
     /// One WFI idle wait: skip simulated time straight to the timer deadline, as one step.
     private func idleUntilTimer() {
@@ -101,7 +103,9 @@ extension Machine {
 
     /// Runs to `limit` delivering recorded input: each byte at its step, as it was recorded.
     /// `next` is the index of the first entry not delivered yet; entries must be in step order.
-    public func run(until limit: UInt64, delivering inputs: [(step: UInt64, byte: UInt8)], next: inout Int) -> StopReason {
+    public func run(until limit: UInt64, delivering inputs: [(step: UInt64, byte: UInt8)], next: inout Int)
+        -> StopReason
+    {
         while next < inputs.count && inputs[next].step < step { next += 1 }
         while true {
             while next < inputs.count && inputs[next].step == step {

@@ -67,7 +67,9 @@ extension Machine {
                 let tohost = ramBase &+ htifOffset
                 if UInt64(tohost) < end && UInt64(tohost) + 8 > UInt64(start) { watched = true }
             }
-            if let watch = writeWatch, UInt64(watch.lowerBound) < end && UInt64(watch.upperBound) > UInt64(start) {
+            if let watch = writeWatch,
+                UInt64(watch.lowerBound) < end && UInt64(watch.upperBound) > UInt64(start)
+            {
                 watched = true
             }
             if watched { watchedLines.set(line) } else { watchedLines.clear(line) }

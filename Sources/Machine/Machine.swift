@@ -133,9 +133,12 @@ public final class Machine {
     /// Builds the machine for `board`, loads `firmware` into RAM and resets the hart to its
     /// entry point.
     public init(firmware: Firmware, board: BoardConfiguration = .virt()) throws(LoadError) {
-        guard board.ramSize >= 4096, board.ramSize % 4096 == 0, UInt64(board.ramBase) + UInt64(board.ramSize) <= 1 << 32
+        guard board.ramSize >= 4096, board.ramSize % 4096 == 0,
+            UInt64(board.ramBase) + UInt64(board.ramSize) <= 1 << 32
         else {
-            throw LoadError("RAM of \(board.ramSize) bytes at \(hex(board.ramBase)) is not a whole number of 4 KiB pages inside the address space")
+            throw LoadError(
+                "RAM of \(board.ramSize) bytes at \(hex(board.ramBase)) is not a whole number of 4 KiB pages inside the address space"
+            )
         }
         self.board = board
         self.firmware = firmware
@@ -153,7 +156,8 @@ public final class Machine {
         dirtyLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
         dirtyPages = ByteFlags(count: pages)
         codeLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
-        executedChunks = ByteFlags(count: Int(board.ramSize >> Machine.chunkShift) + Machine.resetROMChunkCount)
+        executedChunks = ByteFlags(
+            count: Int(board.ramSize >> Machine.chunkShift) + Machine.resetROMChunkCount)
         touchedPages = ByteFlags(count: pages)
         pageGenerations = .allocate(capacity: pages + 1)
         pageGenerations.initialize(repeating: 0, count: pages + 1)

@@ -27,8 +27,10 @@ extension MachineState {
             (
                 "uart",
                 .object([
-                    ("ier", .u32(UInt32(uart.ier))), ("iir", .u32(UInt32(uart.iir))), ("lcr", .u32(UInt32(uart.lcr))),
-                    ("mcr", .u32(UInt32(uart.mcr))), ("lsr", .u32(UInt32(uart.lsr))), ("msr", .u32(UInt32(uart.msr))),
+                    ("ier", .u32(UInt32(uart.ier))), ("iir", .u32(UInt32(uart.iir))),
+                    ("lcr", .u32(UInt32(uart.lcr))),
+                    ("mcr", .u32(UInt32(uart.mcr))), ("lsr", .u32(UInt32(uart.lsr))),
+                    ("msr", .u32(UInt32(uart.msr))),
                     ("scr", .u32(UInt32(uart.scr))), ("fcr", .u32(UInt32(uart.fcr))),
                     ("divisor", .u32(UInt32(uart.divisor))),
                     ("rxFifo", .u32s(uart.receiveFIFO.map(UInt32.init))),
@@ -37,21 +39,27 @@ extension MachineState {
             ),
             (
                 "clint",
-                .object([("mtime", .unsigned(mtime)), ("mtimecmp", .unsigned(clint.mtimecmp)), ("msip", .u32(clint.msip))])
+                .object([
+                    ("mtime", .unsigned(mtime)), ("mtimecmp", .unsigned(clint.mtimecmp)),
+                    ("msip", .u32(clint.msip)),
+                ])
             ),
             (
                 "plic",
                 .object([
                     ("priority", .u32s(plic.priority)), ("pending", .u32s(plic.pending)),
-                    ("enable", .u32s(Array(plic.enable[0..<PLIC.wordCount]))), ("claimed", .u32s(plic.claimed)),
-                    ("threshold", .u32(plic.threshold[0])), ("claimable", .integer(Int64(plic.bestSource(context: 0)))),
+                    ("enable", .u32s(Array(plic.enable[0..<PLIC.wordCount]))),
+                    ("claimed", .u32s(plic.claimed)),
+                    ("threshold", .u32(plic.threshold[0])),
+                    ("claimable", .integer(Int64(plic.bestSource(context: 0)))),
                 ])
             ),
             ("semihosting", .object([("featuresPosition", .u32(semihosting.featuresPosition))])),
             ("htif", .object([("lastCommand", .unsigned(htif.lastCommand))])),
         ])
         var members: [(String, JSONValue)] = [
-            ("step", .unsigned(step)), ("pc", .u32(pc)), ("x", .u32s(x)), ("privilege", .integer(Int64(privilege))),
+            ("step", .unsigned(step)), ("pc", .u32(pc)), ("x", .u32s(x)),
+            ("privilege", .integer(Int64(privilege))),
             ("csr", csrObject), ("devices", devices),
         ]
         members += extra

@@ -41,9 +41,12 @@ public struct MachineState: Equatable, Sendable, Codable {
     public var validationProblem: String? {
         if x.count != 32 { return "\(x.count) registers instead of 32" }
         if csr.pmpcfg.count != 4 || csr.pmpaddr.count != 16 { return "wrong number of PMP registers" }
-        if uart.receiveFIFO.count > UART16550.fifoDepth { return "a UART receive FIFO of \(uart.receiveFIFO.count) bytes" }
+        if uart.receiveFIFO.count > UART16550.fifoDepth {
+            return "a UART receive FIFO of \(uart.receiveFIFO.count) bytes"
+        }
         let words = PLIC.sourceCount / 32
-        if plic.priority.count != PLIC.sourceCount || plic.pending.count != words || plic.claimed.count != words
+        if plic.priority.count != PLIC.sourceCount || plic.pending.count != words
+            || plic.claimed.count != words
             || plic.level.count != words || plic.enable.count != words * PLIC.contextCount
             || plic.threshold.count != PLIC.contextCount
         {
@@ -158,13 +161,16 @@ extension Machine {
         bytes.withUnsafeBytes { source in
             if let address = source.baseAddress { base.copyMemory(from: address, byteCount: count) }
         }
-        if count < Machine.pageSize { (base + count).initializeMemory(as: UInt8.self, repeating: 0, count: Machine.pageSize - count) }
+        if count < Machine.pageSize {
+            (base + count).initializeMemory(as: UInt8.self, repeating: 0, count: Machine.pageSize - count)
+        }
         touchedPages.set(index)
         invalidatePage(index)
     }
 
     func zeroPage(_ index: Int) {
-        (ram + index * Machine.pageSize).initializeMemory(as: UInt8.self, repeating: 0, count: Machine.pageSize)
+        (ram + index * Machine.pageSize).initializeMemory(
+            as: UInt8.self, repeating: 0, count: Machine.pageSize)
         invalidatePage(index)
     }
 
@@ -237,7 +243,8 @@ public struct StateHasher {
         lane = (lane << 31) | (lane >> 33)
         lane &*= 0x9E37_79B1_85EB_CA87
         accumulator ^= lane
-        accumulator = ((accumulator << 27) | (accumulator >> 37)) &* 0x9E37_79B1_85EB_CA87 &+ 0x85EB_CA77_C2B2_AE63
+        accumulator =
+            ((accumulator << 27) | (accumulator >> 37)) &* 0x9E37_79B1_85EB_CA87 &+ 0x85EB_CA77_C2B2_AE63
         count &+= 1
     }
 
@@ -270,23 +277,34 @@ public struct StateHasher {
 extension MachineState {
     /// Feeds every field into the hasher in a fixed order.
     func feed(into hasher: inout StateHasher) {
-        for value in [step, UInt64(pc), nonRetiredSteps, idleCycles, UInt64(reservation), isWaitingForInterrupt ? 1 : 0] {
+        for value in [
+            step, UInt64(pc), nonRetiredSteps, idleCycles, UInt64(reservation), isWaitingForInterrupt ? 1 : 0,
+        ] {
             hasher.combine(value)
         }
         x.forEach { hasher.combine(UInt64($0)) }
         let c = csr
-        for value in [c.mstatus, c.mie, c.mip, c.mtvec, c.mscratch, c.mepc, c.mcause, c.mtval, c.mcounteren, c.mcountinhibit] {
+        for value in [
+            c.mstatus, c.mie, c.mip, c.mtvec, c.mscratch, c.mepc, c.mcause, c.mtval, c.mcounteren,
+            c.mcountinhibit,
+        ] {
             hasher.combine(UInt64(value))
         }
-        for value in [c.mcycleOffset, c.minstretOffset, c.mcycleFrozen, c.minstretFrozen] { hasher.combine(value) }
+        for value in [c.mcycleOffset, c.minstretOffset, c.mcycleFrozen, c.minstretFrozen] {
+            hasher.combine(value)
+        }
         (c.pmpcfg + c.pmpaddr).forEach { hasher.combine(UInt64($0)) }
         if let trap = pendingTrap {
-            for value in [1, UInt64(trap.cause), UInt64(trap.pc), UInt64(trap.value), trap.step] { hasher.combine(value) }
+            for value in [1, UInt64(trap.cause), UInt64(trap.pc), UInt64(trap.value), trap.step] {
+                hasher.combine(value)
+            }
         } else {
             hasher.combine(0)
         }
         hasher.combine(bytes: uart.receiveFIFO)
-        for value in [uart.ier, uart.lcr, uart.mcr, uart.msr, uart.scr, uart.fcr] { hasher.combine(UInt64(value)) }
+        for value in [uart.ier, uart.lcr, uart.mcr, uart.msr, uart.scr, uart.fcr] {
+            hasher.combine(UInt64(value))
+        }
         hasher.combine(UInt64(uart.divisor))
         hasher.combine(uart.isTransmitInterruptPending ? 1 : 0)
         for value in [UInt64(clint.msip), clint.mtimecmp, clint.mtimeOffset] { hasher.combine(value) }

@@ -72,7 +72,9 @@ extension Machine {
             if let address {
                 let offset = Int(address - ramBase)
                 blob.withUnsafeBytes { source in
-                    if let base = source.baseAddress { (ram + offset).copyMemory(from: base, byteCount: source.count) }
+                    if let base = source.baseAddress {
+                        (ram + offset).copyMemory(from: base, byteCount: source.count)
+                    }
                 }
                 markTouched(offset: offset, count: blob.count)
             }
@@ -85,10 +87,13 @@ extension Machine {
     /// Reads `size` bytes (1, 2 or 4) of the reset ROM at `address`; nil outside it (or when
     /// this board has none).
     func readResetROM(_ address: UInt32, size: UInt32) -> UInt32? {
-        guard let rom = resetROM, address >= ResetROM.base, UInt64(address) + UInt64(size) <= UInt64(ResetROM.base + ResetROM.size)
+        guard let rom = resetROM, address >= ResetROM.base,
+            UInt64(address) + UInt64(size) <= UInt64(ResetROM.base + ResetROM.size)
         else { return nil }
         var value: UInt32 = 0
-        for index in 0..<size { value |= UInt32(rom.byte(at: address - ResetROM.base + index)) << (8 * index) }
+        for index in 0..<size {
+            value |= UInt32(rom.byte(at: address - ResetROM.base + index)) << (8 * index)
+        }
         return value
     }
 

@@ -22,7 +22,10 @@ public struct RunOutcome: Sendable, Equatable {
         switch reason {
         case .exited(let code, let mechanism):
             exitStatus = Int32(UInt8(truncatingIfNeeded: code))
-            message = code == 0 ? nil : "firmware exited with code \(code) through \(mechanism.rawValue) at step \(machine.step)"
+            message =
+                code == 0
+                ? nil
+                : "firmware exited with code \(code) through \(mechanism.rawValue) at step \(machine.step)"
         case .crashed(let report):
             exitStatus = RunOutcome.crashStatus
             message =
@@ -42,7 +45,8 @@ public struct RunOutcome: Sendable, Equatable {
             message = "stopped at step \(machine.step), \(place(machine.pc))"
         case .resetRequested:
             exitStatus = 0
-            message = "firmware requested a board reset (sifive_test 0x7777) at step \(machine.step); the run ends there"
+            message =
+                "firmware requested a board reset (sifive_test 0x7777) at step \(machine.step); the run ends there"
         }
     }
 }

@@ -34,13 +34,18 @@ final class ConnectionDefences: @unchecked Sendable {
 
     /// Configures a connection as it opens (`Configuration.prepareDatabase`).
     func install(on db: Database) throws {
-        guard let connection = db.sqliteConnection else { throw DatabaseError(message: "the connection is closed") }
+        guard let connection = db.sqliteConnection else {
+            throw DatabaseError(message: "the connection is closed")
+        }
         for (limit, value) in Self.limits { sqlite3_limit(connection, limit, value) }
         let context = Unmanaged.passUnretained(self).toOpaque()
-        sqlite3_progress_handler(connection, Self.instructionsPerCheck, { context in
-            guard let context else { return 0 }
-            return Unmanaged<ConnectionDefences>.fromOpaque(context).takeUnretainedValue().isOverBudget ? 1 : 0
-        }, context)
+        sqlite3_progress_handler(
+            connection, Self.instructionsPerCheck,
+            { context in
+                guard let context else { return 0 }
+                return Unmanaged<ConnectionDefences>.fromOpaque(context).takeUnretainedValue().isOverBudget
+                    ? 1 : 0
+            }, context)
         try db.execute(sql: "PRAGMA trusted_schema = OFF")
         // Checks every b-tree cell's size as it is read: a damaged page fails instead of
         // being believed.
@@ -93,11 +98,17 @@ final class ConnectionDefences: @unchecked Sendable {
         guard let function = databaseConfigFunction else { return false }
         var enabled: Int32 = 0
         #if canImport(Darwin) && arch(arm64)
-            typealias DatabaseConfig = @convention(c) (OpaquePointer?, Int32, Int, Int, Int, Int, Int, Int, Int, UnsafeMutablePointer<Int32>?) -> Int32
-            let result = unsafeBitCast(function, to: DatabaseConfig.self)(connection, SQLITE_DBCONFIG_DEFENSIVE, 0, 0, 0, 0, 0, 0, 1, &enabled)
+            typealias DatabaseConfig =
+                @convention(c) (
+                    OpaquePointer?, Int32, Int, Int, Int, Int, Int, Int, Int, UnsafeMutablePointer<Int32>?
+                ) -> Int32
+            let result = unsafeBitCast(function, to: DatabaseConfig.self)(
+                connection, SQLITE_DBCONFIG_DEFENSIVE, 0, 0, 0, 0, 0, 0, 1, &enabled)
         #else
-            typealias DatabaseConfig = @convention(c) (OpaquePointer?, Int32, Int32, UnsafeMutablePointer<Int32>?) -> Int32
-            let result = unsafeBitCast(function, to: DatabaseConfig.self)(connection, SQLITE_DBCONFIG_DEFENSIVE, 1, &enabled)
+            typealias DatabaseConfig =
+                @convention(c) (OpaquePointer?, Int32, Int32, UnsafeMutablePointer<Int32>?) -> Int32
+            let result = unsafeBitCast(function, to: DatabaseConfig.self)(
+                connection, SQLITE_DBCONFIG_DEFENSIVE, 1, &enabled)
         #endif
         return result == SQLITE_OK && enabled == 1
     }

@@ -21,7 +21,9 @@ public enum LivePacing: Equatable, Sendable, CustomStringConvertible {
         case "max", "fastest", "fast": self = .fastest
         case "realtime", "real-time", "1x": self = .realTime(multiple: 1)
         default:
-            guard lowered.hasSuffix("x"), let multiple = Double(lowered.dropLast()), multiple > 0, multiple <= 1e6 else { return nil }
+            guard lowered.hasSuffix("x"), let multiple = Double(lowered.dropLast()), multiple > 0,
+                multiple <= 1e6
+            else { return nil }
             self = .realTime(multiple: multiple)
         }
     }
@@ -41,7 +43,9 @@ public enum LivePacing: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .fastest: return LivePacing.ladder.count - 1
         case .realTime(let multiple):
-            return LivePacing.ladder.firstIndex(where: { if case .realTime(let step) = $0 { step >= multiple } else { true } })
+            return LivePacing.ladder.firstIndex(where: {
+                if case .realTime(let step) = $0 { step >= multiple } else { true }
+            })
                 ?? LivePacing.ladder.count - 1
         }
     }
@@ -101,13 +105,16 @@ public final class LiveRecorder: @unchecked Sendable {
     static let sliceSteps: UInt64 = 1_000_000
 
     /// A live recorder around `recorder`, not yet started.
-    public init(recorder: Recorder, pacing: LivePacing = .fastest, startsPaused: Bool = false, maxSteps: UInt64? = nil) {
+    public init(
+        recorder: Recorder, pacing: LivePacing = .fastest, startsPaused: Bool = false, maxSteps: UInt64? = nil
+    ) {
         self.recorder = recorder
         self.maxSteps = maxSteps ?? .max
         pauseRequested = startsPaused
         pacingRequested = pacing
         shared = Status(
-            tail: recorder.tail, isPaused: startsPaused, isWaitingForInput: false, pacing: pacing, stepsPerSecond: 0,
+            tail: recorder.tail, isPaused: startsPaused, isWaitingForInput: false, pacing: pacing,
+            stepsPerSecond: 0,
             emulatorCPUSeconds: 0, ending: nil, failure: nil)
     }
 
@@ -202,7 +209,9 @@ public final class LiveRecorder: @unchecked Sendable {
                 if paused || waitingForInput {
                     publish(waitingForInput: waitingForInput, force: true)
                     condition.lock()
-                    while pauseRequested == paused && !stopRequested && typed.isEmpty && pacingRequested == pacing {
+                    while pauseRequested == paused && !stopRequested && typed.isEmpty
+                        && pacingRequested == pacing
+                    {
                         condition.wait()
                     }
                     condition.unlock()
@@ -240,7 +249,8 @@ public final class LiveRecorder: @unchecked Sendable {
                 case .waitingForTimer:
                     publish(waitingForInput: false, force: false)
                     guard case .realTime(let multiple) = pacing else { continue }
-                    let wake = anchor.wall + Double(machine.timerDeadlineCycles &- anchor.cycles) / (1e9 * multiple)
+                    let wake =
+                        anchor.wall + Double(machine.timerDeadlineCycles &- anchor.cycles) / (1e9 * multiple)
                     sleep(seconds: min(max(0.001, wake - Self.now()), 0.05), pacing: pacing)
                 case .waitingForInput:
                     waitingForInput = true

@@ -47,10 +47,14 @@ public enum MarkerKind {
     /// of any other kind is damage.
     public static func isKnown(_ kind: String) -> Bool {
         if fixedKinds.contains(kind) || namedTrapKinds.contains(kind) { return true }
-        if kind.hasPrefix("interrupt-"), let number = UInt32(kind.dropFirst("interrupt-".count)), number <= 0xFFFF {
+        if kind.hasPrefix("interrupt-"), let number = UInt32(kind.dropFirst("interrupt-".count)),
+            number <= 0xFFFF
+        {
             return trap(cause: TrapCause.interruptBit | number) == kind
         }
-        if kind.hasPrefix("exception-"), let cause = UInt32(kind.dropFirst("exception-".count)), cause & TrapCause.interruptBit == 0 {
+        if kind.hasPrefix("exception-"), let cause = UInt32(kind.dropFirst("exception-".count)),
+            cause & TrapCause.interruptBit == 0
+        {
             return trap(cause: cause) == kind
         }
         return false
@@ -62,14 +66,19 @@ public enum MarkerKind {
     /// The trap kinds with a name of their own.
     static let namedTrapKinds: Set<String> = Set(
         [
-            TrapCause.instructionMisaligned, TrapCause.instructionAccessFault, TrapCause.illegalInstruction, TrapCause.breakpoint,
-            TrapCause.loadMisaligned, TrapCause.loadAccessFault, TrapCause.storeMisaligned, TrapCause.storeAccessFault,
-            TrapCause.environmentCallFromM, TrapCause.machineSoftwareInterrupt, TrapCause.machineTimerInterrupt,
+            TrapCause.instructionMisaligned, TrapCause.instructionAccessFault, TrapCause.illegalInstruction,
+            TrapCause.breakpoint,
+            TrapCause.loadMisaligned, TrapCause.loadAccessFault, TrapCause.storeMisaligned,
+            TrapCause.storeAccessFault,
+            TrapCause.environmentCallFromM, TrapCause.machineSoftwareInterrupt,
+            TrapCause.machineTimerInterrupt,
             TrapCause.machineExternalInterrupt,
         ].map(trap(cause:)))
 
     /// Whether `kind` is an interrupt kind.
-    public static func isInterrupt(_ kind: String) -> Bool { kind.hasSuffix("-interrupt") || kind.hasPrefix("interrupt-") }
+    public static func isInterrupt(_ kind: String) -> Bool {
+        kind.hasSuffix("-interrupt") || kind.hasPrefix("interrupt-")
+    }
 
     /// Whether `kind` is an exception kind.
     public static func isException(_ kind: String) -> Bool {

@@ -20,7 +20,9 @@ enum PageCompression {
 
     /// Decompresses a blob whose content must be exactly `expectedSize` bytes (or at most
     /// `maximumSize` when `expectedSize` is nil).
-    static func decompress(_ blob: [UInt8], expectedSize: Int? = nil, maximumSize: Int = 1 << 26) throws(RecordingError) -> [UInt8] {
+    static func decompress(_ blob: [UInt8], expectedSize: Int? = nil, maximumSize: Int = 1 << 26)
+        throws(RecordingError) -> [UInt8]
+    {
         let limit = expectedSize ?? maximumSize
         let declared = blob.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, blob.count) }
         if declared == ZSTD_CONTENTSIZE_ERROR { throw .damaged("a compressed block is not zstd data") }
@@ -29,10 +31,13 @@ enum PageCompression {
         }
         var output = [UInt8](repeating: 0, count: limit)
         let written = output.withUnsafeMutableBytes { out in
-            blob.withUnsafeBytes { input in ZSTD_decompress(out.baseAddress, limit, input.baseAddress, blob.count) }
+            blob.withUnsafeBytes { input in
+                ZSTD_decompress(out.baseAddress, limit, input.baseAddress, blob.count)
+            }
         }
         if ZSTD_isError(written) != 0 {
-            throw .damaged("a compressed block does not decompress (\(String(cString: ZSTD_getErrorName(written))))")
+            throw .damaged(
+                "a compressed block does not decompress (\(String(cString: ZSTD_getErrorName(written))))")
         }
         if let expectedSize, written != expectedSize {
             throw .damaged("a compressed block holds \(written) bytes instead of \(expectedSize)")

@@ -49,10 +49,14 @@ public final class Recorder {
     ) throws(RecordingError) {
         guard machine.step == 0 else { throw .invalidRequest("a recording starts at step 0") }
         guard keyframeInterval >= Recorder.minimumKeyframeInterval else {
-            throw .invalidRequest("a keyframe interval of \(keyframeInterval) steps is too short: at least \(Recorder.minimumKeyframeInterval)")
+            throw .invalidRequest(
+                "a keyframe interval of \(keyframeInterval) steps is too short: at least \(Recorder.minimumKeyframeInterval)"
+            )
         }
         guard keyframeInterval <= Recorder.maximumKeyframeInterval else {
-            throw .invalidRequest("a keyframe interval of \(keyframeInterval) steps is too long: at most \(Recorder.maximumKeyframeInterval)")
+            throw .invalidRequest(
+                "a keyframe interval of \(keyframeInterval) steps is too long: at most \(Recorder.maximumKeyframeInterval)"
+            )
         }
         self.machine = machine
         self.keyframeInterval = keyframeInterval
@@ -63,7 +67,8 @@ public final class Recorder {
             header: RecordingHeader(
                 firmwareName: firmware.name, firmwareSHA256: SHA256.hexDigest(firmware.fileBytes),
                 firmware: firmware.fileBytes, board: machine.board, keyframeInterval: keyframeInterval),
-            firstKeyframe: try Self.keyframe(index: 0, of: machine, initial: true, inputs: [], markers: [], console: []))
+            firstKeyframe: try Self.keyframe(
+                index: 0, of: machine, initial: true, inputs: [], markers: [], console: []))
         keyframeCount = 1
         let forward = machine.consoleSink
         machine.consoleSink = { [unowned self] byte in
@@ -75,7 +80,9 @@ public final class Recorder {
 
     /// Runs until the firmware ends, `maxSteps` is reached or `shouldStop` says so (checked at
     /// least every million steps), writes the ending and closes the file.
-    public func run(maxSteps: UInt64?, shouldStop: () -> Bool = { false }, progress: (UInt64) -> Void = { _ in })
+    public func run(
+        maxSteps: UInt64?, shouldStop: () -> Bool = { false }, progress: (UInt64) -> Void = { _ in }
+    )
         throws(RecordingError) -> StopReason
     {
         let limit = maxSteps ?? .max
@@ -114,13 +121,17 @@ public final class Recorder {
     /// What happened since the last committed keyframe: lets a timeline in this process show
     /// the live head before the next keyframe is written.
     public var tail: RecordingTail {
-        RecordingTail(keyframeCount: keyframeCount, step: ending?.totalSteps ?? machine.step, inputs: inputs, markers: markers, console: console)
+        RecordingTail(
+            keyframeCount: keyframeCount, step: ending?.totalSteps ?? machine.step, inputs: inputs,
+            markers: markers, console: console)
     }
 
     /// Writes how the run ended (`interrupted`: the user stopped it) with a last keyframe at
     /// the current step, and folds the file back into one when no reader has it open.
     @discardableResult
-    public func finish(_ reason: StopReason, interrupted: Bool = false) throws(RecordingError) -> RecordingEnding {
+    public func finish(_ reason: StopReason, interrupted: Bool = false) throws(RecordingError)
+        -> RecordingEnding
+    {
         if let ending { return ending }
         let step = machine.step
         var ending = RecordingEnding(totalSteps: step, reason: .interrupted)
@@ -129,12 +140,19 @@ public final class Recorder {
             ending.reason = .exited
             ending.exitCode = code
             ending.detail = "exit code \(code) through \(mechanism.rawValue)"
-            markers.append(Marker(step: step, kind: MarkerKind.exit, pc: machine.pc, value: UInt32(bitPattern: code), text: ending.detail))
+            markers.append(
+                Marker(
+                    step: step, kind: MarkerKind.exit, pc: machine.pc, value: UInt32(bitPattern: code),
+                    text: ending.detail))
         case .crashed(let report):
             ending.reason = .crashed
             let place = machine.firmware.symbols.describe(report.pc).map { " (\($0))" } ?? ""
-            ending.detail = "\(TrapCause.name(of: report.cause)) at pc \(hex(report.pc))\(place), step \(report.step): \(report.reason)"
-            markers.append(Marker(step: step, kind: MarkerKind.crash, pc: report.pc, value: report.cause, text: ending.detail))
+            ending.detail =
+                "\(TrapCause.name(of: report.cause)) at pc \(hex(report.pc))\(place), step \(report.step): \(report.reason)"
+            markers.append(
+                Marker(
+                    step: step, kind: MarkerKind.crash, pc: report.pc, value: report.cause,
+                    text: ending.detail))
         case .stepLimit, .waitingForTimer: ending.reason = interrupted ? .interrupted : .stepLimit
         case .waitingForInput: ending.reason = interrupted ? .interrupted : .stalled
         case .resetRequested: ending.reason = .reset
@@ -166,7 +184,9 @@ public final class Recorder {
 
     private func writeKeyframe() throws(RecordingError) {
         try file.append(
-            Self.keyframe(index: keyframeCount, of: machine, initial: false, inputs: inputs, markers: markers, console: console))
+            Self.keyframe(
+                index: keyframeCount, of: machine, initial: false, inputs: inputs, markers: markers,
+                console: console))
         keyframeCount += 1
         lastKeyframeStep = machine.step
         inputs.removeAll(keepingCapacity: true)
@@ -177,7 +197,8 @@ public final class Recorder {
     /// Keyframe `index` of `machine` as it is now, with what happened since the previous one.
     /// Takes the machine's dirty lines and executed chunks.
     private static func keyframe(
-        index: Int, of machine: Machine, initial: Bool, inputs: [(step: UInt64, byte: UInt8)], markers: [Marker],
+        index: Int, of machine: Machine, initial: Bool, inputs: [(step: UInt64, byte: UInt8)],
+        markers: [Marker],
         console: [(steps: [UInt64], bytes: [UInt8])]
     ) throws(RecordingError) -> KeyframeBatch {
         var pages: [(page: Int, lines: UInt64, data: [UInt8])] = []
@@ -218,11 +239,20 @@ public final class Recorder {
         case .input(let byte):
             // Delivered between steps: it first affects step `machine.step + 1`.
             inputs.append((machine.step, byte))
-            markers.append(Marker(step: machine.step, kind: MarkerKind.input, pc: machine.pc, value: UInt32(byte), text: nil))
+            markers.append(
+                Marker(
+                    step: machine.step, kind: MarkerKind.input, pc: machine.pc, value: UInt32(byte), text: nil
+                ))
         case .semihostingCall(let operation):
-            markers.append(Marker(step: machine.step + 1, kind: MarkerKind.semihosting, pc: machine.pc, value: operation, text: nil))
+            markers.append(
+                Marker(
+                    step: machine.step + 1, kind: MarkerKind.semihosting, pc: machine.pc, value: operation,
+                    text: nil))
         case .htifCommand(let command):
-            markers.append(Marker(step: machine.step + 1, kind: MarkerKind.htif, pc: machine.pc, value: UInt32(truncatingIfNeeded: command), text: nil))
+            markers.append(
+                Marker(
+                    step: machine.step + 1, kind: MarkerKind.htif, pc: machine.pc,
+                    value: UInt32(truncatingIfNeeded: command), text: nil))
         }
     }
 

@@ -24,11 +24,14 @@ extension RecordingFile {
         // SQLite opens the write-ahead files itself, for reading and writing: a FIFO there
         // would block it.
         var info = stat()
-        for suffix in ["-wal", "-shm"] where stat(path + suffix, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
+        for suffix in ["-wal", "-shm"]
+        where stat(path + suffix, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
             throw .io("\(path + suffix) is beside the recording and is not a regular file; remove it")
         }
         let hasLog = FileManager.default.fileExists(atPath: path + "-wal")
-        guard start.size > 0 || hasLog else { throw .incomplete("not a Timescope recording: \(path) is empty") }
+        guard start.size > 0 || hasLog else {
+            throw .incomplete("not a Timescope recording: \(path) is empty")
+        }
         if start.size > 0 && !start.bytes.starts(with: Array("SQLite format 3\0".utf8)) {
             throw .notARecording("\(path) is not a SQLite database")
         }
@@ -38,7 +41,10 @@ extension RecordingFile {
             let file = try connect(path, immutable: true)
             // A recording without its ending may be one a recorder has just renamed into
             // place and is about to reopen: read it as a growing one.
-            if try file.read("the ending", { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ending)") }) == true {
+            if try file.read(
+                "the ending", { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ending)") })
+                == true
+            {
                 return file
             }
         }
@@ -48,7 +54,10 @@ extension RecordingFile {
     /// Runs a read within the time budget, turning SQLite errors (a missing table or column, a
     /// corrupted page, a value too long, a query interrupted) into "damaged" errors. No value
     /// longer than `maximumBytes` is materialised: the firmware's read raises it.
-    func read<T>(_ what: String, valuesUpTo maximumBytes: Int = RecordingLimits.maximumValueBytes, _ body: (Database) throws -> T)
+    func read<T>(
+        _ what: String, valuesUpTo maximumBytes: Int = RecordingLimits.maximumValueBytes,
+        _ body: (Database) throws -> T
+    )
         throws(RecordingError) -> T
     {
         do {
@@ -71,7 +80,8 @@ extension RecordingFile {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
             throw .damaged("reading \(what) took longer than \(Self.seconds(defences?.timeBudget ?? 0))")
         } catch let error as DatabaseError where error.resultCode == .SQLITE_TOOBIG {
-            throw .damaged("a value in \(what) is longer than the \(maximumBytes) bytes a recording holds there")
+            throw .damaged(
+                "a value in \(what) is longer than the \(maximumBytes) bytes a recording holds there")
         } catch {
             throw .damaged("cannot read \(what) (\(Self.describe(error)))")
         }
@@ -139,20 +149,26 @@ extension RecordingFile {
             }
             file = RecordingFile(database: database, path: path, defences: defences)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
-            throw .notARecording("\(path): its schema took longer than \(seconds(defences.timeBudget)) to read")
+            throw .notARecording(
+                "\(path): its schema took longer than \(seconds(defences.timeBudget)) to read")
         } catch {
             throw .notARecording("\(path) is not a readable SQLite database (\(describe(error)))")
         }
-        let version = try file.read("the format version") { db in try Int.fetchOne(db, sql: "PRAGMA user_version") } ?? 0
+        let version =
+            try file.read("the format version") { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
+            ?? 0
         let objects = try file.read("the schema") { db in
             // Every statement of the schema is at most SQLITE_LIMIT_SQL_LENGTH long (64 KiB), or
             // it would not have parsed: 64 rows are a few megabytes at most.
             try Row.fetchAll(db, sql: "SELECT type, name, tbl_name, sql FROM sqlite_master LIMIT 64")
         }
         guard version == formatVersion else {
-            if version == 0 && objects.isEmpty { throw .incomplete("not a Timescope recording: \(path) has no Timescope schema") }
+            if version == 0 && objects.isEmpty {
+                throw .incomplete("not a Timescope recording: \(path) has no Timescope schema")
+            }
             if version == 0 { throw .notARecording("\(path) has no Timescope schema") }
-            throw .notARecording("\(path) has format version \(version); this Timescope reads version \(formatVersion)")
+            throw .notARecording(
+                "\(path) has format version \(version); this Timescope reads version \(formatVersion)")
         }
         try checkSchema(objects)
         return file
@@ -195,15 +211,20 @@ extension RecordingFile {
     static func checkSchema(_ objects: [Row]) throws(RecordingError) {
         var seen: Set<String> = []
         for object in objects {
-            guard let type = object.text("type"), let name = object.text("name"), let table = object.text("tbl_name") else {
+            guard let type = object.text("type"), let name = object.text("name"),
+                let table = object.text("tbl_name")
+            else {
                 throw .damaged("its schema lists an object without a name")
             }
             let shownName = UntrustedText.displayable(name)
             guard let expected = expectedSchema[name] else {
-                throw .damaged("its schema holds an unexpected \(UntrustedText.displayable(type)) '\(shownName)'")
+                throw .damaged(
+                    "its schema holds an unexpected \(UntrustedText.displayable(type)) '\(shownName)'")
             }
             guard type == expected.type else {
-                throw .damaged("'\(shownName)' is a \(UntrustedText.displayable(type)), where a recording has a \(expected.type)")
+                throw .damaged(
+                    "'\(shownName)' is a \(UntrustedText.displayable(type)), where a recording has a \(expected.type)"
+                )
             }
             guard table == expected.table, object.text("sql").map(normalized) == expected.sql else {
                 throw .damaged("the \(expected.type) '\(shownName)' is not defined as a recording defines it")

@@ -9,7 +9,8 @@ extension RecordingFile {
     /// The compressed state of keyframe `index`.
     func readState(keyframe index: Int) throws(RecordingError) -> [UInt8] {
         let blob = try read("keyframe \(index)") { db in
-            try Row.fetchOne(db, sql: "SELECT state FROM keyframe WHERE idx = ?", arguments: [index])?.blob("state")
+            try Row.fetchOne(db, sql: "SELECT state FROM keyframe WHERE idx = ?", arguments: [index])?.blob(
+                "state")
         }
         guard let blob else { throw .damaged("keyframe \(index) has no state") }
         return Array(blob)
@@ -18,7 +19,9 @@ extension RecordingFile {
     /// The compressed bytes of RAM page `page` as keyframe `keyframe` stored it.
     func readPage(_ page: Int, keyframe: Int) throws(RecordingError) -> [UInt8] {
         let blob = try read("page \(page)") { db in
-            try Row.fetchOne(db, sql: "SELECT data FROM page WHERE page = ? AND keyframe = ?", arguments: [page, keyframe])?.blob("data")
+            try Row.fetchOne(
+                db, sql: "SELECT data FROM page WHERE page = ? AND keyframe = ?", arguments: [page, keyframe])?
+                .blob("data")
         }
         guard let blob else { throw .damaged("page \(page) of keyframe \(keyframe) is missing") }
         return Array(blob)
@@ -36,33 +39,48 @@ extension RecordingFile {
                     """)
         }
         guard let row else { throw .damaged("it has no header row") }
-        guard row.text("format") == RecordingFile.formatName else { throw .notARecording("its format is not \(RecordingFile.formatName)") }
-        guard let name = row.text("firmware_name"), let sha = row.text("firmware_sha256"), row.text("firmware_type") == "blob",
+        guard row.text("format") == RecordingFile.formatName else {
+            throw .notARecording("its format is not \(RecordingFile.formatName)")
+        }
+        guard let name = row.text("firmware_name"), let sha = row.text("firmware_sha256"),
+            row.text("firmware_type") == "blob",
             let firmwareBytes = row.integer("firmware_bytes"), let boardText = row.text("board"),
             let interval = row.integer("keyframe_interval")
         else { throw .damaged("the header has missing fields") }
         guard name.utf8.count <= RecordingLimits.maximumNameBytes else {
-            throw .damaged("its firmware name is \(name.utf8.count) bytes long; a file name has at most \(RecordingLimits.maximumNameBytes)")
+            throw .damaged(
+                "its firmware name is \(name.utf8.count) bytes long; a file name has at most \(RecordingLimits.maximumNameBytes)"
+            )
         }
-        guard sha.utf8.count == 64, sha.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+        guard sha.utf8.count == 64,
+            sha.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+        else {
             throw .damaged("its firmware SHA-256 is not 64 hex digits")
         }
         guard firmwareBytes <= Int64(RecordingLimits.maximumFirmwareBytes) else {
-            throw .damaged("its firmware is \(firmwareBytes) bytes; a firmware has at most \(RecordingLimits.maximumFirmwareBytes >> 20) MiB")
+            throw .damaged(
+                "its firmware is \(firmwareBytes) bytes; a firmware has at most \(RecordingLimits.maximumFirmwareBytes >> 20) MiB"
+            )
         }
-        let intervals = Int64(RecordingLimits.minimumKeyframeInterval)...Int64(RecordingLimits.maximumKeyframeInterval)
+        let intervals =
+            Int64(RecordingLimits.minimumKeyframeInterval)...Int64(RecordingLimits.maximumKeyframeInterval)
         guard intervals.contains(interval) else {
-            throw .damaged("its keyframe interval is \(interval) steps; a recording's is \(intervals.lowerBound) … \(intervals.upperBound)")
+            throw .damaged(
+                "its keyframe interval is \(interval) steps; a recording's is \(intervals.lowerBound) … \(intervals.upperBound)"
+            )
         }
         return RecordingHeader(
-            firmwareName: UntrustedText.displayable(name), firmwareSHA256: sha, firmware: [], board: try Self.readBoard(boardText),
+            firmwareName: UntrustedText.displayable(name), firmwareSHA256: sha, firmware: [],
+            board: try Self.readBoard(boardText),
             keyframeInterval: UInt64(interval))
     }
 
     /// The board of the header's JSON, which must be one `--board` and `--ram` can build.
     private static func readBoard(_ text: String) throws(RecordingError) -> BoardConfiguration {
         guard text.utf8.count <= RecordingLimits.maximumNameBytes else {
-            throw .damaged("its board description is \(text.utf8.count) bytes long; a board's has at most \(RecordingLimits.maximumNameBytes)")
+            throw .damaged(
+                "its board description is \(text.utf8.count) bytes long; a board's has at most \(RecordingLimits.maximumNameBytes)"
+            )
         }
         let claimed: BoardConfiguration
         do {
@@ -72,11 +90,13 @@ extension RecordingFile {
         }
         guard BoardConfiguration.knownBoards.contains(claimed.name) else {
             throw .damaged(
-                "its board '\(UntrustedText.displayable(claimed.name))' is unknown; known boards: \(BoardConfiguration.knownBoards.joined(separator: ", "))")
+                "its board '\(UntrustedText.displayable(claimed.name))' is unknown; known boards: \(BoardConfiguration.knownBoards.joined(separator: ", "))"
+            )
         }
         var board: BoardConfiguration
         do {
-            board = try BoardConfiguration.named(claimed.name, ramSize: UInt64(claimed.ramSize), misalignedAccess: claimed.misalignedAccess)
+            board = try BoardConfiguration.named(
+                claimed.name, ramSize: UInt64(claimed.ramSize), misalignedAccess: claimed.misalignedAccess)
         } catch {
             throw .damaged("its board is impossible: \(error.description)")
         }
@@ -129,16 +149,23 @@ extension RecordingFile {
         let lowest = first == 0 ? Int64.min : Int64(first)
         // One read transaction: keyframes and their pages are committed together.
         return try read("the keyframes") { db in
-            guard let counts = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(idx) AS low, MAX(idx) AS high FROM keyframe WHERE idx >= ?", arguments: [lowest]),
+            guard
+                let counts = try Row.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COUNT(*) AS n, MIN(idx) AS low, MAX(idx) AS high FROM keyframe WHERE idx >= ?",
+                    arguments: [lowest]),
                 let count = counts.integer("n")
             else { throw RecordingError.damaged("its keyframes cannot be counted") }
             guard count > 0 else { return [] }
-            guard counts.integer("low") == Int64(first), counts.integer("high") == Int64(first) + count - 1 else {
+            guard counts.integer("low") == Int64(first), counts.integer("high") == Int64(first) + count - 1
+            else {
                 throw RecordingError.damaged("its keyframes are not numbered \(first), \(first + 1), …")
             }
             if let ending, UInt64(first) + UInt64(count) > ending.totalSteps / interval + 2 {
                 throw RecordingError.damaged(
-                    "it holds \(UInt64(first) + UInt64(count)) keyframes, more than a run of \(ending.totalSteps) steps with a keyframe every \(interval) has")
+                    "it holds \(UInt64(first) + UInt64(count)) keyframes, more than a run of \(ending.totalSteps) steps with a keyframe every \(interval) has"
+                )
             }
             var entries: [KeyframeEntry] = []
             var spans: [UInt64] = []
@@ -151,17 +178,25 @@ extension RecordingFile {
                     """, arguments: [first])
             while let row = try rows.next() {
                 let position = first + entries.count
-                guard let index = row.integer("idx"), index == Int64(position), let step = row.integer("step"), step >= 0,
-                    let hash = row.integer("state_hash"), row.text("state_type") == "blob", row.text("executed_type") == "blob",
+                guard let index = row.integer("idx"), index == Int64(position),
+                    let step = row.integer("step"), step >= 0,
+                    let hash = row.integer("state_hash"), row.text("state_type") == "blob",
+                    row.text("executed_type") == "blob",
                     let executedBytes = row.integer("executed_bytes")
                 else { throw RecordingError.damaged("keyframe \(position) is malformed") }
                 let span = try Self.checkStep(UInt64(step), of: position, after: previous, interval: interval)
                 guard executedBytes % 4 == 0 else {
-                    throw RecordingError.damaged("an index list has \(executedBytes) bytes, not a multiple of 4")
+                    throw RecordingError.damaged(
+                        "an index list has \(executedBytes) bytes, not a multiple of 4")
                 }
-                let executedLimit = min(UInt64(chunkCount), RecordingLimits.maximumChunksExecutedPerStep.multipliedReportingOverflow(by: span + 1).partialValue)
+                let executedLimit = min(
+                    UInt64(chunkCount),
+                    RecordingLimits.maximumChunksExecutedPerStep.multipliedReportingOverflow(by: span + 1)
+                        .partialValue)
                 guard UInt64(executedBytes / 4) <= executedLimit else {
-                    throw RecordingError.damaged("keyframe \(position) lists \(executedBytes / 4) chunks of executed code; its \(span) steps run at most \(executedLimit)")
+                    throw RecordingError.damaged(
+                        "keyframe \(position) lists \(executedBytes / 4) chunks of executed code; its \(span) steps run at most \(executedLimit)"
+                    )
                 }
                 entries.append(KeyframeEntry(step: UInt64(step), stateHash: UInt64(bitPattern: hash)))
                 spans.append(span)
@@ -174,17 +209,26 @@ extension RecordingFile {
                     GROUP BY keyframe ORDER BY keyframe LIMIT ?
                     """, arguments: [lowest, entries.count + 1])
             while let group = try groups.next() {
-                guard let keyframe = group.integer("keyframe"), keyframe >= Int64(first), keyframe < Int64(first + entries.count),
-                    let low = group.integer("low"), low >= 0, let high = group.integer("high"), high < Int64(pageCount),
+                guard let keyframe = group.integer("keyframe"), keyframe >= Int64(first),
+                    keyframe < Int64(first + entries.count),
+                    let low = group.integer("low"), low >= 0, let high = group.integer("high"),
+                    high < Int64(pageCount),
                     let stored = group.integer("n")
                 else { throw RecordingError.damaged("a page entry lies outside RAM or the keyframes") }
                 let position = Int(keyframe)
                 let span = spans[position - first]
-                let limit = position == 0
+                let limit =
+                    position == 0
                     ? UInt64(imagePageLimit ?? pageCount)
-                    : min(UInt64(pageCount), RecordingLimits.maximumPagesWrittenPerStep.multipliedReportingOverflow(by: span).partialValue)
+                    : min(
+                        UInt64(pageCount),
+                        RecordingLimits.maximumPagesWrittenPerStep.multipliedReportingOverflow(by: span)
+                            .partialValue)
                 guard UInt64(stored) <= limit else {
-                    let reason = position == 0 ? "the firmware image covers at most \(limit)" : "its \(span) steps write at most \(limit)"
+                    let reason =
+                        position == 0
+                        ? "the firmware image covers at most \(limit)"
+                        : "its \(span) steps write at most \(limit)"
                     throw RecordingError.damaged("keyframe \(position) stores \(stored) pages; \(reason)")
                 }
             }
@@ -194,7 +238,9 @@ extension RecordingFile {
 
     /// Checks the step of keyframe `position` against its predecessor's and the interval;
     /// returns the steps between them.
-    private static func checkStep(_ step: UInt64, of position: Int, after previous: UInt64?, interval: UInt64) throws(RecordingError) -> UInt64 {
+    private static func checkStep(_ step: UInt64, of position: Int, after previous: UInt64?, interval: UInt64)
+        throws(RecordingError) -> UInt64
+    {
         guard position > 0 else {
             guard step == 0 else { throw .damaged("the first keyframe is not at step 0") }
             return 0
@@ -204,10 +250,14 @@ extension RecordingFile {
         // the run ended: every keyframe but the last is on that grid.
         let (expected, overflow) = UInt64(position - 1).multipliedReportingOverflow(by: interval)
         guard !overflow, previous == expected else {
-            throw .damaged("keyframe \(position - 1) is at step \(previous), not at a multiple of the interval \(interval)")
+            throw .damaged(
+                "keyframe \(position - 1) is at step \(previous), not at a multiple of the interval \(interval)"
+            )
         }
         guard step - previous <= interval else {
-            throw .damaged("keyframes \(position - 1) and \(position) are \(step - previous) steps apart, more than the interval \(interval)")
+            throw .damaged(
+                "keyframes \(position - 1) and \(position) are \(step - previous) steps apart, more than the interval \(interval)"
+            )
         }
         return step - previous
     }
@@ -224,14 +274,19 @@ extension RecordingFile {
         var pages = [[(page: Int, lines: UInt64)]](repeating: [], count: count)
         try read("the page index") { db in
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT page, keyframe, lines FROM page WHERE keyframe >= ? AND keyframe < ? ORDER BY keyframe, page",
+                db,
+                sql:
+                    "SELECT page, keyframe, lines FROM page WHERE keyframe >= ? AND keyframe < ? ORDER BY keyframe, page",
                 arguments: [first, first + count])
             while let row = try rows.next() {
-                guard let page = row.integer("page"), let keyframe = row.integer("keyframe"), let lines = row.integer("lines"),
-                    page >= 0, page < Int64(pageCount), keyframe >= Int64(first), keyframe < Int64(first + count)
+                guard let page = row.integer("page"), let keyframe = row.integer("keyframe"),
+                    let lines = row.integer("lines"),
+                    page >= 0, page < Int64(pageCount), keyframe >= Int64(first),
+                    keyframe < Int64(first + count)
                 else { throw RecordingError.damaged("a page entry lies outside RAM or the keyframes") }
                 if keyframe == 0, let imagePages, !imagePages.contains(Int(page)) {
-                    throw RecordingError.damaged("keyframe 0 stores page \(page), which the firmware image does not cover")
+                    throw RecordingError.damaged(
+                        "keyframe 0 stores page \(page), which the firmware image does not cover")
                 }
                 pages[Int(keyframe) - first].append((Int(page), UInt64(bitPattern: lines)))
             }
@@ -239,9 +294,12 @@ extension RecordingFile {
         // A board's executed-chunk list can be 4 bytes per 256-byte chunk of its RAM.
         var executed: [Set<Int>] = []
         executed.reserveCapacity(count)
-        try read("the executed-code index", valuesUpTo: max(RecordingLimits.maximumValueBytes, 4 * chunkCount)) { db in
+        try read(
+            "the executed-code index", valuesUpTo: max(RecordingLimits.maximumValueBytes, 4 * chunkCount)
+        ) { db in
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT idx, executed FROM keyframe WHERE idx >= ? AND idx < ? ORDER BY idx", arguments: [first, first + count])
+                db, sql: "SELECT idx, executed FROM keyframe WHERE idx >= ? AND idx < ? ORDER BY idx",
+                arguments: [first, first + count])
             while let row = try rows.next() {
                 let position = first + executed.count
                 guard row.integer("idx") == Int64(position), let blob = row.blob("executed") else {
@@ -249,12 +307,15 @@ extension RecordingFile {
                 }
                 let chunks = try RecordingFile.decodeIndices(Array(blob))
                 guard chunks.allSatisfy({ $0 < chunkCount }) else {
-                    throw RecordingError.damaged("keyframe \(position) lists executed code outside RAM and the reset ROM")
+                    throw RecordingError.damaged(
+                        "keyframe \(position) lists executed code outside RAM and the reset ROM")
                 }
                 executed.append(Set(chunks))
             }
         }
-        guard executed.count == count else { throw .damaged("keyframes \(first) … \(first + count - 1) changed while being read") }
+        guard executed.count == count else {
+            throw .damaged("keyframes \(first) … \(first + count - 1) changed while being read")
+        }
         return (pages, executed)
     }
 
@@ -264,24 +325,36 @@ extension RecordingFile {
         throws(RecordingError) -> (entries: [(step: UInt64, byte: UInt8)], lastRow: Int64)
     {
         try read("the input log") { db in
-            let count = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM input WHERE seq > ?", arguments: [previous.row]) ?? 0
+            let count =
+                try Int64.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM input WHERE seq > ?", arguments: [previous.row]) ?? 0
             // The UART takes a byte only when its FIFO has room, and one step can empty at
             // most the whole FIFO.
-            let limit = (lastStep.addingReportingOverflow(1).partialValue).multipliedReportingOverflow(by: UInt64(UART16550.fifoDepth))
+            let limit = (lastStep.addingReportingOverflow(1).partialValue).multipliedReportingOverflow(
+                by: UInt64(UART16550.fifoDepth))
             guard limit.overflow || UInt64(count) <= limit.partialValue else {
-                throw RecordingError.damaged("its input log holds \(count) bytes, more than \(lastStep) steps can take")
+                throw RecordingError.damaged(
+                    "its input log holds \(count) bytes, more than \(lastStep) steps can take")
             }
             var inputs: [(step: UInt64, byte: UInt8)] = []
             inputs.reserveCapacity(Int(min(count, 1 << 20)))
             var last = previous.row
             var lastInputStep = previous.step
-            let rows = try Row.fetchCursor(db, sql: "SELECT seq, step, byte FROM input WHERE seq > ? ORDER BY seq", arguments: [previous.row])
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT seq, step, byte FROM input WHERE seq > ? ORDER BY seq",
+                arguments: [previous.row])
             while let row = try rows.next() {
-                guard let seq = row.integer("seq"), let step = row.integer("step"), step >= 0, let byte = row.integer("byte"),
+                guard let seq = row.integer("seq"), let step = row.integer("step"), step >= 0,
+                    let byte = row.integer("byte"),
                     (0...255).contains(byte)
                 else { throw RecordingError.damaged("an input entry is malformed") }
-                guard UInt64(step) >= lastInputStep else { throw RecordingError.damaged("input steps go backwards") }
-                guard UInt64(step) <= lastStep else { throw RecordingError.damaged("an input is delivered after step \(lastStep), past its keyframe") }
+                guard UInt64(step) >= lastInputStep else {
+                    throw RecordingError.damaged("input steps go backwards")
+                }
+                guard UInt64(step) <= lastStep else {
+                    throw RecordingError.damaged(
+                        "an input is delivered after step \(lastStep), past its keyframe")
+                }
                 inputs.append((UInt64(step), UInt8(byte)))
                 last = seq
                 lastInputStep = UInt64(step)
@@ -293,7 +366,8 @@ extension RecordingFile {
     /// The ending, if the recorder wrote it; its detail is made safe to show.
     func readEnding() throws(RecordingError) -> RecordingEnding? {
         let row = try read("the ending") { db in
-            try Row.fetchOne(db, sql: "SELECT total_steps, reason, exit_code, detail FROM ending WHERE id = 1")
+            try Row.fetchOne(
+                db, sql: "SELECT total_steps, reason, exit_code, detail FROM ending WHERE id = 1")
         }
         guard let row else { return nil }
         guard let total = row.integer("total_steps"), total >= 0,
@@ -302,9 +376,13 @@ extension RecordingFile {
         let exitCode = (row.integer("exit_code")).map { Int32(truncatingIfNeeded: $0) }
         let detail = row.text("detail")
         if let detail, detail.utf8.count > RecordingLimits.maximumTextBytes {
-            throw .damaged("its end detail is \(detail.utf8.count) bytes long; a recording's has at most \(RecordingLimits.maximumTextBytes)")
+            throw .damaged(
+                "its end detail is \(detail.utf8.count) bytes long; a recording's has at most \(RecordingLimits.maximumTextBytes)"
+            )
         }
-        return RecordingEnding(totalSteps: UInt64(total), reason: reason, exitCode: exitCode, detail: detail.map { UntrustedText.displayable($0) })
+        return RecordingEnding(
+            totalSteps: UInt64(total), reason: reason, exitCode: exitCode,
+            detail: detail.map { UntrustedText.displayable($0) })
     }
 
     /// How many markers of each kind the recording holds up to `step`; every kind must be one
@@ -312,7 +390,9 @@ extension RecordingFile {
     func readMarkerCounts(upTo step: UInt64) throws(RecordingError) -> [(kind: String, count: Int)] {
         let rows = try read("the marker counts") { db in
             try Row.fetchAll(
-                db, sql: "SELECT kind, COUNT(*) AS n FROM marker WHERE step <= ? GROUP BY kind ORDER BY kind LIMIT ?",
+                db,
+                sql:
+                    "SELECT kind, COUNT(*) AS n FROM marker WHERE step <= ? GROUP BY kind ORDER BY kind LIMIT ?",
                 arguments: [Int64(step), RecordingLimits.maximumMarkerKinds + 1])
         }
         guard rows.count <= RecordingLimits.maximumMarkerKinds else {
@@ -320,8 +400,12 @@ extension RecordingFile {
         }
         var counts: [(kind: String, count: Int)] = []
         for row in rows {
-            guard let kind = row.text("kind"), let count = row.integer("n") else { throw .damaged("a marker has a kind that is not text") }
-            guard MarkerKind.isKnown(kind) else { throw .damaged("a marker has the unknown kind '\(UntrustedText.displayable(kind))'") }
+            guard let kind = row.text("kind"), let count = row.integer("n") else {
+                throw .damaged("a marker has a kind that is not text")
+            }
+            guard MarkerKind.isKnown(kind) else {
+                throw .damaged("a marker has the unknown kind '\(UntrustedText.displayable(kind))'")
+            }
             counts.append((kind, Int(count)))
         }
         return counts
@@ -330,20 +414,29 @@ extension RecordingFile {
     /// A marker row (`step, kind, pc, value, text`): its kind must be one a recording can
     /// hold; its text is made safe to show.
     static func marker(from row: Row) throws(RecordingError) -> Marker {
-        guard let step = row.integer("step"), step >= 0, let kind = row.text("kind") else { throw .damaged("a marker is malformed") }
-        guard MarkerKind.isKnown(kind) else { throw .damaged("a marker has the unknown kind '\(UntrustedText.displayable(kind))'") }
+        guard let step = row.integer("step"), step >= 0, let kind = row.text("kind") else {
+            throw .damaged("a marker is malformed")
+        }
+        guard MarkerKind.isKnown(kind) else {
+            throw .damaged("a marker has the unknown kind '\(UntrustedText.displayable(kind))'")
+        }
         let text = row.text("text")
         if let text, text.utf8.count > RecordingLimits.maximumTextBytes {
-            throw .damaged("a marker's text is \(text.utf8.count) bytes long; a recording's has at most \(RecordingLimits.maximumTextBytes)")
+            throw .damaged(
+                "a marker's text is \(text.utf8.count) bytes long; a recording's has at most \(RecordingLimits.maximumTextBytes)"
+            )
         }
         return Marker(
             step: UInt64(step), kind: kind, pc: UInt32(truncatingIfNeeded: row.integer("pc") ?? 0),
-            value: UInt32(truncatingIfNeeded: row.integer("value") ?? 0), text: text.map { UntrustedText.displayable($0) })
+            value: UInt32(truncatingIfNeeded: row.integer("value") ?? 0),
+            text: text.map { UntrustedText.displayable($0) })
     }
 
     /// The newest marker of one of `kinds` before step `before`, or (without `before`) the
     /// oldest after step `after` up to `through`.
-    func readFirstMarker(kinds: [String], before: UInt64?, after: UInt64?, through lastStep: UInt64) throws(RecordingError) -> Marker? {
+    func readFirstMarker(kinds: [String], before: UInt64?, after: UInt64?, through lastStep: UInt64)
+        throws(RecordingError) -> Marker?
+    {
         guard !kinds.isEmpty else { return nil }
         let placeholders = kinds.map { _ in "?" }.joined(separator: ",")
         var arguments: [DatabaseValueConvertible] = kinds
@@ -356,8 +449,11 @@ extension RecordingFile {
             arguments.append(Int64(clamping: after ?? 0))
             arguments.append(Int64(clamping: lastStep))
         }
-        let sql = "SELECT step, kind, pc, value, text FROM marker WHERE kind IN (\(placeholders)) AND \(condition) LIMIT 1"
-        let row = try read("markers") { db in try Row.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) }
+        let sql =
+            "SELECT step, kind, pc, value, text FROM marker WHERE kind IN (\(placeholders)) AND \(condition) LIMIT 1"
+        let row = try read("markers") { db in
+            try Row.fetchOne(db, sql: sql, arguments: StatementArguments(arguments))
+        }
         return try row.map { row throws(RecordingError) in try RecordingFile.marker(from: row) }
     }
 
@@ -366,7 +462,9 @@ extension RecordingFile {
         try read("markers") { db in
             var markers: [Marker] = []
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT step, kind, pc, value, text FROM marker WHERE step BETWEEN ? AND ? ORDER BY step, id LIMIT ?",
+                db,
+                sql:
+                    "SELECT step, kind, pc, value, text FROM marker WHERE step BETWEEN ? AND ? ORDER BY step, id LIMIT ?",
                 arguments: [Int64(clamping: steps.lowerBound), Int64(clamping: steps.upperBound), limit])
             while let row = try rows.next() { markers.append(try RecordingFile.marker(from: row)) }
             return markers
@@ -393,10 +491,12 @@ extension RecordingFile {
                     """,
                 arguments: [previousRow, limit])
             while let row = try rows.next() {
-                guard let id = row.integer("id"), let first = row.integer("first_step"), first >= 0, let steps = row.blob("steps"),
+                guard let id = row.integer("id"), let first = row.integer("first_step"), first >= 0,
+                    let steps = row.blob("steps"),
                     let data = row.blob("data")
                 else { throw RecordingError.damaged("a console entry is malformed") }
-                let decoded = try RecordingFile.decodeSteps(Array(steps), first: UInt64(first), count: data.count)
+                let decoded = try RecordingFile.decodeSteps(
+                    Array(steps), first: UInt64(first), count: data.count)
                 chunks.append((UInt64(first), decoded, Array(data)))
                 lastRow = id
             }
@@ -409,7 +509,8 @@ extension RecordingFile {
         let row = try read("console markers") { db in
             try Row.fetchOne(
                 db,
-                sql: "SELECT step, kind, pc, value, text FROM marker WHERE kind = 'console' AND step > ? AND instr(text, ?) > 0 ORDER BY step LIMIT 1",
+                sql:
+                    "SELECT step, kind, pc, value, text FROM marker WHERE kind = 'console' AND step > ? AND instr(text, ?) > 0 ORDER BY step LIMIT 1",
                 arguments: [Int64(clamping: step), text])
         }
         return try row.map { row throws(RecordingError) in try RecordingFile.marker(from: row) }

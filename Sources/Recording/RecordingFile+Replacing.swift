@@ -25,8 +25,10 @@ public enum ReplacementRefusal: Error, Equatable, Sendable, CustomStringConverti
         case .directory: "it is a directory; a recording is one file: give a file name inside it"
         case .notRegularFile: "it is not a regular file"
         case .danglingLink: "it is a symbolic link to a file that does not exist"
-        case .notARecording: "it exists and is not a Timescope recording; it is left as it is: remove it or choose another name"
-        case .beingWritten(let pid): "another process (pid \(pid)) is still recording into it; choose another name"
+        case .notARecording:
+            "it exists and is not a Timescope recording; it is left as it is: remove it or choose another name"
+        case .beingWritten(let pid):
+            "another process (pid \(pid)) is still recording into it; choose another name"
         case .strayCompanion(let path):
             "\(path) is beside it and belongs to no recording there; remove it or choose another name"
         }
@@ -75,7 +77,8 @@ extension RecordingFile {
                 guard holdsRecording(atPath: path) else { return .notARecording }
                 if let pid = livingWriter(of: path) { return .beingWritten(pid: pid) }
                 // The files beside it are its own and go with it, unless one is a directory.
-                for suffix in companionSuffixes where lstat(path + suffix, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
+                for suffix in companionSuffixes
+                where lstat(path + suffix, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
                     return .strayCompanion(path: path + suffix)
                 }
                 return nil
@@ -83,7 +86,9 @@ extension RecordingFile {
         }
         // No database there: files beside it with something in them belong to another one.
         for suffix in companionSuffixes where lstat(path + suffix, &info) == 0 {
-            if info.st_mode & S_IFMT != S_IFREG || info.st_size > 0 { return .strayCompanion(path: path + suffix) }
+            if info.st_mode & S_IFMT != S_IFREG || info.st_size > 0 {
+                return .strayCompanion(path: path + suffix)
+            }
         }
         return nil
     }
@@ -106,7 +111,9 @@ extension RecordingFile {
     /// and its writer is alive on this host.
     private static func livingWriter(of path: String) -> Int32? {
         guard FileManager.default.fileExists(atPath: path + "-wal"), let file = try? open(path: path),
-            (try? file.read("its ending", { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ending)") })) != true,
+            (try? file.read(
+                "its ending", { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ending)") }))
+                != true,
             case .running(let pid) = file.writer(), pid != getpid()
         else { return nil }
         return pid

@@ -34,7 +34,8 @@ final class RecordingFile {
     /// leaves what was at `path` as it was. Only nothing, an empty file or a recording no live
     /// process is writing is replaced (see `refusal(toReplace:)`); a symbolic link is written
     /// through.
-    static func create(path requested: String, header: RecordingHeader, firstKeyframe: KeyframeBatch) throws(RecordingError)
+    static func create(path requested: String, header: RecordingHeader, firstKeyframe: KeyframeBatch)
+        throws(RecordingError)
         -> RecordingFile
     {
         if let refusal = refusal(toReplace: requested) {
@@ -65,7 +66,9 @@ final class RecordingFile {
                         try String(decoding: boardEncoder.encode(header.board), as: UTF8.self),
                         Int64(header.keyframeInterval),
                     ])
-                try db.execute(sql: "INSERT INTO writer (id, pid, host) VALUES (1, ?, ?)", arguments: [Int64(getpid()), hostName()])
+                try db.execute(
+                    sql: "INSERT INTO writer (id, pid, host) VALUES (1, ?, ?)",
+                    arguments: [Int64(getpid()), hostName()])
             }
             try RecordingFile(database: database, path: requested).append(firstKeyframe)
             // The last connection's close checkpoints the log into the file and deletes it.
@@ -163,7 +166,8 @@ final class RecordingFile {
         do {
             try database.write { db in
                 try db.execute(
-                    sql: "INSERT INTO keyframe (idx, step, state, state_hash, executed) VALUES (?, ?, ?, ?, ?)",
+                    sql:
+                        "INSERT INTO keyframe (idx, step, state, state_hash, executed) VALUES (?, ?, ?, ?, ?)",
                     arguments: [
                         batch.index, Int64(batch.step), Data(batch.state), Int64(bitPattern: batch.stateHash),
                         Data(Self.encodeIndices(batch.executedChunks)),
@@ -173,7 +177,8 @@ final class RecordingFile {
                         sql: "INSERT INTO page (page, keyframe, lines, data) VALUES (?, ?, ?, ?)",
                         arguments: [page.page, batch.index, Int64(bitPattern: page.lines), Data(page.data)])
                 }
-                try Self.insertEvents(db, inputs: batch.inputs, markers: batch.markers, console: batch.console)
+                try Self.insertEvents(
+                    db, inputs: batch.inputs, markers: batch.markers, console: batch.console)
             }
         } catch {
             throw .io("cannot write to \(path): \(error)")
@@ -182,15 +187,20 @@ final class RecordingFile {
 
     /// The input, markers and console output of a batch.
     private static func insertEvents(
-        _ db: Database, inputs: [(step: UInt64, byte: UInt8)], markers: [Marker], console: [(steps: [UInt64], bytes: [UInt8])]
+        _ db: Database, inputs: [(step: UInt64, byte: UInt8)], markers: [Marker],
+        console: [(steps: [UInt64], bytes: [UInt8])]
     ) throws {
         for input in inputs {
-            try db.execute(sql: "INSERT INTO input (step, byte) VALUES (?, ?)", arguments: [Int64(input.step), Int(input.byte)])
+            try db.execute(
+                sql: "INSERT INTO input (step, byte) VALUES (?, ?)",
+                arguments: [Int64(input.step), Int(input.byte)])
         }
         for marker in markers {
             try db.execute(
                 sql: "INSERT INTO marker (step, kind, pc, value, text) VALUES (?, ?, ?, ?, ?)",
-                arguments: [Int64(marker.step), marker.kind, Int64(marker.pc), Int64(marker.value), marker.text])
+                arguments: [
+                    Int64(marker.step), marker.kind, Int64(marker.pc), Int64(marker.value), marker.text,
+                ])
         }
         for chunk in console where !chunk.bytes.isEmpty {
             try db.execute(
@@ -211,8 +221,12 @@ final class RecordingFile {
             try database.write { db in
                 try Self.insertEvents(db, inputs: inputs, markers: markers, console: console)
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO ending (id, total_steps, reason, exit_code, detail) VALUES (1, ?, ?, ?, ?)",
-                    arguments: [Int64(ending.totalSteps), ending.reason.rawValue, ending.exitCode.map { Int64($0) }, ending.detail])
+                    sql:
+                        "INSERT OR REPLACE INTO ending (id, total_steps, reason, exit_code, detail) VALUES (1, ?, ?, ?, ?)",
+                    arguments: [
+                        Int64(ending.totalSteps), ending.reason.rawValue, ending.exitCode.map { Int64($0) },
+                        ending.detail,
+                    ])
             }
         } catch {
             throw .io("cannot finish \(path): \(error)")
@@ -242,14 +256,18 @@ final class RecordingFile {
     static func foldIfFinished(path: String) {
         guard FileManager.default.fileExists(atPath: path + "-wal"),
             let database = try? DatabaseQueue(path: path),
-            (try? database.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ending)") })) == true
+            (try? database.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ending)") }))
+                == true
         else { return }
         RecordingFile(database: database, path: path).compact()
     }
 
     /// Who writes the recording, from the `writer` row (absent in files of older builds).
     func writer() -> RecordingWriter {
-        guard let row = try? read("the writer", { db in try Row.fetchOne(db, sql: "SELECT pid, host FROM writer WHERE id = 1") }),
+        guard
+            let row = try? read(
+                "the writer", { db in try Row.fetchOne(db, sql: "SELECT pid, host FROM writer WHERE id = 1") }
+            ),
             let pid = row.integer("pid"), let host = row.text("host"), pid > 0, pid <= Int64(Int32.max)
         else { return .unknown }
         guard host == hostName() else { return .unknown }
@@ -266,9 +284,12 @@ final class RecordingFile {
     }
 
     static func decodeIndices(_ bytes: [UInt8]) throws(RecordingError) -> [Int] {
-        guard bytes.count % 4 == 0 else { throw .damaged("an index list has \(bytes.count) bytes, not a multiple of 4") }
+        guard bytes.count % 4 == 0 else {
+            throw .damaged("an index list has \(bytes.count) bytes, not a multiple of 4")
+        }
         return stride(from: 0, to: bytes.count, by: 4).map { base in
-            Int(bytes[base]) | Int(bytes[base + 1]) << 8 | Int(bytes[base + 2]) << 16 | Int(bytes[base + 3]) << 24
+            Int(bytes[base]) | Int(bytes[base + 1]) << 8 | Int(bytes[base + 2]) << 16 | Int(bytes[base + 3])
+                << 24
         }
     }
 
@@ -297,7 +318,9 @@ final class RecordingFile {
             var delta: UInt64 = 0
             var shift: UInt64 = 0
             while true {
-                guard index < bytes.count, shift < 63 else { throw .damaged("a console step list is cut short") }
+                guard index < bytes.count, shift < 63 else {
+                    throw .damaged("a console step list is cut short")
+                }
                 let byte = bytes[index]
                 index += 1
                 delta |= UInt64(byte & 0x7F) << shift

@@ -58,7 +58,8 @@ public struct StepExpression: Equatable, Sendable, CustomStringConvertible {
         }
         terms.append((sign, word))
         let syntax = StepError(
-            "'\(trimmed)' is not a step: use a step number, start, end or P% (50%), or one of those ± a number of steps (end-100)")
+            "'\(trimmed)' is not a step: use a step number, start, end or P% (50%), or one of those ± a number of steps (end-100)"
+        )
         if terms[0].sign != nil {
             base = .reference
         } else {
@@ -93,7 +94,9 @@ public struct StepExpression: Equatable, Sendable, CustomStringConvertible {
         case .percent(let percent): step = UInt64((Double(lastStep) * percent / 100).rounded(.down))
         case .reference:
             guard let reference else {
-                throw StepError("'\(text)' counts from another step, and there is none here: count from a step (684\(text)) or from the end (end-100)")
+                throw StepError(
+                    "'\(text)' counts from another step, and there is none here: count from a step (684\(text)) or from the end (end-100)"
+                )
             }
             step = reference
         }

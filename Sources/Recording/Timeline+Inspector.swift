@@ -22,7 +22,9 @@ extension Timeline {
     /// carriage returns, backspaces and escape sequences included.
     public func consoleBytes(upTo step: UInt64, maxLines: Int) throws(RecordingError) -> [UInt8] {
         var chunks = try consoleChunks()
-        for chunk in tail?.console ?? [] where !chunk.bytes.isEmpty { chunks.append((chunk.steps[0], chunk.steps, chunk.bytes)) }
+        for chunk in tail?.console ?? [] where !chunk.bytes.isEmpty {
+            chunks.append((chunk.steps[0], chunk.steps, chunk.bytes))
+        }
         var bytes: [UInt8] = []
         var index = chunks.count - 1
         // Walk back from the newest chunk at or before `step` until enough lines are collected.
@@ -32,7 +34,9 @@ extension Timeline {
         while index >= 0 && newlines <= maxLines {
             let chunk = chunks[index]
             var part: [UInt8] = []
-            for (offset, byte) in chunk.bytes.enumerated() where chunk.steps[offset] <= step { part.append(byte) }
+            for (offset, byte) in chunk.bytes.enumerated() where chunk.steps[offset] <= step {
+                part.append(byte)
+            }
             newlines += part.filter { $0 == 0x0A }.count
             collected.append(part)
             index -= 1
@@ -46,7 +50,8 @@ extension Timeline {
     func consoleChunks() throws(RecordingError) -> [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])] {
         var cached = consoleCache.value ?? (chunks: [], lastRow: 0, isCurrent: false)
         if cached.isCurrent { return cached.chunks }
-        let read = try file.readConsoleChunks(after: cached.lastRow, limit: max(0, 100_000 - cached.chunks.count))
+        let read = try file.readConsoleChunks(
+            after: cached.lastRow, limit: max(0, 100_000 - cached.chunks.count))
         cached.chunks += read.chunks
         cached.lastRow = read.lastRow
         cached.isCurrent = true
@@ -58,27 +63,37 @@ extension Timeline {
     /// possible breakpoint hits on the timeline.
     public func intervals(executing pc: UInt32) -> [ClosedRange<UInt64>] {
         guard let chunk = machine.executedChunk(of: pc) else { return [] }
-        return (1..<max(1, keyframes.count)).filter { executedChunks[$0].contains(chunk) }.map { keyframes[$0 - 1].step...keyframes[$0].step }
+        return (1..<max(1, keyframes.count)).filter { executedChunks[$0].contains(chunk) }.map {
+            keyframes[$0 - 1].step...keyframes[$0].step
+        }
     }
 
     /// The keyframe intervals in which `range` may have been written.
     public func intervals(writing range: Range<UInt32>) -> [ClosedRange<UInt64>] {
-        (1..<max(1, keyframes.count)).filter { intervalWrites($0, range) }.map { keyframes[$0 - 1].step...keyframes[$0].step }
+        (1..<max(1, keyframes.count)).filter { intervalWrites($0, range) }.map {
+            keyframes[$0 - 1].step...keyframes[$0].step
+        }
     }
 
     /// Steps in `span` that executed `pc` (each N: state N−1 has pc there), found by replaying
     /// the candidate intervals; nil when more than `maximumIntervals` would need replaying.
-    public func executions(of pc: UInt32, in span: ClosedRange<UInt64>, maximumIntervals: Int = 16) throws(RecordingError) -> [UInt64]? {
+    public func executions(of pc: UInt32, in span: ClosedRange<UInt64>, maximumIntervals: Int = 16)
+        throws(RecordingError) -> [UInt64]?
+    {
         try hits(in: span, candidates: intervals(executing: pc), maximumIntervals: maximumIntervals) {
-            (start, end) throws(RecordingError) in try executions(of: pc, from: start, through: end, firstOnly: false)
+            (start, end) throws(RecordingError) in
+            try executions(of: pc, from: start, through: end, firstOnly: false)
         }
     }
 
     /// Steps in `span` that wrote into `range`; nil when more than `maximumIntervals` would
     /// need replaying.
-    public func writes(to range: Range<UInt32>, in span: ClosedRange<UInt64>, maximumIntervals: Int = 16) throws(RecordingError) -> [UInt64]? {
+    public func writes(to range: Range<UInt32>, in span: ClosedRange<UInt64>, maximumIntervals: Int = 16)
+        throws(RecordingError) -> [UInt64]?
+    {
         try hits(in: span, candidates: intervals(writing: range), maximumIntervals: maximumIntervals) {
-            (start, end) throws(RecordingError) in try writes(to: range, from: start, through: end, firstOnly: false)
+            (start, end) throws(RecordingError) in
+            try writes(to: range, from: start, through: end, firstOnly: false)
         }
     }
 
@@ -92,7 +107,9 @@ extension Timeline {
         guard overlapping.count <= maximumIntervals else { return nil }
         var steps: [UInt64] = []
         for interval in overlapping {
-            steps += try replay(max(interval.lowerBound, span.lowerBound), min(interval.upperBound, span.upperBound)).map(\.step)
+            steps += try replay(
+                max(interval.lowerBound, span.lowerBound), min(interval.upperBound, span.upperBound)
+            ).map(\.step)
         }
         return steps
     }
@@ -143,7 +160,8 @@ extension Timeline {
     }
 
     /// The first console line containing `text` after `step`.
-    public func nextConsoleLine(containing text: String, after step: UInt64) throws(RecordingError) -> Marker? {
+    public func nextConsoleLine(containing text: String, after step: UInt64) throws(RecordingError) -> Marker?
+    {
         try file.readNextConsoleLine(containing: text, after: step)
     }
 }

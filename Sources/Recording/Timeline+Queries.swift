@@ -15,7 +15,9 @@ extension Timeline {
 
     /// Resolves WHEN against a recording of `totalSteps` steps, counting a relative form from
     /// `reference`; nil when it is not a step in it.
-    public static func step(for when: String, totalSteps: UInt64, relativeTo reference: UInt64? = nil) -> UInt64? {
+    public static func step(for when: String, totalSteps: UInt64, relativeTo reference: UInt64? = nil)
+        -> UInt64?
+    {
         try? StepExpression(parsing: when).step(lastStep: totalSteps, reference: reference)
     }
 
@@ -46,18 +48,22 @@ extension Timeline {
         var memory: [JSONValue] = []
         for range in ranges {
             guard let bytes = machine.readMemory(range.lowerBound, count: range.count) else {
-                throw .invalidRequest("\(hex(range.lowerBound)):\(range.count) is not inside RAM or the reset ROM")
+                throw .invalidRequest(
+                    "\(hex(range.lowerBound)):\(range.count) is not inside RAM or the reset ROM")
             }
             let hexText = hexBytes(bytes, separator: "")
             memory.append(.object([("address", .u32(range.lowerBound)), ("hex", .string(hexText))]))
         }
-        return machine.state.json(stateHash: machine.stateHash, extra: ranges.isEmpty ? [] : [("memory", .array(memory))])
+        return machine.state.json(
+            stateHash: machine.stateHash, extra: ranges.isEmpty ? [] : [("memory", .array(memory))])
     }
 }
 
 /// A step found by a search: the step that did it and the pc of the instruction.
 public struct TimelineMatch: Equatable, Sendable {
+    /// The step that did it (see `find` in README for what the step means per kind).
     public var step: UInt64
+    /// The pc of the instruction that did it.
     public var pc: UInt32
     /// A match at `step` by the instruction at `pc`.
     public init(step: UInt64, pc: UInt32) {
@@ -75,7 +81,8 @@ extension Timeline {
         throws(RecordingError) -> TimelineMatch?
     {
         try searchBackward(before: before, progress: progress, mayHold: { intervalWrites($0, range) }) {
-            (start, end) throws(RecordingError) in try writes(to: range, from: start, through: end, firstOnly: false)
+            (start, end) throws(RecordingError) in
+            try writes(to: range, from: start, through: end, firstOnly: false)
         }
     }
 
@@ -84,7 +91,8 @@ extension Timeline {
         throws(RecordingError) -> TimelineMatch?
     {
         try searchForward(after: after, progress: progress, mayHold: { intervalWrites($0, range) }) {
-            (start, end) throws(RecordingError) in try writes(to: range, from: start, through: end, firstOnly: true)
+            (start, end) throws(RecordingError) in
+            try writes(to: range, from: start, through: end, firstOnly: true)
         }
     }
 
@@ -93,8 +101,11 @@ extension Timeline {
         throws(RecordingError) -> TimelineMatch?
     {
         guard let chunk = machine.executedChunk(of: pc) else { return nil }
-        return try searchBackward(before: before, progress: progress, mayHold: { executedChunks[$0].contains(chunk) }) {
-            (start, end) throws(RecordingError) in try executions(of: pc, from: start, through: end, firstOnly: false)
+        return try searchBackward(
+            before: before, progress: progress, mayHold: { executedChunks[$0].contains(chunk) }
+        ) {
+            (start, end) throws(RecordingError) in
+            try executions(of: pc, from: start, through: end, firstOnly: false)
         }
     }
 
@@ -103,8 +114,11 @@ extension Timeline {
         throws(RecordingError) -> TimelineMatch?
     {
         guard let chunk = machine.executedChunk(of: pc) else { return nil }
-        return try searchForward(after: after, progress: progress, mayHold: { executedChunks[$0].contains(chunk) }) {
-            (start, end) throws(RecordingError) in try executions(of: pc, from: start, through: end, firstOnly: true)
+        return try searchForward(
+            after: after, progress: progress, mayHold: { executedChunks[$0].contains(chunk) }
+        ) {
+            (start, end) throws(RecordingError) in
+            try executions(of: pc, from: start, through: end, firstOnly: true)
         }
     }
 
@@ -128,7 +142,9 @@ extension Timeline {
         }
         for (done, index) in candidates.enumerated() {
             progress(Double(done) / Double(candidates.count))
-            if let last = try replay(max(keyframes[index - 1].step, floor), min(keyframes[index].step, before &- 1)).last {
+            if let last = try replay(
+                max(keyframes[index - 1].step, floor), min(keyframes[index].step, before &- 1)
+            ).last {
                 return last
             }
         }
@@ -146,7 +162,9 @@ extension Timeline {
         }
         for (done, index) in candidates.enumerated() {
             progress(Double(done) / Double(candidates.count))
-            if let first = try replay(max(keyframes[index - 1].step, after), min(keyframes[index].step, through)).first {
+            if let first = try replay(
+                max(keyframes[index - 1].step, after), min(keyframes[index].step, through)
+            ).first {
                 return first
             }
         }
@@ -158,7 +176,9 @@ extension Timeline {
 
     /// The nearest marker of `kind` (or of the `exception`/`interrupt` family) before or after
     /// a step.
-    public func marker(kind: String, before: UInt64? = nil, after: UInt64? = nil) throws(RecordingError) -> Marker? {
+    public func marker(kind: String, before: UInt64? = nil, after: UInt64? = nil) throws(RecordingError)
+        -> Marker?
+    {
         let matches: (String) -> Bool
         switch kind {
         case MarkerKind.exceptionFamily: matches = MarkerKind.isException
@@ -169,17 +189,22 @@ extension Timeline {
         // A live tail's markers come after everything in the file.
         let live = (tail?.markers ?? []).filter { matches($0.kind) }
         if let before, let hit = live.last(where: { $0.step < before }) { return hit }
-        let stored = try storedMarker(kinds: summary.markerCounts.map(\.kind).filter(matches), before: before, after: after)
+        let stored = try storedMarker(
+            kinds: summary.markerCounts.map(\.kind).filter(matches), before: before, after: after)
         if stored != nil || before != nil { return stored }
         return live.first { $0.step > (after ?? 0) }
     }
 
-    private func storedMarker(kinds: [String], before: UInt64?, after: UInt64?) throws(RecordingError) -> Marker? {
+    private func storedMarker(kinds: [String], before: UInt64?, after: UInt64?) throws(RecordingError)
+        -> Marker?
+    {
         try file.readFirstMarker(kinds: kinds, before: before, after: after, through: totalSteps)
     }
 
     /// Markers with steps in `steps`, in order (for the inspector's timeline and console).
-    public func markers(in steps: ClosedRange<UInt64>, limit: Int = 100_000) throws(RecordingError) -> [Marker] {
+    public func markers(in steps: ClosedRange<UInt64>, limit: Int = 100_000) throws(RecordingError)
+        -> [Marker]
+    {
         let stored = try file.readMarkers(in: steps, limit: limit)
         guard let tail else { return stored }
         // A live tail's markers are not in the file yet; the file may already hold batches
@@ -199,7 +224,9 @@ extension Timeline {
             let pageStart = UInt64(base) + UInt64(entry.page) * 4096
             for line in 0..<64 where entry.lines & (1 << UInt64(line)) != 0 {
                 let lineStart = pageStart + UInt64(line) * 64
-                if UInt64(range.lowerBound) < lineStart + 64 && UInt64(range.upperBound) > lineStart { return true }
+                if UInt64(range.lowerBound) < lineStart + 64 && UInt64(range.upperBound) > lineStart {
+                    return true
+                }
             }
         }
         return false
@@ -208,7 +235,8 @@ extension Timeline {
     /// Replays from step `start` to `end` with a write watch, returning the writing steps
     /// at which `accept` (asked in the state right after the write) holds.
     func writes(
-        to range: Range<UInt32>, from start: UInt64, through end: UInt64, firstOnly: Bool, accept: () -> Bool = { true }
+        to range: Range<UInt32>, from start: UInt64, through end: UInt64, firstOnly: Bool,
+        accept: () -> Bool = { true }
     ) throws(RecordingError) -> [TimelineMatch] {
         guard start < end else { return [] }
         try seek(to: start)
@@ -237,7 +265,8 @@ extension Timeline {
     /// Replays from step `start` to `end` with breakpoints at `pcs`, returning the steps that
     /// executed one of them (each match's pc says which) and at which `accept(pc)` holds.
     func executions(
-        of pcs: Set<UInt32>, from start: UInt64, through end: UInt64, firstOnly: Bool, accept: (UInt32) -> Bool
+        of pcs: Set<UInt32>, from start: UInt64, through end: UInt64, firstOnly: Bool,
+        accept: (UInt32) -> Bool
     ) throws(RecordingError) -> [TimelineMatch] {
         guard start < end else { return [] }
         try seek(to: start)

@@ -58,7 +58,9 @@ extension Timeline {
                     breakpoints.accept(pc, in: machine, into: &accepted)
                 }
             }
-            if let match, let rule = accepted.last { best = StopHit(step: match.step - 1, pc: match.pc, rule: rule) }
+            if let match, let rule = accepted.last {
+                best = StopHit(step: match.step - 1, pc: match.pc, rule: rule)
+            }
         }
         for (index, rule) in rules.enumerated() {
             guard case .write(let range) = rule.trigger else { continue }
@@ -69,7 +71,9 @@ extension Timeline {
             ) { (start, end) throws(RecordingError) in
                 try writes(to: range, from: start, through: end, firstOnly: true, accept: accepting(rule))
             }
-            if let match, match.step < best?.step ?? .max || (match.step == best?.step && index < best?.rule ?? 0) {
+            if let match,
+                match.step < best?.step ?? .max || (match.step == best?.step && index < best?.rule ?? 0)
+            {
                 best = StopHit(step: match.step, pc: match.pc, rule: index)
             }
         }
@@ -93,7 +97,9 @@ extension Timeline {
                     breakpoints.accept(pc, in: machine, into: &accepted)
                 }
             }
-            if let match, let rule = accepted.last { best = StopHit(step: match.step - 1, pc: match.pc, rule: rule) }
+            if let match, let rule = accepted.last {
+                best = StopHit(step: match.step - 1, pc: match.pc, rule: rule)
+            }
         }
         for (index, rule) in rules.enumerated() {
             guard case .write(let range) = rule.trigger else { continue }
@@ -104,7 +110,10 @@ extension Timeline {
             ) { (start, end) throws(RecordingError) in
                 try writes(to: range, from: start, through: end, firstOnly: false, accept: accepting(rule))
             }
-            if let match, match.step > best?.step ?? 0 || best == nil || (match.step == best?.step && index < best?.rule ?? 0) {
+            if let match,
+                match.step > best?.step ?? 0 || best == nil
+                    || (match.step == best?.step && index < best?.rule ?? 0)
+            {
                 best = StopHit(step: match.step, pc: match.pc, rule: index)
             }
         }
@@ -227,7 +236,8 @@ private struct BreakpointSet {
 
     /// Whether a rule at `pc` holds in the machine's state (the first that does is noted).
     func accept(_ pc: UInt32, in machine: Machine, into accepted: inout [Int]) -> Bool {
-        guard let rule = rulesByAddress[pc]?.first(where: { $0.rule.condition?.holds(in: machine) ?? true }) else { return false }
+        guard let rule = rulesByAddress[pc]?.first(where: { $0.rule.condition?.holds(in: machine) ?? true })
+        else { return false }
         accepted.append(rule.index)
         return true
     }

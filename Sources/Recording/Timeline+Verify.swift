@@ -27,7 +27,9 @@ extension Timeline {
                 keyframesChecked: 1,
                 firstMismatch: .init(
                     keyframe: 0, step: 0,
-                    reason: "recorded state hash \(MachineState.hashText(keyframes[0].stateHash)), the loaded firmware gives \(MachineState.hashText(machine.stateHash))"))
+                    reason:
+                        "recorded state hash \(MachineState.hashText(keyframes[0].stateHash)), the loaded firmware gives \(MachineState.hashText(machine.stateHash))"
+                ))
         }
         for index in 1..<keyframes.count {
             let target = keyframes[index].step
@@ -39,7 +41,9 @@ extension Timeline {
             if machine.step != target {
                 return VerificationResult(
                     keyframesChecked: index + 1,
-                    firstMismatch: .init(keyframe: index, step: target, reason: "the replay ends at step \(machine.step), before the keyframe"))
+                    firstMismatch: .init(
+                        keyframe: index, step: target,
+                        reason: "the replay ends at step \(machine.step), before the keyframe"))
             }
             let hash = machine.stateHash
             if hash != keyframes[index].stateHash {
@@ -47,13 +51,18 @@ extension Timeline {
                     keyframesChecked: index + 1,
                     firstMismatch: .init(
                         keyframe: index, step: target,
-                        reason: "recorded state hash \(MachineState.hashText(keyframes[index].stateHash)), replay gives \(MachineState.hashText(hash))"))
+                        reason:
+                            "recorded state hash \(MachineState.hashText(keyframes[index].stateHash)), replay gives \(MachineState.hashText(hash))"
+                    ))
             }
             // What a seek would restore must be what the replay produced: the stored state and
             // the stored pages, not only the hash.
             var differences: [String] = []
-            if try machineState(keyframe: index) != machine.state { differences.append("stored CPU and device state") }
-            for entry in keyframePages[index] where try pageData(entry.page, atOrBefore: index) != machine.page(entry.page) {
+            if try machineState(keyframe: index) != machine.state {
+                differences.append("stored CPU and device state")
+            }
+            for entry in keyframePages[index]
+            where try pageData(entry.page, atOrBefore: index) != machine.page(entry.page) {
                 differences.append("page \(hex(machine.ramBase &+ UInt32(entry.page) * 4096))")
             }
             if !differences.isEmpty {
@@ -61,7 +70,8 @@ extension Timeline {
                     keyframesChecked: index + 1,
                     firstMismatch: .init(
                         keyframe: index, step: target,
-                        reason: "the recording's " + differences.prefix(3).joined(separator: ", ") + " differ from the replay"))
+                        reason: "the recording's " + differences.prefix(3).joined(separator: ", ")
+                            + " differ from the replay"))
             }
         }
         return VerificationResult(keyframesChecked: keyframes.count, firstMismatch: nil)

@@ -40,7 +40,9 @@ public final class Timeline {
     private var verifiedKeyframes: Set<Int> = []
     private let checksKeyframes: Bool
     /// Console chunks read so far, the last row read, and whether newer rows may exist.
-    let consoleCache = Cache<(chunks: [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])], lastRow: Int64, isCurrent: Bool)>()
+    let consoleCache = Cache<
+        (chunks: [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])], lastRow: Int64, isCurrent: Bool)
+    >()
 
     /// The last valid step: the end of the recording, or the live head while it grows.
     public var totalSteps: UInt64 { tail?.step ?? summary.ending.totalSteps }
@@ -74,17 +76,20 @@ public final class Timeline {
         // the device tree cover. Checked here, before a machine with all of the board's RAM
         // exists, and exactly against that machine's RAM once it does.
         _ = try file.readKeyframeIndex(
-            from: 0, after: nil, header: header, ending: ending, imagePageLimit: RecordingFile.imagePageLimit(of: firmware, on: header.board))
+            from: 0, after: nil, header: header, ending: ending,
+            imagePageLimit: RecordingFile.imagePageLimit(of: firmware, on: header.board))
         do {
             machine = try Machine(firmware: firmware, board: header.board)
         } catch {
             throw .damaged("the embedded firmware does not load: \(error)")
         }
         summary = RecordingSummary(
-            header: header, ending: RecordingEnding(totalSteps: 0, reason: .interrupted), keyframeCount: 0, fileBytes: 0,
+            header: header, ending: RecordingEnding(totalSteps: 0, reason: .interrupted), keyframeCount: 0,
+            fileBytes: 0,
             markerCounts: [])
         guard try refresh() else {
-            let problem = "the recording is damaged: it has no keyframes (the recorder stopped before its first)"
+            let problem =
+                "the recording is damaged: it has no keyframes (the recorder stopped before its first)"
             throw ending == nil ? .incomplete(problem) : .damaged("it has no keyframes")
         }
         try restore(keyframe: 0, force: true)
@@ -103,9 +108,11 @@ public final class Timeline {
         // Keyframe 0 stores the loaded image: the machine holds it until the first restore.
         let imagePages = first == 0 ? Set(machine.nonZeroPages()) : nil
         let entries = try file.readKeyframeIndex(
-            from: first, after: keyframes.last?.step, header: summary.header, ending: ending, imagePageLimit: imagePages?.count)
+            from: first, after: keyframes.last?.step, header: summary.header, ending: ending,
+            imagePageLimit: imagePages?.count)
         guard !entries.isEmpty || ending != nil else { return false }
-        let loaded = try file.readKeyframeContents(from: first, count: entries.count, board: summary.header.board, imagePages: imagePages)
+        let loaded = try file.readKeyframeContents(
+            from: first, count: entries.count, board: summary.header.board, imagePages: imagePages)
         for (offset, entry) in entries.enumerated() {
             let position = first + offset
             keyframes.append((entry.step, entry.stateHash))
@@ -126,7 +133,8 @@ public final class Timeline {
             tail = nil
         } else {
             summary.ending = RecordingEnding(
-                totalSteps: lastKeyframe.step, reason: .interrupted, exitCode: nil, detail: Timeline.unfinishedDetail(file))
+                totalSteps: lastKeyframe.step, reason: .interrupted, exitCode: nil,
+                detail: Timeline.unfinishedDetail(file))
         }
         inputs = committedInputs + (tail?.inputs ?? [])
         summary.keyframeCount = keyframes.count
@@ -141,7 +149,8 @@ public final class Timeline {
     /// moved past `tail`: the caller asks the recorder again.
     public func extend(with tail: RecordingTail) throws(RecordingError) -> Bool {
         if tail.keyframeCount > keyframes.count { try refresh() }
-        guard !isFinished, tail.keyframeCount == keyframes.count, tail.step >= summary.ending.totalSteps else { return false }
+        guard !isFinished, tail.keyframeCount == keyframes.count, tail.step >= summary.ending.totalSteps
+        else { return false }
         self.tail = tail
         inputs = committedInputs + tail.inputs
         return true
@@ -149,9 +158,12 @@ public final class Timeline {
 
     private static func unfinishedDetail(_ file: RecordingFile) -> String {
         switch file.writer() {
-        case .running(let pid): "the recorder (pid \(pid)) is still writing it; it ends at its last keyframe so far"
-        case .stopped(let pid): "the recorder (pid \(pid)) stopped without finishing; the recording ends at its last keyframe"
-        case .finished, .unknown: "the recorder stopped without finishing; the recording ends at its last keyframe"
+        case .running(let pid):
+            "the recorder (pid \(pid)) is still writing it; it ends at its last keyframe so far"
+        case .stopped(let pid):
+            "the recorder (pid \(pid)) stopped without finishing; the recording ends at its last keyframe"
+        case .finished, .unknown:
+            "the recorder stopped without finishing; the recording ends at its last keyframe"
         }
     }
 
@@ -167,7 +179,8 @@ public final class Timeline {
     private static func fileBytes(_ path: String) -> UInt64 {
         var total: UInt64 = 0
         for suffix in ["", "-wal"] {
-            let size = (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? NSNumber)?.uint64Value
+            let size = (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? NSNumber)?
+                .uint64Value
             total += size ?? 0
         }
         return total
@@ -186,7 +199,9 @@ public final class Timeline {
         }
         _ = advance(to: step)
         guard machine.step == step else {
-            throw .damaged("the replay ends at step \(machine.step), before step \(step): the recording claims more steps than it holds")
+            throw .damaged(
+                "the replay ends at step \(machine.step), before step \(step): the recording claims more steps than it holds"
+            )
         }
     }
 
@@ -211,7 +226,9 @@ public final class Timeline {
             for (page, versions) in pageVersions where versions[0] <= index { pages.insert(page) }
             pages.formUnion(machine.nonZeroPages())
         } else {
-            let range = index > restoredKeyframe ? (restoredKeyframe + 1)...index : (index + 1)...max(index + 1, restoredKeyframe)
+            let range =
+                index > restoredKeyframe
+                ? (restoredKeyframe + 1)...index : (index + 1)...max(index + 1, restoredKeyframe)
             for keyframe in range where keyframe < keyframePages.count {
                 for entry in keyframePages[keyframe] { pages.insert(entry.page) }
             }
@@ -230,7 +247,9 @@ public final class Timeline {
         // page or state must not pass for history.
         if checksKeyframes && !verifiedKeyframes.contains(index) {
             guard machine.stateHash == keyframes[index].stateHash else {
-                throw .damaged("keyframe \(index) (step \(keyframes[index].step)) does not match its recorded state hash")
+                throw .damaged(
+                    "keyframe \(index) (step \(keyframes[index].step)) does not match its recorded state hash"
+                )
             }
             verifiedKeyframes.insert(index)
         }
@@ -267,9 +286,13 @@ public final class Timeline {
         } catch {
             throw .damaged("the state of keyframe \(index) does not decode (\(error))")
         }
-        if let problem = state.validationProblem { throw .damaged("keyframe \(index) holds an impossible state: \(problem)") }
+        if let problem = state.validationProblem {
+            throw .damaged("keyframe \(index) holds an impossible state: \(problem)")
+        }
         guard state.step == keyframes[index].step else {
-            throw .damaged("keyframe \(index) claims step \(keyframes[index].step) but its state is at step \(state.step)")
+            throw .damaged(
+                "keyframe \(index) claims step \(keyframes[index].step) but its state is at step \(state.step)"
+            )
         }
         return state
     }
@@ -287,7 +310,8 @@ public final class Timeline {
         let keyframe = versions[low - 1]
         let key = page << 24 | keyframe
         if let cached = pageCache[key] { return cached }
-        let data = try PageCompression.decompress(try file.readPage(page, keyframe: keyframe), expectedSize: Machine.pageSize)
+        let data = try PageCompression.decompress(
+            try file.readPage(page, keyframe: keyframe), expectedSize: Machine.pageSize)
         if pageCache.count > 4096 { pageCache.removeAll(keepingCapacity: true) }
         pageCache[key] = data
         return data

@@ -51,7 +51,9 @@ public struct ScreenGrid: Equatable, Sendable {
     /// Text that does not fit is cut at a word boundary and ends in `…`
     /// (`TextFitting.truncated`), so no word or number ever shows in part.
     @discardableResult
-    public mutating func put(_ text: String, x: Int, y: Int, style: Style = .plain, maxWidth: Int? = nil) -> Int {
+    public mutating func put(_ text: String, x: Int, y: Int, style: Style = .plain, maxWidth: Int? = nil)
+        -> Int
+    {
         guard y >= 0 && y < height else { return x }
         let limit = min(width, maxWidth.map { x + max(0, $0) } ?? width)
         let fitted = TextFitting.truncated(text, toWidth: limit - x)
@@ -65,7 +67,10 @@ public struct ScreenGrid: Equatable, Sendable {
     }
 
     /// Fills a rectangle with `character` in `style`.
-    public mutating func fill(x: Int, y: Int, width fillWidth: Int, height fillHeight: Int, _ character: Unicode.Scalar = " ", style: Style = .plain) {
+    public mutating func fill(
+        x: Int, y: Int, width fillWidth: Int, height fillHeight: Int, _ character: Unicode.Scalar = " ",
+        style: Style = .plain
+    ) {
         for row in max(0, y)..<min(height, y + fillHeight) where fillWidth > 0 {
             for column in max(0, x)..<min(width, x + fillWidth) {
                 cells[row * width + column] = Cell(character, style)
@@ -74,7 +79,10 @@ public struct ScreenGrid: Equatable, Sendable {
     }
 
     /// Applies `change` to the style of every cell in a rectangle (for highlights).
-    public mutating func restyle(x: Int, y: Int, width restyleWidth: Int, height restyleHeight: Int = 1, _ change: (inout Style) -> Void) {
+    public mutating func restyle(
+        x: Int, y: Int, width restyleWidth: Int, height restyleHeight: Int = 1,
+        _ change: (inout Style) -> Void
+    ) {
         for row in max(0, y)..<min(height, y + restyleHeight) where restyleWidth > 0 {
             for column in max(0, x)..<min(width, x + restyleWidth) {
                 change(&cells[row * width + column].style)

@@ -24,7 +24,9 @@ public enum TextFitting {
         let scalars = Array(text.unicodeScalars)
         guard scalars.count > width else { return text }
         guard width > 0 else { return "" }
-        if scalars[width...].allSatisfy({ $0 == " " }) { return String(String.UnicodeScalarView(scalars[..<width])) }
+        if scalars[width...].allSatisfy({ $0 == " " }) {
+            return String(String.UnicodeScalarView(scalars[..<width]))
+        }
         var kept = Array(scalars[..<(width - 1)])
         let cutsInsideAWord = scalars[width - 1] != " " && kept.last.map { $0 != " " } == true
         if cutsInsideAWord {

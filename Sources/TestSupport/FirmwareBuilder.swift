@@ -17,7 +17,8 @@ import Machine
 public enum FirmwareBuilder {
     /// The programs `make` builds (Firmware/README.md describes each).
     public static let programs = [
-        "exerciser", "timer", "echo", "workload", "workload-bench", "semihost", "htif", "resetinfo", "misaligned", "traps",
+        "exerciser", "timer", "echo", "workload", "workload-bench", "semihost", "htif", "resetinfo",
+        "misaligned", "traps",
     ]
 
     /// The directory the ELF files are built into.
@@ -35,7 +36,8 @@ public enum FirmwareBuilder {
     public static func elf(_ name: String) throws -> String {
         for tool in [RequiredTool.make, .crossCompiler] { try tool.check() }
         guard programs.contains(name) else {
-            throw ProcessFailure("no test firmware named '\(name)'; known: \(programs.joined(separator: ", "))")
+            throw ProcessFailure(
+                "no test firmware named '\(name)'; known: \(programs.joined(separator: ", "))")
         }
         try build.get()
         return outputDirectory + "/" + name + ".elf"
@@ -56,14 +58,17 @@ public enum FirmwareBuilder {
         defer { flock(lock, LOCK_UN) }
 
         let firmware = TimescopeProcess.packageRoot.appendingPathComponent("Firmware").path
-        guard let make = RequiredTool.make.path else { throw ProcessFailure(RequiredTool.make.missingMessage) }
+        guard let make = RequiredTool.make.path else {
+            throw ProcessFailure(RequiredTool.make.missingMessage)
+        }
         let result = try runProcess(make, ["-C", firmware, "OUT=\(outputDirectory)"], timeout: 600)
         guard result.status == 0 else {
             throw ProcessFailure(
                 "make -C \(firmware) OUT=\(outputDirectory) failed with status \(result.status):\n"
                     + result.stdoutText + result.stderr)
         }
-        for program in programs where !FileManager.default.fileExists(atPath: "\(outputDirectory)/\(program).elf") {
+        for program in programs
+        where !FileManager.default.fileExists(atPath: "\(outputDirectory)/\(program).elf") {
             throw ProcessFailure("make succeeded but \(outputDirectory)/\(program).elf is missing")
         }
     }

@@ -77,7 +77,8 @@ public func makeMachine(
     reset: BoardConfiguration.Reset = .entry, misaligned: BoardConfiguration.MisalignedAccess = .perform
 ) throws -> Machine {
     let firmware = try Assembler.firmware(TestProgram.prelude + source)
-    let board = BoardConfiguration(name: "virt", ramBase: 0x8000_0000, ramSize: ramSize, reset: reset, misalignedAccess: misaligned)
+    let board = BoardConfiguration(
+        name: "virt", ramBase: 0x8000_0000, ramSize: ramSize, reset: reset, misalignedAccess: misaligned)
     let machine = try Machine(firmware: firmware, board: board)
     machine.compilesBlocks = compiled
     return machine
@@ -89,7 +90,8 @@ public func runProgram(
     _ source: String, maxSteps: UInt64 = 100_000, ramSize: UInt32 = 1 << 20, compiled: Bool = true,
     reset: BoardConfiguration.Reset = .entry, misaligned: BoardConfiguration.MisalignedAccess = .perform
 ) throws -> (Machine, StopReason) {
-    let machine = try makeMachine(source, ramSize: ramSize, compiled: compiled, reset: reset, misaligned: misaligned)
+    let machine = try makeMachine(
+        source, ramSize: ramSize, compiled: compiled, reset: reset, misaligned: misaligned)
     let reason = machine.run(until: maxSteps)
     return (machine, reason)
 }
@@ -188,7 +190,8 @@ public func runToExit(
     _ source: String, maxSteps: UInt64 = 1_000_000, ramSize: UInt32 = 1 << 20, compiled: Bool = true,
     misaligned: BoardConfiguration.MisalignedAccess = .perform
 ) throws -> Machine {
-    let (machine, reason) = try runProgram(source, maxSteps: maxSteps, ramSize: ramSize, compiled: compiled, misaligned: misaligned)
+    let (machine, reason) = try runProgram(
+        source, maxSteps: maxSteps, ramSize: ramSize, compiled: compiled, misaligned: misaligned)
     guard reason == .exited(code: 0, via: .finisher) else {
         throw HarnessFailure(
             "expected the program to exit 0 through sifive_test, but it stopped with \(reason) at step "

@@ -93,7 +93,9 @@ public indirect enum ParsedJSON: Equatable, Sendable {
         case .object(let members):
             return members.flatMap { $0.1.nonIntegerNumbers(path: path.isEmpty ? $0.0 : "\(path).\($0.0)") }
         case .array(let elements):
-            return elements.enumerated().flatMap { $0.element.nonIntegerNumbers(path: "\(path)[\($0.offset)]") }
+            return elements.enumerated().flatMap {
+                $0.element.nonIntegerNumbers(path: "\(path)[\($0.offset)]")
+            }
         default: return []
         }
     }
@@ -115,7 +117,8 @@ private struct Parser {
 
     mutating func expect(_ literal: String) throws(ParsedJSON.SyntaxError) {
         let text = Array(literal.utf8)
-        guard position + text.count <= bytes.count, Array(bytes[position..<position + text.count]) == text else {
+        guard position + text.count <= bytes.count, Array(bytes[position..<position + text.count]) == text
+        else {
             throw error("expected \(literal)")
         }
         position += text.count
@@ -151,7 +154,9 @@ private struct Parser {
         }
         while true {
             skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a key") }
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                throw error("expected a key")
+            }
             let key = try string()
             skipWhitespace()
             try expect(":")
@@ -208,7 +213,8 @@ private struct Parser {
                 case UInt8(ascii: "f"): text.append(0x0C)
                 case UInt8(ascii: "u"):
                     guard position + 4 <= bytes.count,
-                        let code = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16),
+                        let code = UInt32(
+                            String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16),
                         let scalar = Unicode.Scalar(code)
                     else { throw error("bad \\u escape") }
                     position += 4

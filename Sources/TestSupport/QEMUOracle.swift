@@ -14,7 +14,8 @@ public enum QEMUOracle {
         var environment = ProcessInfo.processInfo.environment
         environment["QEMU_TIMEOUT"] = String(timeout)
         return try runProcess(
-            "/bin/bash", [scripts.appendingPathComponent("qemu-run.sh").path, elf] + (input.map { [$0] } ?? []),
+            "/bin/bash",
+            [scripts.appendingPathComponent("qemu-run.sh").path, elf] + (input.map { [$0] } ?? []),
             environment: environment, timeout: TimeInterval(timeout + 30))
     }
 

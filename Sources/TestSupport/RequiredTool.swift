@@ -34,7 +34,8 @@ public struct RequiredTool: Sendable {
 
     /// The full path of the tool, or nil when it is not on PATH.
     public var path: String? {
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        let directories =
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
             .map(String.init) + ["/usr/bin", "/usr/local/bin"]
         return directories.lazy.filter { !$0.isEmpty }.map { $0 + "/" + name }
             .first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -67,7 +68,8 @@ public struct RequiredTool: Sendable {
         guard !missing.isEmpty else { return true }
         let message = missing.map(\.missingMessage).joined(separator: "; ")
         if missingToolsAllowed {
-            FileHandle.standardError.write(Data("note: skipping a test (TIMESCOPE_ALLOW_MISSING_TOOLS=1): \(message)\n".utf8))
+            FileHandle.standardError.write(
+                Data("note: skipping a test (TIMESCOPE_ALLOW_MISSING_TOOLS=1): \(message)\n".utf8))
             return false
         }
         throw ToolMissing(description: message)

@@ -24,7 +24,9 @@ public final class TemporaryDirectory: @unchecked Sendable {
     /// leftovers apart.
     public init(_ label: String = "test") throws {
         var template = Array((NSTemporaryDirectory() + "/timescope-\(label)-XXXXXX").utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
+        let made = template.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress.flatMap { mkdtemp($0) }
+        }
         guard made != nil else {
             throw ProcessFailure("cannot create a temporary directory: \(String(cString: strerror(errno)))")
         }
@@ -41,7 +43,9 @@ public final class TemporaryDirectory: @unchecked Sendable {
     public func remove() { try? FileManager.default.removeItem(atPath: path) }
 
     /// Runs `body` with a fresh directory, removed when `body` returns or throws.
-    public static func with<Result>(_ label: String = "test", _ body: (TemporaryDirectory) throws -> Result) throws -> Result {
+    public static func with<Result>(_ label: String = "test", _ body: (TemporaryDirectory) throws -> Result)
+        throws -> Result
+    {
         let directory = try TemporaryDirectory(label)
         defer { directory.remove() }
         return try body(directory)

@@ -75,7 +75,8 @@ public func runProcess(
             process.terminate()
             process.waitUntilExit()
             throw ProcessFailure(
-                "\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s; killed")
+                "\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s; killed"
+            )
         }
         usleep(5_000)
     }
@@ -129,9 +130,12 @@ public enum TimescopeProcess {
     /// process's environment with `environment` set on top. `XDG_DATA_HOME` points into
     /// `dataHome` unless `environment` sets it: a test never keeps sessions in the real home.
     public static func run(
-        _ arguments: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:], timeout: TimeInterval = 120
+        _ arguments: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:],
+        timeout: TimeInterval = 120
     ) throws -> ProcessResult {
-        try runProcess(binaryPath(), arguments, stdin: stdin, environment: Self.environment(environment), timeout: timeout)
+        try runProcess(
+            binaryPath(), arguments, stdin: stdin, environment: Self.environment(environment),
+            timeout: timeout)
     }
 
     /// The environment a test runs `timescope` in: this process's, `XDG_DATA_HOME` set to
@@ -147,7 +151,9 @@ public enum TimescopeProcess {
     /// this test process, removed when it exits. Where it cannot be made, a path that does not
     /// exist under /nonexistent, so that keeping a session fails instead of reaching the home.
     public static let dataHome: String = {
-        guard let directory = try? TemporaryDirectory("data-home") else { return "/nonexistent/timescope-test-data-home" }
+        guard let directory = try? TemporaryDirectory("data-home") else {
+            return "/nonexistent/timescope-test-data-home"
+        }
         dataHomeDirectory = directory
         atexit { TimescopeProcess.dataHomeDirectory?.remove() }
         return directory.path

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `kill(2)` (a free function, so that `TmuxDriver.kill()` does not hide it).
@@ -74,10 +74,15 @@ public final class TmuxDriver {
         if noColor { environment += ["-e", "NO_COLOR=1"] }
         var paneVariables = ["XDG_DATA_HOME": TimescopeProcess.dataHome]
         paneVariables.merge(variables) { _, given in given }
-        for (name, value) in paneVariables.sorted(by: { $0.key < $1.key }) { environment += ["-e", "\(name)=\(value)"] }
+        for (name, value) in paneVariables.sorted(by: { $0.key < $1.key }) {
+            environment += ["-e", "\(name)=\(value)"]
+        }
         do {
             try tmux(
-                ["-f", configuration, "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height)]
+                [
+                    "-f", configuration, "new-session", "-d", "-s", session, "-x", String(width), "-y",
+                    String(height),
+                ]
                     + environment + ["-c", TimescopeProcess.packageRoot.path, "bash", "-c", script, binary]
                     + arguments)
             socketPath = try tmux(["display-message", "-p", "-t", session, "#{socket_path}"])
@@ -106,7 +111,8 @@ public final class TmuxDriver {
     public func tmux(_ arguments: [String]) throws -> String {
         let result = try Self.spawn(tmuxPath, ["-L", socket] + arguments, timeout: 10)
         guard result.status == 0 else {
-            throw ProcessFailure("tmux \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
+            throw ProcessFailure(
+                "tmux \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
         }
         return result.stdoutText
     }
@@ -211,7 +217,9 @@ public final class TmuxDriver {
     /// stdout/stderr (temporary files): every other descriptor is closed; and it starts with
     /// an empty signal mask and default handlers (a test runner's threads block SIGINT and
     /// SIGTERM, and tmux would hand that mask down to the inspector).
-    static func spawn(_ executable: String, _ arguments: [String], timeout: TimeInterval) throws -> ProcessResult {
+    static func spawn(_ executable: String, _ arguments: [String], timeout: TimeInterval) throws
+        -> ProcessResult
+    {
         let directory = try TemporaryDirectory("tmux-run")
         defer { directory.remove() }
         let outPath = directory.file("stdout")
@@ -259,7 +267,8 @@ public final class TmuxDriver {
                 sendSignal(pid, SIGKILL)
                 _ = waitpid(pid, &status, 0)
                 throw ProcessFailure(
-                    "\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s; killed")
+                    "\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s; killed"
+                )
             }
             usleep(2_000)
         }
@@ -267,17 +276,23 @@ public final class TmuxDriver {
         let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         let out = FileManager.default.contents(atPath: outPath) ?? Data()
         let err = FileManager.default.contents(atPath: errPath) ?? Data()
-        return ProcessResult(status: exitStatus, stdout: [UInt8](out), stderr: String(decoding: err, as: UTF8.self))
+        return ProcessResult(
+            status: exitStatus, stdout: [UInt8](out), stderr: String(decoding: err, as: UTF8.self))
     }
 
     /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift does not import.
-    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
-            return nil
-        }
-        return unsafeBitCast(
-            symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-    }()
+    private static let addCloseFrom:
+        (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+            guard
+                let symbol = dlsym(
+                    UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+            else {
+                return nil
+            }
+            return unsafeBitCast(
+                symbol,
+                to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+        }()
 
     /// The environment tmux runs with: ours, without NO_COLOR (the pane gets it only when a
     /// test asks) and without TMUX (a test run inside tmux must not look nested).

@@ -20,7 +20,9 @@ struct When: ExpressibleByArgument, CustomStringConvertible {
     var description: String { expression.text }
 
     /// The step in `timeline`, a relative form counted from `reference`; errors name `option`.
-    func step(in timeline: Timeline, option: String, relativeTo reference: UInt64? = nil) throws(RecordingError) -> UInt64 {
+    func step(in timeline: Timeline, option: String, relativeTo reference: UInt64? = nil)
+        throws(RecordingError) -> UInt64
+    {
         do {
             return try expression.step(lastStep: timeline.totalSteps, reference: reference)
         } catch {
@@ -60,9 +62,12 @@ struct AddressRangeArgument: ExpressibleByArgument, CustomStringConvertible {
     var description: String { expression.text }
 
     /// The range at the step `timeline` is at (registers are read there); errors name `option`.
-    func range(in timeline: Timeline, option: String, defaultLength: UInt32) throws(RecordingError) -> Range<UInt32> {
+    func range(in timeline: Timeline, option: String, defaultLength: UInt32) throws(RecordingError) -> Range<
+        UInt32
+    > {
         do {
-            return try expression.range(in: timeline.machine.firmware, state: timeline.machine.state, defaultLength: defaultLength)
+            return try expression.range(
+                in: timeline.machine.firmware, state: timeline.machine.state, defaultLength: defaultLength)
         } catch {
             throw .invalidRequest("\(option): \(error)")
         }
@@ -75,7 +80,10 @@ struct EventKind: ExpressibleByArgument, CustomStringConvertible {
 
     init(parsing text: String) throws(ValidationError) {
         let kind = text.trimmingCharacters(in: .whitespaces).lowercased()
-        guard MarkerKind.isKnown(kind) || kind == MarkerKind.exceptionFamily || kind == MarkerKind.interruptFamily else {
+        guard
+            MarkerKind.isKnown(kind) || kind == MarkerKind.exceptionFamily
+                || kind == MarkerKind.interruptFamily
+        else {
             throw ValidationError("not a marker kind; the kinds are \(EventKind.listed)")
         }
         name = kind
@@ -86,10 +94,14 @@ struct EventKind: ExpressibleByArgument, CustomStringConvertible {
 
     /// The kinds with a name of their own: the fixed ones, then every trap the board raises.
     static let namedKinds: [String] =
-        [MarkerKind.console, MarkerKind.input, MarkerKind.semihosting, MarkerKind.htif, MarkerKind.exit, MarkerKind.crash]
+        [
+            MarkerKind.console, MarkerKind.input, MarkerKind.semihosting, MarkerKind.htif, MarkerKind.exit,
+            MarkerKind.crash,
+        ]
         + [
             TrapCause.instructionMisaligned, TrapCause.instructionAccessFault, TrapCause.illegalInstruction,
-            TrapCause.breakpoint, TrapCause.loadMisaligned, TrapCause.loadAccessFault, TrapCause.storeMisaligned,
+            TrapCause.breakpoint, TrapCause.loadMisaligned, TrapCause.loadAccessFault,
+            TrapCause.storeMisaligned,
             TrapCause.storeAccessFault, TrapCause.environmentCallFromM, TrapCause.machineSoftwareInterrupt,
             TrapCause.machineTimerInterrupt, TrapCause.machineExternalInterrupt,
         ].map(MarkerKind.trap(cause:))
@@ -105,7 +117,9 @@ struct RAMSize: ExpressibleByArgument, CustomStringConvertible {
     let bytes: UInt64
 
     init(parsing text: String) throws(ValidationError) {
-        guard let size = RAMSize.bytes(in: text) else { throw ValidationError("not a size; use e.g. 128M, 64MiB or 1G") }
+        guard let size = RAMSize.bytes(in: text) else {
+            throw ValidationError("not a size; use e.g. 128M, 64MiB or 1G")
+        }
         guard size >= 4096, size <= BoardConfiguration.maximumRAMSize - 4096, size % 4096 == 0 else {
             throw ValidationError("RAM is whole 4 KiB pages, from 4K to 2 GiB − 4 KiB")
         }
@@ -139,7 +153,8 @@ struct BoardName: ExpressibleByArgument, CustomStringConvertible {
 
     init(parsing text: String) throws(ValidationError) {
         guard BoardConfiguration.knownBoards.contains(text) else {
-            throw ValidationError("unknown board; known boards: \(BoardConfiguration.knownBoards.joined(separator: ", "))")
+            throw ValidationError(
+                "unknown board; known boards: \(BoardConfiguration.knownBoards.joined(separator: ", "))")
         }
         name = text
     }
@@ -160,7 +175,9 @@ struct UARTInput: ExpressibleByArgument {
 /// `--speed`: `max`, `realtime`, or a multiple of real time (`10x`, `0.5x`).
 extension LivePacing: ExpressibleByArgument {
     init(parsing text: String) throws(ValidationError) {
-        guard let pacing = LivePacing(text) else { throw ValidationError("use max, realtime, or a multiple such as 10x or 0.5x") }
+        guard let pacing = LivePacing(text) else {
+            throw ValidationError("use max, realtime, or a multiple such as 10x or 0.5x")
+        }
         self = pacing
     }
     /// Parses `--speed`'s value.
@@ -178,10 +195,14 @@ struct KeyframeInterval: ExpressibleByArgument, CustomStringConvertible {
             throw ValidationError("not a number of steps")
         }
         guard steps >= Recorder.minimumKeyframeInterval else {
-            throw ValidationError("a keyframe every \(steps) steps is too often: at least every \(Recorder.minimumKeyframeInterval)")
+            throw ValidationError(
+                "a keyframe every \(steps) steps is too often: at least every \(Recorder.minimumKeyframeInterval)"
+            )
         }
         guard steps <= Recorder.maximumKeyframeInterval else {
-            throw ValidationError("a keyframe every \(steps) steps is too rare: at most every \(Recorder.maximumKeyframeInterval)")
+            throw ValidationError(
+                "a keyframe every \(steps) steps is too rare: at most every \(Recorder.maximumKeyframeInterval)"
+            )
         }
         self.steps = steps
     }
@@ -198,7 +219,8 @@ struct FrameSize: ExpressibleByArgument, CustomStringConvertible {
 
     init(parsing text: String) throws(ValidationError) {
         let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
-        guard parts.count == 2, let width = parts[0], let height = parts[1], (1...1000).contains(width), (1...1000).contains(height)
+        guard parts.count == 2, let width = parts[0], let height = parts[1], (1...1000).contains(width),
+            (1...1000).contains(height)
         else { throw ValidationError("give WIDTHxHEIGHT in cells, each 1 … 1000, e.g. 200x60") }
         self.width = width
         self.height = height

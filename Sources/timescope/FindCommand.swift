@@ -19,32 +19,54 @@ struct FindCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr"))
+    @Argument(
+        help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr"))
     var recording: String
     @Option(
-        help: ArgumentHelp("The last write to ADDR[:LEN] (default length: the symbol's size, else 1).", valueName: "addr[:len]"),
+        help: ArgumentHelp(
+            "The last write to ADDR[:LEN] (default length: the symbol's size, else 1).",
+            valueName: "addr[:len]"),
         transform: AddressRangeArgument.init(parsing:))
     var lastWrite: AddressRangeArgument?
-    @Option(help: ArgumentHelp("The next write to ADDR[:LEN].", valueName: "addr[:len]"), transform: AddressRangeArgument.init(parsing:))
+    @Option(
+        help: ArgumentHelp("The next write to ADDR[:LEN].", valueName: "addr[:len]"),
+        transform: AddressRangeArgument.init(parsing:))
     var nextWrite: AddressRangeArgument?
-    @Option(help: ArgumentHelp("Execution of the instruction at an address or symbol.", valueName: "addr"), transform: AddressArgument.init(parsing:))
+    @Option(
+        help: ArgumentHelp("Execution of the instruction at an address or symbol.", valueName: "addr"),
+        transform: AddressArgument.init(parsing:))
     var pc: AddressArgument?
     @Option(
-        help: ArgumentHelp("A marker kind (\(EventKind.namedKinds.prefix(6).joined(separator: ", ")), a trap kind such as illegal-instruction or timer-interrupt), or the family exception or interrupt.", valueName: "kind"),
+        help: ArgumentHelp(
+            "A marker kind (\(EventKind.namedKinds.prefix(6).joined(separator: ", ")), a trap kind such as illegal-instruction or timer-interrupt), or the family exception or interrupt.",
+            valueName: "kind"),
         transform: EventKind.init(parsing:))
     var event: EventKind?
-    @Option(help: ArgumentHelp("Search backwards from this step, including it (a step, start, end or P%, ± N: end-100).", valueName: "when"), transform: When.init(parsing:))
+    @Option(
+        help: ArgumentHelp(
+            "Search backwards from this step, including it (a step, start, end or P%, ± N: end-100).",
+            valueName: "when"), transform: When.init(parsing:))
     var before: When?
-    @Option(help: ArgumentHelp("Search forwards from this step.", valueName: "when"), transform: When.init(parsing:))
+    @Option(
+        help: ArgumentHelp("Search forwards from this step.", valueName: "when"),
+        transform: When.init(parsing:))
     var after: When?
     @Flag(help: "Print {\"step\": N, \"pc\": N}.") var json = false
 
     func validate() throws {
         let queries: [Any?] = [lastWrite, nextWrite, pc, event]
-        guard queries.compactMap({ $0 }).count == 1 else { throw ValidationError("give exactly one of --last-write, --next-write, --pc, --event") }
-        guard (before == nil) != (after == nil) else { throw ValidationError("give exactly one of --before WHEN or --after WHEN") }
-        if lastWrite != nil && after != nil { throw ValidationError("--last-write searches backwards: use --before") }
-        if nextWrite != nil && before != nil { throw ValidationError("--next-write searches forwards: use --after") }
+        guard queries.compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --last-write, --next-write, --pc, --event")
+        }
+        guard (before == nil) != (after == nil) else {
+            throw ValidationError("give exactly one of --before WHEN or --after WHEN")
+        }
+        if lastWrite != nil && after != nil {
+            throw ValidationError("--last-write searches backwards: use --before")
+        }
+        if nextWrite != nil && before != nil {
+            throw ValidationError("--next-write searches forwards: use --after")
+        }
     }
 
     func run() throws {
@@ -53,13 +75,18 @@ struct FindCommand: ParsableCommand {
         guard let when = before ?? after else { return }
         let from = try when.step(in: timeline, option: option)
         // Registers in the address are read in the state at WHEN.
-        if [lastWrite?.expression, nextWrite?.expression, pc?.expression].contains(where: { $0?.readsRegisters == true }) {
+        if [lastWrite?.expression, nextWrite?.expression, pc?.expression].contains(where: {
+            $0?.readsRegisters == true
+        }) {
             try timeline.seek(to: from)
         }
         let range = try (lastWrite ?? nextWrite).map { argument throws(RecordingError) in
-            try argument.range(in: timeline, option: lastWrite != nil ? "--last-write" : "--next-write", defaultLength: 1)
+            try argument.range(
+                in: timeline, option: lastWrite != nil ? "--last-write" : "--next-write", defaultLength: 1)
         }
-        let address = try pc.map { argument throws(RecordingError) in try argument.address(in: timeline, option: "--pc") }
+        let address = try pc.map { argument throws(RecordingError) in
+            try argument.address(in: timeline, option: "--pc")
+        }
         let progress = ProgressLine(label: "searching", total: 1000)
         defer { progress.finish() }
         let report: (Double) -> Void = { progress.update(UInt64($0 * 1000)) }
@@ -72,7 +99,9 @@ struct FindCommand: ParsableCommand {
             } else if let address {
                 match = try timeline.lastExecution(of: address, before: step, progress: report)
             } else {
-                match = try timeline.marker(kind: event?.name ?? "", before: step).map { TimelineMatch(step: $0.step, pc: $0.pc) }
+                match = try timeline.marker(kind: event?.name ?? "", before: step).map {
+                    TimelineMatch(step: $0.step, pc: $0.pc)
+                }
             }
         } else {
             if let range {
@@ -80,7 +109,9 @@ struct FindCommand: ParsableCommand {
             } else if let address {
                 match = try timeline.nextExecution(of: address, after: from, progress: report)
             } else {
-                match = try timeline.marker(kind: event?.name ?? "", after: from).map { TimelineMatch(step: $0.step, pc: $0.pc) }
+                match = try timeline.marker(kind: event?.name ?? "", after: from).map {
+                    TimelineMatch(step: $0.step, pc: $0.pc)
+                }
             }
         }
         progress.finish()

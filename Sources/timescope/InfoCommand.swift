@@ -6,9 +6,12 @@ import Recording
 /// `timescope info`: what a recording holds.
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "info", abstract: "Show what a recording holds: firmware, length, how it ended, markers.")
+        commandName: "info", abstract: "Show what a recording holds: firmware, length, how it ended, markers."
+    )
 
-    @Argument(help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr")) var recording: String
+    @Argument(
+        help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr"))
+    var recording: String
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -17,7 +20,8 @@ struct InfoCommand: ParsableCommand {
         let ending = summary.ending
         if json {
             var members: [(String, JSONValue)] = [
-                ("firmware", .string(summary.header.firmwareName)), ("sha256", .string(summary.header.firmwareSHA256)),
+                ("firmware", .string(summary.header.firmwareName)),
+                ("sha256", .string(summary.header.firmwareSHA256)),
                 ("board", .string(summary.header.board.name)),
                 ("misalignedAccess", .string(summary.header.board.misalignedAccess.rawValue)),
                 ("totalSteps", .unsigned(ending.totalSteps)),
@@ -25,7 +29,8 @@ struct InfoCommand: ParsableCommand {
             ]
             if let code = ending.exitCode { members.append(("exitCode", .integer(Int64(code)))) }
             members += [
-                ("keyframes", .integer(Int64(summary.keyframeCount))), ("fileBytes", .unsigned(summary.fileBytes)),
+                ("keyframes", .integer(Int64(summary.keyframeCount))),
+                ("fileBytes", .unsigned(summary.fileBytes)),
                 ("markers", .object(summary.markerCounts.map { ($0.kind, .integer(Int64($0.count))) })),
             ]
             print(JSONValue.object(members).text)
@@ -33,12 +38,17 @@ struct InfoCommand: ParsableCommand {
         }
         print("firmware     \(summary.header.firmwareName)")
         print("sha256       \(summary.header.firmwareSHA256)")
-        print("board        \(summary.header.board.name), \(summary.header.board.ramSize >> 20) MiB RAM, misaligned accesses: \(summary.header.board.misalignedAccess.rawValue)")
+        print(
+            "board        \(summary.header.board.name), \(summary.header.board.ramSize >> 20) MiB RAM, misaligned accesses: \(summary.header.board.misalignedAccess.rawValue)"
+        )
         print("steps        \(ending.totalSteps)")
         print("ended        \(ending.reason.rawValue)\(ending.detail.map { ": " + $0 } ?? "")")
         print("keyframes    \(summary.keyframeCount), every \(summary.header.keyframeInterval) steps")
         print("file         \(summary.fileBytes) bytes")
-        print("markers      " + (summary.markerCounts.isEmpty ? "none" : summary.markerCounts.map { "\($0.kind) \($0.count)" }.joined(separator: ", ")))
+        print(
+            "markers      "
+                + (summary.markerCounts.isEmpty
+                    ? "none" : summary.markerCounts.map { "\($0.kind) \($0.count)" }.joined(separator: ", ")))
     }
 }
 
@@ -47,17 +57,25 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Re-execute a recording and compare every keyframe's state hash.")
 
-    @Argument(help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr")) var recording: String
+    @Argument(
+        help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr"))
+    var recording: String
 
     func run() throws {
-        let timeline = try Timeline(path: SessionDirectory.recording(named: recording), checksKeyframes: false)
+        let timeline = try Timeline(
+            path: SessionDirectory.recording(named: recording), checksKeyframes: false)
         let progress = ProgressLine(label: "verifying", total: timeline.totalSteps)
         let result = try timeline.verify(progress: { progress.update($0) })
         progress.finish()
         if let mismatch = result.firstMismatch {
-            FileHandle.standardError.write(Data("timescope: keyframe \(mismatch.keyframe) at step \(mismatch.step) differs: \(mismatch.reason)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "timescope: keyframe \(mismatch.keyframe) at step \(mismatch.step) differs: \(mismatch.reason)\n"
+                        .utf8))
             throw ExitCode(1)
         }
-        print("ok: \(result.keyframesChecked) keyframes, \(timeline.totalSteps) steps replayed, every state hash matches")
+        print(
+            "ok: \(result.keyframesChecked) keyframes, \(timeline.totalSteps) steps replayed, every state hash matches"
+        )
     }
 }

@@ -19,27 +19,38 @@ struct ListCommand: ParsableCommand {
         let directory = try SessionDirectory.forUser()
         let entries = directory.recordings()
         guard !entries.isEmpty else {
-            print("no recordings kept in \(directory.path) yet: `timescope record fw.elf` or `timescope watch fw.elf` keeps one there")
+            print(
+                "no recordings kept in \(directory.path) yet: `timescope record fw.elf` or `timescope watch fw.elf` keeps one there"
+            )
             return
         }
         print(directory.path)
         let latest = directory.latest.map { ($0 as NSString).lastPathComponent }
         let now = Date()
         let rows = entries.map { entry in
-            [entry.name, Self.size(entry.bytes)] + Self.describe(entry) + [Self.age(now.timeIntervalSince(entry.modified)), entry.name == latest ? "latest" : ""]
+            [entry.name, Self.size(entry.bytes)] + Self.describe(entry) + [
+                Self.age(now.timeIntervalSince(entry.modified)), entry.name == latest ? "latest" : "",
+            ]
         }
         // Columns: name, size, steps, ending, age, latest; a damaged file's line is its reason.
         let widths = (0..<6).map { column in rows.map { $0.count == 6 ? $0[column].count : 0 }.max() ?? 0 }
         for row in rows {
             guard row.count == 6 else {
-                print("  " + [pad(row[0], widths[0]), pad(row[1], widths[1], right: true), row[2]].joined(separator: "  "))
+                print(
+                    "  "
+                        + [pad(row[0], widths[0]), pad(row[1], widths[1], right: true), row[2]].joined(
+                            separator: "  "))
                 continue
             }
             let cells = [
-                pad(row[0], widths[0]), pad(row[1], widths[1], right: true), pad(row[2], widths[2], right: true),
+                pad(row[0], widths[0]), pad(row[1], widths[1], right: true),
+                pad(row[2], widths[2], right: true),
                 pad(row[3], widths[3]), pad(row[4], widths[4], right: true), row[5],
             ]
-            print("  " + cells.joined(separator: "  ").replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression))
+            print(
+                "  "
+                    + cells.joined(separator: "  ").replacingOccurrences(
+                        of: #"\s+$"#, with: "", options: .regularExpression))
         }
     }
 
@@ -53,7 +64,11 @@ struct ListCommand: ParsableCommand {
             switch ending.reason {
             case .exited: ended = "exited \(ending.exitCode ?? 0)"
             case .interrupted where !timeline.isFinished:
-                if case .running(let pid) = timeline.writer { ended = "being recorded (pid \(pid))" } else { ended = "unfinished" }
+                if case .running(let pid) = timeline.writer {
+                    ended = "being recorded (pid \(pid))"
+                } else {
+                    ended = "unfinished"
+                }
             default: ended = ending.reason.rawValue
             }
             return ["\(ending.totalSteps) steps", ended]
@@ -67,7 +82,9 @@ struct ListCommand: ParsableCommand {
         var value = Double(bytes)
         for unit in ["B", "KB", "MB", "GB"] {
             if value < 1024 || unit == "GB" {
-                return unit == "B" ? "\(bytes) B" : (value < 10 ? String(format: "%.1f", value) : "\(Int(value))") + " " + unit
+                return unit == "B"
+                    ? "\(bytes) B"
+                    : (value < 10 ? String(format: "%.1f", value) : "\(Int(value))") + " " + unit
             }
             value /= 1024
         }

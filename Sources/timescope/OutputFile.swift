@@ -26,7 +26,9 @@ struct OutputFile {
         try checkIsNot(firmware: firmware)
         var info = stat()
         guard stat(path, &info) == 0 else {
-            if lstat(path, &info) == 0 { throw refused("it is a symbolic link to a file that does not exist") }
+            if lstat(path, &info) == 0 {
+                throw refused("it is a symbolic link to a file that does not exist")
+            }
             return
         }
         switch info.st_mode & S_IFMT {
@@ -39,10 +41,13 @@ struct OutputFile {
         }
         guard info.st_size > 0 else { return }
         // A dump is a few kilobytes; anything far larger is something else.
-        guard info.st_size <= 1 << 20, let contents = try? RegularFile.read(atPath: path, upTo: 1 << 20, expecting: "a state dump"),
+        guard info.st_size <= 1 << 20,
+            let contents = try? RegularFile.read(atPath: path, upTo: 1 << 20, expecting: "a state dump"),
             (try? JSONSerialization.jsonObject(with: Data(contents.bytes))) is [String: Any]
         else {
-            throw refused("it exists and is not a state dump (a JSON object); it is left as it is: remove it or choose another name")
+            throw refused(
+                "it exists and is not a state dump (a JSON object); it is left as it is: remove it or choose another name"
+            )
         }
     }
 

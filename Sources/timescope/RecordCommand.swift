@@ -20,17 +20,29 @@ struct RecordCommand: ParsableCommand {
 
     @OptionGroup var machine: MachineOptions
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The recording to write (.tsr); without it, a new one in the session directory.", valueName: "rec.tsr"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp(
+            "The recording to write (.tsr); without it, a new one in the session directory.",
+            valueName: "rec.tsr"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval), \(Recorder.minimumKeyframeInterval) … \(Recorder.maximumKeyframeInterval)).", valueName: "n"), transform: KeyframeInterval.init(parsing:))
+    @Option(
+        help: ArgumentHelp(
+            "Steps between keyframes (default \(Recorder.defaultKeyframeInterval), \(Recorder.minimumKeyframeInterval) … \(Recorder.maximumKeyframeInterval)).",
+            valueName: "n"), transform: KeyframeInterval.init(parsing:))
     var keyframeInterval: KeyframeInterval = .standard
 
-    @Option(help: ArgumentHelp("Deliver another recording's input at the steps it was recorded (e.g. a watch session), on its board unless --board, --ram or --misaligned say otherwise: the new recording reproduces it.", valueName: "rec.tsr"))
+    @Option(
+        help: ArgumentHelp(
+            "Deliver another recording's input at the steps it was recorded (e.g. a watch session), on its board unless --board, --ram or --misaligned say otherwise: the new recording reproduces it.",
+            valueName: "rec.tsr"))
     var replayInput: String?
 
     func run() throws {
-        if let output { try OutputFile(path: output, option: "-o").checkForRecording(firmware: machine.firmware) }
+        if let output {
+            try OutputFile(path: output, option: "-o").checkForRecording(firmware: machine.firmware)
+        }
         // A replay runs on the replayed recording's board unless the options say otherwise.
         let replayed = replayInput.map(SessionDirectory.recording(named:))
         let source = try replayed.map { path throws(RecordingError) in try Timeline(path: path) }
@@ -40,14 +52,19 @@ struct RecordCommand: ParsableCommand {
         var scheduled: [(step: UInt64, byte: UInt8)] = []
         if let replayInput, let source {
             if source.summary.header.firmware != session.firmware.fileBytes {
-                FileHandle.standardError.write(Data("timescope: warning: \(replayInput) recorded other firmware; its input may mean nothing here\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "timescope: warning: \(replayInput) recorded other firmware; its input may mean nothing here\n"
+                            .utf8))
             }
             scheduled = source.inputLog
         }
         let target = try RecordingTarget(output: output, firmware: machine.firmware)
         let recorder: Recorder
         do {
-            recorder = try Recorder(path: target.path, machine: session, keyframeInterval: keyframeInterval.steps, scheduledInput: scheduled)
+            recorder = try Recorder(
+                path: target.path, machine: session, keyframeInterval: keyframeInterval.steps,
+                scheduledInput: scheduled)
         } catch {
             target.recorderFailed()
             throw error
@@ -117,7 +134,9 @@ final class ProgressLine {
             let fraction = min(1, Double(value) / Double(total))
             let width = 30
             let filled = Int(fraction * Double(width))
-            line += " [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+            line +=
+                " [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+                + "] "
             line += String(Int(fraction * 100)) + "%"
         }
         FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))

@@ -58,27 +58,38 @@ struct MachineOptions: ParsableArguments {
 
 /// The board and run options, for commands whose firmware argument is their own.
 struct BoardOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Board to emulate (virt, the default).", valueName: "board"), transform: BoardName.init(parsing:))
+    @Option(
+        help: ArgumentHelp("Board to emulate (virt, the default).", valueName: "board"),
+        transform: BoardName.init(parsing:))
     var board: BoardName?
 
-    @Option(help: ArgumentHelp("RAM size, e.g. 128M, 64MiB, 1G (default 128M).", valueName: "size"), transform: RAMSize.init(parsing:))
+    @Option(
+        help: ArgumentHelp("RAM size, e.g. 128M, 64MiB, 1G (default 128M).", valueName: "size"),
+        transform: RAMSize.init(parsing:))
     var ram: RAMSize?
 
-    @Option(help: ArgumentHelp("Misaligned loads and stores: perform them (the default, as QEMU does) or trap.", valueName: "perform|trap"))
+    @Option(
+        help: ArgumentHelp(
+            "Misaligned loads and stores: perform them (the default, as QEMU does) or trap.",
+            valueName: "perform|trap"))
     var misaligned: BoardConfiguration.MisalignedAccess?
 
     @Option(help: ArgumentHelp("Stop after this many steps (exit status 4).", valueName: "n"))
     var maxSteps: UInt64?
 
-    @Option(help: ArgumentHelp("Bytes for the UART receiver; escapes \\n \\r \\t \\\\ \\xHH.", valueName: "text"), transform: UARTInput.init(parsing:))
+    @Option(
+        help: ArgumentHelp("Bytes for the UART receiver; escapes \\n \\r \\t \\\\ \\xHH.", valueName: "text"),
+        transform: UARTInput.init(parsing:))
     var input: UARTInput?
 
     /// Loads `firmware`, builds the board and queues the input. What the options leave out
     /// comes from `base` (the board of the recording `record --replay-input` replays), else
     /// from the defaults.
     func makeMachine(firmware: String, base: BoardConfiguration? = nil) throws(LoadError) -> Machine {
-        let ramSize = ram?.bytes ?? base.map { UInt64($0.ramSize) } ?? UInt64(BoardConfiguration.defaultRAMSize)
-        var configuration = try BoardConfiguration.named(board?.name ?? base?.name ?? "virt", ramSize: ramSize)
+        let ramSize =
+            ram?.bytes ?? base.map { UInt64($0.ramSize) } ?? UInt64(BoardConfiguration.defaultRAMSize)
+        var configuration = try BoardConfiguration.named(
+            board?.name ?? base?.name ?? "virt", ramSize: ramSize)
         if let access = misaligned ?? base?.misalignedAccess { configuration.misalignedAccess = access }
         if let base { configuration.reset = base.reset }
         let image = try Firmware.load(contentsOf: firmware)

@@ -33,7 +33,8 @@ struct SessionDirectory {
             return SessionDirectory(path: data + "/timescope")
         }
         guard let home = environment["HOME"].flatMap({ $0.isEmpty ? nil : $0 }) ?? Self.passwordHome() else {
-            throw LoadError("there is no home directory to keep sessions in (HOME is not set): give -o rec.tsr")
+            throw LoadError(
+                "there is no home directory to keep sessions in (HOME is not set): give -o rec.tsr")
         }
         return SessionDirectory(path: home + "/.local/share/timescope")
     }
@@ -41,7 +42,9 @@ struct SessionDirectory {
     /// The file `latest` points to, when it points to something.
     var latest: String? {
         let link = path + "/" + Self.latestName
-        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link) else { return nil }
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link) else {
+            return nil
+        }
         let resolved = target.hasPrefix("/") ? target : path + "/" + target
         return FileManager.default.fileExists(atPath: resolved) ? resolved : nil
     }
@@ -82,7 +85,10 @@ struct SessionDirectory {
         guard symlink(name, staging) == 0, rename(staging, path + "/" + Self.latestName) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(staging)
-            FileHandle.standardError.write(Data("timescope: warning: cannot point \(path)/\(Self.latestName) at \(name): \(reason)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "timescope: warning: cannot point \(path)/\(Self.latestName) at \(name): \(reason)\n".utf8
+                ))
             return
         }
     }
@@ -104,8 +110,10 @@ struct SessionDirectory {
             var info = stat()
             let file = path + "/" + name
             guard lstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-            let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
-            entries.append(Entry(path: file, name: name, modified: modified, bytes: UInt64(max(0, info.st_size))))
+            let modified = Date(
+                timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+            entries.append(
+                Entry(path: file, name: name, modified: modified, bytes: UInt64(max(0, info.st_size))))
         }
         return entries.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }
     }
@@ -115,8 +123,11 @@ struct SessionDirectory {
     /// else the argument unchanged (opening it then says it does not exist).
     static func recording(named argument: String) -> String {
         var info = stat()
-        guard !argument.contains("/"), lstat(argument, &info) != 0, let directory = try? forUser() else { return argument }
-        for candidate in [argument, argument + ".tsr"] where lstat(directory.path + "/" + candidate, &info) == 0 {
+        guard !argument.contains("/"), lstat(argument, &info) != 0, let directory = try? forUser() else {
+            return argument
+        }
+        for candidate in [argument, argument + ".tsr"]
+        where lstat(directory.path + "/" + candidate, &info) == 0 {
             return directory.path + "/" + candidate
         }
         return argument
@@ -128,7 +139,8 @@ struct SessionDirectory {
     /// (others become `_`); never empty, never hidden.
     static func stem(of firmware: String) -> String {
         let name = ((firmware as NSString).lastPathComponent as NSString).deletingPathExtension
-        let safe = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "_" })
+        let safe = String(
+            name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "_" })
         let visible = String(safe.drop { $0 == "." })
         return visible.isEmpty ? "session" : visible
     }
@@ -140,8 +152,12 @@ struct SessionDirectory {
         var highest = 0
         for name in names where name.hasPrefix(stem + "-") {
             var rest = name.dropFirst(stem.count + 1)
-            for suffix in ["-wal", "-shm", "-journal"] where rest.hasSuffix(suffix) { rest = rest.dropLast(suffix.count) }
-            guard rest.hasSuffix(".tsr"), let number = Int(rest.dropLast(4)), number > 0, String(number) == rest.dropLast(4) else {
+            for suffix in ["-wal", "-shm", "-journal"] where rest.hasSuffix(suffix) {
+                rest = rest.dropLast(suffix.count)
+            }
+            guard rest.hasSuffix(".tsr"), let number = Int(rest.dropLast(4)), number > 0,
+                String(number) == rest.dropLast(4)
+            else {
                 continue
             }
             highest = max(highest, number)
@@ -153,13 +169,18 @@ struct SessionDirectory {
     private func create() throws(LoadError) {
         var info = stat()
         if stat(path, &info) == 0 {
-            guard info.st_mode & S_IFMT == S_IFDIR else { throw LoadError("\(path) is not a directory; sessions are kept there: move it away or give -o rec.tsr") }
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw LoadError(
+                    "\(path) is not a directory; sessions are kept there: move it away or give -o rec.tsr")
+            }
             return
         }
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw LoadError("cannot create \(path) to keep sessions in (\(error.localizedDescription)): give -o rec.tsr")
+            throw LoadError(
+                "cannot create \(path) to keep sessions in (\(error.localizedDescription)): give -o rec.tsr")
         }
     }
 

@@ -18,22 +18,30 @@ struct StateCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr"))
+    @Argument(
+        help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr"))
     var recording: String
     // Unconditional: `--at -1` is a WHEN, not an option.
     @Option(
         parsing: .unconditionalSingleValue,
-        help: ArgumentHelp("A step, start, end or P%, ± N steps; +N/-N from the previous --at. Repeatable.", valueName: "when"),
+        help: ArgumentHelp(
+            "A step, start, end or P%, ± N steps; +N/-N from the previous --at. Repeatable.",
+            valueName: "when"),
         transform: When.init(parsing:))
     var at: [When] = []
     @Option(
-        help: ArgumentHelp("Memory to show: ADDR[:LEN] (LEN default 4, or a data symbol's size). Repeatable.", valueName: "addr:len"),
+        help: ArgumentHelp(
+            "Memory to show: ADDR[:LEN] (LEN default 4, or a data symbol's size). Repeatable.",
+            valueName: "addr:len"),
         transform: AddressRangeArgument.init(parsing:))
     var memory: [AddressRangeArgument] = []
-    @Flag(help: "Print one JSON object per --at (the `run --dump-state` schema plus \"memory\").") var json = false
+    @Flag(help: "Print one JSON object per --at (the `run --dump-state` schema plus \"memory\").") var json =
+        false
 
     func validate() throws {
-        guard !at.isEmpty else { throw ValidationError("give at least one --at WHEN (a step, start, end or P%)") }
+        guard !at.isEmpty else {
+            throw ValidationError("give at least one --at WHEN (a step, start, end or P%)")
+        }
     }
 
     func run() throws {
@@ -51,7 +59,8 @@ struct StateCommand: ParsableCommand {
             for (argument, range) in zip(memory, ranges) {
                 guard let bytes = timeline.machine.readMemory(range.lowerBound, count: range.count) else {
                     throw RecordingError.invalidRequest(
-                        "--memory: \(argument) (\(hex(range.lowerBound)), \(range.count) bytes) is not inside RAM or the reset ROM")
+                        "--memory: \(argument) (\(hex(range.lowerBound)), \(range.count) bytes) is not inside RAM or the reset ROM"
+                    )
                 }
                 dumps.append((argument.description, range.lowerBound, bytes))
             }
@@ -60,7 +69,10 @@ struct StateCommand: ParsableCommand {
                 continue
             }
             if index > 0 { print("") }
-            print(StateText(state: timeline.machine.state, symbols: timeline.machine.firmware.symbols).lines(memory: dumps).joined(separator: "\n"))
+            print(
+                StateText(state: timeline.machine.state, symbols: timeline.machine.firmware.symbols).lines(
+                    memory: dumps
+                ).joined(separator: "\n"))
         }
     }
 }
@@ -92,7 +104,8 @@ struct StateText {
         for row in 0..<8 {
             let cells = (0..<4).map { column in
                 let index = row * 4 + column
-                return names[index].padding(toLength: 4, withPad: " ", startingAt: 0) + " " + hex(state.x[index])
+                return names[index].padding(toLength: 4, withPad: " ", startingAt: 0) + " "
+                    + hex(state.x[index])
             }
             lines.append(cells.joined(separator: "   "))
         }
@@ -111,7 +124,9 @@ struct StateText {
             for offset in stride(from: 0, to: dump.bytes.count, by: 8) {
                 let address = dump.start &+ UInt32(offset)
                 let label = symbols.describe(address).map { " <\($0)>" } ?? ""
-                let bytes = dump.bytes[offset..<min(offset + 8, dump.bytes.count)].map { "0x" + hexDigits($0, width: 2) }
+                let bytes = dump.bytes[offset..<min(offset + 8, dump.bytes.count)].map {
+                    "0x" + hexDigits($0, width: 2)
+                }
                 lines.append("\(hex(address))\(label):\t" + bytes.joined(separator: "\t"))
             }
         }

@@ -26,14 +26,16 @@ struct Timescope: ParsableCommand {
               timescope find run.tsr --last-write counter --before end
             """,
         subcommands: [
-            ViewCommand.self, WatchCommand.self, RunCommand.self, RecordCommand.self, ListCommand.self, InfoCommand.self, StateCommand.self,
+            ViewCommand.self, WatchCommand.self, RunCommand.self, RecordCommand.self, ListCommand.self,
+            InfoCommand.self, StateCommand.self,
             FindCommand.self, VerifyCommand.self,
         ]
     )
 
     /// `timescope` alone: how to start.
     func run() throws {
-        print("""
+        print(
+            """
             Timescope: a time-travel inspector for RISC-V (RV32IMAC) firmware on QEMU's virt board.
 
             Try the bundled post-mortem demo (a sensor hub that crashes 5.5 million steps in):
@@ -81,9 +83,11 @@ struct Timescope: ParsableCommand {
     /// and ending with where the command's help is.
     static func usageMessage(for error: Error) -> String {
         let lines = message(for: error).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        var text = lines.filter { !$0.isEmpty && !$0.hasPrefix("Help:") && !$0.hasPrefix("Usage:") }.joined(separator: "; ")
+        var text = lines.filter { !$0.isEmpty && !$0.hasPrefix("Help:") && !$0.hasPrefix("Usage:") }.joined(
+            separator: "; ")
         if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
-        if let first = text.first, let second = text.dropFirst().first, first.isUppercase, second.isLowercase {
+        if let first = text.first, let second = text.dropFirst().first, first.isUppercase, second.isLowercase
+        {
             text = first.lowercased() + text.dropFirst()
         }
         // ArgumentParser's full message ends "See 'timescope find --help' for more information."

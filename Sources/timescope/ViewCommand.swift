@@ -10,26 +10,40 @@ struct ViewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "view",
         abstract: "Open a recording in the inspector (opens at the end: a post-mortem starts at the crash).",
-        discussion: "Keys: ←/→ step, Home/End, [ ] markers, W last write, b/w break/watch, c/C continue, ? all keys, q quit."
+        discussion:
+            "Keys: ←/→ step, Home/End, [ ] markers, W last write, b/w break/watch, c/C continue, ? all keys, q quit."
     )
 
-    @Argument(help: ArgumentHelp("The recording (a path, or the name of a kept session); without it, the latest session.", valueName: "rec.tsr"))
+    @Argument(
+        help: ArgumentHelp(
+            "The recording (a path, or the name of a kept session); without it, the latest session.",
+            valueName: "rec.tsr"))
     var recording: String?
-    @Option(help: ArgumentHelp("Open at this step (a step, start, end or P%, ± N: end-100) instead of the end.", valueName: "when"), transform: When.init(parsing:))
+    @Option(
+        help: ArgumentHelp(
+            "Open at this step (a step, start, end or P%, ± N: end-100) instead of the end.",
+            valueName: "when"), transform: When.init(parsing:))
     var at: When?
     @Option(
-        help: ArgumentHelp("Print one frame of this size (e.g. 200x60) as text, with these keys typed first, and exit.", valueName: "WxH"),
+        help: ArgumentHelp(
+            "Print one frame of this size (e.g. 200x60) as text, with these keys typed first, and exit.",
+            valueName: "WxH"),
         transform: FrameSize.init(parsing:))
     var printFrame: FrameSize?
-    @Option(help: ArgumentHelp("Keys to type before --print-frame draws (characters; \\n Enter, \\e Escape, \\l \\r \\u \\d arrows).", valueName: "keys"))
+    @Option(
+        help: ArgumentHelp(
+            "Keys to type before --print-frame draws (characters; \\n Enter, \\e Escape, \\l \\r \\u \\d arrows).",
+            valueName: "keys"))
     var keys: String = ""
 
     func run() throws {
         let timeline = try Timeline(path: try path())
         let start = try at.map { when throws(RecordingError) in try when.step(in: timeline, option: "--at") }
         if let printFrame {
-            let terminal = TextTerminal(width: printFrame.width, height: printFrame.height, keys: TextTerminal.parse(keys))
-            let session = InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), step: start)
+            let terminal = TextTerminal(
+                width: printFrame.width, height: printFrame.height, keys: TextTerminal.parse(keys))
+            let session = InspectorSession(
+                timeline: timeline, terminal: terminal, clock: SystemClock(), step: start)
             while let key = terminal.nextScriptedKey() { session.send(.key(key)) }
             print(session.frame().text)
             return
@@ -47,7 +61,9 @@ extension ViewCommand {
         if let recording { return SessionDirectory.recording(named: recording) }
         let directory = try SessionDirectory.forUser()
         guard let latest = directory.latest else {
-            throw LoadError("no recording given, and no session kept in \(directory.path) yet: give rec.tsr, or record one (timescope record fw.elf)")
+            throw LoadError(
+                "no recording given, and no session kept in \(directory.path) yet: give rec.tsr, or record one (timescope record fw.elf)"
+            )
         }
         return latest
     }

@@ -10,7 +10,8 @@ import Terminal
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Run firmware live in the inspector, recording as it goes (or follow a recording being written).",
+        abstract:
+            "Run firmware live in the inspector, recording as it goes (or follow a recording being written).",
         discussion: """
             The firmware runs on its own thread while the inspector shows its live head. Space \
             pauses and resumes it; every scrub key of `view` travels back (the firmware keeps \
@@ -30,21 +31,38 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup var board: BoardOptions
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Keep the session in this recording (.tsr); without it, a new one in the session directory.", valueName: "rec.tsr"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp(
+            "Keep the session in this recording (.tsr); without it, a new one in the session directory.",
+            valueName: "rec.tsr"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Pacing: max (default), realtime (against the board's 1 GHz clock), or a multiple such as 10x or 0.5x.", valueName: "speed"), transform: LivePacing.init(parsing:))
+    @Option(
+        help: ArgumentHelp(
+            "Pacing: max (default), realtime (against the board's 1 GHz clock), or a multiple such as 10x or 0.5x.",
+            valueName: "speed"), transform: LivePacing.init(parsing:))
     var speed: LivePacing = .fastest
 
-    @Option(help: ArgumentHelp("Steps between keyframes (default \(Recorder.defaultKeyframeInterval), \(Recorder.minimumKeyframeInterval) … \(Recorder.maximumKeyframeInterval)).", valueName: "n"), transform: KeyframeInterval.init(parsing:))
+    @Option(
+        help: ArgumentHelp(
+            "Steps between keyframes (default \(Recorder.defaultKeyframeInterval), \(Recorder.minimumKeyframeInterval) … \(Recorder.maximumKeyframeInterval)).",
+            valueName: "n"), transform: KeyframeInterval.init(parsing:))
     var keyframeInterval: KeyframeInterval = .standard
 
-    @Option(help: ArgumentHelp("Follow a recording another process is writing, instead of running firmware.", valueName: "rec.tsr"))
+    @Option(
+        help: ArgumentHelp(
+            "Follow a recording another process is writing, instead of running firmware.",
+            valueName: "rec.tsr"))
     var follow: String?
 
     func validate() throws {
-        if follow != nil && firmware != nil { throw ValidationError("give firmware.elf or --follow rec.tsr, not both") }
-        if follow == nil && firmware == nil { throw ValidationError("watch needs firmware.elf (or --follow rec.tsr)") }
+        if follow != nil && firmware != nil {
+            throw ValidationError("give firmware.elf or --follow rec.tsr, not both")
+        }
+        if follow == nil && firmware == nil {
+            throw ValidationError("watch needs firmware.elf (or --follow rec.tsr)")
+        }
     }
 
     func run() throws {
@@ -61,7 +79,8 @@ struct WatchCommand: ParsableCommand {
             target = try RecordingTarget(output: output, firmware: firmware)
             let recorder: Recorder
             do {
-                recorder = try Recorder(path: target.path, machine: machine, keyframeInterval: keyframeInterval.steps)
+                recorder = try Recorder(
+                    path: target.path, machine: machine, keyframeInterval: keyframeInterval.steps)
             } catch {
                 target.recorderFailed()
                 throw error
@@ -72,7 +91,9 @@ struct WatchCommand: ParsableCommand {
             // However this block is left, the run stops and the file gets its ending.
             defer { live.stop() }
             let timeline = try Timeline(path: target.path)
-            InspectorSession(timeline: timeline, terminal: terminal, clock: SystemClock(), live: WatchedRecorder(live)).run()
+            InspectorSession(
+                timeline: timeline, terminal: terminal, clock: SystemClock(), live: WatchedRecorder(live)
+            ).run()
         }
         // The inspector's reader is closed now: fold the file into one.
         live.recorder.compact()
@@ -95,7 +116,10 @@ struct WatchCommand: ParsableCommand {
                 timeline = try Timeline(path: path)
             } catch {
                 guard case .incomplete = error, Date() < deadline else { throw error }
-                if !said { FileHandle.standardError.write(Data("timescope: waiting for \(path) to hold a recording…\n".utf8)) }
+                if !said {
+                    FileHandle.standardError.write(
+                        Data("timescope: waiting for \(path) to hold a recording…\n".utf8))
+                }
                 said = true
                 usleep(50_000)
             }
@@ -104,7 +128,8 @@ struct WatchCommand: ParsableCommand {
             guard let opened = timeline else { return }
             let terminal = try openInspectorTerminal()
             defer { terminal.end() }
-            InspectorSession(timeline: opened, terminal: terminal, clock: SystemClock(), live: FollowedFile()).run()
+            InspectorSession(timeline: opened, terminal: terminal, clock: SystemClock(), live: FollowedFile())
+                .run()
         }
         // If the recorder finished while this reader had the file open, it could not fold
         // its write-ahead log back in; with the reader closed, that can be done now.

@@ -7,7 +7,9 @@ import TestSupport
 /// determinism a user can observe from outside: the same run twice gives the same state.
 @Suite struct DumpStateTests {
     static let topLevelKeys = ["step", "pc", "x", "privilege", "csr", "devices", "stateHash"]
-    static let csrKeys = ["mstatus", "mie", "mip", "mtvec", "mepc", "mcause", "mtval", "mscratch", "mcycle", "minstret"]
+    static let csrKeys = [
+        "mstatus", "mie", "mip", "mtvec", "mepc", "mcause", "mtval", "mscratch", "mcycle", "minstret",
+    ]
     /// The devices `MachineState+JSON.swift` documents.
     static let deviceKeys = ["uart", "clint", "plic", "semihosting", "htif"]
 
@@ -19,7 +21,8 @@ import TestSupport
         let directory = temporary.path
         let path = directory + "/state.json"
         let result = try TimescopeProcess.run(["run", elf] + options + ["--dump-state", path])
-        let data = try #require(FileManager.default.contents(atPath: path), "no dump written; stderr: \(result.stderr)")
+        let data = try #require(
+            FileManager.default.contents(atPath: path), "no dump written; stderr: \(result.stderr)")
         return (result, [UInt8](data))
     }
 
@@ -38,11 +41,14 @@ import TestSupport
         #expect(state["privilege"]?.unsigned == 3, "machine mode")
         let x = try #require(state["x"]?.elements)
         #expect(x.count == 32)
-        #expect(x.allSatisfy { $0.unsigned.map { $0 <= UInt64(UInt32.max) } == true }, "32-bit unsigned integers")
+        #expect(
+            x.allSatisfy { $0.unsigned.map { $0 <= UInt64(UInt32.max) } == true }, "32-bit unsigned integers")
         #expect(x.first?.unsigned == 0)
 
         let csr = try #require(state["csr"])
-        #expect(Set(csr.keys) == Set(Self.csrKeys) && csr.keys.count == Self.csrKeys.count, "csr keys: \(csr.keys)")
+        #expect(
+            Set(csr.keys) == Set(Self.csrKeys) && csr.keys.count == Self.csrKeys.count,
+            "csr keys: \(csr.keys)")
         #expect(csr.keys.allSatisfy { csr[$0]?.unsigned != nil })
         #expect(csr["minstret"]?.unsigned == 1000, "the exerciser takes no trap in its first 1000 steps")
 

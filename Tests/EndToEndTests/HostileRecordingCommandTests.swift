@@ -10,11 +10,13 @@ import TestSupport
 @Suite struct HostileRecordingCommandTests {
     /// The `sqlite3` shell, which plants the SQL in the files.
     static let sqlite = RequiredTool("sqlite3", packages: ["sqlite3"])
-    static let goodRecording = TimescopeProcess.packageRoot.appendingPathComponent("Recordings/timer.tsr").path
+    static let goodRecording = TimescopeProcess.packageRoot.appendingPathComponent("Recordings/timer.tsr")
+        .path
 
     /// Every command that reads recordings; `REC` is the file.
     static let readers: [[String]] = [
-        ["info", "REC"], ["state", "REC", "--at", "50%", "--json"], ["find", "REC", "--event", "console", "--before", "end"],
+        ["info", "REC"], ["state", "REC", "--at", "50%", "--json"],
+        ["find", "REC", "--event", "console", "--before", "end"],
         ["verify", "REC"], ["view", "REC", "--print-frame", "80x24"], ["watch", "--follow", "REC"],
     ]
     /// Seconds a refusal may take (they take milliseconds).
@@ -38,11 +40,15 @@ import TestSupport
 
         /// A copy of the good recording changed by `sql`, run by the `sqlite3` shell.
         static func sql(_ name: String, message: String, _ sql: String) -> Hostile {
-            Hostile(name: name, message: message, make: { path in
-                try FileManager.default.copyItem(atPath: goodRecording, toPath: path)
-                let result = try runProcess(try sqliteShell(), [path, sql])
-                guard result.status == 0 else { throw ProcessFailure("sqlite3 failed on '\(name)': \(result.stderr)") }
-            }, needsShell: true)
+            Hostile(
+                name: name, message: message,
+                make: { path in
+                    try FileManager.default.copyItem(atPath: goodRecording, toPath: path)
+                    let result = try runProcess(try sqliteShell(), [path, sql])
+                    guard result.status == 0 else {
+                        throw ProcessFailure("sqlite3 failed on '\(name)': \(result.stderr)")
+                    }
+                }, needsShell: true)
         }
     }
 
@@ -54,52 +60,86 @@ import TestSupport
     static let tenMegabytes = "printf('%.*c', 10000000, 'x')"
 
     static let hostileFiles: [Hostile] = [
-        .sql("a table replaced by a view over an endless recursive query", message: "'marker' is a view", """
+        .sql(
+            "a table replaced by a view over an endless recursive query", message: "'marker' is a view",
+            """
             DROP TABLE marker;
             CREATE VIEW marker AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r)
                 SELECT n AS id, n AS step, 'console' AS kind, 0 AS pc, 0 AS value, NULL AS text FROM r;
             """),
-        .sql("a view returning a 1 GB zeroblob", message: "'keyframe' is a view", """
+        .sql(
+            "a view returning a 1 GB zeroblob", message: "'keyframe' is a view",
+            """
             DROP TABLE keyframe;
             CREATE VIEW keyframe AS SELECT 0 AS idx, 0 AS step, zeroblob(1000000000) AS state, 0 AS state_hash, x'' AS executed;
             """),
-        .sql("a generated column of 1e9 bytes", message: "the table 'keyframe' is not defined as a recording defines it", """
+        .sql(
+            "a generated column of 1e9 bytes",
+            message: "the table 'keyframe' is not defined as a recording defines it",
+            """
             CREATE TABLE hostile (idx INTEGER PRIMARY KEY, step INTEGER NOT NULL UNIQUE, state BLOB NOT NULL,
                 state_hash INTEGER NOT NULL, executed BLOB GENERATED ALWAYS AS (zeroblob(1000000000)) VIRTUAL);
             INSERT INTO hostile (idx, step, state, state_hash) SELECT idx, step, state, state_hash FROM keyframe;
             DROP TABLE keyframe;
             ALTER TABLE hostile RENAME TO keyframe;
             """),
-        .sql("a trigger", message: "unexpected trigger 'planted'", "CREATE TRIGGER planted AFTER INSERT ON marker BEGIN SELECT 1; END;"),
-        .sql("an interval, a keyframe step and a total of 2^62", message: "its keyframe interval is 4611686018427387904 steps", """
+        .sql(
+            "a trigger", message: "unexpected trigger 'planted'",
+            "CREATE TRIGGER planted AFTER INSERT ON marker BEGIN SELECT 1; END;"),
+        .sql(
+            "an interval, a keyframe step and a total of 2^62",
+            message: "its keyframe interval is 4611686018427387904 steps",
+            """
             UPDATE recording SET keyframe_interval = 4611686018427387904;
             UPDATE keyframe SET step = 4611686018427387904 WHERE idx = (SELECT MAX(idx) FROM keyframe);
             UPDATE ending SET total_steps = 4611686018427387904;
             """),
-        .sql("a board of 2 GiB − 4 KiB with a page row for every page", message: "keyframe 0 stores 524287 pages", """
+        .sql(
+            "a board of 2 GiB − 4 KiB with a page row for every page",
+            message: "keyframe 0 stores 524287 pages",
+            """
             UPDATE recording SET board = '{"misalignedAccess":"perform","name":"virt","ramBase":2147483648,"ramSize":2147479552,"reset":"rom"}';
             WITH RECURSIVE p(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM p WHERE n < 524286)
                 INSERT OR IGNORE INTO page (page, keyframe, lines, data)
                 SELECT n, 0, -1, (SELECT data FROM page ORDER BY length(data) LIMIT 1) FROM p;
             """),
-        .sql("a marker kind with an escape sequence", message: #"unknown kind 'con\u{1B}[31msole'"#,
-             "UPDATE marker SET kind = 'con' || char(27) || '[31msole' WHERE id = (SELECT MIN(id) FROM marker);"),
-        .sql("a board name with an escape sequence", message: #"its board 'v\u{1B}]0;pwned\u{7}' is unknown"#,
-             #"UPDATE recording SET board = '{"name":"v\u001b]0;pwned\u0007","ramBase":2147483648,"ramSize":134217728}';"#),
-        .sql("a 10 MB firmware name", message: "a value in the header is longer than",
-             "UPDATE recording SET firmware_name = \(tenMegabytes);"),
-        .sql("a 10 MB board name", message: "a value in the header is longer than",
-             #"UPDATE recording SET board = '{"name":"' || "# + tenMegabytes + #" || '","ramBase":2147483648,"ramSize":134217728}';"#),
-        .sql("a 10 MB end detail", message: "a value in the ending is longer than", "UPDATE ending SET detail = \(tenMegabytes);"),
-        .sql("a 10 MB marker kind", message: "a value in the marker counts is longer than",
-             "UPDATE marker SET kind = \(tenMegabytes) WHERE id = (SELECT MIN(id) FROM marker);"),
-        Hostile(name: "a FIFO", message: "is a FIFO (named pipe), not a regular file", make: { path in
-            guard mkfifo(path, 0o600) == 0 else { throw ProcessFailure("mkfifo \(path): \(String(cString: strerror(errno)))") }
-        }),
-        Hostile(name: "/dev/zero", message: "/dev/zero is a character device, not a regular file: it cannot be a recording", fixedPath: "/dev/zero"),
-        Hostile(name: "a directory", message: "is a directory, not a recording", make: { path in
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-        }),
+        .sql(
+            "a marker kind with an escape sequence", message: #"unknown kind 'con\u{1B}[31msole'"#,
+            "UPDATE marker SET kind = 'con' || char(27) || '[31msole' WHERE id = (SELECT MIN(id) FROM marker);"
+        ),
+        .sql(
+            "a board name with an escape sequence", message: #"its board 'v\u{1B}]0;pwned\u{7}' is unknown"#,
+            #"UPDATE recording SET board = '{"name":"v\u001b]0;pwned\u0007","ramBase":2147483648,"ramSize":134217728}';"#
+        ),
+        .sql(
+            "a 10 MB firmware name", message: "a value in the header is longer than",
+            "UPDATE recording SET firmware_name = \(tenMegabytes);"),
+        .sql(
+            "a 10 MB board name", message: "a value in the header is longer than",
+            #"UPDATE recording SET board = '{"name":"' || "# + tenMegabytes
+                + #" || '","ramBase":2147483648,"ramSize":134217728}';"#),
+        .sql(
+            "a 10 MB end detail", message: "a value in the ending is longer than",
+            "UPDATE ending SET detail = \(tenMegabytes);"),
+        .sql(
+            "a 10 MB marker kind", message: "a value in the marker counts is longer than",
+            "UPDATE marker SET kind = \(tenMegabytes) WHERE id = (SELECT MIN(id) FROM marker);"),
+        Hostile(
+            name: "a FIFO", message: "is a FIFO (named pipe), not a regular file",
+            make: { path in
+                guard mkfifo(path, 0o600) == 0 else {
+                    throw ProcessFailure("mkfifo \(path): \(String(cString: strerror(errno)))")
+                }
+            }),
+        Hostile(
+            name: "/dev/zero",
+            message: "/dev/zero is a character device, not a regular file: it cannot be a recording",
+            fixedPath: "/dev/zero"),
+        Hostile(
+            name: "a directory", message: "is a directory, not a recording",
+            make: { path in
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            }),
     ]
 
     @Test(arguments: hostileFiles)
@@ -116,10 +156,13 @@ import TestSupport
             let run = try MeasuredRun(command.map { $0 == "REC" ? path : $0 })
             let what = "\(hostile.name): timescope \(command.joined(separator: " "))"
             #expect(run.status == 2, "\(what): \(run)")
-            #expect(run.stderrLines.count == 1 && run.stderr.hasPrefix("timescope: error:"), "\(what): \(run)")
+            #expect(
+                run.stderrLines.count == 1 && run.stderr.hasPrefix("timescope: error:"), "\(what): \(run)")
             #expect(run.stderr.contains(hostile.message), "\(what): expected '\(hostile.message)' in \(run)")
             #expect(run.stderr.count < 600, "\(what): an error line of \(run.stderr.count) characters")
-            #expect(!run.stderr.utf8.contains { $0 < 0x20 && $0 != 0x0A }, "\(what): a control character reached the terminal")
+            #expect(
+                !run.stderr.utf8.contains { $0 < 0x20 && $0 != 0x0A },
+                "\(what): a control character reached the terminal")
             #expect(run.seconds < Self.secondsAllowed, "\(what) took \(run.seconds) s")
             #expect(run.peakMegabytes < Self.megabytesAllowed, "\(what) took \(run.peakMegabytes) MiB")
         }
@@ -134,16 +177,23 @@ import TestSupport
         defer { temporary.remove() }
         let directory = temporary.path
         let path = directory + "/escapes.tsr"
-        try Hostile.sql("escapes", message: "", """
+        try Hostile.sql(
+            "escapes", message: "",
+            """
             UPDATE recording SET firmware_name = 'fw' || char(27) || '[31m' || char(27) || ']0;pwned' || char(7) || '.elf';
             UPDATE ending SET detail = char(27) || '[2J' || char(13) || printf('%.*c', 3000, 'y');
-            """).make?(path)
-        for command in [["info", path], ["info", path, "--json"], ["view", path, "--print-frame", "120x40"]] {
+            """
+        ).make?(path)
+        for command in [
+            ["info", path], ["info", path, "--json"], ["view", path, "--print-frame", "120x40"],
+        ] {
             let run = try MeasuredRun(command)
             let what = "timescope \(command.joined(separator: " "))"
             #expect(run.status == 0, "\(what): \(run)")
             let output = run.stdout + Array(run.stderr.utf8)
-            #expect(!output.contains(0x1B) && !output.contains(0x07) && !output.contains(0x0D), "\(what): an escape sequence reached the terminal")
+            #expect(
+                !output.contains(0x1B) && !output.contains(0x07) && !output.contains(0x0D),
+                "\(what): an escape sequence reached the terminal")
         }
         let info = String(decoding: try MeasuredRun(["info", path]).stdout, as: UTF8.self)
         #expect(info.contains(#"fw\u{1B}[31m\u{1B}]0;pwned\u{7}.elf"#), "\(info)")
@@ -193,10 +243,14 @@ import TestSupport
             try FileManager.default.createDirectory(atPath: firmware, withIntermediateDirectories: false)
             message = "is a directory, not an ELF file"
         }
-        for command in [["run", firmware], ["record", firmware, "-o", directory + "/out.tsr"], ["watch", firmware]] {
+        for command in [
+            ["run", firmware], ["record", firmware, "-o", directory + "/out.tsr"], ["watch", firmware],
+        ] {
             let run = try MeasuredRun(command)
             let what = "timescope \(command.joined(separator: " "))"
-            #expect(run.status == 2 && run.stderrLines.count == 1 && run.stderr.contains(message), "\(what): \(run)")
+            #expect(
+                run.status == 2 && run.stderrLines.count == 1 && run.stderr.contains(message),
+                "\(what): \(run)")
             #expect(run.seconds < Self.secondsAllowed, "\(what) took \(run.seconds) s")
         }
     }
@@ -233,17 +287,22 @@ struct MeasuredRun: CustomStringConvertible {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, scratch + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, scratch + "/stderr", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(
+            &actions, 1, scratch + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(
+            &actions, 2, scratch + "/stderr", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         let argv: [UnsafeMutablePointer<CChar>?] = ([binary] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
         var pid = pid_t()
         let start = Date()
         // The tests' environment: a session never lands in the real home.
-        let environment: [UnsafeMutablePointer<CChar>?] = TimescopeProcess.environment().map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let environment: [UnsafeMutablePointer<CChar>?] =
+            TimescopeProcess.environment().map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for variable in environment { free(variable) } }
         let spawned = posix_spawn(&pid, binary, &actions, nil, argv, environment)
-        guard spawned == 0 else { throw ProcessFailure("cannot start \(binary): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else {
+            throw ProcessFailure("cannot start \(binary): \(String(cString: strerror(spawned)))")
+        }
         var waitStatus: Int32 = 0
         var usage = rusage()
         // On Linux, wait4's ru_maxrss of a child started by posix_spawn (vfork) includes this
@@ -262,7 +321,9 @@ struct MeasuredRun: CustomStringConvertible {
             if Date().timeIntervalSince(start) > timeout {
                 kill(pid, SIGKILL)
                 _ = wait4(pid, &waitStatus, 0, &usage)
-                throw ProcessFailure("timescope \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s; killed")
+                throw ProcessFailure(
+                    "timescope \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s; killed"
+                )
             }
             usleep(1000)
         }
@@ -276,6 +337,8 @@ struct MeasuredRun: CustomStringConvertible {
             peakMegabytes = highWaterKiB / 1024
         #endif
         stdout = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: scratch + "/stdout"))) ?? Data())
-        stderr = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: scratch + "/stderr"))) ?? Data(), as: UTF8.self)
+        stderr = String(
+            decoding: (try? Data(contentsOf: URL(fileURLWithPath: scratch + "/stderr"))) ?? Data(),
+            as: UTF8.self)
     }
 }

@@ -9,14 +9,18 @@ import TestSupport
 
     /// The status line after typing `keys` in `view --at step --print-frame`.
     func status(at step: UInt64, keys: String) throws -> String {
-        let result = try TimescopeProcess.run(["view", Self.recording, "--at", String(step), "--print-frame", "160x45", "--keys", keys])
+        let result = try TimescopeProcess.run([
+            "view", Self.recording, "--at", String(step), "--print-frame", "160x45", "--keys", keys,
+        ])
         #expect(result.status == 0, "\(result)")
         return result.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
     }
 
     /// The step `find --pc SYMBOL` prints (nil for "not found").
     func find(_ symbol: String, _ direction: String, _ step: UInt64) throws -> UInt64? {
-        let result = try TimescopeProcess.run(["find", Self.recording, "--pc", symbol, direction, String(step)])
+        let result = try TimescopeProcess.run([
+            "find", Self.recording, "--pc", symbol, direction, String(step),
+        ])
         guard result.status == 0 else { return nil }
         let words = result.stdoutText.split(separator: " ")
         return words.count > 1 ? UInt64(words[1]) : nil
@@ -30,19 +34,27 @@ import TestSupport
         let found = try find(symbol, "--after", pcIsThere ? step + 1 : step)
         if let found {
             #expect(line.hasPrefix("step \(found - 1) of"), "\(line)")
-            #expect(line.contains("\(symbol) runs next in step \(found); pc is there at step \(found - 1)"), "\(line)")
+            #expect(
+                line.contains("\(symbol) runs next in step \(found); pc is there at step \(found - 1)"),
+                "\(line)")
         } else {
             #expect(line.hasPrefix("step \(step) of"), "\(line)")
-            #expect(line.contains("does not run after step") || line.contains("runs for the last time"), "\(line)")
+            #expect(
+                line.contains("does not run after step") || line.contains("runs for the last time"), "\(line)"
+            )
         }
     }
 
-    @Test(arguments: [(UInt64(500), "register_sensor"), (434, "register_sensor"), (3, "_start"), (100, "_start")])
+    @Test(arguments: [
+        (UInt64(500), "register_sensor"), (434, "register_sensor"), (3, "_start"), (100, "_start"),
+    ])
     func gotoMinusSymbolLandsWhereFindBeforeSays(step: UInt64, symbol: String) throws {
         let line = try status(at: step, keys: "g-\(symbol)\\n")
         if let found = try find(symbol, "--before", step) {
             #expect(line.hasPrefix("step \(found - 1) of"), "\(line)")
-            #expect(line.contains("\(symbol) last ran in step \(found); pc is there at step \(found - 1)"), "\(line)")
+            #expect(
+                line.contains("\(symbol) last ran in step \(found); pc is there at step \(found - 1)"),
+                "\(line)")
         } else {
             #expect(line.hasPrefix("step \(step) of"), "\(line)")
             #expect(line.contains("\(symbol) does not run before step \(step)"), "\(line)")
@@ -52,5 +64,7 @@ import TestSupport
 
 /// The crash demo's path from the package root.
 enum TimescopePackageRootPath {
-    static var crash: String { TimescopeProcess.packageRoot.appendingPathComponent("Recordings/crash.tsr").path }
+    static var crash: String {
+        TimescopeProcess.packageRoot.appendingPathComponent("Recordings/crash.tsr").path
+    }
 }

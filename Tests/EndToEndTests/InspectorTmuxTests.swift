@@ -32,7 +32,9 @@ import TestSupport
         let driver = try openCrash()
         let screen = try driver.waitFor("CRASH: instruction access fault at pc 0x31726574")
         let rows = screen.components(separatedBy: "\n")
-        #expect(rows.first?.contains("CRASH: instruction access fault at pc 0x31726574") == true, "the banner is the top row")
+        #expect(
+            rows.first?.contains("CRASH: instruction access fault at pc 0x31726574") == true,
+            "the banner is the top row")
         #expect(statusLine(screen).hasPrefix(Self.atTheEnd), "status line: \(statusLine(screen))")
     }
 
@@ -76,7 +78,9 @@ import TestSupport
         let driver = try openCrash()
         try driver.type("bregister_sensor")
         try driver.sendKeys("Enter")
-        try driver.waitFor("the breakpoint to be set") { statusLine($0).contains("breakpoint 1 at 0x800002d2 (register_sensor)") }
+        try driver.waitFor("the breakpoint to be set") {
+            statusLine($0).contains("breakpoint 1 at 0x800002d2 (register_sensor)")
+        }
         try driver.sendKeys("Home")
         try driver.waitFor("the status line to show step 0") { statusLine($0).hasPrefix("step 0 of") }
         try driver.sendKeys("Space")
@@ -95,7 +99,9 @@ import TestSupport
         }
         #expect(statusLine(backward).hasPrefix("step 609 of 5482256"), "status line: \(statusLine(backward))")
         try driver.sendKeys("Space")
-        let again = try driver.waitFor("reverse playback to stop at the hit before that") { statusLine($0).contains("at step 434") }
+        let again = try driver.waitFor("reverse playback to stop at the hit before that") {
+            statusLine($0).contains("at step 434")
+        }
         #expect(statusLine(again).hasPrefix("step 434 of 5482256"), "status line: \(statusLine(again))")
     }
 
@@ -110,7 +116,9 @@ import TestSupport
         #expect(screen.contains("last write"), "the overlay lists W")
         try driver.sendKeys("x")
         let closed = try driver.waitFor("the overlay to close") { !$0.contains("Keys — any key closes") }
-        #expect(statusLine(closed).hasPrefix(Self.atTheEnd), "the closing key did nothing else: \(statusLine(closed))")
+        #expect(
+            statusLine(closed).hasPrefix(Self.atTheEnd),
+            "the closing key did nothing else: \(statusLine(closed))")
     }
 
     @Test func aBadCommandSaysSoInTheStatusLine() throws {
@@ -187,7 +195,8 @@ import TestSupport
         default:
             try driver.sendKeys(how)
         }
-        let screen = try driver.waitFor("the wrapper to print the exit status and the tty's icanon flag") { screen in
+        let screen = try driver.waitFor("the wrapper to print the exit status and the tty's icanon flag") {
+            screen in
             let rows = screen.components(separatedBy: "\n")
             return rows.contains { $0.hasPrefix("EXITED ") } && rows.contains { $0.hasSuffix("icanon") }
         }
@@ -198,7 +207,9 @@ import TestSupport
         if how == "q" {
             #expect(exited == "EXITED 0", "q exits with status 0: \(exited)")
         }
-        #expect(!screen.contains("Registers"), "the inspector's screen is gone (alternate screen left):\n\(screen)")
+        #expect(
+            !screen.contains("Registers"),
+            "the inspector's screen is gone (alternate screen left):\n\(screen)")
     }
 }
 

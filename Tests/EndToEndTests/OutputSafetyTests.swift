@@ -21,7 +21,8 @@ import TestSupport
         defer { temporary.remove() }
         let scratch = temporary.path
         let directory = scratch + "/results"
-        try FileManager.default.createDirectory(atPath: directory + "/nested", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory + "/nested", withIntermediateDirectories: true)
         try write("the user's notes\n", to: directory + "/notes.txt")
         try write("more\n", to: directory + "/nested/more.txt")
         let before = try snapshot(scratch)
@@ -114,7 +115,9 @@ import TestSupport
             recorder.waitUntilExit()
         }
         let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: output + "-wal") && recorder.isRunning && Date() < deadline { usleep(20_000) }
+        while !FileManager.default.fileExists(atPath: output + "-wal") && recorder.isRunning
+            && Date() < deadline
+        { usleep(20_000) }
         try #require(FileManager.default.fileExists(atPath: output + "-wal"), "the recorder writes \(output)")
 
         let refused = try TimescopeProcess.run(["record", elf, "-o", output])
@@ -128,7 +131,9 @@ import TestSupport
         let info = try infoJSON(output)
         #expect(info["firmware"]?.string == "timer.elf", "the new recording: \(info)")
         #expect(info["endReason"]?.string == "exited")
-        #expect(try snapshot(scratch).keys.sorted() == ["long.tsr"], "one file: the old write-ahead files went with it")
+        #expect(
+            try snapshot(scratch).keys.sorted() == ["long.tsr"],
+            "one file: the old write-ahead files went with it")
     }
 
     // MARK: Replacing a recording
@@ -148,7 +153,8 @@ import TestSupport
         let info = try infoJSON(output)
         #expect(info["endReason"]?.string == "exited", "the new run replaced the old one: \(info)")
         #expect((info["totalSteps"]?.unsigned ?? 0) > 1000)
-        #expect(try snapshot(scratch).keys.sorted() == ["run.tsr"], "no staging file and no write-ahead files")
+        #expect(
+            try snapshot(scratch).keys.sorted() == ["run.tsr"], "no staging file and no write-ahead files")
 
         // An empty file (made by `mktemp`, say) may be replaced too.
         let empty = scratch + "/empty.tsr"
@@ -172,7 +178,8 @@ import TestSupport
 
         let result = try TimescopeProcess.run(["record", elf, "-o", link])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "today.tsr", "still a link")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: link) == "today.tsr", "still a link")
         #expect(try infoJSON(target)["endReason"]?.string == "exited", "the target holds the new run")
         #expect(try snapshot(scratch).keys.sorted() == ["latest.tsr", "today.tsr"])
     }
@@ -201,15 +208,21 @@ import TestSupport
         var failures = 0
         var replaced = false
         for blocks in stride(from: 8, through: 2048, by: 8) {
-            let result = try runProcess("/bin/sh", ["-c", limited, binary, String(blocks), "record", elf, "-o", output])
+            let result = try runProcess(
+                "/bin/sh", ["-c", limited, binary, String(blocks), "record", elf, "-o", output])
             if result.status == 0 {
                 replaced = true
                 break
             }
             failures += 1
-            #expect(result.status == 2 && result.stderrLines.count == 1, "limit \(blocks): \(result.status) \(result.stderr)")
+            #expect(
+                result.status == 2 && result.stderrLines.count == 1,
+                "limit \(blocks): \(result.status) \(result.stderr)")
             let after = try snapshot(scratch).filter { $0.key != "broken.elf" }
-            #expect(after == before, "limit \(blocks) blocks: the old recording is untouched and no staging file is left: \(after.keys.sorted())")
+            #expect(
+                after == before,
+                "limit \(blocks) blocks: the old recording is untouched and no staging file is left: \(after.keys.sorted())"
+            )
             if after != before { break }
         }
         #expect(failures >= 2, "the sweep failed at \(failures) limits")
@@ -240,7 +253,8 @@ import TestSupport
             words = "directory"
         case "recording":
             target = scratch + "/run.tsr"
-            #expect(try TimescopeProcess.run(["record", local, "-o", target, "--max-steps", "1000"]).status == 4)
+            #expect(
+                try TimescopeProcess.run(["record", local, "-o", target, "--max-steps", "1000"]).status == 4)
             words = "recording"
         default:
             target = scratch + "/state.json"
@@ -261,13 +275,16 @@ import TestSupport
         defer { temporary.remove() }
         let scratch = temporary.path
         let dump = scratch + "/state.json"
-        #expect(try TimescopeProcess.run(["run", elf, "--max-steps", "10", "--dump-state", dump]).status == 4)
+        #expect(
+            try TimescopeProcess.run(["run", elf, "--max-steps", "10", "--dump-state", dump]).status == 4)
         #expect(try ParsedJSON.parse(try read(dump))["step"]?.unsigned == 10)
-        #expect(try TimescopeProcess.run(["run", elf, "--max-steps", "20", "--dump-state", dump]).status == 4)
+        #expect(
+            try TimescopeProcess.run(["run", elf, "--max-steps", "20", "--dump-state", dump]).status == 4)
         #expect(try ParsedJSON.parse(try read(dump))["step"]?.unsigned == 20)
         let empty = scratch + "/empty.json"
         try write("", to: empty)
-        #expect(try TimescopeProcess.run(["run", elf, "--max-steps", "30", "--dump-state", empty]).status == 4)
+        #expect(
+            try TimescopeProcess.run(["run", elf, "--max-steps", "30", "--dump-state", empty]).status == 4)
         #expect(try ParsedJSON.parse(try read(empty))["step"]?.unsigned == 30)
         #expect(try snapshot(scratch).keys.sorted() == ["empty.json", "state.json"])
     }
@@ -280,12 +297,17 @@ import TestSupport
     }
 
     private func expectRefusal(
-        _ result: ProcessResult, option: String, path: String, saying words: String, sourceLocation: SourceLocation = #_sourceLocation
+        _ result: ProcessResult, option: String, path: String, saying words: String,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) {
-        #expect(result.status == 2, "status \(result.status), stderr: \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            result.status == 2, "status \(result.status), stderr: \(result.stderr)",
+            sourceLocation: sourceLocation)
         #expect(result.stderrLines.count == 1, "one line: \(result.stderr)", sourceLocation: sourceLocation)
         let line = result.stderrLines.first ?? ""
-        #expect(line.hasPrefix("timescope: error: \(option) \(path): "), "names the option and path: \(line)", sourceLocation: sourceLocation)
+        #expect(
+            line.hasPrefix("timescope: error: \(option) \(path): "), "names the option and path: \(line)",
+            sourceLocation: sourceLocation)
         #expect(line.contains(words), "says '\(words)': \(line)", sourceLocation: sourceLocation)
     }
 
@@ -312,7 +334,8 @@ import TestSupport
             let path = directory + "/" + name
             let attributes = try manager.attributesOfItem(atPath: path)
             switch attributes[.type] as? FileAttributeType {
-            case .typeSymbolicLink?: entries[name] = "link to " + (try manager.destinationOfSymbolicLink(atPath: path))
+            case .typeSymbolicLink?:
+                entries[name] = "link to " + (try manager.destinationOfSymbolicLink(atPath: path))
             case .typeDirectory?: entries[name] = "directory"
             default: entries[name] = (manager.contents(atPath: path) ?? Data()).base64EncodedString()
             }

@@ -59,7 +59,8 @@ import TestSupport
         let directory = temporary.path
         let recording = directory + "/run.tsr"
         let record = try TimescopeProcess.run(
-            ["record", elf, "-o", recording, "--keyframe-interval", "5000"] + (test.input.map { ["--input", $0] } ?? []))
+            ["record", elf, "-o", recording, "--keyframe-interval", "5000"]
+                + (test.input.map { ["--input", $0] } ?? []))
         #expect(record.status == test.expectedStatus, "record: \(record.stderr)")
         let run = try TimescopeProcess.run(["run", elf] + (test.input.map { ["--input", $0] } ?? []))
         #expect(record.stdout == run.stdout, "record prints what run prints")
@@ -69,7 +70,9 @@ import TestSupport
 
     @Test func echoUppercasesItsInputAndSaysBye() throws {
         guard try RequiredTool.require(.crossCompiler, .make) else { return }
-        let result = try TimescopeProcess.run(["run", try FirmwareBuilder.elf("echo"), "--input", #"hello, world\nq"#])
+        let result = try TimescopeProcess.run([
+            "run", try FirmwareBuilder.elf("echo"), "--input", #"hello, world\nq"#,
+        ])
         #expect(result.status == 0)
         #expect(result.stdoutText == "ready\nHELLO, WORLD\n\nbye\n")
     }
@@ -92,7 +95,8 @@ import TestSupport
 
         // Firmware/README.md's table: | `name` | input | exit status | what it does |
         let readme = try String(
-            contentsOf: TimescopeProcess.packageRoot.appendingPathComponent("Firmware/README.md"), encoding: .utf8)
+            contentsOf: TimescopeProcess.packageRoot.appendingPathComponent("Firmware/README.md"),
+            encoding: .utf8)
         var documented: [String: String] = [:]
         for line in readme.split(separator: "\n") where line.hasPrefix("| `") {
             let columns = line.split(separator: "|", omittingEmptySubsequences: false)
@@ -116,13 +120,16 @@ import TestSupport
         #expect(result.stdout.isEmpty)
         #expect(result.stderrLines.count == 1)
         #expect(result.stderr.contains("exited with code 5"), "stderr: \(result.stderr)")
-        #expect(result.stderr.contains("htif"), "the line says which mechanism ended the run: \(result.stderr)")
+        #expect(
+            result.stderr.contains("htif"), "the line says which mechanism ended the run: \(result.stderr)")
     }
 }
 
 /// Where two byte strings first differ, with some context from each, for failure messages.
 func firstDifference(_ ours: [UInt8], _ theirs: [UInt8]) -> String {
-    let index = zip(ours, theirs).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(ours.count, theirs.count)
+    let index =
+        zip(ours, theirs).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        ?? min(ours.count, theirs.count)
     func context(_ bytes: [UInt8]) -> String {
         let start = max(0, index - 40)
         let end = min(bytes.count, index + 40)

@@ -37,7 +37,8 @@ import TestSupport
         for (index, expected) in qemu.enumerated().dropFirst() {
             let before = machine.pc
             let reason = machine.run(until: machine.step + 1)
-            try #require(reason == .stepLimit, "step \(index): Timescope stopped (\(reason)) but QEMU went on")
+            try #require(
+                reason == .stepLimit, "step \(index): Timescope stopped (\(reason)) but QEMU went on")
             let state = machine.state
             guard state.pc == expected.pc && state.x == expected.x else {
                 let registers = (0..<32).filter { state.x[$0] != expected.x[$0] }
@@ -56,7 +57,8 @@ import TestSupport
             // with no state line: Timescope must end the run at the very next step too.
             let reason = machine.run(until: machine.step + 1)
             guard case .exited = reason else {
-                Issue.record("QEMU ended the run after step \(qemu.count - 1); Timescope's next step gave \(reason)")
+                Issue.record(
+                    "QEMU ended the run after step \(qemu.count - 1); Timescope's next step gave \(reason)")
                 return
             }
         }

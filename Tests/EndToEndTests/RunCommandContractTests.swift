@@ -142,7 +142,9 @@ import TestSupport
 
     @Test func reachingMaxStepsExitsFour() throws {
         guard try RequiredTool.require(.crossCompiler, .make) else { return }
-        let result = try TimescopeProcess.run(["run", try FirmwareBuilder.elf("workload"), "--max-steps", "5000"])
+        let result = try TimescopeProcess.run([
+            "run", try FirmwareBuilder.elf("workload"), "--max-steps", "5000",
+        ])
         #expect(result.status == 4)
         #expect(result.stderrLines.count == 1, "stderr: \(result.stderr)")
         #expect(result.stderr.contains("5000"), "the line says the step: \(result.stderr)")

@@ -32,7 +32,9 @@ import TestSupport
                 topRow($0).contains("waiting for input") && consoleLines($0).first == "ready"
             }
             try driver.sendKeys("i")
-            try driver.waitFor("typing to be on", timeout: Self.timeout) { statusLine($0).contains("typing goes to the firmware's UART") }
+            try driver.waitFor("typing to be on", timeout: Self.timeout) {
+                statusLine($0).contains("typing goes to the firmware's UART")
+            }
         } catch {
             driver.kill()
             throw error
@@ -52,7 +54,9 @@ import TestSupport
         defer { driver.kill() }
 
         // echo prints "ready" and sleeps in WFI until a byte arrives.
-        let idle = try driver.waitFor("the LIVE banner, waiting for input, and \"ready\" in the console", timeout: Self.timeout) {
+        let idle = try driver.waitFor(
+            "the LIVE banner, waiting for input, and \"ready\" in the console", timeout: Self.timeout
+        ) {
             topRow($0).hasPrefix(" ● LIVE  echo.elf — waiting for input") && consoleLines($0).first == "ready"
         }
         let before = try #require(steps(statusLine(idle)), "status line: \(statusLine(idle))")
@@ -70,25 +74,37 @@ import TestSupport
         #expect(consoleLines(echoed).prefix(2) == ["ready", "HI"], "console: \(consoleLines(echoed))")
         let head = try #require(steps(statusLine(echoed)), "status line: \(statusLine(echoed))")
         #expect(head.step == head.total, "typing keeps the view at the live head: \(statusLine(echoed))")
-        #expect(head.total > before.total, "the head moved on while the firmware echoed: \(before.total) → \(head.total)")
+        #expect(
+            head.total > before.total,
+            "the head moved on while the firmware echoed: \(before.total) → \(head.total)")
 
         try driver.sendKeys("Escape")
-        try driver.waitFor("typing to stop", timeout: Self.timeout) { statusLine($0).contains("typing stopped") }
+        try driver.waitFor("typing to stop", timeout: Self.timeout) {
+            statusLine($0).contains("typing stopped")
+        }
 
         try driver.sendKeys("Space")
-        let paused = try driver.waitFor("the PAUSED banner", timeout: Self.timeout) { topRow($0).hasPrefix(" ❚❚ PAUSED  echo.elf") }
+        let paused = try driver.waitFor("the PAUSED banner", timeout: Self.timeout) {
+            topRow($0).hasPrefix(" ❚❚ PAUSED  echo.elf")
+        }
         #expect(statusLine(paused).contains("firmware paused"), "status line: \(statusLine(paused))")
         try driver.sendKeys("Space")
-        let resumed = try driver.waitFor("the LIVE banner again", timeout: Self.timeout) { topRow($0).hasPrefix(" ● LIVE  echo.elf") }
+        let resumed = try driver.waitFor("the LIVE banner again", timeout: Self.timeout) {
+            topRow($0).hasPrefix(" ● LIVE  echo.elf")
+        }
         #expect(statusLine(resumed).contains("firmware running"), "status line: \(statusLine(resumed))")
 
         // The firmware waits for input, so the head stands still: two steps back is 2 behind.
         try driver.sendKeys("Left", "Left")
         // (Each key may get a frame of its own: wait for the second.)
-        let back = try driver.waitFor("the status line to say the view is 2 steps behind live", timeout: Self.timeout) {
+        let back = try driver.waitFor(
+            "the status line to say the view is 2 steps behind live", timeout: Self.timeout
+        ) {
             statusLine($0).contains(" 2 behind live (End follows)")
         }
-        #expect(statusLine(back).hasPrefix("step \(head.total - 2) of \(head.total) "), "status line: \(statusLine(back))")
+        #expect(
+            statusLine(back).hasPrefix("step \(head.total - 2) of \(head.total) "),
+            "status line: \(statusLine(back))")
         #expect(topRow(back).hasPrefix(" ● LIVE"), "scrubbing does not pause the firmware: \(topRow(back))")
 
         try driver.sendKeys("End")
@@ -101,12 +117,15 @@ import TestSupport
         let ended = try waitForExit(driver)
         #expect(exitLine(ended) == "EXITED 0", "q exits with status 0:\n\(ended)")
         #expect(
-            ended.contains("timescope: session saved to \(session) (\(head.total) steps, interrupted at step \(head.total))"),
+            ended.contains(
+                "timescope: session saved to \(session) (\(head.total) steps, interrupted at step \(head.total))"
+            ),
             "the saved message names the file and the live head where q stopped the run:\n\(ended)")
 
         // The file: complete, one file, and it replays.
         try expectVerifies(session)
-        #expect(!FileManager.default.fileExists(atPath: session + "-wal"), "the session is folded into one file")
+        #expect(
+            !FileManager.default.fileExists(atPath: session + "-wal"), "the session is folded into one file")
         let info = try infoJSON(session)
         #expect(info["totalSteps"]?.unsigned == head.total, "info: \(info)")
         #expect(info["endReason"]?.string == "interrupted", "quitting interrupts the run: \(info)")
@@ -118,7 +137,9 @@ import TestSupport
         let arrivals = try inputSteps(session)
         try #require(arrivals.count == 2, "input steps: \(arrivals)")
         // The firmware slept at the head `before` until h arrived: it is stamped there or later.
-        #expect(arrivals[0] >= before.total, "nothing arrived before typing: \(arrivals), head before \(before.total)")
+        #expect(
+            arrivals[0] >= before.total,
+            "nothing arrived before typing: \(arrivals), head before \(before.total)")
         #expect(arrivals[1] > arrivals[0], "\(arrivals)")
         for (step, byte) in zip(arrivals, [UInt8(ascii: "h"), UInt8(ascii: "i")]) {
             let fifo = try receiverFIFOs(session, at: [step, step + 1])
@@ -148,11 +169,13 @@ import TestSupport
         }
         let banner = topRow(exited)
         let endStep = try #require(
-            banner.firstMatch(of: /echo\.elf — exited with code 0 at step (\d+)/).flatMap { UInt64($0.1) }, "banner: \(banner)")
+            banner.firstMatch(of: /echo\.elf — exited with code 0 at step (\d+)/).flatMap { UInt64($0.1) },
+            "banner: \(banner)")
         #expect(!banner.contains("LIVE"), "banner: \(banner)")
         #expect(
             statusLine(exited).hasPrefix("step \(endStep) of \(endStep) ")
-                && statusLine(exited).contains("exited with code 0 at step \(endStep) — the recording is complete; scrub back to review"),
+                && statusLine(exited).contains(
+                    "exited with code 0 at step \(endStep) — the recording is complete; scrub back to review"),
             "status line: \(statusLine(exited))")
         #expect(consoleLines(exited).contains("bye"), "console: \(consoleLines(exited))")
 
@@ -161,7 +184,9 @@ import TestSupport
         let back = try driver.waitFor("Left to go back one step", timeout: Self.timeout) {
             statusLine($0).hasPrefix("step \(endStep - 1) of \(endStep) ")
         }
-        #expect(!statusLine(back).contains("behind live"), "the run is over: nothing to be behind: \(statusLine(back))")
+        #expect(
+            !statusLine(back).contains("behind live"),
+            "the run is over: nothing to be behind: \(statusLine(back))")
         try driver.sendKeys("i")
         try driver.waitFor("i to say the run has ended", timeout: Self.timeout) {
             statusLine($0).contains("the run has ended: nothing reads input now")
@@ -171,7 +196,9 @@ import TestSupport
         let ended = try waitForExit(driver)
         #expect(exitLine(ended) == "EXITED 0", "q exits with status 0:\n\(ended)")
         #expect(
-            ended.contains("timescope: session saved to \(session) (\(endStep) steps, exited with code 0 at step \(endStep))"),
+            ended.contains(
+                "timescope: session saved to \(session) (\(endStep) steps, exited with code 0 at step \(endStep))"
+            ),
             "the saved message:\n\(ended)")
 
         try expectVerifies(session)
@@ -201,7 +228,9 @@ import TestSupport
             try driver.type("hi")
             try driver.waitFor("the echo HI", timeout: Self.timeout) { consoleLines($0).contains("HI") }
             try driver.type("q")
-            try driver.waitFor("the firmware to exit", timeout: Self.timeout) { topRow($0).contains("exited with code 0 at step") }
+            try driver.waitFor("the firmware to exit", timeout: Self.timeout) {
+                topRow($0).contains("exited with code 0 at step")
+            }
             try driver.sendKeys("q")
             let ended = try waitForExit(driver)
             #expect(exitLine(ended) == "EXITED 0", "\(ended)")
@@ -209,16 +238,21 @@ import TestSupport
 
         let record = try TimescopeProcess.run(["record", echo, "-o", replayed, "--replay-input", live])
         #expect(record.status == 0, "echo exits 0 after q: \(describe(record))")
-        #expect(record.stdoutText == "ready\nHI\nbye\n", "the replayed run prints what the live one showed: \(describe(record))")
+        #expect(
+            record.stdoutText == "ready\nHI\nbye\n",
+            "the replayed run prints what the live one showed: \(describe(record))")
         #expect(record.stderr.isEmpty, "no warning: same firmware: \(record.stderr)")
 
         let liveInfo = try infoJSON(live)
         let replayedInfo = try infoJSON(replayed)
-        for key in ["firmware", "sha256", "board", "totalSteps", "endReason", "exitCode", "keyframes", "markers"] {
+        for key in [
+            "firmware", "sha256", "board", "totalSteps", "endReason", "exitCode", "keyframes", "markers",
+        ] {
             #expect(liveInfo[key] != nil, "live info has \(key): \(liveInfo)")
             #expect(
                 liveInfo[key] == replayedInfo[key],
-                "\(key): live \(String(describing: liveInfo[key])), replayed \(String(describing: replayedInfo[key]))")
+                "\(key): live \(String(describing: liveInfo[key])), replayed \(String(describing: replayedInfo[key]))"
+            )
         }
         #expect(liveInfo["markers"]?["input"]?.unsigned == 3, "h, i, q: \(liveInfo)")
         #expect(try inputSteps(live) == inputSteps(replayed), "the input arrives at the same steps")
@@ -229,7 +263,8 @@ import TestSupport
         let liveStates = try stateLines(live, at: probes)
         let replayedStates = try stateLines(replayed, at: probes)
         #expect(liveStates.count == probes.count, "\(liveStates)")
-        for (index, probe) in probes.enumerated() where index < liveStates.count && index < replayedStates.count {
+        for (index, probe) in probes.enumerated()
+        where index < liveStates.count && index < replayedStates.count {
             #expect(liveStates[index] == replayedStates[index], "state --at \(probe) differs")
         }
         let end = try ParsedJSON.parse(try #require(liveStates.first))
@@ -251,7 +286,8 @@ import TestSupport
         defer { driver.kill() }
         try driver.waitFor("timescope: waiting for \(recording) to hold a recording", timeout: Self.timeout)
         let recorder = try BackgroundTimescope(
-            ["record", workload, "-o", recording, "--max-steps", String(Self.recorderSteps)], log: scratch.file("record.log"))
+            ["record", workload, "-o", recording, "--max-steps", String(Self.recorderSteps)],
+            log: scratch.file("record.log"))
         defer { recorder.stop() }
 
         let first = try driver.waitFor("the FOLLOWING banner", timeout: Self.timeout) {
@@ -260,8 +296,11 @@ import TestSupport
         let start = try #require(steps(statusLine(first)))
         #expect(start.step == start.total, "it follows the head: \(statusLine(first))")
         #expect(start.total < Self.recorderSteps, "seen while the recorder runs: \(statusLine(first))")
-        let grown = try driver.waitFor("the total to grow while the recorder runs", timeout: Self.timeout) { screen in
-            guard topRow(screen).hasPrefix(" ● FOLLOWING"), let now = steps(statusLine(screen)) else { return false }
+        let grown = try driver.waitFor("the total to grow while the recorder runs", timeout: Self.timeout) {
+            screen in
+            guard topRow(screen).hasPrefix(" ● FOLLOWING"), let now = steps(statusLine(screen)) else {
+                return false
+            }
             return now.total > start.total
         }
         let later = try #require(steps(statusLine(grown)))
@@ -269,19 +308,24 @@ import TestSupport
 
         let finished = try driver.waitFor("the recorder finished", timeout: Self.recorderTimeout)
         let headline = "the recorder finished: step-limit at step \(Self.recorderSteps)"
-        #expect(topRow(finished).hasPrefix(" workload-bench.elf — \(headline) "), "banner: \(topRow(finished))")
+        #expect(
+            topRow(finished).hasPrefix(" workload-bench.elf — \(headline) "), "banner: \(topRow(finished))")
         #expect(
             statusLine(finished).hasPrefix("step \(Self.recorderSteps) of \(Self.recorderSteps) ")
                 && statusLine(finished).contains("\(headline) — the recording is complete"),
             "status line: \(statusLine(finished))")
 
-        #expect(try recorder.wait(timeout: Self.recorderTimeout) == 4, "record stops at --max-steps with status 4: \(recorder.log)")
+        #expect(
+            try recorder.wait(timeout: Self.recorderTimeout) == 4,
+            "record stops at --max-steps with status 4: \(recorder.log)")
         try driver.sendKeys("q")
         let ended = try waitForExit(driver)
         #expect(exitLine(ended) == "EXITED 0", "\(ended)")
         // The recorder could not fold its write-ahead log while the follower read the file;
         // the follower does it when it closes.
-        #expect(!FileManager.default.fileExists(atPath: recording + "-wal"), "the finished recording is one file again")
+        #expect(
+            !FileManager.default.fileExists(atPath: recording + "-wal"),
+            "the finished recording is one file again")
 
         try expectVerifies(recording)
         let info = try infoJSON(recording)
@@ -297,12 +341,17 @@ import TestSupport
         let recording = scratch.file("killed.tsr")
 
         // Without --max-steps: the whole benchmark, far longer than the test lets it run.
-        let recorder = try BackgroundTimescope(["record", workload, "-o", recording], log: scratch.file("record.log"))
+        let recorder = try BackgroundTimescope(
+            ["record", workload, "-o", recording], log: scratch.file("record.log"))
         defer { recorder.stop() }
         let driver = try TmuxDriver(["watch", "--follow", recording], width: 160, height: 45)
         defer { driver.kill() }
-        let growing = try driver.waitFor("the followed recording to pass its first keyframe", timeout: Self.timeout) { screen in
-            guard topRow(screen).hasPrefix(" ● FOLLOWING  workload-bench.elf"), let now = steps(statusLine(screen)) else { return false }
+        let growing = try driver.waitFor(
+            "the followed recording to pass its first keyframe", timeout: Self.timeout
+        ) { screen in
+            guard topRow(screen).hasPrefix(" ● FOLLOWING  workload-bench.elf"),
+                let now = steps(statusLine(screen))
+            else { return false }
             return now.total > 0
         }
         let seen = try #require(steps(statusLine(growing)))
@@ -318,9 +367,12 @@ import TestSupport
         let total = try #require(steps(statusLine(stopped)), "status line: \(statusLine(stopped))").total
         #expect(total >= seen.total, "the timeline does not shrink: \(seen.total) → \(total)")
         #expect(
-            topRow(stopped).contains("the recorder (pid \(pid)) stopped without finishing; the recording ends at step \(total)"),
+            topRow(stopped).contains(
+                "the recorder (pid \(pid)) stopped without finishing; the recording ends at step \(total)"),
             "the banner names the dead recorder and where the recording ends: \(topRow(stopped))")
-        #expect(statusLine(stopped).hasPrefix("step \(total) of \(total) "), "status line: \(statusLine(stopped))")
+        #expect(
+            statusLine(stopped).hasPrefix("step \(total) of \(total) "), "status line: \(statusLine(stopped))"
+        )
 
         try driver.sendKeys("q")
         let ended = try waitForExit(driver)
@@ -345,7 +397,9 @@ import TestSupport
         let driver = try watchEchoAndStartTyping(recordingTo: session)
         defer { driver.kill() }
         try driver.type("x")
-        let typing = try driver.waitFor("the echo X", timeout: Self.timeout) { consoleLines($0).contains("X") }
+        let typing = try driver.waitFor("the echo X", timeout: Self.timeout) {
+            consoleLines($0).contains("X")
+        }
         let head = try #require(steps(statusLine(typing)))
 
         try driver.sendKeys("C-c")
@@ -354,7 +408,9 @@ import TestSupport
         #expect(exitLine(screen) == "EXITED 0", "Ctrl-C quits as q does:\n\(screen)")
         #expect(rows.contains("icanon"), "the terminal is back in canonical mode:\n\(screen)")
         #expect(!rows.contains("-icanon"), "the terminal was left in raw/cbreak mode:\n\(screen)")
-        #expect(!screen.contains("Registers"), "the inspector's screen is gone (alternate screen left):\n\(screen)")
+        #expect(
+            !screen.contains("Registers"),
+            "the inspector's screen is gone (alternate screen left):\n\(screen)")
         #expect(screen.contains("timescope: session saved to \(session) (\(head.total) steps"), "\(screen)")
 
         try expectVerifies(session)
@@ -362,7 +418,9 @@ import TestSupport
         #expect(info["markers"]?["input"]?.unsigned == 1, "x went to the firmware, Ctrl-C did not: \(info)")
         let arrivals = try inputSteps(session)
         try #require(arrivals.count == 1, "\(arrivals)")
-        #expect(try receiverFIFOs(session, at: [arrivals[0] + 1]) == [[UInt8(ascii: "x")]], "the one byte sent is x")
+        #expect(
+            try receiverFIFOs(session, at: [arrivals[0] + 1]) == [[UInt8(ascii: "x")]],
+            "the one byte sent is x")
     }
 
     /// Without -o the session is kept, as rr keeps traces: `NAME-N.tsr` in the session
@@ -374,13 +432,16 @@ import TestSupport
         let home = try TemporaryDirectory("data-home")
         defer { home.remove() }
         let kept = home.file("timescope/echo-1.tsr")
-        let driver = try TmuxDriver(["watch", echo], width: 160, height: 45, environment: ["XDG_DATA_HOME": home.path])
+        let driver = try TmuxDriver(
+            ["watch", echo], width: 160, height: 45, environment: ["XDG_DATA_HOME": home.path])
         defer { driver.kill() }
         try driver.waitFor("the firmware to wait for input", timeout: Self.timeout) {
             topRow($0).contains("waiting for input") && consoleLines($0).first == "ready"
         }
         try driver.sendKeys("i")
-        try driver.waitFor("typing to be on", timeout: Self.timeout) { statusLine($0).contains("typing goes to the firmware's UART") }
+        try driver.waitFor("typing to be on", timeout: Self.timeout) {
+            statusLine($0).contains("typing goes to the firmware's UART")
+        }
         try driver.type("k")
         let typed = try driver.waitFor("the echo K", timeout: Self.timeout) { consoleLines($0).contains("K") }
         let head = try #require(steps(statusLine(typed)))
@@ -389,14 +450,21 @@ import TestSupport
         let ended = try waitForExit(driver)
         #expect(exitLine(ended) == "EXITED 0", "\(ended)")
         let saved = ended.components(separatedBy: "\n").filter { $0.hasPrefix("timescope: ") }
-        #expect(saved.count == 1 && saved[0].hasPrefix("timescope: session saved to \(kept) ("), "one line says where:\n\(ended)")
+        #expect(
+            saved.count == 1 && saved[0].hasPrefix("timescope: session saved to \(kept) ("),
+            "one line says where:\n\(ended)")
 
         try expectVerifies(kept)
         #expect(try infoJSON(kept)["markers"]?["input"]?.unsigned == 1, "the typed k is in the kept session")
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: home.file("timescope/latest")) == "echo-1.tsr")
-        let latest = try TimescopeProcess.run(["view", "--print-frame", "160x45"], environment: ["XDG_DATA_HOME": home.path])
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: home.file("timescope/latest"))
+                == "echo-1.tsr")
+        let latest = try TimescopeProcess.run(
+            ["view", "--print-frame", "160x45"], environment: ["XDG_DATA_HOME": home.path])
         #expect(latest.status == 0, "\(latest)")
-        #expect(steps(statusLine(latest.stdoutText))?.total ?? 0 >= head.total, "view alone opens the kept session: \(statusLine(latest.stdoutText))")
+        #expect(
+            steps(statusLine(latest.stdoutText))?.total ?? 0 >= head.total,
+            "view alone opens the kept session: \(statusLine(latest.stdoutText))")
     }
 
     /// A hang-up (the terminal window closed) ends the session in order: the typed input is
@@ -413,9 +481,12 @@ import TestSupport
 
         sendSignal(try driver.timescopePID(), SIGHUP)
         let screen = try waitForExit(driver)
-        #expect(screen.contains("timescope: session saved to \(session)"), "a hang-up saves the session:\n\(screen)")
+        #expect(
+            screen.contains("timescope: session saved to \(session)"),
+            "a hang-up saves the session:\n\(screen)")
         try expectVerifies(session)
-        #expect(!FileManager.default.fileExists(atPath: session + "-wal"), "the session is folded into one file")
+        #expect(
+            !FileManager.default.fileExists(atPath: session + "-wal"), "the session is folded into one file")
         let info = try infoJSON(session)
         #expect(info["markers"]?["input"]?.unsigned == 2, "both typed bytes are in the recording: \(info)")
         #expect(info["endReason"]?.string == "interrupted", "info: \(info)")
@@ -435,7 +506,8 @@ import TestSupport
 
     /// `step S of T` at the start of a status line.
     func steps(_ status: String) -> (step: UInt64, total: UInt64)? {
-        guard let match = status.prefixMatch(of: #/step (\d+) of (\d+) /#), let step = UInt64(match.1), let total = UInt64(match.2)
+        guard let match = status.prefixMatch(of: #/step (\d+) of (\d+) /#), let step = UInt64(match.1),
+            let total = UInt64(match.2)
         else { return nil }
         return (step, total)
     }
@@ -447,13 +519,17 @@ import TestSupport
         let rows = screen.components(separatedBy: "\n").map { Array($0) }
         let title = Array("┌─ Console")
         for (index, row) in rows.enumerated() {
-            guard let column = (0..<max(0, row.count - title.count + 1)).first(where: { Array(row[$0..<$0 + title.count]) == title })
+            guard
+                let column = (0..<max(0, row.count - title.count + 1)).first(where: {
+                    Array(row[$0..<$0 + title.count]) == title
+                })
             else { continue }
             var lines: [String] = []
             for inner in rows[(index + 1)...] {
                 guard column < inner.count, inner[column] == "│" else { break }
                 let content = inner[(column + 1)...].prefix { $0 != "│" }
-                lines.append(String(content).replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression))
+                lines.append(
+                    String(content).replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression))
             }
             while lines.last == "" { lines.removeLast() }
             return lines
@@ -480,7 +556,9 @@ import TestSupport
 
     func expectVerifies(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let verify = try TimescopeProcess.run(["verify", path])
-        #expect(verify.status == 0 && verify.stdoutText.hasPrefix("ok: "), "verify \(path): \(describe(verify))", sourceLocation: sourceLocation)
+        #expect(
+            verify.status == 0 && verify.stdoutText.hasPrefix("ok: "), "verify \(path): \(describe(verify))",
+            sourceLocation: sourceLocation)
     }
 
     func infoJSON(_ path: String) throws -> ParsedJSON {
@@ -509,7 +587,8 @@ import TestSupport
         let result = try TimescopeProcess.run(["find", path, "--event", "input", direction, when, "--json"])
         if result.status == 1 && result.stderr.contains("not found") { return nil }
         try #require(result.status == 0, "find \(direction) \(when): \(describe(result))")
-        return try #require(try ParsedJSON.parse(result.stdoutText)["step"]?.unsigned, "find: \(describe(result))")
+        return try #require(
+            try ParsedJSON.parse(result.stdoutText)["step"]?.unsigned, "find: \(describe(result))")
     }
 
     /// `state --at` for each step, one JSON line each, as printed.
@@ -533,7 +612,8 @@ import TestSupport
         let frame = try TimescopeProcess.run(["view", path, "--at", String(step), "--print-frame", "160x45"])
         try #require(frame.status == 0, "view --print-frame: \(describe(frame))")
         let screen = frame.stdoutText
-        #expect(steps(statusLine(screen))?.step == step, "the frame is at step \(step): \(statusLine(screen))")
+        #expect(
+            steps(statusLine(screen))?.step == step, "the frame is at step \(step): \(statusLine(screen))")
         return consoleLines(screen)
     }
 }
@@ -567,7 +647,8 @@ private final class BackgroundTimescope {
 
     /// The exit status (128 + the signal for a killed process); only once it has ended.
     var terminationStatus: Int32 {
-        process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        process.terminationReason == .uncaughtSignal
+            ? 128 + process.terminationStatus : process.terminationStatus
     }
 
     /// What it printed so far.
@@ -581,7 +662,9 @@ private final class BackgroundTimescope {
         while process.isRunning {
             if Date() > deadline {
                 stop()
-                throw ProcessFailure("timescope \(process.arguments ?? []) did not finish within \(Int(timeout)) s; killed. Log:\n\(log)")
+                throw ProcessFailure(
+                    "timescope \(process.arguments ?? []) did not finish within \(Int(timeout)) s; killed. Log:\n\(log)"
+                )
             }
             usleep(20_000)  // the polling interval
         }

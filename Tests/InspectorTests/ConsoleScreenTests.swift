@@ -62,7 +62,9 @@ struct ConsoleScreenTests {
     @Test func nothingShownIsAControlCharacter() {
         let bytes: [UInt8] = Array(0...255) + Array("\u{1B}[".utf8) + [0x41]
         for line in ConsoleScreen(bytes).lines {
-            #expect(!line.unicodeScalars.contains { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) }, "\(line)")
+            #expect(
+                !line.unicodeScalars.contains { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) },
+                "\(line)")
         }
     }
 
@@ -72,7 +74,9 @@ struct ConsoleScreenTests {
     }
 
     @Test func aRunawayLineStopsAtTheLastColumn() {
-        let line = ConsoleScreen(Array(repeating: UInt8(ascii: "x"), count: ConsoleScreen.maximumColumns + 50)).lines
+        let line = ConsoleScreen(
+            Array(repeating: UInt8(ascii: "x"), count: ConsoleScreen.maximumColumns + 50)
+        ).lines
         #expect(line.first?.count == ConsoleScreen.maximumColumns)
     }
 }

@@ -31,10 +31,15 @@ struct InspectorSessionStopsTests {
             play(session)
             stops.append(session.state.step)
             #expect(!session.state.playback.isPlaying)
-            #expect(session.state.message == "breakpoint 1 at 0x800002d2 (register_sensor) at step \(session.state.step) — Space plays on")
+            #expect(
+                session.state.message
+                    == "breakpoint 1 at 0x800002d2 (register_sensor) at step \(session.state.step) — Space plays on"
+            )
         }
         #expect(stops == CrashDemo.registerSensorRuns, "at ×100 a frame would have passed each of them")
-        #expect(session.frame().position(of: "●▶ 800002d2") != nil, "pc is at the breakpoint, its instruction not yet run")
+        #expect(
+            session.frame().position(of: "●▶ 800002d2") != nil,
+            "pc is at the breakpoint, its instruction not yet run")
     }
 
     @Test func reversePlaybackStopsExactlyAtEachBreakpointHitBackward() throws {
@@ -57,7 +62,9 @@ struct InspectorSessionStopsTests {
         play(session)
         #expect(session.state.step == 669)
         #expect(
-            session.state.message == "watchpoint 1, step 669: 0x8000027c (copy_name+0x8) sb 0x8000103c:1 84 → 74 — Space plays on")
+            session.state.message
+                == "watchpoint 1, step 669: 0x8000027c (copy_name+0x8) sb 0x8000103c:1 84 → 74 — Space plays on"
+        )
         session.type("r")
         play(session)
         #expect(session.state.step == 623, "backward: the write before, landing where it is done")
@@ -86,7 +93,9 @@ struct InspectorSessionStopsTests {
         session.type("bregister_sensor\nbcopy_name\nwsensors+56:4\n")
         session.type("c")
         #expect(session.state.step == 75)
-        #expect(session.state.message?.hasPrefix("watchpoint 3, step 75: ") == true, "\(session.state.message ?? "")")
+        #expect(
+            session.state.message?.hasPrefix("watchpoint 3, step 75: ") == true,
+            "\(session.state.message ?? "")")
         session.type("c")
         #expect(session.state.message == "breakpoint 1 at 0x800002d2 (register_sensor) at step 258")
         session.type("c")
@@ -100,7 +109,9 @@ struct InspectorSessionStopsTests {
         session.type("wsensors+56:4 if *(sensors+56) == 0x31726574\n")
         session.type("c")
         #expect(session.state.step == DemoRecording.corruptingStep)
-        #expect(session.state.message == "watchpoint 1, step 684: 0x8000027c (copy_name+0x8) sb 0x8000103f:1 80 → 31")
+        #expect(
+            session.state.message
+                == "watchpoint 1, step 684: 0x8000027c (copy_name+0x8) sb 0x8000103f:1 80 → 31")
     }
 
     @Test func theListCountsHitsInTheWholeRecordingWithTheirConditions() throws {
@@ -124,7 +135,8 @@ struct InspectorSessionStopsTests {
         // 83 steps around step 660: copy_name copying "thermometer1", and the write at 684.
         for _ in 0..<8 { session.type("z") }
         let grid = session.frame()
-        let bar = try #require((0..<grid.height).map { grid.row($0) }.first { $0.contains("█") && $0.contains("─") })
+        let bar = try #require(
+            (0..<grid.height).map { grid.row($0) }.first { $0.contains("█") && $0.contains("─") })
         #expect(bar.contains("1"), "copy_name's hits show as 1: \(bar)")
         #expect(bar.contains("2"), "the corrupting write shows as 2: \(bar)")
     }
@@ -135,7 +147,9 @@ struct InspectorSessionStopsTests {
         #expect(session.state.message == "step 684: 0x8000027c (copy_name+0x8) sb 0x8000103f:1 80 → 31")
         session.type("W")
         #expect(session.state.step == 679)
-        #expect(session.state.message == "step 679: 0x8000027c (copy_name+0x8) sb 0x8000103e:1 00 → 72", "not the watched word")
+        #expect(
+            session.state.message == "step 679: 0x8000027c (copy_name+0x8) sb 0x8000103e:1 00 → 72",
+            "not the watched word")
     }
 }
 
@@ -144,7 +158,9 @@ struct InspectorSessionStopsTests {
 /// is `lastExecution(before: N + 1)`).
 @Suite("Session: goto a symbol, searches, zoom")
 struct InspectorSessionGotoTests {
-    func find(_ session: InspectorSession, _ name: String, after: UInt64? = nil, before: UInt64? = nil) throws -> UInt64? {
+    func find(_ session: InspectorSession, _ name: String, after: UInt64? = nil, before: UInt64? = nil) throws
+        -> UInt64?
+    {
         let timeline = try Timeline(path: DemoRecording.crash)
         let address = try timeline.address(for: name)
         if let after { return try timeline.nextExecution(of: address, after: after)?.step }
@@ -166,7 +182,9 @@ struct InspectorSessionGotoTests {
         session.type("gcopy_name\n")
         #expect(session.state.step == 279)
         #expect(session.state.message == "copy_name runs next in step 280; pc is there at step 279")
-        #expect(try find(session, "copy_name", after: 275) == 280, "find --after 275: the run after the one at hand")
+        #expect(
+            try find(session, "copy_name", after: 275) == 280,
+            "find --after 275: the run after the one at hand")
         #expect(try find(session, "copy_name", after: 274) == 275, "find --after 274 reports the run at hand")
     }
 
@@ -226,14 +244,17 @@ struct InspectorSessionGotoTests {
         let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
         session.type("\\jalr a5\n")
         #expect(session.state.step == DemoRecording.crashSteps - 2)
-        #expect(session.state.message == "0x8000035e (poll_sensors+0x24) runs last in step \(DemoRecording.crashSteps - 1)")
+        #expect(
+            session.state.message
+                == "0x8000035e (poll_sensors+0x24) runs last in step \(DemoRecording.crashSteps - 1)")
     }
 
     @Test func zoomingInAndOutBringsBackTheWholeRangeAndTheEnd() throws {
         let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
         func bar() -> (line: String, bounds: String) {
             let grid = session.frame()
-            let index = (0..<grid.height).first { grid.row($0).contains("█") && grid.row($0).contains("─") } ?? 0
+            let index =
+                (0..<grid.height).first { grid.row($0).contains("█") && grid.row($0).contains("─") } ?? 0
             return (grid.row(index), grid.row(index + 1))
         }
         let whole = bar()

@@ -21,7 +21,9 @@ struct InspectorSessionTests {
         session.type("g3\n@0x1000\n")
         #expect(session.state.step == 3)
         let rows = (0..<30).map { session.frame().row($0) }
-        #expect(rows.contains { $0.contains("00001000  auipc t0,0x0") }, "the ROM is disassembled from its first instruction")
+        #expect(
+            rows.contains { $0.contains("00001000  auipc t0,0x0") },
+            "the ROM is disassembled from its first instruction")
         #expect(rows.contains { $0.contains("▶ 0000100c  lw a1,32(t0)") })
         #expect(rows.contains { $0.contains("00001028  4f 53 42 49") }, "the memory pane reads the ROM")
     }

@@ -14,7 +14,8 @@ struct KeymapTests {
         let start = try #require(readme.range(of: "## The inspector"))
         let end = try #require(readme.range(of: "## Usage", range: start.upperBound..<readme.endIndex))
         var cells = Set<String>()
-        for line in readme[start.upperBound..<end.lowerBound].split(separator: "\n") where line.hasPrefix("| ") {
+        for line in readme[start.upperBound..<end.lowerBound].split(separator: "\n")
+        where line.hasPrefix("| ") {
             let cell = line.dropFirst(2).prefix { $0 != "|" }.trimmingCharacters(in: .whitespaces)
             cells.insert(
                 cell.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
@@ -41,7 +42,8 @@ struct KeymapTests {
                     isNamed = binding.keys.contains("Shift-") && binding.keys.contains(name.dropFirst(6))
                 } else {
                     isNamed = binding.keys.split(separator: " ").contains { word in
-                        word == name || word.split(separator: "/").contains { $0 == name } || (name.count == 1 && word.hasPrefix(name))
+                        word == name || word.split(separator: "/").contains { $0 == name }
+                            || (name.count == 1 && word.hasPrefix(name))
                     }
                 }
                 #expect(isNamed, "\(name) is bound in '\(binding.keys)' but not named there")
@@ -51,8 +53,12 @@ struct KeymapTests {
 
     @Test func everyBindingFitsTwoHelpColumnsOnAHundredColumns() {
         for binding in Keymap.bindings {
-            #expect(binding.keys.count <= Keymap.keysWidth, "'\(binding.keys)' is longer than \(Keymap.keysWidth)")
-            #expect(binding.help.count <= Keymap.helpWidth, "'\(binding.help)' is longer than \(Keymap.helpWidth)")
+            #expect(
+                binding.keys.count <= Keymap.keysWidth, "'\(binding.keys)' is longer than \(Keymap.keysWidth)"
+            )
+            #expect(
+                binding.help.count <= Keymap.helpWidth, "'\(binding.help)' is longer than \(Keymap.helpWidth)"
+            )
         }
     }
 
@@ -68,7 +74,8 @@ struct KeymapTests {
             for key in binding.commands.keys {
                 for context in contexts {
                     let slot = "\(context) \(Keymap.name(of: key))"
-                    #expect(seen[slot] == nil, "\(slot) is bound by '\(seen[slot] ?? "")' and '\(binding.keys)'")
+                    #expect(
+                        seen[slot] == nil, "\(slot) is bound by '\(seen[slot] ?? "")' and '\(binding.keys)'")
                     seen[slot] = binding.keys
                 }
             }
@@ -93,11 +100,14 @@ struct KeymapTests {
                 }
                 inspector.press(key)
                 let message = inspector.state.message ?? ""
-                #expect(!message.contains("does nothing here"), "\(Keymap.name(of: key)) → \(command): \(message)")
+                #expect(
+                    !message.contains("does nothing here"), "\(Keymap.name(of: key)) → \(command): \(message)"
+                )
                 #expect(
                     Keymap.command(
                         for: key, focus: inspector.state.focus, isLive: binding.context == .live,
-                        isInPrompt: binding.context == .prompt, isInOverlay: binding.context == .overlay) != nil)
+                        isInPrompt: binding.context == .prompt, isInOverlay: binding.context == .overlay)
+                        != nil)
             }
         }
     }
@@ -131,7 +141,9 @@ struct KeymapTests {
             if isLive { state.live = InspectorState.Live(report: LiveReport(headStep: 100)) }
             let text = Renderer.helpOverlay(state, width: 160, height: 60).text
             for binding in Keymap.helpBindings(isLive: isLive, focus: focus) {
-                #expect(text.contains(binding.keys) && text.contains(binding.help), "\(focus), live \(isLive): \(binding.keys) \(binding.help)")
+                #expect(
+                    text.contains(binding.keys) && text.contains(binding.help),
+                    "\(focus), live \(isLive): \(binding.keys) \(binding.help)")
             }
         }
     }
@@ -142,7 +154,9 @@ struct KeymapTests {
             [false, true].flatMap { Keymap.helpBindings(isLive: $0, focus: focus) }
         }
         for binding in Keymap.bindings {
-            #expect(shown.contains { $0.keys == binding.keys && $0.help == binding.help }, "\(binding.keys) is in no help")
+            #expect(
+                shown.contains { $0.keys == binding.keys && $0.help == binding.help },
+                "\(binding.keys) is in no help")
         }
     }
 

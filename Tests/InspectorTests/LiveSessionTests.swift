@@ -29,7 +29,8 @@ struct LiveSessionTests {
     func open(_ source: ScriptedSource) throws -> (InspectorSession, FakeTerminal) {
         let terminal = FakeTerminal(width: 160, height: 45)
         let session = InspectorSession(
-            timeline: try Timeline(path: DemoRecording.crash), terminal: terminal, clock: FrozenClock(), live: source)
+            timeline: try Timeline(path: DemoRecording.crash), terminal: terminal, clock: FrozenClock(),
+            live: source)
         return (session, terminal)
     }
 
@@ -42,7 +43,9 @@ struct LiveSessionTests {
         let (session, _) = try open(source)
         #expect(session.state.step == 5_000_000, "the view opens at the live head")
         let screen = rows(session)
-        #expect(screen.first?.contains("● LIVE  crash.elf — running, 1200 M steps/s · max speed") == true, "\(screen.first ?? "")")
+        #expect(
+            screen.first?.contains("● LIVE  crash.elf — running, 1200 M steps/s · max speed") == true,
+            "\(screen.first ?? "")")
         #expect(screen.last?.hasPrefix("step 5000000 of 5000000") == true)
         #expect(screen.last?.contains("● live · max speed") == true, "\(screen.last ?? "")")
     }
@@ -60,14 +63,19 @@ struct LiveSessionTests {
         session.press(.character("<"))
         #expect(source.commands.last == .setPacing(.realTime(multiple: 1000)))
         session.press(.left)
-        #expect(rows(session).first?.contains("❚❚ PAUSED  crash.elf — Space resumes · 1000× real time") == true)
-        #expect(rows(session).last?.contains("1 behind live (End follows) · 1000× real time") == true, "\(rows(session).last ?? "")")
+        #expect(
+            rows(session).first?.contains("❚❚ PAUSED  crash.elf — Space resumes · 1000× real time") == true)
+        #expect(
+            rows(session).last?.contains("1 behind live (End follows) · 1000× real time") == true,
+            "\(rows(session).last ?? "")")
         // Zoomed in to ten steps around the view, one step is several columns.
         for _ in 0..<12 { session.press(.character("z")) }
         let screen = rows(session)
-        let legend = try #require(screen.firstIndex { $0.contains("● live  █ now") }, "the legend names the live head's mark")
+        let legend = try #require(
+            screen.firstIndex { $0.contains("● live  █ now") }, "the legend names the live head's mark")
         let bar = screen[legend - 1]
-        #expect(bar.contains("●") && bar.contains("█"), "the bar shows the live head and the view apart: \(bar)")
+        #expect(
+            bar.contains("●") && bar.contains("█"), "the bar shows the live head and the view apart: \(bar)")
         #expect(bar.lastIndex(of: "●")! > bar.lastIndex(of: "█")!, "the live head is ahead of the view")
         session.press(.character("i"))
         session.type("ok\n")
@@ -80,7 +88,9 @@ struct LiveSessionTests {
         source.refusal = "the run has ended; the recording is complete"
         let (session, _) = try open(source)
         session.press(.character(" "))
-        #expect(session.state.message == "the run has ended; the recording is complete" && session.state.messageIsError)
+        #expect(
+            session.state.message == "the run has ended; the recording is complete"
+                && session.state.messageIsError)
     }
 
     @Test func theEndOfTheRunReplacesTheLiveBanner() throws {
@@ -92,7 +102,9 @@ struct LiveSessionTests {
         terminal.keys = [nil]  // one frame passes without a key, then q
         session.run()
         let screen = terminal.lastGrid?.text.components(separatedBy: "\n") ?? []
-        #expect(screen.first?.contains("crash.elf — CRASH: instruction access fault") == true, "\(screen.first ?? "")")
+        #expect(
+            screen.first?.contains("crash.elf — CRASH: instruction access fault") == true,
+            "\(screen.first ?? "")")
         #expect(session.state.totalSteps == 5_482_256)
     }
 }

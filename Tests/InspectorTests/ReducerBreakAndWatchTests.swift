@@ -74,7 +74,9 @@ struct ReducerBreakAndWatchTests {
         var inspector = try PureInspector(step: 500)
         inspector.type("bno_such_function\n")
         #expect(inspector.state.breakpoints.isEmpty)
-        #expect(inspector.state.message == "break no_such_function: not an address, symbol or register expression")
+        #expect(
+            inspector.state.message == "break no_such_function: not an address, symbol or register expression"
+        )
         #expect(inspector.state.messageIsError)
     }
 
@@ -84,7 +86,9 @@ struct ReducerBreakAndWatchTests {
         #expect(inspector.state.prompt?.kind == .watch)
         inspector.type("\n")
         #expect(inspector.state.watchpoints == [0x8000_103c..<0x8000_1040])
-        #expect(inspector.state.message == "watchpoint 1 on 0x8000103c:4 (sensors+0x38) — c/C continue to a write")
+        #expect(
+            inspector.state.message == "watchpoint 1 on 0x8000103c:4 (sensors+0x38) — c/C continue to a write"
+        )
     }
 
     @Test func wWithAVariableWatchesTheWholeVariable() throws {

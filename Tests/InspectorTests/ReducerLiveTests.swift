@@ -58,7 +58,9 @@ struct ReducerLiveTests {
     }
 
     @Test func everyKindOfJumpLeavesTheHead() throws {
-        for keys: [Key] in [[.character(",")], [.character("5")], [.character("g"), .character("1"), .enter], [.shiftLeft]] {
+        for keys: [Key] in [
+            [.character(",")], [.character("5")], [.character("g"), .character("1"), .enter], [.shiftLeft],
+        ] {
             var inspector = try watching(head: 1000)
             inspector.send(keys.map { .key($0) })
             #expect(inspector.state.step < 1000, "\(keys) moved")
@@ -98,9 +100,12 @@ struct ReducerLiveTests {
         inspector.press(.character("q"))
         #expect(inspector.effects == [.live(.type([0x71]))], "q is a byte for the firmware while typing")
         #expect(!inspector.state.isQuitting)
-        #expect(inspector.state.live?.isFollowing == true && inspector.state.step == 1000, "typing shows the live head")
+        #expect(
+            inspector.state.live?.isFollowing == true && inspector.state.step == 1000,
+            "typing shows the live head")
         inspector.press(.enter)
-        #expect(inspector.effects == [.live(.type([0x0D]))], "Enter sends a carriage return, as a terminal does")
+        #expect(
+            inspector.effects == [.live(.type([0x0D]))], "Enter sends a carriage return, as a terminal does")
         inspector.press(.character("é"))
         #expect(inspector.effects == [.live(.type([0xC3, 0xA9]))], "characters go as UTF-8")
         inspector.press(.backspace, .control("d"))
@@ -122,14 +127,18 @@ struct ReducerLiveTests {
         var inspector = try watching(head: 1000)
         inspector.press(.character("i"))
         inspector.send(report(head: 1200) { $0.ended = "exited with code 0 at step 1200" })
-        #expect(inspector.state.message == "exited with code 0 at step 1200 — the recording is complete; scrub back to review")
+        #expect(
+            inspector.state.message
+                == "exited with code 0 at step 1200 — the recording is complete; scrub back to review")
         #expect(inspector.state.step == 1200)
         inspector.press(.character("x"))
         #expect(inspector.effects.isEmpty, "nothing reads input once the run has ended")
         inspector.press(.character(" "))
         #expect(inspector.state.messageIsError, "Space says the run has ended")
         inspector.send(report(head: 1200) { $0.ended = "exited with code 0 at step 1200" })
-        #expect(inspector.state.message != "exited with code 0 at step 1200 — the recording is complete; scrub back to review")
+        #expect(
+            inspector.state.message
+                != "exited with code 0 at step 1200 — the recording is complete; scrub back to review")
     }
 
     @Test func followingAFileCannotSteerTheRun() throws {
@@ -153,7 +162,9 @@ struct ReducerLiveTests {
         inspector.press(.left)
         inspector.press(.character("f"))
         #expect(inspector.state.memoryFollowsRegister == 1, "ra, the selected register")
-        #expect(inspector.state.live?.isFollowing == false && inspector.state.step == 999, "the view stays in the past")
+        #expect(
+            inspector.state.live?.isFollowing == false && inspector.state.step == 999,
+            "the view stays in the past")
         inspector.press(.character("F"))
         #expect(inspector.state.live?.isFollowing == true && inspector.state.step == 1000)
         #expect(inspector.state.message == "following the live head")

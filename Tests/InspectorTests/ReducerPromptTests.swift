@@ -44,7 +44,8 @@ struct ReducerPromptTests {
         #expect(inspector.effects.isEmpty)
         #expect(inspector.state.step == 500)
         #expect(
-            inspector.state.message == "goto nonsense: not a step (0…1000), a percentage, 'end', or a symbol (-SYMBOL: back)")
+            inspector.state.message
+                == "goto nonsense: not a step (0…1000), a percentage, 'end', or a symbol (-SYMBOL: back)")
         #expect(inspector.state.messageIsError)
     }
 
@@ -162,7 +163,9 @@ struct ReducerPromptTests {
         var inspector = try PureInspector(step: 500)
         inspector.type("@nowhere\n")
         #expect(inspector.state.memoryAddress == 0x8000_1000)
-        #expect(inspector.state.message == "memory nowhere: not an address, symbol, section or register expression (sp+16)")
+        #expect(
+            inspector.state.message
+                == "memory nowhere: not an address, symbol, section or register expression (sp+16)")
         #expect(inspector.state.messageIsError)
     }
 

@@ -24,13 +24,17 @@ struct ReducerSearchAndPromptTests {
         inspector.type("\\jalr a5\n")
         inspector.send(.searchFinished(step: 300, message: "found"))
         inspector.type("n")
-        #expect(inspector.effects == [.search("jalr a5", isForward: true)], "n is forward whichever way the search went")
+        #expect(
+            inspector.effects == [.search("jalr a5", isForward: true)],
+            "n is forward whichever way the search went")
         inspector.send(.searchFinished(step: 400, message: "found"))
         inspector.type("N")
         #expect(inspector.effects == [.search("jalr a5", isForward: false)])
         inspector.type(":find round 5000\n")
         inspector.type("N")
-        #expect(inspector.effects == [.search("round 5000", isForward: false)], ":find is a search n and N repeat")
+        #expect(
+            inspector.effects == [.search("round 5000", isForward: false)], ":find is a search n and N repeat"
+        )
     }
 
     @Test func upRecallsWhatWasEnteredInTheSameKindOfPromptNewestFirst() throws {
@@ -92,10 +96,13 @@ struct ReducerSearchAndPromptTests {
         inspector.press(.escape)
         inspector.type("bread_")
         inspector.press(.tab)
-        #expect(inspector.state.prompt?.text == "read_", "read_pressure and read_temperature share nothing more")
+        #expect(
+            inspector.state.prompt?.text == "read_", "read_pressure and read_temperature share nothing more")
         #expect(inspector.state.prompt?.candidates.isEmpty == true)
         inspector.press(.tab)
-        #expect(inspector.state.prompt?.candidates == ["read_pressure", "read_temperature"], "a second Tab lists them")
+        #expect(
+            inspector.state.prompt?.candidates == ["read_pressure", "read_temperature"],
+            "a second Tab lists them")
         inspector.type("p")
         #expect(inspector.state.prompt?.candidates.isEmpty == true, "typing hides the list")
         inspector.press(.tab)
@@ -154,7 +161,10 @@ struct ReducerSearchAndPromptTests {
         var inspector = try PureInspector(step: 500)
         inspector.state.isScreenTooSmall = true
         let before = inspector.state
-        for key: Key in [.left, .character("g"), .character(":"), .character(" "), .character("?"), .home, .character("W"), .resize, .tab] {
+        for key: Key in [
+            .left, .character("g"), .character(":"), .character(" "), .character("?"), .home, .character("W"),
+            .resize, .tab,
+        ] {
             inspector.press(key)
             #expect(inspector.state == before, "\(key) acted behind the too-small screen")
             #expect(inspector.effects.isEmpty)

@@ -13,7 +13,10 @@ struct ReducerStopsTests {
         inspector.type("bcopy_name\n")
         #expect(inspector.state.stops.map(\.number) == [1, 2, 3])
         #expect(inspector.state.stops.map(\.isBreakpoint) == [true, false, true])
-        #expect(inspector.state.stops.map(\.place) == ["0x8000033a (poll_sensors)", "0x8000103c:4 (sensors+0x38)", "0x80000274 (copy_name)"])
+        #expect(
+            inspector.state.stops.map(\.place) == [
+                "0x8000033a (poll_sensors)", "0x8000103c:4 (sensors+0x38)", "0x80000274 (copy_name)",
+            ])
         inspector.type(":delete 1\n")
         inspector.type("bregister_sensor\n")
         #expect(inspector.state.stops.map(\.number) == [2, 3, 4], "numbers are not reused")
@@ -25,7 +28,9 @@ struct ReducerStopsTests {
         let stop = try #require(inspector.state.stops.first)
         #expect(stop.rule.trigger == .execution(inspector.address("register_sensor")))
         #expect(stop.rule.condition?.text == "a0 == 2")
-        #expect(inspector.state.message == "breakpoint 1 at 0x800002d2 (register_sensor) if a0 == 2 — c/C continue to it")
+        #expect(
+            inspector.state.message
+                == "breakpoint 1 at 0x800002d2 (register_sensor) if a0 == 2 — c/C continue to it")
     }
 
     @Test func bAgainWithAConditionChangesItWithoutANewNumber() throws {
@@ -97,7 +102,9 @@ struct ReducerStopsTests {
         inspector.send(.hitsCounted([inspector.state.stops[0].rule: 3], through: 1000))
         inspector.press(.escape)
         inspector.type(":condition 1 a0 == 2\n")
-        #expect(inspector.state.message == "breakpoint 1 at 0x800002d2 (register_sensor) now stops only if a0 == 2")
+        #expect(
+            inspector.state.message
+                == "breakpoint 1 at 0x800002d2 (register_sensor) now stops only if a0 == 2")
         inspector.type(":info break\n")
         #expect(inspector.effects == [.countHits([inspector.state.stops[0].rule])])
         inspector.press(.escape)
@@ -144,7 +151,9 @@ struct ReducerStopsTests {
         #expect(inspector.state.message == "no breakpoint or watchpoint 7 — :info break lists them")
         inspector.type(":delete no_such_thing\n")
         #expect(inspector.state.stops.count == 1)
-        #expect(inspector.state.message == ":delete no_such_thing: give numbers (:info break lists them), or an address or symbol")
+        #expect(
+            inspector.state.message
+                == ":delete no_such_thing: give numbers (:info break lists them), or an address or symbol")
     }
 
     @Test func deleteAloneOrAllDeletesEverything() throws {
@@ -167,7 +176,8 @@ struct ReducerStopsTests {
         inspector.type(":disable\n")
         inspector.type("c")
         #expect(inspector.effects.isEmpty)
-        #expect(inspector.state.message == "every breakpoint and watchpoint is disabled: :enable turns them on")
+        #expect(
+            inspector.state.message == "every breakpoint and watchpoint is disabled: :enable turns them on")
         inspector.type(":enable 1-2\n")
         #expect(inspector.state.stops.allSatisfy { $0.isEnabled })
         #expect(inspector.state.message == "enabled breakpoints and watchpoints 1, 2")
@@ -182,10 +192,12 @@ struct ReducerStopsTests {
         inspector.send(.playbackAdvanced(step: 600, hit: nil))
         #expect(inspector.state.step == 600 && inspector.state.playback.isPlaying)
         inspector.send(.tick)
-        inspector.send(.playbackAdvanced(step: 685, hit: "breakpoint 1 at 0x80000274 (copy_name) at step 685"))
+        inspector.send(
+            .playbackAdvanced(step: 685, hit: "breakpoint 1 at 0x80000274 (copy_name) at step 685"))
         #expect(inspector.state.step == 685)
         #expect(!inspector.state.playback.isPlaying, "a hit pauses")
-        #expect(inspector.state.message == "breakpoint 1 at 0x80000274 (copy_name) at step 685 — Space plays on")
+        #expect(
+            inspector.state.message == "breakpoint 1 at 0x80000274 (copy_name) at step 685 — Space plays on")
         inspector.type("r ")
         inspector.send(.tick)
         #expect(inspector.effects == [.play(from: 685, to: 585)], "reverse playback looks for hits too")
@@ -217,13 +229,24 @@ struct StopConditionTests {
     @Test(arguments: [
         ("a0 == 3", [[StopCondition.Term(left: .register(10), comparison: .equal, right: .constant(3))]]),
         ("s1 != 0", [[StopCondition.Term(left: .register(9), comparison: .notEqual, right: .constant(0))]]),
-        ("*(sp+8) == 0x10", [[StopCondition.Term(left: .word(register: 2, isPC: false, offset: 8), comparison: .equal, right: .constant(16))]]),
+        (
+            "*(sp+8) == 0x10",
+            [
+                [
+                    StopCondition.Term(
+                        left: .word(register: 2, isPC: false, offset: 8), comparison: .equal,
+                        right: .constant(16))
+                ]
+            ]
+        ),
         (
             "a0 >= 2 && a1 < 5",
-            [[
-                StopCondition.Term(left: .register(10), comparison: .greaterOrEqual, right: .constant(2)),
-                StopCondition.Term(left: .register(11), comparison: .less, right: .constant(5)),
-            ]]
+            [
+                [
+                    StopCondition.Term(left: .register(10), comparison: .greaterOrEqual, right: .constant(2)),
+                    StopCondition.Term(left: .register(11), comparison: .less, right: .constant(5)),
+                ]
+            ]
         ),
         (
             "a0 == -1 || pc <= copy_name",
@@ -232,7 +255,16 @@ struct StopConditionTests {
                 [StopCondition.Term(left: .pc, comparison: .lessOrEqual, right: .constant(0x8000_0274))],
             ]
         ),
-        ("*sensors > a5", [[StopCondition.Term(left: .word(register: nil, isPC: false, offset: 0x8000_1004), comparison: .greater, right: .register(15))]]),
+        (
+            "*sensors > a5",
+            [
+                [
+                    StopCondition.Term(
+                        left: .word(register: nil, isPC: false, offset: 0x8000_1004), comparison: .greater,
+                        right: .register(15))
+                ]
+            ]
+        ),
     ])
     func parses(text: String, alternatives: [[StopCondition.Term]]) throws {
         let condition = try StopCondition(parsing: text, firmware: firmware)

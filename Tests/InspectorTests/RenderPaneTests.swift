@@ -11,20 +11,23 @@ struct RenderPaneTests {
     /// Sizes from the 80×24 minimum up, across the layout's thresholds (110 and 150 columns,
     /// the height at which the stack gets its own box).
     static let sizes: [(width: Int, height: Int)] = [
-        (80, 24), (81, 25), (95, 30), (109, 27), (80, 40), (110, 24), (120, 36), (149, 40), (150, 30), (160, 45), (200, 60),
+        (80, 24), (81, 25), (95, 30), (109, 27), (80, 40), (110, 24), (120, 36), (149, 40), (150, 30),
+        (160, 45), (200, 60),
     ]
 
     /// Keys that bring every pane and display on screen: the end, two steps back, the devices,
     /// the stack, memory as words and as text.
     static let keySequences: [[Key]] = [
-        [], [.left, .left], [.tab, .tab], [.backTab, .backTab], [.character("v")], [.character("v"), .character("v")],
+        [], [.left, .left], [.tab, .tab], [.backTab, .backTab], [.character("v")],
+        [.character("v"), .character("v")],
     ]
 
     @Test(arguments: [DemoRecording.crash, DemoRecording.echo, DemoRecording.timer])
     func noHexNumberIsEverCutAtAnySize(recording: String) throws {
         for size in Self.sizes {
             for keys in Self.keySequences {
-                let (session, _) = try InspectorSession.open(recording, width: size.width, height: size.height)
+                let (session, _) = try InspectorSession.open(
+                    recording, width: size.width, height: size.height)
                 for key in keys { session.press(key) }
                 let grid = session.frame()
                 let layout = Layout(for: session.state, width: size.width, height: size.height)
@@ -41,17 +44,22 @@ struct RenderPaneTests {
         // A token of 1–7 hex digits touching a right border or the edge of a pane row…
         let atBorder = try! NSRegularExpression(pattern: "(?<![0-9A-Za-z_+])[0-9a-f]{1,7}(?=│|$)")
         // …or an ellipsis, when it holds a digit (a cut word like "a…" is prose).
-        let atEllipsis = try! NSRegularExpression(pattern: "(?<![0-9A-Za-z_])(?=[a-f]*[0-9])[0-9a-f]{1,7}(?=…)")
+        let atEllipsis = try! NSRegularExpression(
+            pattern: "(?<![0-9A-Za-z_])(?=[a-f]*[0-9])[0-9a-f]{1,7}(?=…)")
         var found: [String] = []
         // The panes lie between the banner and the timeline.
         for y in 0..<grid.height {
             var row = grid.row(y)
             if console.width > 0 && y >= console.y && y < console.y + console.height {
-                row = String(row.unicodeScalars.prefix(console.x)) + String(repeating: " ", count: max(0, grid.width - console.x))
+                row =
+                    String(row.unicodeScalars.prefix(console.x))
+                    + String(repeating: " ", count: max(0, grid.width - console.x))
             }
             let range = NSRange(row.startIndex..., in: row)
             let isPaneRow = y > 0 && y < grid.height - 3
-            if isPaneRow && atBorder.firstMatch(in: row, range: range) != nil || atEllipsis.firstMatch(in: row, range: range) != nil {
+            if isPaneRow && atBorder.firstMatch(in: row, range: range) != nil
+                || atEllipsis.firstMatch(in: row, range: range) != nil
+            {
                 found.append("row \(y): \(row)")
             }
         }
@@ -76,7 +84,10 @@ struct RenderPaneTests {
         let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 80, height: 24)
         session.press(.left, .left)
         let text = session.frame().text
-        for name in ["pc  8000035e*", "ra  ", "sp  ", "s0  ", "a0  ", "a1  ", "a2  ", "a3  ", "a4  ", "a5  31726574", "a6  ", "a7  80001034"] {
+        for name in [
+            "pc  8000035e*", "ra  ", "sp  ", "s0  ", "a0  ", "a1  ", "a2  ", "a3  ", "a4  ", "a5  31726574",
+            "a6  ", "a7  80001034",
+        ] {
             #expect(text.contains(name), "\(name) is on the 80×24 screen")
         }
         #expect(text.contains(" 14 more ↓ "), "the hidden registers are announced")
@@ -118,14 +129,16 @@ struct RenderPaneTests {
     }
 
     @Test func theLoadOfTheBadPointerShowsItsAddressAndTheValueThere() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: DemoRecording.crashSteps - 5)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, step: DemoRecording.crashSteps - 5)
         let text = session.frame().text
         #expect(text.contains("▶ 80000358  lw a5,8(s0)"))
         #expect(text.contains("[8000103c] = 31726574"), "s0 + 8: sensors[2].read, the bad pointer")
     }
 
     @Test func theCorruptingStoreShowsTheValueBeforeAndTheValueItWrites() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep - 1)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep - 1)
         let text = session.frame().text
         #expect(text.contains("sb a5,-1(a0)"), "the instruction at pc is copy_name's store")
         #expect(text.contains("[8000103f] 80 → 31"), "the top byte of sensors[2].read becomes '1'")
@@ -133,12 +146,14 @@ struct RenderPaneTests {
 
     @Test func aBranchSaysWhetherItIsTaken() throws {
         // copy_name's loop: after the store of '1' the loop goes round again…
-        let (looping, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep)
+        let (looping, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep)
         let loop = looping.frame().text
         #expect(loop.contains("▶ 80000280  bnez a5,80000274 <copy_name>"))
         #expect(loop.contains("↳ taken → <copy_name>"))
         // …and after the store of the NUL it falls through to ret.
-        let (ending, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep + 5)
+        let (ending, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep + 5)
         let end = ending.frame().text
         #expect(end.contains("▶ 80000280  bnez a5,80000274 <copy_name>"))
         #expect(end.contains("↳ not taken"))

@@ -10,7 +10,9 @@ struct ScreenTextFittingTests {
     }
 
     @Test func aValueThatDoesNotFitGoesWholeAndAnEllipsisSaysSo() {
-        #expect(TextFitting.truncated("mtvec 00000000 direct   mepc 31726574", toWidth: 32) == "mtvec 00000000 direct   mepc…")
+        #expect(
+            TextFitting.truncated("mtvec 00000000 direct   mepc 31726574", toWidth: 32)
+                == "mtvec 00000000 direct   mepc…")
         #expect(TextFitting.truncated("mepc 31726574", toWidth: 9) == "mepc…")
     }
 

@@ -35,12 +35,14 @@ import Testing
     }
 
     func range(_ text: String, defaultLength: UInt32 = 4) throws -> Range<UInt32> {
-        try AddressExpression(parsing: text, allowsLength: true).range(in: Self.firmware, state: try Self.state(), defaultLength: defaultLength)
+        try AddressExpression(parsing: text, allowsLength: true).range(
+            in: Self.firmware, state: try Self.state(), defaultLength: defaultLength)
     }
 
     func failure(_ text: String, allowsLength: Bool = false, state: MachineState? = nil) -> String? {
         do {
-            _ = try AddressExpression(parsing: text, allowsLength: allowsLength).range(in: Self.firmware, state: state)
+            _ = try AddressExpression(parsing: text, allowsLength: allowsLength).range(
+                in: Self.firmware, state: state)
             return nil
         } catch {
             return error.description
@@ -56,7 +58,8 @@ import Testing
     }
 
     @Test func symbolsAndSectionsTakeDecimalOffsetsOrHexWithPrefix() throws {
-        #expect(try address("sensors+56") == 0x8000_1038, "decimal, as the demo's sensors+56 has always meant")
+        #expect(
+            try address("sensors+56") == 0x8000_1038, "decimal, as the demo's sensors+56 has always meant")
         #expect(try address("sensors+0x38") == 0x8000_1038)
         #expect(try address("main-16") == 0x8000_00F0)
         #expect(try address("main + 8 - 4") == 0x8000_0104, "blanks between terms, several offsets")
@@ -115,7 +118,9 @@ import Testing
         ]
         for test in cases {
             let message = failure(test.text, allowsLength: test.allowsLength, state: try Self.state())
-            #expect(message?.contains(test.expected) == true, "\(test.text.debugDescription): \(message ?? "no error")")
+            #expect(
+                message?.contains(test.expected) == true,
+                "\(test.text.debugDescription): \(message ?? "no error")")
             #expect(message?.contains("\n") != true)
         }
         #expect(failure("sp") == "'sp' names a register, and there is no machine state here to read it from")

@@ -409,8 +409,11 @@ struct DeviceTests {
         #expect(state[.s0] == Self.machineTimerInterrupt)
         #expect(state[.s1] == 50)
         // A read counts the reading instruction itself, as on QEMU.
-        #expect(state[.s2] == 5000 + 1 + 2 + 1, "cycles: the deadline, the trap entry, two csrr, the reading one")
-        #expect(UInt64(state[.s3]) == w + 1 + 3 + 1, "minstret: everything up to WFI, WFI, three csrr, the reading one")
+        #expect(
+            state[.s2] == 5000 + 1 + 2 + 1, "cycles: the deadline, the trap entry, two csrr, the reading one")
+        #expect(
+            UInt64(state[.s3]) == w + 1 + 3 + 1,
+            "minstret: everything up to WFI, WFI, three csrr, the reading one")
         #expect(state.nonRetiredSteps == 2, "the idle wait and the trap entry")
     }
 

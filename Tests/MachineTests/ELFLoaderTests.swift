@@ -96,12 +96,19 @@ struct ELFLoaderTests {
         let elf = try Assembler.elf(".globl _start\n_start:\n    nop\n    j .\n")
         let evil = elf + ".evil"
         let objcopy = try runProcess(
-            "/usr/bin/env", ["riscv64-unknown-elf-objcopy", "--add-symbol", "evil\u{1B}[2Jname=.text:0,global,function", elf, evil])
+            "/usr/bin/env",
+            [
+                "riscv64-unknown-elf-objcopy", "--add-symbol", "evil\u{1B}[2Jname=.text:0,global,function",
+                elf, evil,
+            ])
         #expect(objcopy.status == 0, "objcopy: \(objcopy.stderr)")
         let firmware = try Firmware.load(contentsOf: evil)
         let names = firmware.symbols.describe(0x8000_0000) ?? ""
-        #expect(!names.unicodeScalars.contains { $0.value == 0x1B }, "no raw escape: \(names.debugDescription)")
-        #expect(firmware.symbols.address(of: #"evil\u{1B}[2Jname"#) == 0x8000_0000, "the escaped name is the symbol's name")
+        #expect(
+            !names.unicodeScalars.contains { $0.value == 0x1B }, "no raw escape: \(names.debugDescription)")
+        #expect(
+            firmware.symbols.address(of: #"evil\u{1B}[2Jname"#) == 0x8000_0000,
+            "the escaped name is the symbol's name")
     }
 
     @Test func theHandBuiltImageLoadsAndRuns() throws {

@@ -44,7 +44,9 @@ struct ResetTests {
         #expect(machine.executedChunk(of: 0x1000) != machine.executedChunk(of: machine.ramBase))
     }
 
-    @Test(arguments: [(UInt32(128 << 20), UInt32(0x87E0_0000)), (1 << 30, 0xBFE0_0000), (64 << 20, 0x83E0_0000)])
+    @Test(arguments: [
+        (UInt32(128 << 20), UInt32(0x87E0_0000)), (1 << 30, 0xBFE0_0000), (64 << 20, 0x83E0_0000),
+    ])
     func theDeviceTreeLiesWhereQEMUPutsIt(ramSize: UInt32, address: UInt32) throws {
         let machine = try machine(ramSize: ramSize)
         machine.run(until: 6)
@@ -79,10 +81,12 @@ struct ResetTests {
         #expect(machine.pc == machine.firmware.entry)
         #expect(machine.instructionBits(at: 0x1000) == nil)
         let decoded = try JSONDecoder().decode(
-            BoardConfiguration.self, from: Data(#"{"name":"virt","ramBase":2147483648,"ramSize":134217728}"#.utf8))
+            BoardConfiguration.self,
+            from: Data(#"{"name":"virt","ramBase":2147483648,"ramSize":134217728}"#.utf8))
         #expect(decoded.reset == .entry)
         #expect(decoded.misalignedAccess == .trap)
-        let current = try JSONDecoder().decode(BoardConfiguration.self, from: JSONEncoder().encode(BoardConfiguration.virt()))
+        let current = try JSONDecoder().decode(
+            BoardConfiguration.self, from: JSONEncoder().encode(BoardConfiguration.virt()))
         #expect(current == .virt())
         #expect(current.reset == .resetROM && current.misalignedAccess == .perform)
     }

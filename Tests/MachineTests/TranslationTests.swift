@@ -29,7 +29,9 @@ import TestSupport
             let end = compiled.run(until: target)
             #expect(end == expectedEnd)
             #expect(compiled.step == interpreted.step, "step at checkpoint \(target)")
-            #expect(compiled.stateHash == interpreted.stateHash, "state at step \(interpreted.step) of \(firmware.name)")
+            #expect(
+                compiled.stateHash == interpreted.stateHash,
+                "state at step \(interpreted.step) of \(firmware.name)")
         }
         #expect(compiled.run(until: 50_000_000) == referenceEnd)
         #expect(compiledOutput.bytes == referenceOutput.bytes)
@@ -43,7 +45,8 @@ import TestSupport
     }
 
     @Test func compiledBlocksMatchTheInterpreterWithUARTInput() throws {
-        try expectSameRun(Firmware.load(contentsOf: FirmwareBuilder.elf("echo")), input: Array("hello, world\nq".utf8))
+        try expectSameRun(
+            Firmware.load(contentsOf: FirmwareBuilder.elf("echo")), input: Array("hello, world\nq".utf8))
     }
 
     /// The loop patches the immediate of its own `addi` every round (without FENCE.I, which

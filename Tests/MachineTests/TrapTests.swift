@@ -13,7 +13,9 @@ struct TrapTests {
 
     /// Runs `body` with a direct-mode handler that exits 0 at once, so the state at the exit
     /// shows the trap's mcause/mepc/mtval/mstatus. `site` labels the faulting instruction.
-    func trap(_ body: String, compiled: Bool = true, misaligned: BoardConfiguration.MisalignedAccess = .perform) throws -> (
+    func trap(
+        _ body: String, compiled: Bool = true, misaligned: BoardConfiguration.MisalignedAccess = .perform
+    ) throws -> (
         machine: Machine, site: UInt32, handler: UInt32
     ) {
         let machine = try runToExit(
@@ -137,10 +139,13 @@ struct TrapTests {
     /// raises address-misaligned; LR/SC and AMOs do on every board.
     @Test(
         arguments: (misalignedCases.map { ($0, BoardConfiguration.MisalignedAccess.trap) }
-            + misalignedAtomicCases.flatMap { c in BoardConfiguration.MisalignedAccess.allCases.map { (c, $0) } })
+            + misalignedAtomicCases.flatMap { c in
+                BoardConfiguration.MisalignedAccess.allCases.map { (c, $0) }
+            })
             .flatMap { c in [true, false].map { (c.0.0, c.0.1, c.0.2, c.1, $0) } })
     func misalignedAccessesTrapWithTheAddress(
-        _ instruction: String, cause: UInt32, offset: UInt32, misaligned: BoardConfiguration.MisalignedAccess, compiled: Bool
+        _ instruction: String, cause: UInt32, offset: UInt32, misaligned: BoardConfiguration.MisalignedAccess,
+        compiled: Bool
     ) throws {
         let (machine, site, _) = try trap(
             """
@@ -667,6 +672,8 @@ struct StepTests {
     }
 }
 
-private func runToExit(compiled: Bool, misaligned: BoardConfiguration.MisalignedAccess = .perform, _ source: String) throws -> Machine {
+private func runToExit(
+    compiled: Bool, misaligned: BoardConfiguration.MisalignedAccess = .perform, _ source: String
+) throws -> Machine {
     try TestSupport.runToExit(source, compiled: compiled, misaligned: misaligned)
 }

@@ -13,7 +13,9 @@ import TestSupport
 @Suite struct LiveRecorderTests {
     /// Waits (polling, up to `timeout` seconds) until `condition` holds for the status.
     @discardableResult
-    func waitFor(_ live: LiveRecorder, _ what: String, timeout: Double = 20, _ condition: (LiveRecorder.Status) -> Bool) throws
+    func waitFor(
+        _ live: LiveRecorder, _ what: String, timeout: Double = 20, _ condition: (LiveRecorder.Status) -> Bool
+    ) throws
         -> LiveRecorder.Status
     {
         let deadline = Date(timeIntervalSinceNow: timeout)
@@ -32,7 +34,8 @@ import TestSupport
         return try database.read { db in
             var tables: [String: [String]] = [:]
             let queries = [
-                "keyframe": "SELECT idx, step, state_hash, hex(state), hex(executed) FROM keyframe ORDER BY idx",
+                "keyframe":
+                    "SELECT idx, step, state_hash, hex(state), hex(executed) FROM keyframe ORDER BY idx",
                 "page": "SELECT page, keyframe, lines, hex(data) FROM page ORDER BY keyframe, page",
                 "input": "SELECT seq, step, byte FROM input ORDER BY seq",
                 "marker": "SELECT step, kind, pc, value, text FROM marker ORDER BY step, kind, id",
@@ -52,9 +55,12 @@ import TestSupport
     }
 
     /// Records `elf` again with the input log of `path` delivered at its steps.
-    func recordAgain(elf: String, inputsOf path: String, to copy: String, interval: UInt64, maxSteps: UInt64? = nil) throws -> StopReason {
+    func recordAgain(
+        elf: String, inputsOf path: String, to copy: String, interval: UInt64, maxSteps: UInt64? = nil
+    ) throws -> StopReason {
         let machine = try Reference.machine(elf: elf)
-        let recorder = try Recorder(path: copy, machine: machine, keyframeInterval: interval, scheduledInput: try inputLog(path))
+        let recorder = try Recorder(
+            path: copy, machine: machine, keyframeInterval: interval, scheduledInput: try inputLog(path))
         return try recorder.run(maxSteps: maxSteps)
     }
 
@@ -62,7 +68,8 @@ import TestSupport
         guard let elf = try TestFirmware.elf("echo") else { return }
         let scratch = try ScratchDirectory("live")
         let path = scratch.file("live.tsr")
-        let recorder = try Recorder(path: path, machine: try Reference.machine(elf: elf), keyframeInterval: 1000)
+        let recorder = try Recorder(
+            path: path, machine: try Reference.machine(elf: elf), keyframeInterval: 1000)
         let live = LiveRecorder(recorder: recorder)
         live.start()
         // Each burst arrives while the firmware sleeps in WFI waiting for it.
@@ -70,22 +77,32 @@ import TestSupport
             try waitFor(live, "the firmware to wait for input") { $0.isWaitingForInput }
             let before = live.status.tail.step
             live.type(Array(burst.utf8))
-            if burst != "q" { try waitFor(live, "the echo of \(burst)") { $0.isWaitingForInput && $0.tail.step > before } }
+            if burst != "q" {
+                try waitFor(live, "the echo of \(burst)") { $0.isWaitingForInput && $0.tail.step > before }
+            }
         }
         let status = try waitFor(live, "the firmware to exit") { $0.ending != nil }
-        #expect(status.ending?.reason == .exited && status.ending?.exitCode == 0, "echo exits with 0 on q: \(String(describing: status.ending))")
+        #expect(
+            status.ending?.reason == .exited && status.ending?.exitCode == 0,
+            "echo exits with 0 on q: \(String(describing: status.ending))")
         #expect(live.stop() == status.ending)
 
         let log = try inputLog(path)
-        #expect(log.map(\.byte) == Array("abchello\rq".utf8), "every typed byte is in the input log, in order")
-        #expect(try Timeline(path: path).consoleLines(upTo: status.tail.step, maxLines: 10) == ["ready", "ABCHELLO", "bye"])
+        #expect(
+            log.map(\.byte) == Array("abchello\rq".utf8), "every typed byte is in the input log, in order")
+        #expect(
+            try Timeline(path: path).consoleLines(upTo: status.tail.step, maxLines: 10) == [
+                "ready", "ABCHELLO", "bye",
+            ])
 
         let copy = scratch.file("again.tsr")
         let reason = try recordAgain(elf: elf, inputsOf: path, to: copy, interval: 1000)
         #expect(reason == .exited(code: 0, via: .finisher))
         #expect(try rows(copy) == rows(path), "record with the live session's input makes the same recording")
         let verified = try Timeline(path: path, checksKeyframes: false).verify()
-        #expect(verified.firstMismatch == nil, "the live recording replays exactly: \(String(describing: verified.firstMismatch))")
+        #expect(
+            verified.firstMismatch == nil,
+            "the live recording replays exactly: \(String(describing: verified.firstMismatch))")
     }
 
     /// Input that arrives while the firmware computes lands at whatever step the emulator
@@ -94,14 +111,17 @@ import TestSupport
         guard let elf = try TestFirmware.elf("workload") else { return }
         let scratch = try ScratchDirectory("live")
         let path = scratch.file("live.tsr")
-        let recorder = try Recorder(path: path, machine: try Reference.machine(elf: elf), keyframeInterval: 10_000)
+        let recorder = try Recorder(
+            path: path, machine: try Reference.machine(elf: elf), keyframeInterval: 10_000)
         // workload runs 2.4 M steps (2.4 ms simulated): at 0.002× real time, over a second.
         let live = LiveRecorder(recorder: recorder, pacing: .realTime(multiple: 0.002))
         live.start()
         try waitFor(live, "the run to be under way") { $0.tail.step > 10_000 }
         // workload never reads the UART: the receiver (no FIFO enabled) holds one byte.
         live.type([UInt8(ascii: "x")])
-        try waitFor(live, "the byte to be delivered") { $0.tail.inputs.count == 1 || (try? inputLog(path).count) == 1 || $0.ending != nil }
+        try waitFor(live, "the byte to be delivered") {
+            $0.tail.inputs.count == 1 || (try? inputLog(path).count) == 1 || $0.ending != nil
+        }
         let ending = live.stop()
         let log = try inputLog(path)
         #expect(log.map(\.byte) == [UInt8(ascii: "x")], "the byte was recorded: \(log)")
@@ -126,7 +146,9 @@ import TestSupport
         guard let elf = try TestFirmware.elf("echo") else { return }
         let scratch = try ScratchDirectory("live")
         let path = scratch.file("live.tsr")
-        let recorder = try Recorder(path: path, machine: try Reference.machine(elf: elf), keyframeInterval: Recorder.defaultKeyframeInterval)
+        let recorder = try Recorder(
+            path: path, machine: try Reference.machine(elf: elf),
+            keyframeInterval: Recorder.defaultKeyframeInterval)
         let live = LiveRecorder(recorder: recorder)
         live.start()
         defer { live.stop() }
@@ -139,16 +161,22 @@ import TestSupport
         #expect(timeline.totalSteps == status.tail.step && status.tail.step > 0)
         try timeline.seek(to: timeline.totalSteps)
         // The live thread waits for input, so its machine holds still.
-        #expect(timeline.machine.stateHash == recorder.machine.stateHash, "the replayed head is the live machine's state")
+        #expect(
+            timeline.machine.stateHash == recorder.machine.stateHash,
+            "the replayed head is the live machine's state")
         #expect(try timeline.consoleLines(upTo: timeline.totalSteps, maxLines: 5) == ["ready", "OK"])
         let inputs = try timeline.markers(in: 0...timeline.totalSteps).filter { $0.kind == "input" }
-        #expect(inputs.map(\.value) == [UInt32(UInt8(ascii: "o")), UInt32(UInt8(ascii: "k"))], "the tail's markers show on the timeline")
+        #expect(
+            inputs.map(\.value) == [UInt32(UInt8(ascii: "o")), UInt32(UInt8(ascii: "k"))],
+            "the tail's markers show on the timeline")
         // Searches reach into the tail, which has no index yet.
         let head = timeline.totalSteps
         #expect(try timeline.marker(kind: "input", before: head + 1)?.value == UInt32(UInt8(ascii: "k")))
         #expect(try timeline.marker(kind: "input", after: 0)?.value == UInt32(UInt8(ascii: "o")))
         let handler = try #require(timeline.machine.firmware.address(for: "trap_handler"))
-        let last = try #require(try timeline.lastExecution(of: handler, before: head + 1), "the echo's interrupt handler ran in the tail")
+        let last = try #require(
+            try timeline.lastExecution(of: handler, before: head + 1),
+            "the echo's interrupt handler ran in the tail")
         let first = try #require(try timeline.nextExecution(of: handler, after: 0))
         #expect(first.step <= last.step && first.step > 0)
         try timeline.seek(to: first.step - 1)
@@ -163,7 +191,11 @@ import TestSupport
         let recorder = try Recorder(path: path, machine: machine, keyframeInterval: 10_000)
         let timeline = try Timeline(path: path)
         #expect(timeline.totalSteps == 0 && !timeline.isFinished)
-        if case .running(let pid) = timeline.writer { #expect(pid == getpid()) } else { Issue.record("the writer is this process: \(timeline.writer)") }
+        if case .running(let pid) = timeline.writer {
+            #expect(pid == getpid())
+        } else {
+            Issue.record("the writer is this process: \(timeline.writer)")
+        }
 
         _ = try recorder.record(until: 55_000)
         #expect(try timeline.refresh(), "five keyframes were committed")
@@ -186,7 +218,8 @@ import TestSupport
         let scratch = try ScratchDirectory("live")
         // timer sleeps in WFI through ten 1 ms timer periods: at a tenth of real time that is
         // at least 100 ms of wall time, spent asleep.
-        let recorder = try Recorder(path: scratch.file("paced.tsr"), machine: try Reference.machine(elf: elf), keyframeInterval: 1000)
+        let recorder = try Recorder(
+            path: scratch.file("paced.tsr"), machine: try Reference.machine(elf: elf), keyframeInterval: 1000)
         let live = LiveRecorder(recorder: recorder, pacing: .realTime(multiple: 0.1))
         let start = Date()
         live.start()
@@ -196,19 +229,23 @@ import TestSupport
         let simulated = Double(recorder.machine.cycles) / 1e9
         #expect(status.ending?.reason == .exited)
         #expect(simulated >= 0.01, "ten 1 ms periods: \(simulated) s")
-        #expect(wall >= simulated / 0.1 * 0.95, "0.1× real time: \(simulated) simulated seconds took \(wall) s")
+        #expect(
+            wall >= simulated / 0.1 * 0.95, "0.1× real time: \(simulated) simulated seconds took \(wall) s")
         #expect(cpu < wall / 2, "the paced wait sleeps: \(cpu) s of CPU in \(wall) s")
 
         // A firmware waiting for input waits without burning CPU.
         guard let echo = try TestFirmware.elf("echo") else { return }
-        let waiting = LiveRecorder(recorder: try Recorder(path: scratch.file("idle.tsr"), machine: try Reference.machine(elf: echo)))
+        let waiting = LiveRecorder(
+            recorder: try Recorder(path: scratch.file("idle.tsr"), machine: try Reference.machine(elf: echo)))
         waiting.start()
         defer { waiting.stop() }
         let idle = try waitFor(waiting, "echo to wait") { $0.isWaitingForInput }
         usleep(300_000)
         waiting.type([UInt8(ascii: "x")])
         let woken = try waitFor(waiting, "the echo") { $0.isWaitingForInput && $0.tail.step > idle.tail.step }
-        #expect(woken.emulatorCPUSeconds - idle.emulatorCPUSeconds < 0.05, "waiting 0.3 s for input costs no CPU: \(woken.emulatorCPUSeconds - idle.emulatorCPUSeconds) s")
+        #expect(
+            woken.emulatorCPUSeconds - idle.emulatorCPUSeconds < 0.05,
+            "waiting 0.3 s for input costs no CPU: \(woken.emulatorCPUSeconds - idle.emulatorCPUSeconds) s")
     }
 
     @Test func pauseHoldsTheHeadAndStopFinishesTheFile() throws {
@@ -216,7 +253,8 @@ import TestSupport
         let scratch = try ScratchDirectory("live")
         let path = scratch.file("paused.tsr")
         let live = LiveRecorder(
-            recorder: try Recorder(path: path, machine: try Reference.machine(elf: elf), keyframeInterval: 10_000),
+            recorder: try Recorder(
+                path: path, machine: try Reference.machine(elf: elf), keyframeInterval: 10_000),
             pacing: .realTime(multiple: 0.05), startsPaused: true)
         live.start()
         usleep(100_000)
@@ -244,8 +282,12 @@ import TestSupport
         #expect(LivePacing.realTime(multiple: 1).stepped(by: -1) == .realTime(multiple: 0.1))
         #expect(LivePacing.fastest.stepped(by: 1) == .fastest)
         #expect(LivePacing.fastest.stepped(by: -1) == .realTime(multiple: 1000))
-        #expect(LivePacing.realTime(multiple: 0.5).stepped(by: 1) == .realTime(multiple: 10), "between rungs, faster is the next rung up")
-        #expect("\(LivePacing.realTime(multiple: 1))" == "real time" && "\(LivePacing.realTime(multiple: 10))" == "10× real time")
+        #expect(
+            LivePacing.realTime(multiple: 0.5).stepped(by: 1) == .realTime(multiple: 10),
+            "between rungs, faster is the next rung up")
+        #expect(
+            "\(LivePacing.realTime(multiple: 1))" == "real time"
+                && "\(LivePacing.realTime(multiple: 10))" == "10× real time")
     }
 }
 

@@ -34,7 +34,8 @@ import TestSupport
             let base = after.csr.mtvec & ~3
             let code = after.csr.mcause & 0x7FFF_FFFF
             let vector = after.csr.mtvec & 3 == 1 ? base + 4 * code : base
-            if before.csr.mstatus & 8 != 0 && after.csr.mstatus & 8 == 0 && after.csr.mcause & 0x8000_0000 != 0
+            if before.csr.mstatus & 8 != 0 && after.csr.mstatus & 8 == 0
+                && after.csr.mcause & 0x8000_0000 != 0
                 && after.csr.mepc == before.pc && after.pc == vector
             {
                 entries.append(Entry(step: after.step, code: code, pc: before.pc))
@@ -46,7 +47,9 @@ import TestSupport
     }
 
     /// Every match of `find --event kind`, walking forwards with `--after`.
-    static func walk(_ recording: String, kind: String, limit: Int = 50) throws -> [(step: UInt64, pc: UInt32)] {
+    static func walk(_ recording: String, kind: String, limit: Int = 50) throws -> [(
+        step: UInt64, pc: UInt32
+    )] {
         var found: [(step: UInt64, pc: UInt32)] = []
         var after: UInt64 = 0
         while found.count < limit {
@@ -74,7 +77,9 @@ import TestSupport
         let timer = scan.entries.filter { $0.code == 7 }
         let software = scan.entries.filter { $0.code == 3 }
         // Firmware/README.md: five ticks and one msip per mtvec mode.
-        try #require(timer.count == 10 && software.count == 2, "the scan finds the README's interrupts: \(scan.entries)")
+        try #require(
+            timer.count == 10 && software.count == 2,
+            "the scan finds the README's interrupts: \(scan.entries)")
 
         let foundTimer = try Self.walk(run.path, kind: "timer-interrupt")
         #expect(foundTimer.map(\.step) == timer.map(\.step), "timer-interrupt markers at the entry steps")
@@ -83,18 +88,30 @@ import TestSupport
         #expect(foundSoftware.map(\.step) == software.map(\.step))
         #expect(foundSoftware.map(\.pc) == software.map(\.pc))
         let family = try Self.walk(run.path, kind: "interrupt")
-        #expect(family.map(\.step) == scan.entries.map(\.step), "the interrupt family is both kinds, in step order")
+        #expect(
+            family.map(\.step) == scan.entries.map(\.step),
+            "the interrupt family is both kinds, in step order")
 
         // Backwards, --before WHEN includes WHEN.
         let last = try #require(timer.last)
-        let before = try CLI.run(["find", run.path, "--event", "timer-interrupt", "--before", String(last.step), "--json"])
-        #expect(try parseJSON(before.stdoutText.trimmingCharacters(in: .newlines))["step"]?.unsigned == last.step)
-        let earlier = try CLI.run(["find", run.path, "--event", "timer-interrupt", "--before", String(last.step - 1), "--json"])
-        #expect(try parseJSON(earlier.stdoutText.trimmingCharacters(in: .newlines))["step"]?.unsigned == timer[timer.count - 2].step)
-        let none = try CLI.run(["find", run.path, "--event", "interrupt", "--before", String(scan.entries[0].step - 1)])
+        let before = try CLI.run([
+            "find", run.path, "--event", "timer-interrupt", "--before", String(last.step), "--json",
+        ])
+        #expect(
+            try parseJSON(before.stdoutText.trimmingCharacters(in: .newlines))["step"]?.unsigned == last.step)
+        let earlier = try CLI.run([
+            "find", run.path, "--event", "timer-interrupt", "--before", String(last.step - 1), "--json",
+        ])
+        #expect(
+            try parseJSON(earlier.stdoutText.trimmingCharacters(in: .newlines))["step"]?.unsigned
+                == timer[timer.count - 2].step)
+        let none = try CLI.run([
+            "find", run.path, "--event", "interrupt", "--before", String(scan.entries[0].step - 1),
+        ])
         #expect(none.status == 1 && none.stderr.contains("not found"), "\(CLI.describe(none))")
         let noExceptions = try CLI.run(["find", run.path, "--event", "exception", "--after", "0"])
-        #expect(noExceptions.status == 1, "the timer firmware takes no exception: \(CLI.describe(noExceptions))")
+        #expect(
+            noExceptions.status == 1, "the timer firmware takes no exception: \(CLI.describe(noExceptions))")
     }
 
     @Test func consoleAndExitMarkersAreAtTheStepsThatCausedThem() throws {
@@ -109,18 +126,25 @@ import TestSupport
             after = marker.step
         }
         #expect(steps == scan.newlines, "a console marker at each step that wrote a newline")
-        let lines = try timeline.markers(in: 0...timeline.totalSteps).filter { $0.kind == MarkerKind.console }.compactMap(\.text)
-        #expect(lines.first == "timer start" && lines.last == "timer done", "console markers hold the lines: \(lines)")
+        let lines = try timeline.markers(in: 0...timeline.totalSteps).filter { $0.kind == MarkerKind.console }
+            .compactMap(\.text)
+        #expect(
+            lines.first == "timer start" && lines.last == "timer done",
+            "console markers hold the lines: \(lines)")
 
         let exit = try CLI.run(["find", run.path, "--event", "exit", "--before", "end", "--json"])
-        #expect(try parseJSON(exit.stdoutText.trimmingCharacters(in: .newlines))["step"]?.unsigned == scan.total, "the exit is the last step")
+        #expect(
+            try parseJSON(exit.stdoutText.trimmingCharacters(in: .newlines))["step"]?.unsigned == scan.total,
+            "the exit is the last step")
     }
 
     @Test func inputMarkersFollowTheBytesIntoTheUART() throws {
         guard let run = try Recordings.echo() else { return }
         let timeline = try Timeline(path: run.path)
         let inputs = try timeline.markers(in: 0...timeline.totalSteps).filter { $0.kind == MarkerKind.input }
-        #expect(inputs.map { UInt8(truncatingIfNeeded: $0.value) } == run.input, "one input marker per byte, in order")
+        #expect(
+            inputs.map { UInt8(truncatingIfNeeded: $0.value) } == run.input,
+            "one input marker per byte, in order")
         #expect(inputs.map(\.step) == inputs.map(\.step).sorted())
         let external = try Self.walk(run.path, kind: "external-interrupt")
         #expect(!external.isEmpty, "the UART raises PLIC interrupts")

@@ -23,7 +23,8 @@ import TestSupport
     }
 
     static let cases: [Case] = [
-        Case(name: "timer"), Case(name: "workload"), Case(name: "semihost"), Case(name: "htif"), Case(name: "exerciser"),
+        Case(name: "timer"), Case(name: "workload"), Case(name: "semihost"), Case(name: "htif"),
+        Case(name: "exerciser"),
         Case(name: "echo", extra: ["--input", "hello, world\\nq"]),
         Case(name: "echo", extra: ["--input", "no quit"]),  // stalls: status 5
         Case(name: "workload", extra: ["--max-steps", "123457"]),  // step limit: status 4
@@ -33,14 +34,21 @@ import TestSupport
     @Test(arguments: cases)
     func recordPrintsAndExitsAsRunDoes(_ test: Case) throws {
         let elf: String?
-        if test.name == "crasher" { elf = try TestFirmware.assembled(Self.crasher) } else { elf = try TestFirmware.elf(test.name) }
+        if test.name == "crasher" {
+            elf = try TestFirmware.assembled(Self.crasher)
+        } else {
+            elf = try TestFirmware.elf(test.name)
+        }
         guard let elf else { return }
         let scratch = try ScratchDirectory()
         let recording = scratch.file("run.tsr")
         let plain = try CLI.run(["run", elf] + test.extra)
-        let recorded = try CLI.run(["record", elf, "-o", recording, "--keyframe-interval", "5000"] + test.extra)
+        let recorded = try CLI.run(
+            ["record", elf, "-o", recording, "--keyframe-interval", "5000"] + test.extra)
         #expect(recorded.stdout == plain.stdout, "same console output")
-        #expect(recorded.status == plain.status, "same exit status: run \(CLI.describe(plain)); record \(CLI.describe(recorded))")
+        #expect(
+            recorded.status == plain.status,
+            "same exit status: run \(CLI.describe(plain)); record \(CLI.describe(recorded))")
         #expect(recorded.stderr == plain.stderr, "same diagnostics")
         #expect(!FileManager.default.fileExists(atPath: recording + "-wal"), "folded into one file")
 
@@ -68,7 +76,8 @@ import TestSupport
             #expect(json["exitCode"] == nil, "exitCode only when the firmware exited")
         }
         let end = try CLI.run(["state", recording, "--at", "end", "--json"])
-        #expect(end.stdoutText == dumpStateText(machine) + "\n", "state --at end is the final state of the run")
+        #expect(
+            end.stdoutText == dumpStateText(machine) + "\n", "state --at end is the final state of the run")
         if expectedReason == "crashed" {
             let crash = try CLI.run(["find", recording, "--event", "crash", "--before", "end", "--json"])
             #expect(crash.status == 0, "a crash marker: \(CLI.describe(crash))")
@@ -88,7 +97,8 @@ import TestSupport
         let json = try parseJSON(info.stdoutText.trimmingCharacters(in: .newlines))
         #expect(
             json.keys == [
-                "firmware", "sha256", "board", "misalignedAccess", "totalSteps", "endReason", "exitCode", "keyframes", "fileBytes",
+                "firmware", "sha256", "board", "misalignedAccess", "totalSteps", "endReason", "exitCode",
+                "keyframes", "fileBytes",
                 "markers",
             ],
             "the contract's keys, exactly; got \(json.keys)")
@@ -100,7 +110,9 @@ import TestSupport
         #expect(json["sha256"]?.string == digest)
         #expect(json["firmware"]?.string == "timer.elf")
         #expect(json["board"]?.string == "virt")
-        #expect(json["misalignedAccess"]?.string == "perform", "QEMU's behaviour unless --misaligned says otherwise")
+        #expect(
+            json["misalignedAccess"]?.string == "perform",
+            "QEMU's behaviour unless --misaligned says otherwise")
         let machine = try Reference.machine(elf: elf)
         #expect(machine.run(until: .max) == .exited(code: 0, via: .finisher))
         #expect(json["totalSteps"]?.unsigned == machine.step)
@@ -117,12 +129,16 @@ import TestSupport
         #expect(markers["software-interrupt"] == .integer("2"))
         #expect(markers["console"] == .integer("17"))
         #expect(markers["exit"] == .integer("1"))
-        #expect(Set(markers.keys) == ["timer-interrupt", "software-interrupt", "console", "exit"], "no other kinds: \(markers.keys)")
+        #expect(
+            Set(markers.keys) == ["timer-interrupt", "software-interrupt", "console", "exit"],
+            "no other kinds: \(markers.keys)")
 
         // The text form says the same.
         let text = try CLI.run(["info", recording])
         #expect(text.status == 0)
-        #expect(text.stdoutText.contains(digest) && text.stdoutText.contains("timer.elf") && text.stdoutText.contains(String(total)))
+        #expect(
+            text.stdoutText.contains(digest) && text.stdoutText.contains("timer.elf")
+                && text.stdoutText.contains(String(total)))
     }
 
     /// A run that stops exactly on a keyframe's step, with console output still pending, ends
@@ -132,11 +148,14 @@ import TestSupport
         guard let elf = try TestFirmware.elf("timer") else { return }
         let scratch = try ScratchDirectory()
         let recording = scratch.file("boundary.tsr")
-        let record = try CLI.run(["record", elf, "-o", recording, "--max-steps", String(steps), "--keyframe-interval", "1000"])
+        let record = try CLI.run([
+            "record", elf, "-o", recording, "--max-steps", String(steps), "--keyframe-interval", "1000",
+        ])
         #expect(record.status == 4, "\(CLI.describe(record))")
         let verify = try CLI.run(["verify", recording])
         #expect(verify.status == 0, "\(CLI.describe(verify))")
-        let info = try parseJSON(try CLI.run(["info", recording, "--json"]).stdoutText.trimmingCharacters(in: .newlines))
+        let info = try parseJSON(
+            try CLI.run(["info", recording, "--json"]).stdoutText.trimmingCharacters(in: .newlines))
         #expect(info["totalSteps"]?.unsigned == UInt64(steps))
         #expect(info["keyframes"]?.unsigned == UInt64(steps / 1000 + 1))
     }
@@ -148,7 +167,9 @@ import TestSupport
         let scratch = try ScratchDirectory()
         let recording = scratch.file("rom.tsr")
         #expect(try CLI.run(["record", elf, "-o", recording]).status == 0)
-        let state = try parseJSON(try CLI.run(["state", recording, "--at", "0", "--memory", "1018:12", "--json"]).stdoutText.trimmingCharacters(in: .newlines))
+        let state = try parseJSON(
+            try CLI.run(["state", recording, "--at", "0", "--memory", "1018:12", "--json"]).stdoutText
+                .trimmingCharacters(in: .newlines))
         #expect(state["memory"]?.elements?.first?["hex"]?.string == "0000008000000000" + "0000e087")
     }
 
@@ -156,7 +177,9 @@ import TestSupport
     @Test func aKeyframeIntervalLongerThanAReaderAcceptsIsAUsageError() throws {
         guard let elf = try TestFirmware.elf("timer") else { return }
         let scratch = try ScratchDirectory()
-        let result = try CLI.run(["record", elf, "-o", scratch.file("long.tsr"), "--keyframe-interval", "1000000001"])
+        let result = try CLI.run([
+            "record", elf, "-o", scratch.file("long.tsr"), "--keyframe-interval", "1000000001",
+        ])
         #expect(result.status == 2, "\(CLI.describe(result))")
         #expect(result.stderr.contains("at most every 1000000000"))
         #expect(!FileManager.default.fileExists(atPath: scratch.file("long.tsr")))
@@ -173,7 +196,8 @@ import TestSupport
         #expect(record.status == 0, "\(CLI.describe(record))")
         let board = try boardJSON(recording)
         #expect(board.contains(#""misalignedAccess":"trap""#), "board: \(board)")
-        let info = try parseJSON(try CLI.run(["info", recording, "--json"]).stdoutText.trimmingCharacters(in: .newlines))
+        let info = try parseJSON(
+            try CLI.run(["info", recording, "--json"]).stdoutText.trimmingCharacters(in: .newlines))
         #expect(info["misalignedAccess"]?.string == "trap")
         #expect(try CLI.run(["info", recording]).stdoutText.contains("misaligned accesses: trap"))
     }
@@ -184,7 +208,9 @@ import TestSupport
         guard let elf = try TestFirmware.elf("echo") else { return }
         let scratch = try ScratchDirectory()
         let session = scratch.file("session.tsr")
-        let made = try CLI.run(["record", elf, "-o", session, "--ram", "64M", "--misaligned", "trap", "--input", "hi\\nq"])
+        let made = try CLI.run([
+            "record", elf, "-o", session, "--ram", "64M", "--misaligned", "trap", "--input", "hi\\nq",
+        ])
         #expect(made.status == 0, "\(CLI.describe(made))")
 
         let again = scratch.file("again.tsr")
@@ -192,13 +218,19 @@ import TestSupport
         #expect(replayed.status == 0, "\(CLI.describe(replayed))")
         #expect(try boardJSON(again) == (try boardJSON(session)), "the same board")
         #expect(try boardJSON(again).contains(#""ramSize":67108864"#))
-        #expect(try CLI.run(["state", again, "--at", "end", "--json"]).stdout == (try CLI.run(["state", session, "--at", "end", "--json"])).stdout)
+        #expect(
+            try CLI.run(["state", again, "--at", "end", "--json"]).stdout
+                == (try CLI.run(["state", session, "--at", "end", "--json"])).stdout)
 
         let overridden = scratch.file("overridden.tsr")
-        let performing = try CLI.run(["record", elf, "-o", overridden, "--replay-input", session, "--misaligned", "perform"])
+        let performing = try CLI.run([
+            "record", elf, "-o", overridden, "--replay-input", session, "--misaligned", "perform",
+        ])
         #expect(performing.status == 0, "\(CLI.describe(performing))")
         let board = try boardJSON(overridden)
-        #expect(board.contains(#""misalignedAccess":"perform""#) && board.contains(#""ramSize":67108864"#), "board: \(board)")
+        #expect(
+            board.contains(#""misalignedAccess":"perform""#) && board.contains(#""ramSize":67108864"#),
+            "board: \(board)")
     }
 
     /// The values are listed in the help, and anything else is a usage error naming them.
@@ -211,13 +243,16 @@ import TestSupport
         let output = command == "run" ? [] : ["-o", scratch.file("x.tsr")]
         let result = try CLI.run([command, elf, "--misaligned", "sometimes"] + output)
         #expect(result.status == 2, "\(CLI.describe(result))")
-        #expect(result.stderr.contains("sometimes") && result.stderr.contains("perform") && result.stderr.contains("trap"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("sometimes") && result.stderr.contains("perform")
+                && result.stderr.contains("trap"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: scratch.file("x.tsr")))
     }
 
     /// The board column as the recording stores it (JSON).
     private func boardJSON(_ recording: String) throws -> String {
-        try FileSurgery.read(recording) { db in try String.fetchOne(db, sql: "SELECT board FROM recording") } ?? ""
+        try FileSurgery.read(recording) { db in try String.fetchOne(db, sql: "SELECT board FROM recording") }
+            ?? ""
     }
 
     @Test func keyframeIntervalBelowTheMinimumIsAUsageError() throws {

@@ -71,7 +71,8 @@ enum Recordings {
         let recorder = try Recorder(path: path, machine: machine, keyframeInterval: keyframeInterval)
         let reason = try recorder.run(maxSteps: maxSteps)
         return RecordedRun(
-            path: path, elf: elf, input: input, keyframeInterval: keyframeInterval, totalSteps: machine.step, reason: reason)
+            path: path, elf: elf, input: input, keyframeInterval: keyframeInterval, totalSteps: machine.step,
+            reason: reason)
     }
 
     /// Recordings shared by the tests of one process (never modified: copy before surgery).
@@ -83,10 +84,14 @@ enum Recordings {
     }()
     nonisolated(unsafe) private static var sharedScratch: TemporaryDirectory?
 
-    private static func shared(_ name: String, input: [UInt8] = [], interval: UInt64) -> Result<RecordedRun?, any Error> {
+    private static func shared(_ name: String, input: [UInt8] = [], interval: UInt64) -> Result<
+        RecordedRun?, any Error
+    > {
         Result {
             guard let elf = try TestFirmware.elf(name) else { return nil }
-            return try record(elf: elf, input: input, keyframeInterval: interval, to: directory + "/\(name)-\(interval).tsr")
+            return try record(
+                elf: elf, input: input, keyframeInterval: interval, to: directory + "/\(name)-\(interval).tsr"
+            )
         }
     }
 
@@ -112,10 +117,16 @@ enum CLI {
     /// Runs `timescope arguments` with its address space capped at `megabytes` (through
     /// `ulimit -v`), so that an attempt to allocate a gigabyte fails loudly instead of
     /// succeeding lazily.
-    static func runCapped(_ arguments: [String], megabytes: Int = 768, timeout: TimeInterval = 60) throws -> ProcessResult {
+    static func runCapped(_ arguments: [String], megabytes: Int = 768, timeout: TimeInterval = 60) throws
+        -> ProcessResult
+    {
         let binary = try TimescopeProcess.binaryPath()
-        let quoted = ([binary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        return try runProcess("/bin/bash", ["-c", "ulimit -v \(megabytes * 1024); exec " + quoted.joined(separator: " ")], timeout: timeout)
+        let quoted = ([binary] + arguments).map {
+            "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
+        return try runProcess(
+            "/bin/bash", ["-c", "ulimit -v \(megabytes * 1024); exec " + quoted.joined(separator: " ")],
+            timeout: timeout)
     }
 
     /// Describes a result for failure messages.
@@ -124,7 +135,9 @@ enum CLI {
 
 /// Checks the error contract: exit status 2 and exactly one line on stderr, starting with
 /// "timescope: error:".
-func expectCleanError(_ result: ProcessResult, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectCleanError(
+    _ result: ProcessResult, _ what: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
     let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false)
     let oneLine = lines.count == 2 && lines[1].isEmpty && lines[0].hasPrefix("timescope: error:")
     #expect(
@@ -185,7 +198,9 @@ func differingPages(_ a: Machine, _ b: Machine) -> [Int] {
 
 /// The steps a seek test visits: 0, the end, every kind of keyframe neighbourhood, and random
 /// steps, in a random order (so that seeks jump both ways, near and far).
-func seekTargets(total: UInt64, interval: UInt64, randomCount: Int, boundaryCount: Int, using random: inout SeededGenerator)
+func seekTargets(
+    total: UInt64, interval: UInt64, randomCount: Int, boundaryCount: Int, using random: inout SeededGenerator
+)
     -> [UInt64]
 {
     var targets: Set<UInt64> = [0, total, total &- 1, 1]

@@ -188,21 +188,28 @@ import TestSupport
         #expect(run.reason == .exited(code: 0, via: .finisher))
         let symbols = try Firmware.load(contentsOf: elf).symbols
         func address(_ name: String) throws -> UInt32 {
-            guard let address = symbols.address(of: name) else { throw HarnessFailure("the program has no symbol \(name)") }
+            guard let address = symbols.address(of: name) else {
+                throw HarnessFailure("the program has no symbol \(name)")
+            }
             return address
         }
         let watched = try address("watched")
         let straddle = try address("straddle")
         let ranges = [
-            WatchedRange(name: "watched:4", range: watched..<watched + 4,
-                         storeLabels: ["w_sw", "w_sb2", "w_sb0", "w_same", "w_amo", "w_csw", "w_isr"]),
-            WatchedRange(name: "watched+2:1", range: watched + 2..<watched + 3,
-                         storeLabels: ["w_sw", "w_sb2", "w_same", "w_amo", "w_csw", "w_isr"]),
+            WatchedRange(
+                name: "watched:4", range: watched..<watched + 4,
+                storeLabels: ["w_sw", "w_sb2", "w_sb0", "w_same", "w_amo", "w_csw", "w_isr"]),
+            WatchedRange(
+                name: "watched+2:1", range: watched + 2..<watched + 3,
+                storeLabels: ["w_sw", "w_sb2", "w_same", "w_amo", "w_csw", "w_isr"]),
             WatchedRange(name: "neighbour:4", range: watched + 4..<watched + 8, storeLabels: ["w_neighbour"]),
             WatchedRange(name: "unwritten watched+8:4", range: watched + 8..<watched + 12, storeLabels: []),
-            WatchedRange(name: "straddle:4", range: straddle..<straddle + 4, storeLabels: ["w_sh_lo", "w_sh_hi"]),
+            WatchedRange(
+                name: "straddle:4", range: straddle..<straddle + 4, storeLabels: ["w_sh_lo", "w_sh_hi"]),
             WatchedRange(name: "straddle+2:2", range: straddle + 2..<straddle + 4, storeLabels: ["w_sh_hi"]),
-            WatchedRange(name: "otherline:4", range: try address("otherline")..<address("otherline") + 4, storeLabels: ["w_late"]),
+            WatchedRange(
+                name: "otherline:4", range: try address("otherline")..<address("otherline") + 4,
+                storeLabels: ["w_late"]),
         ]
         let scan = try Self.scan(elf: elf, ranges: ranges)
         #expect(scan.total == run.totalSteps, "the scan and the recording end at the same step")
@@ -214,37 +221,50 @@ import TestSupport
             let pcs = try Set(range.storeLabels.map(address))
             writes[range.name] = scan.pcBefore.indices.compactMap { index in
                 let step = UInt64(index + 1)
-                return pcs.contains(scan.pcBefore[index]) && !scan.trapSteps.contains(step) ? (step, scan.pcBefore[index]) : nil
+                return pcs.contains(scan.pcBefore[index]) && !scan.trapSteps.contains(step)
+                    ? (step, scan.pcBefore[index]) : nil
             }
             // Sanity of the oracle: every change of the bytes is one of those stores.
             let stores = Set(writes[range.name]!.map(\.step))
             let unexplained = (scan.changes[range.name] ?? []).filter { !stores.contains($0) }
-            #expect(unexplained.isEmpty, "\(range.name): bytes changed at steps \(unexplained) by no listed store")
+            #expect(
+                unexplained.isEmpty, "\(range.name): bytes changed at steps \(unexplained) by no listed store"
+            )
             #expect(range.storeLabels.isEmpty || !stores.isEmpty, "\(range.name) is written")
         }
         let wSame = try address("w_same")
-        #expect(writes["watched:4"]!.contains { $0.pc == wSame }, "a store of the same value counts as a write")
+        #expect(
+            writes["watched:4"]!.contains { $0.pc == wSame }, "a store of the same value counts as a write")
 
         let targets = try ["hot", "rare", "isr", "w_isr", "never", "w_late"].map { ($0, try address($0)) }
-        let executions = Dictionary(uniqueKeysWithValues: targets.map { ($0.0, Self.executions(of: $0.1, in: scan)) })
+        let executions = Dictionary(
+            uniqueKeysWithValues: targets.map { ($0.0, Self.executions(of: $0.1, in: scan)) })
         let hot = try address("hot")
         let interruptedAtHot = scan.trapSteps.filter { $0 >= 1 && scan.pcBefore[Int($0 - 1)] == hot }
         if interruptedAtHot.isEmpty {
-            print("note: no interrupt arrived with pc at 'hot'; the 'entry is not execution' case is not exercised")
+            print(
+                "note: no interrupt arrived with pc at 'hot'; the 'entry is not execution' case is not exercised"
+            )
         }
 
         // Query steps: the ends, keyframes and their neighbours, every write step and its
         // neighbours, and random steps; in random order.
         let seed = TestSeed.make("reverse searches")
         var random = SeededGenerator(seed: seed)
-        var steps = Set(seekTargets(total: run.totalSteps, interval: 1000, randomCount: 25, boundaryCount: 13, using: &random))
+        var steps = Set(
+            seekTargets(
+                total: run.totalSteps, interval: 1000, randomCount: 25, boundaryCount: 13, using: &random))
         for write in writes.values.flatMap({ $0 }) {
-            for step in [write.step - 1, write.step, write.step + 1] where step <= run.totalSteps { steps.insert(step) }
+            for step in [write.step - 1, write.step, write.step + 1] where step <= run.totalSteps {
+                steps.insert(step)
+            }
         }
         enum Query { case last, next }
         var queries: [(UInt64, Query, Int)] = []
         for step in steps {
-            for index in 0..<(ranges.count + targets.count) { queries += [(step, .last, index), (step, .next, index)] }
+            for index in 0..<(ranges.count + targets.count) {
+                queries += [(step, .last, index), (step, .next, index)]
+            }
         }
         queries.shuffle(using: &random)
         let timeline = try Timeline(path: run.path)
@@ -280,7 +300,9 @@ import TestSupport
             }
             if actual != expected {
                 failures += 1
-                Issue.record("\(what): expected \(String(describing: expected)), got \(String(describing: actual)) (seed \(TestSeed.describe(seed)))")
+                Issue.record(
+                    "\(what): expected \(String(describing: expected)), got \(String(describing: actual)) (seed \(TestSeed.describe(seed)))"
+                )
             }
         }
 
@@ -304,22 +326,28 @@ import TestSupport
         let wLate = try #require(symbols.address(of: "w_late"))
         let otherline = try #require(symbols.address(of: "otherline"))
 
-        let found = try CLI.run(["find", recording, "--last-write", "otherline:4", "--before", "end", "--json"])
+        let found = try CLI.run([
+            "find", recording, "--last-write", "otherline:4", "--before", "end", "--json",
+        ])
         #expect(found.status == 0, "\(CLI.describe(found))")
         let match = try parseJSON(found.stdoutText.trimmingCharacters(in: .newlines))
         #expect(match.keys == ["step", "pc"])
         #expect(match["pc"]?.unsigned == UInt64(wLate), "pc is the storing instruction")
         let step = try #require(match["step"]?.unsigned)
         let states = try CLI.run([
-            "state", recording, "--at", String(step - 1), "--at", String(step), "--memory", "\(hex(otherline)):4", "--json",
+            "state", recording, "--at", String(step - 1), "--at", String(step), "--memory",
+            "\(hex(otherline)):4", "--json",
         ])
         let lines = states.stdoutText.split(separator: "\n").map(String.init)
         try #require(lines.count == 2, "\(CLI.describe(states))")
         let before = try parseJSON(lines[0])
         let after = try parseJSON(lines[1])
         #expect(before["pc"]?.unsigned == UInt64(wLate), "state N-1 is about to execute the store")
-        #expect(before["memory"]?.elements?.first?["hex"]?.string == "00000000", "state N-1 shows the old bytes")
-        #expect(after["memory"]?.elements?.first?["hex"]?.string == "1e000000", "state N shows the new bytes (30)")
+        #expect(
+            before["memory"]?.elements?.first?["hex"]?.string == "00000000", "state N-1 shows the old bytes")
+        #expect(
+            after["memory"]?.elements?.first?["hex"]?.string == "1e000000", "state N shows the new bytes (30)"
+        )
 
         // The same by symbol and in the text format; and the next execution of a label.
         let text = try CLI.run(["find", recording, "--next-write", "otherline:4", "--after", "0"])
@@ -329,8 +357,11 @@ import TestSupport
         #expect(try parseJSON(pcFind.stdoutText.trimmingCharacters(in: .newlines))["step"]?.unsigned == step)
 
         // --before WHEN includes WHEN (the state at WHEN shows the write); --after excludes it.
-        let inclusive = try CLI.run(["find", recording, "--last-write", "otherline:4", "--before", String(step), "--json"])
-        #expect(try parseJSON(inclusive.stdoutText.trimmingCharacters(in: .newlines))["step"]?.unsigned == step)
+        let inclusive = try CLI.run([
+            "find", recording, "--last-write", "otherline:4", "--before", String(step), "--json",
+        ])
+        #expect(
+            try parseJSON(inclusive.stdoutText.trimmingCharacters(in: .newlines))["step"]?.unsigned == step)
 
         // Not found: exit 1 and "not found".
         for arguments in [
@@ -341,7 +372,9 @@ import TestSupport
         ] {
             let result = try CLI.run(["find", recording] + arguments)
             #expect(result.status == 1, "find \(arguments.joined(separator: " ")): \(CLI.describe(result))")
-            #expect(result.stderr.contains("not found"), "find \(arguments.joined(separator: " ")): \(CLI.describe(result))")
+            #expect(
+                result.stderr.contains("not found"),
+                "find \(arguments.joined(separator: " ")): \(CLI.describe(result))")
             #expect(result.stdout.isEmpty)
         }
     }
@@ -350,9 +383,11 @@ import TestSupport
     @Test func searchesWorkOnARecordingMadeWithoutCompiledBlocks() throws {
         guard let elf = try TestFirmware.assembled(Self.source) else { return }
         let scratch = try ScratchDirectory()
-        let compiled = try Recordings.record(elf: elf, keyframeInterval: 1000, to: scratch.file("compiled.tsr"))
+        let compiled = try Recordings.record(
+            elf: elf, keyframeInterval: 1000, to: scratch.file("compiled.tsr"))
         let machine = try Reference.machine(elf: elf, compiled: false)
-        let recorder = try Recorder(path: scratch.file("interpreted.tsr"), machine: machine, keyframeInterval: 1000)
+        let recorder = try Recorder(
+            path: scratch.file("interpreted.tsr"), machine: machine, keyframeInterval: 1000)
         _ = try recorder.run(maxSteps: nil)
         let a = try Timeline(path: compiled.path)
         let b = try Timeline(path: scratch.file("interpreted.tsr"))
@@ -360,9 +395,15 @@ import TestSupport
         let hot = try a.address(for: "hot")
         let watched = try a.range(for: "watched:4")
         for step in [a.totalSteps, a.totalSteps / 2, 1000] {
-            #expect(try a.lastExecution(of: rare, before: step) == b.lastExecution(of: rare, before: step), "rare before \(step)")
-            #expect(try a.lastExecution(of: hot, before: step) == b.lastExecution(of: hot, before: step), "hot before \(step)")
-            #expect(try a.lastWrite(to: watched, before: step) == b.lastWrite(to: watched, before: step), "watched before \(step)")
+            #expect(
+                try a.lastExecution(of: rare, before: step) == b.lastExecution(of: rare, before: step),
+                "rare before \(step)")
+            #expect(
+                try a.lastExecution(of: hot, before: step) == b.lastExecution(of: hot, before: step),
+                "hot before \(step)")
+            #expect(
+                try a.lastWrite(to: watched, before: step) == b.lastWrite(to: watched, before: step),
+                "watched before \(step)")
         }
         #expect(try b.lastExecution(of: hot, before: b.totalSteps) != nil)
     }
@@ -377,18 +418,23 @@ import TestSupport
         try #require(scan.registers.count == Int(run.totalSteps) + 1)
         let seed = TestSeed.make("register changes")
         var random = SeededGenerator(seed: seed)
-        let steps = seekTargets(total: run.totalSteps, interval: 1000, randomCount: 12, boundaryCount: 5, using: &random)
+        let steps = seekTargets(
+            total: run.totalSteps, interval: 1000, randomCount: 12, boundaryCount: 5, using: &random)
         let timeline = try Timeline(path: run.path)
         // s0 (loop counter), t1, a0 (never written), t4 (iteration 9 only), t5 (the handler).
         for register in [8, 6, 10, 29, 30] {
-            let changes = (1..<scan.registers.count).filter { scan.registers[$0][register] != scan.registers[$0 - 1][register] }.map(UInt64.init)
+            let changes = (1..<scan.registers.count).filter {
+                scan.registers[$0][register] != scan.registers[$0 - 1][register]
+            }.map(UInt64.init)
             for step in steps.shuffled(using: &random) {
                 let last = changes.last { $0 <= step }
                 let next = changes.first { $0 > step }
-                #expect(try timeline.lastChange(ofRegister: register, atOrBefore: step) == last,
-                        "lastChange(x\(register), atOrBefore: \(step)) (seed \(TestSeed.describe(seed)))")
-                #expect(try timeline.nextChange(ofRegister: register, after: step) == next,
-                        "nextChange(x\(register), after: \(step)) (seed \(TestSeed.describe(seed)))")
+                #expect(
+                    try timeline.lastChange(ofRegister: register, atOrBefore: step) == last,
+                    "lastChange(x\(register), atOrBefore: \(step)) (seed \(TestSeed.describe(seed)))")
+                #expect(
+                    try timeline.nextChange(ofRegister: register, after: step) == next,
+                    "nextChange(x\(register), after: \(step)) (seed \(TestSeed.describe(seed)))")
             }
         }
         #expect(try timeline.lastChange(ofRegister: 0, atOrBefore: run.totalSteps) == nil, "x0 never changes")
@@ -407,18 +453,26 @@ import TestSupport
         let scan = try Self.scan(elf: elf, ranges: ranges)
         let writing = timeline.intervals(writing: watched)
         for step in scan.changes["watched"] ?? [] {
-            #expect(writing.contains { $0.contains(step) && $0.lowerBound < step }, "the write at step \(step) lies in a candidate interval")
+            #expect(
+                writing.contains { $0.contains(step) && $0.lowerBound < step },
+                "the write at step \(step) lies in a candidate interval")
         }
         for name in ["rare", "hot", "isr"] {
             let pc = try timeline.address(for: name)
             let executing = timeline.intervals(executing: pc)
             for step in Self.executions(of: pc, in: scan) {
-                #expect(executing.contains { $0.contains(step) && $0.lowerBound < step }, "\(name) at step \(step) lies in a candidate interval")
+                #expect(
+                    executing.contains { $0.contains(step) && $0.lowerBound < step },
+                    "\(name) at step \(step) lies in a candidate interval")
             }
         }
-        #expect(timeline.intervals(executing: 0x1000) == [0...1000], "the reset ROM runs in the first interval only")
+        #expect(
+            timeline.intervals(executing: 0x1000) == [0...1000],
+            "the reset ROM runs in the first interval only")
         #expect(timeline.intervals(executing: 0x0020_0000).isEmpty, "nothing runs in a hole")
         #expect(timeline.intervals(writing: 0x8008_0000..<0x8008_0004).isEmpty, "nothing writes there")
-        #expect(timeline.keyframeSteps == Array(stride(from: 0, through: run.totalSteps, by: 1000)) + (run.totalSteps % 1000 == 0 ? [] : [run.totalSteps]))
+        #expect(
+            timeline.keyframeSteps == Array(stride(from: 0, through: run.totalSteps, by: 1000))
+                + (run.totalSteps % 1000 == 0 ? [] : [run.totalSteps]))
     }
 }

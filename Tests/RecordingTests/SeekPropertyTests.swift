@@ -17,11 +17,14 @@ import TestSupport
             try timeline.seek(to: target)
             let reference = try Reference.machine(elf: run.elf, input: run.input, at: target)
             let machine = timeline.machine
-            let context = "\((run.elf as NSString).lastPathComponent): seek to \(target) (after \(previous)), seed \(TestSeed.describe(seed))"
+            let context =
+                "\((run.elf as NSString).lastPathComponent): seek to \(target) (after \(previous)), seed \(TestSeed.describe(seed))"
             #expect(machine.step == target, "\(context): the machine is at step \(machine.step)")
             #expect(machine.state == reference.state, "\(context): CPU/device state differs")
             if machine.stateHash != reference.stateHash {
-                Issue.record("\(context): state hash differs; RAM pages that differ: \(differingPages(machine, reference))")
+                Issue.record(
+                    "\(context): state hash differs; RAM pages that differ: \(differingPages(machine, reference))"
+                )
             }
             previous = target
         }
@@ -31,7 +34,9 @@ import TestSupport
         guard let run = try Recordings.timer() else { return }
         let seed = TestSeed.make("timer seeks")
         var random = SeededGenerator(seed: seed)
-        let targets = seekTargets(total: run.totalSteps, interval: run.keyframeInterval, randomCount: 40, boundaryCount: 10, using: &random)
+        let targets = seekTargets(
+            total: run.totalSteps, interval: run.keyframeInterval, randomCount: 40, boundaryCount: 10,
+            using: &random)
         try checkSeeks(run, targets: targets, seed: seed)
     }
 
@@ -39,7 +44,9 @@ import TestSupport
         guard let run = try Recordings.echo() else { return }
         let seed = TestSeed.make("echo seeks")
         var random = SeededGenerator(seed: seed)
-        let targets = seekTargets(total: run.totalSteps, interval: run.keyframeInterval, randomCount: 40, boundaryCount: 4, using: &random)
+        let targets = seekTargets(
+            total: run.totalSteps, interval: run.keyframeInterval, randomCount: 40, boundaryCount: 4,
+            using: &random)
         try checkSeeks(run, targets: targets, seed: seed)
     }
 
@@ -47,7 +54,9 @@ import TestSupport
         guard let run = try Recordings.workload() else { return }
         let seed = TestSeed.make("workload seeks")
         var random = SeededGenerator(seed: seed)
-        let targets = seekTargets(total: run.totalSteps, interval: run.keyframeInterval, randomCount: 30, boundaryCount: 10, using: &random)
+        let targets = seekTargets(
+            total: run.totalSteps, interval: run.keyframeInterval, randomCount: 30, boundaryCount: 10,
+            using: &random)
         try checkSeeks(run, targets: targets, seed: seed)
     }
 
@@ -84,12 +93,17 @@ import TestSupport
         guard let elf = try TestFirmware.assembled(Self.slowReader) else { return }
         let scratch = try ScratchDirectory()
         let input = Array("the quick brown fox!".utf8)
-        let run = try Recordings.record(elf: elf, input: input, keyframeInterval: 1000, to: scratch.file("reader.tsr"))
+        let run = try Recordings.record(
+            elf: elf, input: input, keyframeInterval: 1000, to: scratch.file("reader.tsr"))
         #expect(run.reason == .exited(code: 0, via: .finisher), "the reader consumes its 20 bytes and exits")
-        #expect(run.totalSteps > 10 * run.keyframeInterval, "input arrives across many keyframes (\(run.totalSteps) steps)")
+        #expect(
+            run.totalSteps > 10 * run.keyframeInterval,
+            "input arrives across many keyframes (\(run.totalSteps) steps)")
         let seed = TestSeed.make("slow reader seeks")
         var random = SeededGenerator(seed: seed)
-        let targets = seekTargets(total: run.totalSteps, interval: run.keyframeInterval, randomCount: 40, boundaryCount: 8, using: &random)
+        let targets = seekTargets(
+            total: run.totalSteps, interval: run.keyframeInterval, randomCount: 40, boundaryCount: 8,
+            using: &random)
         try checkSeeks(run, targets: targets, seed: seed)
         // And the bytes all arrived, in order.
         let timeline = try Timeline(path: run.path)
@@ -114,7 +128,8 @@ import TestSupport
         for step in (first...last).reversed() {
             try timeline.seek(to: step)
             #expect(timeline.machine.state == expected[step]?.0, "step back to \(step)")
-            #expect(timeline.machine.stateHash == expected[step]?.1, "step back to \(step): RAM or state hash")
+            #expect(
+                timeline.machine.stateHash == expected[step]?.1, "step back to \(step): RAM or state hash")
         }
     }
 
@@ -134,7 +149,9 @@ import TestSupport
 /// what `timescope run --max-steps N --dump-state` writes.
 @Suite struct StateCommandTests {
     /// `run --max-steps N --dump-state` as text (one JSON object, no newline).
-    func dumpState(_ elf: String, steps: UInt64, input: String? = nil, scratch: ScratchDirectory) throws -> String {
+    func dumpState(_ elf: String, steps: UInt64, input: String? = nil, scratch: ScratchDirectory) throws
+        -> String
+    {
         let file = scratch.file("dump-\(steps).json")
         var arguments = ["run", elf, "--max-steps", String(steps), "--dump-state", file]
         if let input { arguments += ["--input", input] }
@@ -154,7 +171,9 @@ import TestSupport
         let total = try #require(info["totalSteps"]?.unsigned)
         let seed = TestSeed.make("state command")
         var random = SeededGenerator(seed: seed)
-        let steps: [UInt64] = [0, 999, 1000, 1001, 2000, total - 1, total] + (0..<3).map { _ in UInt64.random(in: 0...total, using: &random) }
+        let steps: [UInt64] =
+            [0, 999, 1000, 1001, 2000, total - 1, total]
+            + (0..<3).map { _ in UInt64.random(in: 0...total, using: &random) }
         // One --at per step, in a non-sorted order: one line each, in the order asked.
         let order = steps.shuffled(using: &random)
         let result = try CLI.run(["state", recording] + order.flatMap { ["--at", String($0)] } + ["--json"])
@@ -166,7 +185,9 @@ import TestSupport
             #expect(String(lines[index]) == expected, "state --at \(step) (seed \(TestSeed.describe(seed)))")
         }
         // 'end' and the percentages name steps of the recording.
-        let named = try CLI.run(["state", recording, "--at", "end", "--at", "0%", "--at", "100%", "--at", "50%", "--json"])
+        let named = try CLI.run([
+            "state", recording, "--at", "end", "--at", "0%", "--at", "100%", "--at", "50%", "--json",
+        ])
         #expect(named.status == 0, "\(CLI.describe(named))")
         let namedLines = named.stdoutText.split(separator: "\n").map(String.init)
         try #require(namedLines.count == 4)
@@ -174,7 +195,9 @@ import TestSupport
         #expect(namedLines[1] == (try dumpState(elf, steps: 0, scratch: scratch)), "--at 0%")
         #expect(namedLines[2] == namedLines[0], "--at 100% is the end")
         let half = try parseJSON(namedLines[3])["step"]?.unsigned ?? .max
-        #expect(half >= total / 2 - 1 && half <= total / 2 + 1, "--at 50% is the middle step, got \(half) of \(total)")
+        #expect(
+            half >= total / 2 - 1 && half <= total / 2 + 1,
+            "--at 50% is the middle step, got \(half) of \(total)")
     }
 
     @Test func stateOfAnEchoRecordingEqualsRunWithTheSameInput() throws {
@@ -182,7 +205,9 @@ import TestSupport
         let scratch = try ScratchDirectory()
         let recording = scratch.file("echo.tsr")
         let input = "hello, world\\nq"
-        let record = try CLI.run(["record", elf, "-o", recording, "--keyframe-interval", "1000", "--input", input])
+        let record = try CLI.run([
+            "record", elf, "-o", recording, "--keyframe-interval", "1000", "--input", input,
+        ])
         #expect(record.status == 0, "\(CLI.describe(record))")
         for step: UInt64 in [0, 50, 200, 333, 416, 417] {
             let result = try CLI.run(["state", recording, "--at", String(step), "--json"])
@@ -200,7 +225,8 @@ import TestSupport
         for step: UInt64 in [0, 123_457, 1_000_000] {
             _ = reference.run(until: step)
             let result = try CLI.run([
-                "state", run.path, "--at", String(step), "--memory", "0x800fff00:256", "--memory", "\(hex(data)):16", "--json",
+                "state", run.path, "--at", String(step), "--memory", "0x800fff00:256", "--memory",
+                "\(hex(data)):16", "--json",
             ])
             #expect(result.status == 0, "\(CLI.describe(result))")
             let json = try parseJSON(result.stdoutText.trimmingCharacters(in: .newlines))
@@ -209,7 +235,8 @@ import TestSupport
             for (entry, (address, count)) in zip(memory, [(stack, 256), (data, 16)]) {
                 #expect(entry.keys == ["address", "hex"])
                 #expect(entry["address"]?.unsigned == UInt64(address))
-                let expected = reference.readRAM(address, count: count)!.map { String(format: "%02x", $0) }.joined()
+                let expected = reference.readRAM(address, count: count)!.map { String(format: "%02x", $0) }
+                    .joined()
                 #expect(entry["hex"]?.string == expected, "memory \(hex(address)):\(count) at step \(step)")
             }
             // Everything else is the dump-state object.
@@ -240,10 +267,13 @@ import TestSupport
 
     /// Command lines that make no sense: status 2 (usage), nothing on stdout.
     @Test(arguments: [
-        ["state", "REC", "--json"], ["state", "REC", "--at", "-5", "--json"], ["find", "REC", "--pc", "main", "--before", "end", "--after", "0"],
+        ["state", "REC", "--json"], ["state", "REC", "--at", "-5", "--json"],
+        ["find", "REC", "--pc", "main", "--before", "end", "--after", "0"],
         ["find", "REC", "--pc", "main"], ["find", "REC", "--before", "end"],
-        ["find", "REC", "--last-write", "0x80001000", "--after", "0"], ["find", "REC", "--next-write", "0x80001000", "--before", "end"],
-        ["find", "REC", "--pc", "main", "--event", "exit", "--after", "0"], ["info"], ["verify"], ["record", "REC"],
+        ["find", "REC", "--last-write", "0x80001000", "--after", "0"],
+        ["find", "REC", "--next-write", "0x80001000", "--before", "end"],
+        ["find", "REC", "--pc", "main", "--event", "exit", "--after", "0"], ["info"], ["verify"],
+        ["record", "REC"],
     ])
     func meaninglessCommandLinesAreUsageErrors(_ arguments: [String]) throws {
         guard let run = try Recordings.timer() else { return }

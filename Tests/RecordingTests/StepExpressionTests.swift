@@ -65,7 +65,9 @@ import Testing
         #expect(Timeline.step(for: "end-10", totalSteps: 100) == 90)
         #expect(Timeline.step(for: "-10", totalSteps: 100, relativeTo: 50) == 40)
         #expect(Timeline.step(for: "-10", totalSteps: 100) == nil)
-        #expect(Timeline.step(for: "main", totalSteps: 100) == nil, "a symbol is not a step: the inspector's g tries it next")
+        #expect(
+            Timeline.step(for: "main", totalSteps: 100) == nil,
+            "a symbol is not a step: the inspector's g tries it next")
         #expect(Timeline.step(for: "1500", totalSteps: 1000) == nil)
     }
 }

@@ -23,10 +23,14 @@ import TestSupport
         let scratch = try ScratchDirectory()
         let path = scratch.file("altered.tsr")
         try FileSurgery.copy(run.path, to: path)
-        let count = try FileSurgery.read(path) { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM keyframe")! }
+        let count = try FileSurgery.read(path) { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM keyframe")!
+        }
         let index = which == "first" ? 0 : which == "middle" ? count / 2 : count - 1
         try FileSurgery.edit(path) { db in
-            try db.execute(sql: "UPDATE keyframe SET state_hash = (state_hash | 1) - (state_hash & 1) WHERE idx = ?", arguments: [index])
+            try db.execute(
+                sql: "UPDATE keyframe SET state_hash = (state_hash | 1) - (state_hash & 1) WHERE idx = ?",
+                arguments: [index])
         }
         let result = try CLI.run(["verify", path])
         #expect(result.status == 1, "\(CLI.describe(result))")
@@ -53,8 +57,9 @@ import TestSupport
         let seen = try CLI.run(["state", path, "--at", String(2 * run.keyframeInterval), "--json"])
         let shows = seen.stdoutText == dumpStateText(reference) + "\n"
         let verify = try CLI.run(["verify", path])
-        #expect(shows || verify.status == 1,
-                "state --at 2000 shows a state that is not the run's, yet verify says: \(CLI.describe(verify))")
+        #expect(
+            shows || verify.status == 1,
+            "state --at 2000 shows a state that is not the run's, yet verify says: \(CLI.describe(verify))")
     }
 
     @Test func verifyFailsWhenAStoredPageDisagreesWithTheReplay() throws {
@@ -65,17 +70,24 @@ import TestSupport
         // Some page stored with keyframe 2, one byte changed.
         let step = 2 * run.keyframeInterval
         let reference = try Reference.machine(elf: run.elf, at: step)
-        let page = try #require(try FileSurgery.read(path) { db in try Int.fetchOne(db, sql: "SELECT MIN(page) FROM page WHERE keyframe = 2") })
+        let page = try #require(
+            try FileSurgery.read(path) { db in
+                try Int.fetchOne(db, sql: "SELECT MIN(page) FROM page WHERE keyframe = 2")
+            })
         var bytes = reference.page(page)
         bytes[100] ^= 0xFF
         try FileSurgery.edit(path) { db in
-            try db.execute(sql: "UPDATE page SET data = ? WHERE keyframe = 2 AND page = ?", arguments: [Data(ZstdFrame.raw(bytes)), page])
+            try db.execute(
+                sql: "UPDATE page SET data = ? WHERE keyframe = 2 AND page = ?",
+                arguments: [Data(ZstdFrame.raw(bytes)), page])
         }
         let seen = try CLI.run(["state", path, "--at", String(step), "--json"])
         let shows = seen.stdoutText == dumpStateText(reference) + "\n"
         let verify = try CLI.run(["verify", path])
-        #expect(shows || verify.status == 1,
-                "state --at \(step) shows RAM that is not the run's (page \(page)), yet verify says: \(CLI.describe(verify))")
+        #expect(
+            shows || verify.status == 1,
+            "state --at \(step) shows RAM that is not the run's (page \(page)), yet verify says: \(CLI.describe(verify))"
+        )
     }
 
     /// Control for the two tests above: the same surgery with the true contents changes nothing
@@ -87,7 +99,9 @@ import TestSupport
         try FileSurgery.copy(run.path, to: path)
         let step = 2 * run.keyframeInterval
         let reference = try Reference.machine(elf: run.elf, at: step)
-        let pages = try FileSurgery.read(path) { db in try Int.fetchAll(db, sql: "SELECT page FROM page WHERE keyframe = 2") }
+        let pages = try FileSurgery.read(path) { db in
+            try Int.fetchAll(db, sql: "SELECT page FROM page WHERE keyframe = 2")
+        }
         try FileSurgery.edit(path) { db in
             let state = ZstdFrame.raw(Array(try JSONEncoder().encode(reference.state)))
             try db.execute(sql: "UPDATE keyframe SET state = ? WHERE idx = 2", arguments: [Data(state)])
@@ -128,13 +142,16 @@ import TestSupport
             posix_spawn_file_actions_init(&actions)
             defer { posix_spawn_file_actions_destroy(&actions) }
             for descriptor: Int32 in [0, 1, 2] {
-                posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+                posix_spawn_file_actions_addopen(
+                    &actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
             }
             let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
             defer { argv.forEach { free($0) } }
             var pid: pid_t = 0
             let error = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
-            guard error == 0 else { throw ProcessFailure("posix_spawn \(arguments[0]) failed: errno \(error)") }
+            guard error == 0 else {
+                throw ProcessFailure("posix_spawn \(arguments[0]) failed: errno \(error)")
+            }
             self.pid = pid
         }
 
@@ -166,7 +183,9 @@ import TestSupport
     /// Starts `timescope record workload-bench.elf` and waits until `info` sees at least
     /// `keyframes` keyframes in the growing file (reading it while it is written).
     func startRecording(_ elf: String, to path: String, keyframes: UInt64) throws -> Child {
-        var child = try Child([try TimescopeProcess.binaryPath(), "record", elf, "-o", path, "--keyframe-interval", "100000"])
+        var child = try Child([
+            try TimescopeProcess.binaryPath(), "record", elf, "-o", path, "--keyframe-interval", "100000",
+        ])
         let deadline = Date().addingTimeInterval(60)
         while true {
             if Date() > deadline {
@@ -174,11 +193,15 @@ import TestSupport
                 throw ProcessFailure("the recording never reached \(keyframes) keyframes within 60 s")
             }
             guard child.isRunning() else {
-                throw ProcessFailure("timescope record ended by itself (wait status \(child.status ?? -1)) before the test stopped it")
+                throw ProcessFailure(
+                    "timescope record ended by itself (wait status \(child.status ?? -1)) before the test stopped it"
+                )
             }
             if FileManager.default.fileExists(atPath: path) {
                 let info = try CLI.run(["info", path, "--json"])
-                if info.status == 0, let count = try? ParsedJSON.parse(info.stdoutText.trimmingCharacters(in: .newlines))["keyframes"]?.unsigned,
+                if info.status == 0,
+                    let count = try? ParsedJSON.parse(info.stdoutText.trimmingCharacters(in: .newlines))[
+                        "keyframes"]?.unsigned,
                     count >= keyframes
                 {
                     return child
@@ -210,7 +233,9 @@ import TestSupport
         let end = try CLI.run(["state", path, "--at", "end", "--json"])
         #expect(end.status == 0, "\(CLI.describe(end))")
         let reference = try Reference.machine(elf: elf, at: total)
-        #expect(end.stdoutText == dumpStateText(reference) + "\n", "state --at end is the run's state at that step")
+        #expect(
+            end.stdoutText == dumpStateText(reference) + "\n",
+            "state --at end is the run's state at that step")
         let middle = try CLI.run(["state", path, "--at", "50%", "--json"])
         #expect(middle.status == 0, "\(CLI.describe(middle))")
         let verify = try CLI.run(["verify", path])
@@ -224,7 +249,9 @@ import TestSupport
         var child = try startRecording(elf, to: path, keyframes: 3)
         kill(child.pid, SIGINT)
         let status = child.wait(seconds: 30)
-        #expect(status & 0x7F == 0 && (status >> 8) & 0xFF == 130, "exit status 130 after Ctrl-C (wait status \(status))")
+        #expect(
+            status & 0x7F == 0 && (status >> 8) & 0xFF == 130,
+            "exit status 130 after Ctrl-C (wait status \(status))")
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "folded into one file")
 
         let info = try CLI.run(["info", path, "--json"])
@@ -235,7 +262,9 @@ import TestSupport
         #expect(total >= 200_000)
         let end = try CLI.run(["state", path, "--at", "end", "--json"])
         let reference = try Reference.machine(elf: elf, at: total)
-        #expect(end.stdoutText == dumpStateText(reference) + "\n", "state --at end is the run's state at the step it stopped")
+        #expect(
+            end.stdoutText == dumpStateText(reference) + "\n",
+            "state --at end is the run's state at the step it stopped")
         let verify = try CLI.run(["verify", path])
         #expect(verify.status == 0, "\(CLI.describe(verify))")
     }

@@ -54,7 +54,9 @@ extension Machine {
             (0..<8).reduce(0) { $0 | UInt64(block[index * 8 + $1]) << ($1 * 8) }
         }
         var result: UInt64 = UInt64(bitPattern: -1)
-        if word(0) == 64, let bytes = readRAM(UInt32(truncatingIfNeeded: word(2)), count: Int(min(word(3), 1 << 20))) {
+        if word(0) == 64,
+            let bytes = readRAM(UInt32(truncatingIfNeeded: word(2)), count: Int(min(word(3), 1 << 20)))
+        {
             bytes.forEach(consoleSink)
             result = UInt64(bytes.count)
         }

@@ -41,7 +41,11 @@ extension Machine {
                 length < 256, let bytes = readRAM(name, count: Int(length))
             {
                 switch String(decoding: bytes, as: UTF8.self) {
-                case ":tt": result = mode < 4 ? Semihosting.stdinHandle : mode < 8 ? Semihosting.stdoutHandle : Semihosting.stderrHandle
+                case ":tt":
+                    result =
+                        mode < 4
+                        ? Semihosting.stdinHandle
+                        : mode < 8 ? Semihosting.stdoutHandle : Semihosting.stderrHandle
                 case ":semihosting-features" where mode < 4:
                     semihosting.featuresPosition = 0
                     result = Semihosting.featuresHandle
@@ -73,7 +77,9 @@ extension Machine {
             if let handle = argument(0), let buffer = argument(1), let length = argument(2) {
                 if handle == Semihosting.featuresHandle {
                     let start = Int(min(semihosting.featuresPosition, UInt32(Semihosting.features.count)))
-                    let chunk = Array(Semihosting.features[start..<min(start + Int(min(length, 64)), Semihosting.features.count)])
+                    let chunk = Array(
+                        Semihosting.features[
+                            start..<min(start + Int(min(length, 64)), Semihosting.features.count)])
                     if writeRAM(buffer, chunk) {
                         semihosting.featuresPosition += UInt32(chunk.count)
                         result = length - UInt32(chunk.count)
@@ -102,7 +108,10 @@ extension Machine {
         case 0x20:  // SYS_EXIT_EXTENDED: reason, subcode
             let reason = argument(0)
             let code = argument(1) ?? 1
-            halt(.exited(code: reason == Semihosting.applicationExit ? Int32(bitPattern: code) : 1, via: .semihosting))
+            halt(
+                .exited(
+                    code: reason == Semihosting.applicationExit ? Int32(bitPattern: code) : 1,
+                    via: .semihosting))
             result = 0
         default:
             result = failure

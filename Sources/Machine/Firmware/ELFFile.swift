@@ -9,10 +9,14 @@ enum ELFFile {
         guard bytes.count >= 4, bytes[0] == 0x7F, bytes[1] == 0x45, bytes[2] == 0x4C, bytes[3] == 0x46 else {
             throw LoadError("not an ELF file (it does not start with \\x7fELF)")
         }
-        guard bytes.count >= 52 else { throw LoadError("truncated file: \(bytes.count) bytes, the ELF header alone needs 52") }
+        guard bytes.count >= 52 else {
+            throw LoadError("truncated file: \(bytes.count) bytes, the ELF header alone needs 52")
+        }
         switch bytes[4] {
         case 1: break
-        case 2: throw LoadError("64-bit ELF; Timescope runs RV32 firmware (build with -march=rv32imac -mabi=ilp32)")
+        case 2:
+            throw LoadError(
+                "64-bit ELF; Timescope runs RV32 firmware (build with -march=rv32imac -mabi=ilp32)")
         default: throw LoadError("unknown ELF class \(bytes[4])")
         }
         guard bytes[5] == 1 else { throw LoadError("big-endian ELF; RISC-V firmware is little-endian") }
@@ -22,7 +26,10 @@ enum ELFFile {
             throw LoadError("wrong machine: ELF e_machine is \(machine), not RISC-V (243)")
         }
         guard type == 2 else {
-            throw LoadError(type == 1 ? "a relocatable object (.o), not a linked executable" : "ELF type \(type) is not an executable (ET_EXEC)")
+            throw LoadError(
+                type == 1
+                    ? "a relocatable object (.o), not a linked executable"
+                    : "ELF type \(type) is not an executable (ET_EXEC)")
         }
         let entry = try reader.u32(24)
         let programHeaderOffset = Int(try reader.u32(28))
@@ -34,24 +41,35 @@ enum ELFFile {
         let sectionNameIndex = Int(try reader.u16(50))
 
         guard programHeaderCount > 0 else { throw LoadError("no program headers: nothing to load") }
-        guard programHeaderSize >= 32 else { throw LoadError("program header size \(programHeaderSize) is too small") }
+        guard programHeaderSize >= 32 else {
+            throw LoadError("program header size \(programHeaderSize) is too small")
+        }
         var segments: [Firmware.Segment] = []
         for index in 0..<programHeaderCount {
             let base = programHeaderOffset + index * programHeaderSize
-            guard base + 32 <= bytes.count else { throw LoadError("truncated file: program header \(index) lies beyond its end") }
+            guard base + 32 <= bytes.count else {
+                throw LoadError("truncated file: program header \(index) lies beyond its end")
+            }
             guard try reader.u32(base) == 1 else { continue }  // PT_LOAD
             let offset = Int(try reader.u32(base + 4))
             let physicalAddress = try reader.u32(base + 12)
             let fileSize = Int(try reader.u32(base + 16))
             let memorySize = try reader.u32(base + 20)
             guard fileSize <= Int(memorySize) else {
-                throw LoadError("segment \(index) has a file size (\(fileSize) bytes) larger than its memory size (\(memorySize))")
+                throw LoadError(
+                    "segment \(index) has a file size (\(fileSize) bytes) larger than its memory size (\(memorySize))"
+                )
             }
             guard offset + fileSize <= bytes.count else {
-                throw LoadError("truncated file: segment \(index) needs bytes \(offset)…\(offset + fileSize) but the file has \(bytes.count)")
+                throw LoadError(
+                    "truncated file: segment \(index) needs bytes \(offset)…\(offset + fileSize) but the file has \(bytes.count)"
+                )
             }
             guard memorySize > 0 else { continue }
-            segments.append(.init(address: physicalAddress, bytes: Array(bytes[offset..<offset + fileSize]), memorySize: memorySize))
+            segments.append(
+                .init(
+                    address: physicalAddress, bytes: Array(bytes[offset..<offset + fileSize]),
+                    memorySize: memorySize))
         }
         guard !segments.isEmpty else { throw LoadError("no loadable (PT_LOAD) segments") }
 
@@ -65,13 +83,17 @@ enum ELFFile {
             }
             let names = sectionNameIndex < headers.count ? headers[sectionNameIndex] : nil
             for header in headers where header.flags & 2 != 0 && header.size > 0 {  // SHF_ALLOC
-                let name = names.flatMap { reader.string(at: $0.offset + Int(header.name), limit: $0.offset + $0.size) } ?? ""
+                let name =
+                    names.flatMap {
+                        reader.string(at: $0.offset + Int(header.name), limit: $0.offset + $0.size)
+                    } ?? ""
                 sections.append(.init(name: name, address: header.address, size: UInt32(header.size)))
             }
             for header in headers where header.type == 2 && header.entrySize >= 16 {  // SHT_SYMTAB
                 guard header.link < headers.count else { continue }
                 let strings = headers[header.link]
-                guard header.offset + header.size <= bytes.count, strings.offset + strings.size <= bytes.count else {
+                guard header.offset + header.size <= bytes.count, strings.offset + strings.size <= bytes.count
+                else {
                     throw LoadError("truncated file: the symbol table lies beyond its end")
                 }
                 for index in 1..<max(1, header.size / header.entrySize) {
@@ -89,15 +111,19 @@ enum ELFFile {
                     default: continue
                     }
                     guard sectionIndex != 0, sectionIndex < 0xFF00,  // undefined, absolute, common
-                        let name = reader.string(at: strings.offset + nameOffset, limit: strings.offset + strings.size),
+                        let name = reader.string(
+                            at: strings.offset + nameOffset, limit: strings.offset + strings.size),
                         !name.isEmpty, !name.hasPrefix(".L"), !name.hasPrefix("$")
                     else { continue }
-                    symbols.add(Symbol(name: name, address: value, size: size, kind: kind, isGlobal: info >> 4 != 0))
+                    symbols.add(
+                        Symbol(name: name, address: value, size: size, kind: kind, isGlobal: info >> 4 != 0))
                 }
             }
         }
         symbols.finish(sections: sections.map { ($0.address, $0.size) })
-        return Firmware(name: name, entry: entry, segments: segments, sections: sections, symbols: symbols, fileBytes: bytes)
+        return Firmware(
+            name: name, entry: entry, segments: segments, sections: sections, symbols: symbols,
+            fileBytes: bytes)
     }
 
     struct SectionHeader {
@@ -128,12 +154,16 @@ struct ByteReader {
     let bytes: [UInt8]
 
     func u16(_ offset: Int) throws(LoadError) -> UInt16 {
-        guard offset >= 0, offset + 2 <= bytes.count else { throw LoadError("truncated file at byte \(offset)") }
+        guard offset >= 0, offset + 2 <= bytes.count else {
+            throw LoadError("truncated file at byte \(offset)")
+        }
         return UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
     }
 
     func u32(_ offset: Int) throws(LoadError) -> UInt32 {
-        guard offset >= 0, offset + 4 <= bytes.count else { throw LoadError("truncated file at byte \(offset)") }
+        guard offset >= 0, offset + 4 <= bytes.count else {
+            throw LoadError("truncated file at byte \(offset)")
+        }
         return UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
             | UInt32(bytes[offset + 3]) << 24
     }

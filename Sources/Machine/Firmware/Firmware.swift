@@ -57,8 +57,11 @@ public struct Firmware: Sendable {
 
     /// The range `text` (ADDR[:LEN]) stands for: without a length, a data symbol's size, else
     /// `defaultLength`. Nil when it does not parse or resolve, or the length is not 1 … 1 MiB.
-    public func range(for text: String, defaultLength: UInt32 = 1, at state: MachineState? = nil) -> Range<UInt32>? {
-        try? AddressExpression(parsing: text, allowsLength: true).range(in: self, state: state, defaultLength: defaultLength)
+    public func range(for text: String, defaultLength: UInt32 = 1, at state: MachineState? = nil) -> Range<
+        UInt32
+    >? {
+        try? AddressExpression(parsing: text, allowsLength: true).range(
+            in: self, state: state, defaultLength: defaultLength)
     }
 
     /// A raw image of `words` (little-endian) at `address`, starting there.
@@ -89,7 +92,9 @@ public struct Firmware: Sendable {
     public static func load(contentsOf path: String) throws(LoadError) -> Firmware {
         let file = try RegularFile.read(atPath: path, upTo: maximumFileSize + 1, expecting: "an ELF file")
         guard file.size <= UInt64(maximumFileSize) else {
-            throw LoadError("\(path) is \(file.size) bytes; Timescope loads ELF files of at most \(maximumFileSize >> 20) MiB")
+            throw LoadError(
+                "\(path) is \(file.size) bytes; Timescope loads ELF files of at most \(maximumFileSize >> 20) MiB"
+            )
         }
         let name = (path as NSString).lastPathComponent
         do {
@@ -117,7 +122,9 @@ public enum RegularFile {
     /// Reads up to `limit` bytes from the start of the regular file at `path` (a symbolic link
     /// counts as its target). Errors are one line naming `path` and what it is instead of
     /// `expected` (e.g. "an ELF file").
-    public static func read(atPath path: String, upTo limit: Int, expecting expected: String) throws(LoadError) -> Contents {
+    public static func read(atPath path: String, upTo limit: Int, expecting expected: String)
+        throws(LoadError) -> Contents
+    {
         var info = stat()
         guard stat(path, &info) == 0 else { throw failure(path, errno) }
         try checkType(info, path: path, expected: expected)
@@ -132,7 +139,8 @@ public enum RegularFile {
         var filled = 0
         while filled < bytes.count {
             let count = bytes.withUnsafeMutableBytes { buffer in
-                buffer.baseAddress.map { Foundation.read(descriptor, $0 + filled, buffer.count - filled) } ?? 0
+                buffer.baseAddress.map { Foundation.read(descriptor, $0 + filled, buffer.count - filled) }
+                    ?? 0
             }
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { throw failure(path, errno) }

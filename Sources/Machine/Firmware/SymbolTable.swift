@@ -31,7 +31,9 @@ public struct SymbolTable: Sendable {
     mutating func finish(sections: [(UInt32, UInt32)] = []) {
         self.sections = sections.map { (address: $0.0, size: $0.1) }
         symbols.sort {
-            ($0.address, $0.size == 0 ? 1 : 0, $0.isGlobal ? 0 : 1) < ($1.address, $1.size == 0 ? 1 : 0, $1.isGlobal ? 0 : 1)
+            ($0.address, $0.size == 0 ? 1 : 0, $0.isGlobal ? 0 : 1) < (
+                $1.address, $1.size == 0 ? 1 : 0, $1.isGlobal ? 0 : 1
+            )
         }
         byName = [:]
         for (index, symbol) in symbols.enumerated() where byName[symbol.name] == nil || symbol.isGlobal {
@@ -62,7 +64,10 @@ public struct SymbolTable: Sendable {
         var fallback: Symbol?
         let isInImage =
             sections.isEmpty
-            || sections.contains { UInt64(address) >= UInt64($0.address) && UInt64(address) < UInt64($0.address) + UInt64($0.size) }
+            || sections.contains {
+                UInt64(address) >= UInt64($0.address)
+                    && UInt64(address) < UInt64($0.address) + UInt64($0.size)
+            }
         // Look back a bounded number of symbols for a sized one that covers the address.
         for index in stride(from: low - 1, through: max(0, low - 64), by: -1) {
             let symbol = symbols[index]

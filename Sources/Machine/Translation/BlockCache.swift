@@ -84,7 +84,8 @@ extension Machine {
     private func revalidateOrTranslate(at pc: UInt32, _ entry: UnsafeMutablePointer<BlockCache.Entry>)
         -> UnsafeMutablePointer<BlockCache.Entry>?
     {
-        if entry.pointee.pc == pc && pageGenerations[Int(entry.pointee.firstPage)] == entry.pointee.firstPageGeneration
+        if entry.pointee.pc == pc
+            && pageGenerations[Int(entry.pointee.firstPage)] == entry.pointee.firstPageGeneration
             && pageGenerations[Int(entry.pointee.lastPage)] == entry.pointee.lastPageGeneration
         {
             entry.pointee.epoch = codeEpoch
@@ -131,7 +132,9 @@ extension Machine {
         let firstPage = isInROM ? UInt32(pageCount) : (pc &- ramBase) >> 12
         let lastPage = isInROM ? UInt32(pageCount) : (address &- 1 &- ramBase) >> 12
         if !isInROM {
-            for line in ((pc &- ramBase) >> Machine.lineShift)...((address &- 1 &- ramBase) >> Machine.lineShift) {
+            for line
+                in ((pc &- ramBase) >> Machine.lineShift)...((address &- 1 &- ramBase) >> Machine.lineShift)
+            {
                 codeLines.set(Int(line))
                 watchedLines.set(Int(line))
             }
@@ -154,7 +157,8 @@ extension Machine {
             pc: pc, epoch: codeEpoch, firstPageGeneration: pageGenerations[Int(firstPage)],
             lastPageGeneration: pageGenerations[Int(lastPage)], firstPage: firstPage, lastPage: lastPage,
             start: Int32(start), count: Int32(count), end: address,
-            firstChunk: Int32(executedChunk(of: pc) ?? 0), lastChunk: Int32(executedChunk(of: address &- 1) ?? 0),
+            firstChunk: Int32(executedChunk(of: pc) ?? 0),
+            lastChunk: Int32(executedChunk(of: address &- 1) ?? 0),
             compiled: compiled)
         return true
     }

@@ -43,7 +43,9 @@ struct BlockCompiler {
         return compiler.emit(instructions, end: end)
     }
 
-    private mutating func emit(_ instructions: UnsafeBufferPointer<DecodedInstruction>, end: UInt32) -> [UInt8] {
+    private mutating func emit(_ instructions: UnsafeBufferPointer<DecodedInstruction>, end: UInt32)
+        -> [UInt8]
+    {
         for reg in [Register.rbx, .r12, .r13, .r14, .r15] { code.push(reg) }
         code.move(.rbx, .rdi, wide: true)
         code.move(.r12, .rsi, wide: true)
@@ -102,7 +104,8 @@ struct BlockCompiler {
                 return true
             }
             code.load32(.rax, rs1)
-            let operation: X86Assembler.Operation = [.addi: .add, .xori: .xor, .ori: .or, .andi: .and][op.kind] ?? .add
+            let operation: X86Assembler.Operation =
+                [.addi: .add, .xori: .xor, .ori: .or, .andi: .and][op.kind] ?? .add
             code.operate(operation, .rax, immediate: imm)
             code.store32(rd, .rax)
         case .slti, .sltiu:
@@ -112,12 +115,14 @@ struct BlockCompiler {
             code.store32(rd, .rax)
         case .slli, .srli, .srai:
             code.load32(.rax, rs1)
-            let kind: X86Assembler.Shift = op.kind == .slli ? .left : op.kind == .srli ? .rightLogical : .rightArithmetic
+            let kind: X86Assembler.Shift =
+                op.kind == .slli ? .left : op.kind == .srli ? .rightLogical : .rightArithmetic
             code.shift(kind, .rax, by: UInt8(imm & 31))
             code.store32(rd, .rax)
         case .add, .sub, .xor, .or, .and:
             code.load32(.rax, rs1)
-            let operation: X86Assembler.Operation = [.add: .add, .sub: .sub, .xor: .xor, .or: .or, .and: .and][op.kind] ?? .add
+            let operation: X86Assembler.Operation =
+                [.add: .add, .sub: .sub, .xor: .xor, .or: .or, .and: .and][op.kind] ?? .add
             code.operate(operation, .rax, rs2)
             code.store32(rd, .rax)
         case .sll, .srl, .sra:
@@ -207,7 +212,10 @@ struct BlockCompiler {
             code.load32(.rax, rs1)
             code.operate(.cmp, .rax, rs2)
             let condition: X86Assembler.Condition =
-                [.beq: .equal, .bne: .notEqual, .blt: .less, .bge: .greaterOrEqual, .bltu: .below, .bgeu: .aboveOrEqual][op.kind]
+                [
+                    .beq: .equal, .bne: .notEqual, .blt: .less, .bge: .greaterOrEqual, .bltu: .below,
+                    .bgeu: .aboveOrEqual,
+                ][op.kind]
                 ?? .equal
             let taken = code.jump(if: condition)
             complete(with: end)

@@ -8,10 +8,12 @@
 /// at once when full (together with the block table that points into it).
 struct CodeBuffer {
     /// A compiled block (see `BlockCompiler` for the contract).
-    typealias Function = @convention(c) (
-        UnsafeMutablePointer<UInt32>, UnsafeMutableRawPointer, UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt8>,
-        UnsafeMutablePointer<UInt8>
-    ) -> UInt64
+    typealias Function =
+        @convention(c) (
+            UnsafeMutablePointer<UInt32>, UnsafeMutableRawPointer, UnsafeMutablePointer<UInt8>,
+            UnsafeMutablePointer<UInt8>,
+            UnsafeMutablePointer<UInt8>
+        ) -> UInt64
 
     static let size = 32 << 20
     let base: UnsafeMutableRawPointer?
@@ -19,7 +21,8 @@ struct CodeBuffer {
 
     /// Maps the buffer; `base` is nil where the system refuses executable memory.
     init() {
-        let mapping = mmap(nil, CodeBuffer.size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        let mapping = mmap(
+            nil, CodeBuffer.size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         base = mapping == MAP_FAILED ? nil : mapping
     }
 

@@ -49,7 +49,8 @@ struct DecodedInstruction {
     }
 
     private static func illegalEntry(_ bits: UInt32, length: UInt32) -> DecodedInstruction {
-        DecodedInstruction(bits: bits, immediate: bits, kind: .illegal, rd: discard, rs1: 0, rs2: 0, length: length)
+        DecodedInstruction(
+            bits: bits, immediate: bits, kind: .illegal, rd: discard, rs1: 0, rs2: 0, length: length)
     }
 
     private static func decode32(_ inst: UInt32, bits: UInt32, length: UInt32) -> DecodedInstruction {
@@ -61,7 +62,8 @@ struct DecodedInstruction {
         let funct7 = inst >> 25
         let immI = UInt32(bitPattern: Int32(bitPattern: inst) >> 20)
         func make(_ kind: Kind, _ immediate: UInt32 = 0) -> DecodedInstruction {
-            DecodedInstruction(bits: bits, immediate: immediate, kind: kind, rd: rd, rs1: rs1, rs2: rs2, length: length)
+            DecodedInstruction(
+                bits: bits, immediate: immediate, kind: kind, rd: rd, rs1: rs1, rs2: rs2, length: length)
         }
         let illegal = illegalEntry(bits, length: length)
         switch inst & 0x7F {
@@ -105,7 +107,8 @@ struct DecodedInstruction {
             default: return illegal
             }
         case 0x23:
-            let imm = UInt32(bitPattern: (Int32(bitPattern: inst & 0xFE00_0000) >> 20) | Int32((inst >> 7) & 31))
+            let imm = UInt32(
+                bitPattern: (Int32(bitPattern: inst & 0xFE00_0000) >> 20) | Int32((inst >> 7) & 31))
             switch funct3 {
             case 0: return make(.sb, imm)
             case 1: return make(.sh, imm)

@@ -54,10 +54,13 @@ struct X86Assembler {
     }
 
     private mutating func instruction(
-        _ opcode: [UInt8], reg: UInt8, _ memory: Memory, wide: Bool = false, prefix: UInt8? = nil, byteReg: Bool = false
+        _ opcode: [UInt8], reg: UInt8, _ memory: Memory, wide: Bool = false, prefix: UInt8? = nil,
+        byteReg: Bool = false
     ) {
         if let prefix { bytes.append(prefix) }
-        rex(wide: wide, reg: reg, index: memory.index?.rawValue ?? 0, base: memory.base.rawValue, force: byteReg && reg >= 4)
+        rex(
+            wide: wide, reg: reg, index: memory.index?.rawValue ?? 0, base: memory.base.rawValue,
+            force: byteReg && reg >= 4)
         bytes += opcode
         operand(reg, memory)
     }
@@ -69,7 +72,9 @@ struct X86Assembler {
     }
 
     mutating func append32(_ value: UInt32) {
-        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+        for shift in stride(from: 0, to: 32, by: 8) {
+            bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
+        }
     }
 
     // MARK: Instructions
@@ -77,11 +82,17 @@ struct X86Assembler {
     /// mov r32, [m]
     mutating func load32(_ reg: Register, _ memory: Memory) { instruction([0x8B], reg: reg.rawValue, memory) }
     /// mov [m], r32
-    mutating func store32(_ memory: Memory, _ reg: Register) { instruction([0x89], reg: reg.rawValue, memory) }
+    mutating func store32(_ memory: Memory, _ reg: Register) {
+        instruction([0x89], reg: reg.rawValue, memory)
+    }
     /// mov [m], r16
-    mutating func store16(_ memory: Memory, _ reg: Register) { instruction([0x89], reg: reg.rawValue, memory, prefix: 0x66) }
+    mutating func store16(_ memory: Memory, _ reg: Register) {
+        instruction([0x89], reg: reg.rawValue, memory, prefix: 0x66)
+    }
     /// mov [m], r8
-    mutating func store8(_ memory: Memory, _ reg: Register) { instruction([0x88], reg: reg.rawValue, memory, byteReg: true) }
+    mutating func store8(_ memory: Memory, _ reg: Register) {
+        instruction([0x88], reg: reg.rawValue, memory, byteReg: true)
+    }
     /// mov dword [m], imm32
     mutating func store32(_ memory: Memory, immediate: UInt32) {
         instruction([0xC7], reg: 0, memory)
@@ -142,7 +153,9 @@ struct X86Assembler {
         registerForm([0xD3], reg: kind.rawValue, rm: reg.rawValue)
     }
     /// imul r32, [m]
-    mutating func multiply(_ reg: Register, _ memory: Memory) { instruction([0x0F, 0xAF], reg: reg.rawValue, memory) }
+    mutating func multiply(_ reg: Register, _ memory: Memory) {
+        instruction([0x0F, 0xAF], reg: reg.rawValue, memory)
+    }
     /// imul r64, r64
     mutating func multiply64(_ destination: Register, _ source: Register) {
         registerForm([0x0F, 0xAF], reg: destination.rawValue, rm: source.rawValue, wide: true)
@@ -162,7 +175,9 @@ struct X86Assembler {
     /// cdq
     mutating func signExtendEAXIntoEDX() { bytes.append(0x99) }
     /// idiv/div r32
-    mutating func divide(by reg: Register, signed: Bool) { registerForm([0xF7], reg: signed ? 7 : 6, rm: reg.rawValue) }
+    mutating func divide(by reg: Register, signed: Bool) {
+        registerForm([0xF7], reg: signed ? 7 : 6, rm: reg.rawValue)
+    }
     mutating func push(_ reg: Register) {
         rex(wide: false, reg: 0, base: reg.rawValue)
         bytes.append(0x50 + (reg.rawValue & 7))
@@ -192,4 +207,3 @@ struct X86Assembler {
         for index in 0..<4 { bytes[fixup + index] = UInt8(truncatingIfNeeded: relative >> Int32(index * 8)) }
     }
 }
-
