@@ -5,9 +5,26 @@ import Recording
 /// change from one frame to the next (the timeline marks of a span, the memory at a mark).
 final class MachineViewBuilder {
     let timeline: Timeline
-    private var markCache: (key: String, marks: [MachineView.TimelineMark])?
+    private var markCache: (key: MarkCacheKey, marks: [MachineView.TimelineMark])?
+
+    /// What the timeline's marks depend on: the visible span and the breakpoints and
+    /// watchpoints (their places, conditions and whether they are enabled).
+    private struct MarkCacheKey: Equatable {
+        var span: ClosedRange<UInt64>
+        var stops: [InspectorState.Stop]
+    }
     private var sinceMarkCache: (step: UInt64, address: UInt32, bytes: [UInt8?])?
-    private var viewCache: (key: String, view: MachineView)?
+    private var viewCache: (key: ViewCacheKey, view: MachineView)?
+
+    /// What a view depends on besides the recording.
+    private struct ViewCacheKey: Equatable {
+        var step: UInt64
+        var memoryAddress: UInt32
+        var highlightSince: UInt64?
+        var stops: [InspectorState.Stop]
+        var timelineSpan: UInt64
+        var stackScroll: Int
+    }
     /// The console's bytes and the lines they make: playback moves the step every frame, the
     /// console rarely.
     private var consoleCache: (bytes: [UInt8], lines: [String])?
@@ -24,8 +41,10 @@ final class MachineViewBuilder {
 
     /// The view at `state.step`; leaves the machine there.
     func view(for state: InspectorState) throws(RecordingError) -> MachineView {
-        let key =
-            "\(state.step) \(state.memoryAddress) \(state.highlightSince ?? .max) \(state.stops) \(state.timelineSpan) \(state.stackScroll)"
+        let key = ViewCacheKey(
+            step: state.step, memoryAddress: state.memoryAddress, highlightSince: state.highlightSince,
+            stops: state.stops,
+            timelineSpan: state.timelineSpan, stackScroll: state.stackScroll)
         if let cached = viewCache, cached.key == key { return cached.view }
         let machine = timeline.machine
         let count = MachineViewBuilder.memoryWindow
@@ -174,7 +193,7 @@ final class MachineViewBuilder {
     /// Markers in the visible span, plus the intervals where a breakpoint or watchpoint may hit.
     private func marks(_ state: InspectorState) throws(RecordingError) -> [MachineView.TimelineMark] {
         let span = Renderer.visibleSpan(state)
-        let key = "\(span) \(state.stops)"
+        let key = MarkCacheKey(span: span, stops: state.stops)
         if let cached = markCache, cached.key == key { return cached.marks }
         var marks: [MachineView.TimelineMark] = []
         for marker in try timeline.markers(in: span, limit: 20_000) {

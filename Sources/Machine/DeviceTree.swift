@@ -159,7 +159,7 @@ extension DeviceTree {
                             ("compatible", .strings(["syscon-reboot"])),
                         ]),
                     Node(
-                        "memory@\(String(board.ramBase, radix: 16))",
+                        "memory@\(hexDigits(board.ramBase))",
                         [("device_type", .strings(["memory"])), ("reg", reg(board.ramBase, board.ramSize))]),
                     Node(
                         "cpus",

@@ -421,12 +421,12 @@ extension Disassembler {
 
     /// `0x` and lowercase hex digits without leading zeros, as objdump prints unsigned fields.
     static func hex(_ value: UInt32) -> String {
-        "0x" + String(value, radix: 16)
+        "0x" + hexDigits(value)
     }
 
     /// A branch or jump target: bare hex address, then `<symbol>` when the caller can name it.
     static func target(_ address: UInt32, _ symbolize: ((UInt32) -> String?)?) -> String {
-        let text = String(address, radix: 16)
+        let text = hexDigits(address)
         guard let name = symbolize?(address) else { return text }
         return text + " <" + name + ">"
     }

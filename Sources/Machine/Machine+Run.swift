@@ -103,7 +103,7 @@ extension Machine {
 
     /// Runs to `limit` delivering recorded input: each byte at its step, as it was recorded.
     /// `next` is the index of the first entry not delivered yet; entries must be in step order.
-    public func run(until limit: UInt64, delivering inputs: [(step: UInt64, byte: UInt8)], next: inout Int)
+    public func run(until limit: UInt64, delivering inputs: [InputEvent], next: inout Int)
         -> StopReason
     {
         while next < inputs.count && inputs[next].step < step { next += 1 }

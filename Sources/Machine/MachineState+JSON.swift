@@ -69,7 +69,6 @@ extension MachineState {
 
     /// A state hash as 16 lowercase hex digits.
     public static func hashText(_ hash: UInt64) -> String {
-        let digits = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        hexDigits(hash, width: 16)
     }
 }

@@ -183,8 +183,8 @@ extension Machine {
     /// Returns the pages stored to since the last call, each with a mask of its 64-byte lines
     /// that were stored to (bit n = line n of the page), and starts a new interval. Stored-to
     /// pages also count as touched (for hashing and snapshots).
-    public func takeDirtyLines() -> [(page: Int, lines: UInt64)] {
-        var result: [(page: Int, lines: UInt64)] = []
+    public func takeDirtyLines() -> [PageDelta] {
+        var result: [PageDelta] = []
         let linesPerPage = 1 << (12 - Int(Machine.lineShift))
         dirtyPages.forEach { page in
             var mask: UInt64 = 0
@@ -194,7 +194,7 @@ extension Machine {
             }
             dirtyPages.clear(page)
             touchedPages.set(page)
-            result.append((page, mask))
+            result.append(PageDelta(page: page, lines: mask))
         }
         return result
     }

@@ -1,29 +1,47 @@
 import Machine
 
-/// The marker kinds a recording holds. `find --event` also takes the two families
-/// `exception` and `interrupt`, which match every kind of their family.
-public enum MarkerKind {
+/// The kind of a marker a recording holds (`console`, `ecall`, `timer-interrupt`…), stored
+/// as its name. `find --event` also takes the two families `exception` and `interrupt`, which
+/// match every kind of their family, and the inspector's `[`/`]` take `any`.
+public struct MarkerKind: RawRepresentable, Hashable, Comparable, Sendable, ExpressibleByStringLiteral,
+    CustomStringConvertible
+{
+    /// The kind's name, as the file stores it.
+    public var rawValue: String
+
+    /// A kind by name (a recording's kinds are checked with `isKnown` when read).
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// A kind written in the source.
+    public init(stringLiteral value: String) { rawValue = value }
+
+    /// The kind's name.
+    public var description: String { rawValue }
+
+    /// Kinds sort by name.
+    public static func < (left: MarkerKind, right: MarkerKind) -> Bool { left.rawValue < right.rawValue }
+
     /// A console line.
-    public static let console = "console"
+    public static let console: MarkerKind = "console"
     /// An input byte delivered to the UART.
-    public static let input = "input"
+    public static let input: MarkerKind = "input"
     /// A semihosting call.
-    public static let semihosting = "semihosting"
+    public static let semihosting: MarkerKind = "semihosting"
     /// An HTIF command.
-    public static let htif = "htif"
+    public static let htif: MarkerKind = "htif"
     /// The firmware exited.
-    public static let exit = "exit"
+    public static let exit: MarkerKind = "exit"
     /// The run crashed (README, Decisions).
-    public static let crash = "crash"
+    public static let crash: MarkerKind = "crash"
     /// Matches every exception kind.
-    public static let exceptionFamily = "exception"
+    public static let exceptionFamily: MarkerKind = "exception"
     /// Matches every interrupt kind.
-    public static let interruptFamily = "interrupt"
+    public static let interruptFamily: MarkerKind = "interrupt"
     /// Matches every kind (the inspector's [ and ]).
-    public static let anyKind = "any"
+    public static let anyKind: MarkerKind = "any"
 
     /// The kind of marker a trap with this mcause gets.
-    public static func trap(cause: UInt32) -> String {
+    public static func trap(cause: UInt32) -> MarkerKind {
         switch cause {
         case TrapCause.instructionMisaligned: "instruction-misaligned"
         case TrapCause.instructionAccessFault: "instruction-access-fault"
@@ -37,7 +55,10 @@ public enum MarkerKind {
         case TrapCause.machineSoftwareInterrupt: "software-interrupt"
         case TrapCause.machineTimerInterrupt: "timer-interrupt"
         case TrapCause.machineExternalInterrupt: "external-interrupt"
-        default: cause & TrapCause.interruptBit != 0 ? "interrupt-\(cause & 0xFFFF)" : "exception-\(cause)"
+        default:
+            MarkerKind(
+                rawValue: cause & TrapCause.interruptBit != 0
+                    ? "interrupt-\(cause & 0xFFFF)" : "exception-\(cause)")
         }
     }
 
@@ -45,14 +66,15 @@ public enum MarkerKind {
     /// `trap(cause:)` gives some mcause (`ecall`, `timer-interrupt`, `exception-12`,
     /// `interrupt-5`, written exactly as it writes them). A recording is untrusted: a marker
     /// of any other kind is damage.
-    public static func isKnown(_ kind: String) -> Bool {
+    public static func isKnown(_ kind: MarkerKind) -> Bool {
         if fixedKinds.contains(kind) || namedTrapKinds.contains(kind) { return true }
-        if kind.hasPrefix("interrupt-"), let number = UInt32(kind.dropFirst("interrupt-".count)),
+        let name = kind.rawValue
+        if name.hasPrefix("interrupt-"), let number = UInt32(name.dropFirst("interrupt-".count)),
             number <= 0xFFFF
         {
             return trap(cause: TrapCause.interruptBit | number) == kind
         }
-        if kind.hasPrefix("exception-"), let cause = UInt32(kind.dropFirst("exception-".count)),
+        if name.hasPrefix("exception-"), let cause = UInt32(name.dropFirst("exception-".count)),
             cause & TrapCause.interruptBit == 0
         {
             return trap(cause: cause) == kind
@@ -61,10 +83,10 @@ public enum MarkerKind {
     }
 
     /// The kinds that are not traps.
-    static let fixedKinds: Set<String> = [console, input, semihosting, htif, exit, crash]
+    static let fixedKinds: Set<MarkerKind> = [console, input, semihosting, htif, exit, crash]
 
     /// The trap kinds with a name of their own.
-    static let namedTrapKinds: Set<String> = Set(
+    static let namedTrapKinds: Set<MarkerKind> = Set(
         [
             TrapCause.instructionMisaligned, TrapCause.instructionAccessFault, TrapCause.illegalInstruction,
             TrapCause.breakpoint,
@@ -76,12 +98,12 @@ public enum MarkerKind {
         ].map(trap(cause:)))
 
     /// Whether `kind` is an interrupt kind.
-    public static func isInterrupt(_ kind: String) -> Bool {
-        kind.hasSuffix("-interrupt") || kind.hasPrefix("interrupt-")
+    public static func isInterrupt(_ kind: MarkerKind) -> Bool {
+        kind.rawValue.hasSuffix("-interrupt") || kind.rawValue.hasPrefix("interrupt-")
     }
 
     /// Whether `kind` is an exception kind.
-    public static func isException(_ kind: String) -> Bool {
+    public static func isException(_ kind: MarkerKind) -> Bool {
         !isInterrupt(kind) && !fixedKinds.contains(kind)
     }
 }

@@ -25,12 +25,12 @@ public final class Recorder {
     /// Keyframes committed so far.
     public private(set) var keyframeCount = 0
     private var lastKeyframeStep: UInt64 = 0
-    private var inputs: [(step: UInt64, byte: UInt8)] = []
+    private var inputs: [InputEvent] = []
     private var markers: [Marker] = []
-    private var console: [(steps: [UInt64], bytes: [UInt8])] = []
+    private var console: [ConsoleChunk] = []
     private var consoleLine: [UInt8] = []
     /// Input to deliver at given steps (another recording's input log), and the next entry.
-    private let scheduledInput: [(step: UInt64, byte: UInt8)]
+    private let scheduledInput: [InputEvent]
     private var nextScheduledInput = 0
     /// How the run ended, once `finish` has written it.
     public private(set) var ending: RecordingEnding?
@@ -45,7 +45,7 @@ public final class Recorder {
     /// still writing is refused (`refusal(toWriteAt:)`) and left as it was.
     public init(
         path: String, machine: Machine, keyframeInterval: UInt64 = Recorder.defaultKeyframeInterval,
-        scheduledInput: [(step: UInt64, byte: UInt8)] = []
+        scheduledInput: [InputEvent] = []
     ) throws(RecordingError) {
         guard machine.step == 0 else { throw .invalidRequest("a recording starts at step 0") }
         guard keyframeInterval >= Recorder.minimumKeyframeInterval else {
@@ -197,20 +197,24 @@ public final class Recorder {
     /// Keyframe `index` of `machine` as it is now, with what happened since the previous one.
     /// Takes the machine's dirty lines and executed chunks.
     private static func keyframe(
-        index: Int, of machine: Machine, initial: Bool, inputs: [(step: UInt64, byte: UInt8)],
+        index: Int, of machine: Machine, initial: Bool, inputs: [InputEvent],
         markers: [Marker],
-        console: [(steps: [UInt64], bytes: [UInt8])]
+        console: [ConsoleChunk]
     ) throws(RecordingError) -> KeyframeBatch {
-        var pages: [(page: Int, lines: UInt64, data: [UInt8])] = []
+        var pages: [StoredPage] = []
         if initial {
             // Keyframe 0 holds every non-zero page of the loaded image.
             _ = machine.takeDirtyLines()
             for page in machine.nonZeroPages() {
-                pages.append((page, UInt64.max, PageCompression.compress(machine.page(page))))
+                pages.append(
+                    StoredPage(
+                        delta: PageDelta(page: page, lines: UInt64.max),
+                        data: PageCompression.compress(machine.page(page))))
             }
         } else {
             for entry in machine.takeDirtyLines() {
-                pages.append((entry.page, entry.lines, PageCompression.compress(machine.page(entry.page))))
+                pages.append(
+                    StoredPage(delta: entry, data: PageCompression.compress(machine.page(entry.page))))
             }
         }
         let state: [UInt8]
@@ -238,7 +242,7 @@ public final class Recorder {
                     text: trap.value == 0 ? nil : "mtval \(hex(trap.value))"))
         case .input(let byte):
             // Delivered between steps: it first affects step `machine.step + 1`.
-            inputs.append((machine.step, byte))
+            inputs.append(InputEvent(step: machine.step, byte: byte))
             markers.append(
                 Marker(
                     step: machine.step, kind: MarkerKind.input, pc: machine.pc, value: UInt32(byte), text: nil
@@ -259,7 +263,9 @@ public final class Recorder {
     /// Console bytes are written during a step: the step that wrote them is `step + 1`.
     private func noteConsole(_ byte: UInt8) {
         let step = machine.step + 1
-        if console.isEmpty || console[console.count - 1].bytes.count >= 4096 { console.append(([], [])) }
+        if console.isEmpty || console[console.count - 1].bytes.count >= 4096 {
+            console.append(ConsoleChunk(steps: [], bytes: []))
+        }
         console[console.count - 1].steps.append(step)
         console[console.count - 1].bytes.append(byte)
         if byte == 0x0A {

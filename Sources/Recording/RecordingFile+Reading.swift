@@ -267,11 +267,11 @@ extension RecordingFile {
     /// be pages of the loaded image (`imagePages`).
     func readKeyframeContents(
         from first: Int, count: Int, board: BoardConfiguration, imagePages: Set<Int>?
-    ) throws(RecordingError) -> (pages: [[(page: Int, lines: UInt64)]], executed: [Set<Int>]) {
+    ) throws(RecordingError) -> (pages: [[PageDelta]], executed: [Set<Int>]) {
         guard count > 0 else { return ([], []) }
         let pageCount = Int(board.ramSize) / Machine.pageSize
         let chunkCount = Machine.executedChunkCount(for: board)
-        var pages = [[(page: Int, lines: UInt64)]](repeating: [], count: count)
+        var pages = [[PageDelta]](repeating: [], count: count)
         try read("the page index") { db in
             let rows = try Row.fetchCursor(
                 db,
@@ -288,7 +288,8 @@ extension RecordingFile {
                     throw RecordingError.damaged(
                         "keyframe 0 stores page \(page), which the firmware image does not cover")
                 }
-                pages[Int(keyframe) - first].append((Int(page), UInt64(bitPattern: lines)))
+                pages[Int(keyframe) - first].append(
+                    PageDelta(page: Int(page), lines: UInt64(bitPattern: lines)))
             }
         }
         // A board's executed-chunk list can be 4 bytes per 256-byte chunk of its RAM.
@@ -322,7 +323,7 @@ extension RecordingFile {
     /// The input rows after `previous.row`, whose steps must not go below `previous.step` nor
     /// beyond `lastStep`.
     func readInputs(after previous: (row: Int64, step: UInt64), through lastStep: UInt64)
-        throws(RecordingError) -> (entries: [(step: UInt64, byte: UInt8)], lastRow: Int64)
+        throws(RecordingError) -> (entries: [InputEvent], lastRow: Int64)
     {
         try read("the input log") { db in
             let count =
@@ -336,7 +337,7 @@ extension RecordingFile {
                 throw RecordingError.damaged(
                     "its input log holds \(count) bytes, more than \(lastStep) steps can take")
             }
-            var inputs: [(step: UInt64, byte: UInt8)] = []
+            var inputs: [InputEvent] = []
             inputs.reserveCapacity(Int(min(count, 1 << 20)))
             var last = previous.row
             var lastInputStep = previous.step
@@ -355,7 +356,7 @@ extension RecordingFile {
                     throw RecordingError.damaged(
                         "an input is delivered after step \(lastStep), past its keyframe")
                 }
-                inputs.append((UInt64(step), UInt8(byte)))
+                inputs.append(InputEvent(step: UInt64(step), byte: UInt8(byte)))
                 last = seq
                 lastInputStep = UInt64(step)
             }
@@ -387,7 +388,7 @@ extension RecordingFile {
 
     /// How many markers of each kind the recording holds up to `step`; every kind must be one
     /// a recording can hold (`MarkerKind.isKnown`).
-    func readMarkerCounts(upTo step: UInt64) throws(RecordingError) -> [(kind: String, count: Int)] {
+    func readMarkerCounts(upTo step: UInt64) throws(RecordingError) -> [(kind: MarkerKind, count: Int)] {
         let rows = try read("the marker counts") { db in
             try Row.fetchAll(
                 db,
@@ -398,13 +399,14 @@ extension RecordingFile {
         guard rows.count <= RecordingLimits.maximumMarkerKinds else {
             throw .damaged("its markers have more than \(RecordingLimits.maximumMarkerKinds) kinds")
         }
-        var counts: [(kind: String, count: Int)] = []
+        var counts: [(kind: MarkerKind, count: Int)] = []
         for row in rows {
-            guard let kind = row.text("kind"), let count = row.integer("n") else {
+            guard let name = row.text("kind"), let count = row.integer("n") else {
                 throw .damaged("a marker has a kind that is not text")
             }
+            let kind = MarkerKind(rawValue: name)
             guard MarkerKind.isKnown(kind) else {
-                throw .damaged("a marker has the unknown kind '\(UntrustedText.displayable(kind))'")
+                throw .damaged("a marker has the unknown kind '\(UntrustedText.displayable(name))'")
             }
             counts.append((kind, Int(count)))
         }
@@ -414,11 +416,12 @@ extension RecordingFile {
     /// A marker row (`step, kind, pc, value, text`): its kind must be one a recording can
     /// hold; its text is made safe to show.
     static func marker(from row: Row) throws(RecordingError) -> Marker {
-        guard let step = row.integer("step"), step >= 0, let kind = row.text("kind") else {
+        guard let step = row.integer("step"), step >= 0, let name = row.text("kind") else {
             throw .damaged("a marker is malformed")
         }
+        let kind = MarkerKind(rawValue: name)
         guard MarkerKind.isKnown(kind) else {
-            throw .damaged("a marker has the unknown kind '\(UntrustedText.displayable(kind))'")
+            throw .damaged("a marker has the unknown kind '\(UntrustedText.displayable(name))'")
         }
         let text = row.text("text")
         if let text, text.utf8.count > RecordingLimits.maximumTextBytes {
@@ -434,12 +437,12 @@ extension RecordingFile {
 
     /// The newest marker of one of `kinds` before step `before`, or (without `before`) the
     /// oldest after step `after` up to `through`.
-    func readFirstMarker(kinds: [String], before: UInt64?, after: UInt64?, through lastStep: UInt64)
+    func readFirstMarker(kinds: [MarkerKind], before: UInt64?, after: UInt64?, through lastStep: UInt64)
         throws(RecordingError) -> Marker?
     {
         guard !kinds.isEmpty else { return nil }
         let placeholders = kinds.map { _ in "?" }.joined(separator: ",")
-        var arguments: [DatabaseValueConvertible] = kinds
+        var arguments: [DatabaseValueConvertible] = kinds.map(\.rawValue)
         let condition: String
         if let before {
             condition = "step < ? ORDER BY step DESC, id DESC"
@@ -474,10 +477,10 @@ extension RecordingFile {
     /// Console chunks (first step, the step of every byte, the bytes) stored after row
     /// `previousRow`, at most `limit`, and the last row read.
     func readConsoleChunks(after previousRow: Int64, limit: Int) throws(RecordingError) -> (
-        chunks: [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])], lastRow: Int64
+        chunks: [ConsoleChunk], lastRow: Int64
     ) {
         try read("console output") { db in
-            var chunks: [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])] = []
+            var chunks: [ConsoleChunk] = []
             var lastRow = previousRow
             // A chunk holds at most 1 MiB, and a step list at most a 10-byte LEB128 delta per
             // byte: bigger blobs come back as NULL, unread.
@@ -497,7 +500,7 @@ extension RecordingFile {
                 else { throw RecordingError.damaged("a console entry is malformed") }
                 let decoded = try RecordingFile.decodeSteps(
                     Array(steps), first: UInt64(first), count: data.count)
-                chunks.append((UInt64(first), decoded, Array(data)))
+                chunks.append(ConsoleChunk(steps: decoded, bytes: Array(data)))
                 lastRow = id
             }
             return (chunks, lastRow)

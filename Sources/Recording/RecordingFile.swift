@@ -187,8 +187,8 @@ final class RecordingFile {
 
     /// The input, markers and console output of a batch.
     private static func insertEvents(
-        _ db: Database, inputs: [(step: UInt64, byte: UInt8)], markers: [Marker],
-        console: [(steps: [UInt64], bytes: [UInt8])]
+        _ db: Database, inputs: [InputEvent], markers: [Marker],
+        console: [ConsoleChunk]
     ) throws {
         for input in inputs {
             try db.execute(
@@ -199,7 +199,8 @@ final class RecordingFile {
             try db.execute(
                 sql: "INSERT INTO marker (step, kind, pc, value, text) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
-                    Int64(marker.step), marker.kind, Int64(marker.pc), Int64(marker.value), marker.text,
+                    Int64(marker.step), marker.kind.rawValue, Int64(marker.pc), Int64(marker.value),
+                    marker.text,
                 ])
         }
         for chunk in console where !chunk.bytes.isEmpty {
@@ -214,8 +215,8 @@ final class RecordingFile {
     /// `markers`, `inputs` and `console` are what happened since the last keyframe when the
     /// run ended exactly at it (no keyframe of their own: the last one already has the state).
     func finish(
-        _ ending: RecordingEnding, inputs: [(step: UInt64, byte: UInt8)] = [], markers: [Marker] = [],
-        console: [(steps: [UInt64], bytes: [UInt8])] = []
+        _ ending: RecordingEnding, inputs: [InputEvent] = [], markers: [Marker] = [],
+        console: [ConsoleChunk] = []
     ) throws(RecordingError) {
         do {
             try database.write { db in
@@ -401,7 +402,7 @@ public struct Marker: Sendable, Equatable {
     /// which the byte was delivered (state at `step + 1` is the first to hold it).
     public var step: UInt64
     /// See `MarkerKind`.
-    public var kind: String
+    public var kind: MarkerKind
     /// The pc of the instruction that did it.
     public var pc: UInt32
     /// mcause for traps, the byte for input, the operation for semihosting, the exit code…
@@ -417,11 +418,11 @@ struct KeyframeBatch {
     /// zstd(JSON MachineState).
     var state: [UInt8]
     var stateHash: UInt64
-    var pages: [(page: Int, lines: UInt64, data: [UInt8])]
+    var pages: [StoredPage]
     var executedChunks: [Int]
-    var inputs: [(step: UInt64, byte: UInt8)]
+    var inputs: [InputEvent]
     var markers: [Marker]
-    var console: [(steps: [UInt64], bytes: [UInt8])]
+    var console: [ConsoleChunk]
 }
 
 /// Typed column reads that return nil on a type mismatch instead of trapping (GRDB's `as T?`

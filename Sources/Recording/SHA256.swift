@@ -1,3 +1,5 @@
+import Machine
+
 /// SHA-256 (FIPS 180-4), for the firmware fingerprint `info` shows. Small and dependency-free;
 /// speed is no concern for firmware-sized inputs.
 enum SHA256 {
@@ -22,10 +24,7 @@ enum SHA256 {
 
     /// The digest of `bytes` as 64 lowercase hex digits.
     static func hexDigest(_ bytes: [UInt8]) -> String {
-        digest(bytes).map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
+        hexBytes(digest(bytes))
     }
 
     static func digest(_ bytes: [UInt8]) -> [UInt8] {

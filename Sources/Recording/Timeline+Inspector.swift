@@ -23,7 +23,7 @@ extension Timeline {
     public func consoleBytes(upTo step: UInt64, maxLines: Int) throws(RecordingError) -> [UInt8] {
         var chunks = try consoleChunks()
         for chunk in tail?.console ?? [] where !chunk.bytes.isEmpty {
-            chunks.append((chunk.steps[0], chunk.steps, chunk.bytes))
+            chunks.append(chunk)
         }
         var bytes: [UInt8] = []
         var index = chunks.count - 1
@@ -47,7 +47,7 @@ extension Timeline {
 
     /// Every console chunk (bytes and the step that wrote each), read once; a growing
     /// recording's new rows are read as they come.
-    func consoleChunks() throws(RecordingError) -> [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])] {
+    func consoleChunks() throws(RecordingError) -> [ConsoleChunk] {
         var cached = consoleCache.value ?? (chunks: [], lastRow: 0, isCurrent: false)
         if cached.isCurrent { return cached.chunks }
         let read = try file.readConsoleChunks(

@@ -176,10 +176,10 @@ extension Timeline {
 
     /// The nearest marker of `kind` (or of the `exception`/`interrupt` family) before or after
     /// a step.
-    public func marker(kind: String, before: UInt64? = nil, after: UInt64? = nil) throws(RecordingError)
+    public func marker(kind: MarkerKind, before: UInt64? = nil, after: UInt64? = nil) throws(RecordingError)
         -> Marker?
     {
-        let matches: (String) -> Bool
+        let matches: (MarkerKind) -> Bool
         switch kind {
         case MarkerKind.exceptionFamily: matches = MarkerKind.isException
         case MarkerKind.interruptFamily: matches = MarkerKind.isInterrupt
@@ -195,7 +195,7 @@ extension Timeline {
         return live.first { $0.step > (after ?? 0) }
     }
 
-    private func storedMarker(kinds: [String], before: UInt64?, after: UInt64?) throws(RecordingError)
+    private func storedMarker(kinds: [MarkerKind], before: UInt64?, after: UInt64?) throws(RecordingError)
         -> Marker?
     {
         try file.readFirstMarker(kinds: kinds, before: before, after: after, through: totalSteps)

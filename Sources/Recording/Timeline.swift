@@ -18,17 +18,17 @@ public final class Timeline {
     /// Keyframe steps and hashes, by keyframe index.
     private(set) var keyframes: [(step: UInt64, stateHash: UInt64)] = []
     /// For each keyframe, the pages stored with it and their written-line masks.
-    private(set) var keyframePages: [[(page: Int, lines: UInt64)]] = []
+    private(set) var keyframePages: [[PageDelta]] = []
     /// For each page, the keyframes that store a version of it, ascending.
     private(set) var pageVersions: [Int: [Int]] = [:]
     /// For each keyframe, the 256-byte code chunks executed in the interval it closes.
     private(set) var executedChunks: [Set<Int>] = []
     /// The recorded input, by step: the file's, then the live tail's.
-    private(set) var inputs: [(step: UInt64, byte: UInt8)] = []
-    private var committedInputs: [(step: UInt64, byte: UInt8)] = []
+    private(set) var inputs: [InputEvent] = []
+    private var committedInputs: [InputEvent] = []
     private var lastInputRow: Int64 = 0
     /// The recorded input (step and byte, in order), for recording the same run again.
-    public var inputLog: [(step: UInt64, byte: UInt8)] { inputs }
+    public var inputLog: [InputEvent] { inputs }
     /// What a live recorder in this process has done since its last committed keyframe.
     public private(set) var tail: RecordingTail?
     /// Whether the file holds its ending (the recorder finished).
@@ -41,7 +41,7 @@ public final class Timeline {
     private let checksKeyframes: Bool
     /// Console chunks read so far, the last row read, and whether newer rows may exist.
     let consoleCache = Cache<
-        (chunks: [(firstStep: UInt64, steps: [UInt64], bytes: [UInt8])], lastRow: Int64, isCurrent: Bool)
+        (chunks: [ConsoleChunk], lastRow: Int64, isCurrent: Bool)
     >()
 
     /// The last valid step: the end of the recording, or the live head while it grows.
@@ -328,11 +328,11 @@ public struct RecordingTail: Sendable, Equatable {
     /// The live head.
     public var step: UInt64
     /// Input delivered since the last keyframe, oldest first.
-    public var inputs: [(step: UInt64, byte: UInt8)]
+    public var inputs: [InputEvent]
     /// Markers since the last keyframe.
     public var markers: [Marker]
     /// Console output since the last keyframe: the bytes and the step that wrote each.
-    public var console: [(steps: [UInt64], bytes: [UInt8])]
+    public var console: [ConsoleChunk]
 
     /// Equal when every field is (tuples are not `Equatable`).
     public static func == (left: RecordingTail, right: RecordingTail) -> Bool {
@@ -353,5 +353,5 @@ public struct RecordingSummary: Sendable {
     /// Size of the file on disk (including a write-ahead log while it is being written).
     public var fileBytes: UInt64
     /// Number of markers of each kind, sorted by kind.
-    public var markerCounts: [(kind: String, count: Int)]
+    public var markerCounts: [(kind: MarkerKind, count: Int)]
 }

@@ -76,24 +76,24 @@ struct AddressRangeArgument: ExpressibleByArgument, CustomStringConvertible {
 
 /// `--event KIND`: a marker kind a recording can hold, or a family.
 struct EventKind: ExpressibleByArgument, CustomStringConvertible {
-    let name: String
+    let kind: MarkerKind
 
     init(parsing text: String) throws(ValidationError) {
-        let kind = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let kind = MarkerKind(rawValue: text.trimmingCharacters(in: .whitespaces).lowercased())
         guard
             MarkerKind.isKnown(kind) || kind == MarkerKind.exceptionFamily
                 || kind == MarkerKind.interruptFamily
         else {
             throw ValidationError("not a marker kind; the kinds are \(EventKind.listed)")
         }
-        name = kind
+        self.kind = kind
     }
     init?(argument: String) { try? self.init(parsing: argument) }
 
-    var description: String { name }
+    var description: String { kind.rawValue }
 
     /// The kinds with a name of their own: the fixed ones, then every trap the board raises.
-    static let namedKinds: [String] =
+    static let namedKinds: [MarkerKind] =
         [
             MarkerKind.console, MarkerKind.input, MarkerKind.semihosting, MarkerKind.htif, MarkerKind.exit,
             MarkerKind.crash,
@@ -108,7 +108,7 @@ struct EventKind: ExpressibleByArgument, CustomStringConvertible {
 
     /// Every kind, for messages and help.
     static let listed =
-        namedKinds.joined(separator: ", ")
+        namedKinds.map(\.rawValue).joined(separator: ", ")
         + ", exception-N and interrupt-N for other causes, and the families \(MarkerKind.exceptionFamily) and \(MarkerKind.interruptFamily)"
 }
 

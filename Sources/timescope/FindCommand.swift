@@ -38,7 +38,7 @@ struct FindCommand: ParsableCommand {
     var pc: AddressArgument?
     @Option(
         help: ArgumentHelp(
-            "A marker kind (\(EventKind.namedKinds.prefix(6).joined(separator: ", ")), a trap kind such as illegal-instruction or timer-interrupt), or the family exception or interrupt.",
+            "A marker kind (\(EventKind.namedKinds.prefix(6).map(\.rawValue).joined(separator: ", ")), a trap kind such as illegal-instruction or timer-interrupt), or the family exception or interrupt.",
             valueName: "kind"),
         transform: EventKind.init(parsing:))
     var event: EventKind?
@@ -99,7 +99,7 @@ struct FindCommand: ParsableCommand {
             } else if let address {
                 match = try timeline.lastExecution(of: address, before: step, progress: report)
             } else {
-                match = try timeline.marker(kind: event?.name ?? "", before: step).map {
+                match = try timeline.marker(kind: event?.kind ?? "", before: step).map {
                     TimelineMatch(step: $0.step, pc: $0.pc)
                 }
             }
@@ -109,7 +109,7 @@ struct FindCommand: ParsableCommand {
             } else if let address {
                 match = try timeline.nextExecution(of: address, after: from, progress: report)
             } else {
-                match = try timeline.marker(kind: event?.name ?? "", after: from).map {
+                match = try timeline.marker(kind: event?.kind ?? "", after: from).map {
                     TimelineMatch(step: $0.step, pc: $0.pc)
                 }
             }

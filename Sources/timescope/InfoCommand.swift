@@ -31,7 +31,10 @@ struct InfoCommand: ParsableCommand {
             members += [
                 ("keyframes", .integer(Int64(summary.keyframeCount))),
                 ("fileBytes", .unsigned(summary.fileBytes)),
-                ("markers", .object(summary.markerCounts.map { ($0.kind, .integer(Int64($0.count))) })),
+                (
+                    "markers",
+                    .object(summary.markerCounts.map { ($0.kind.rawValue, .integer(Int64($0.count))) })
+                ),
             ]
             print(JSONValue.object(members).text)
             return

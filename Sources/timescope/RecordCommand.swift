@@ -49,7 +49,7 @@ struct RecordCommand: ParsableCommand {
         let session = try machine.makeMachine(base: source?.summary.header.board)
         let console = ConsoleWriter()
         session.consoleSink = { console.write($0) }
-        var scheduled: [(step: UInt64, byte: UInt8)] = []
+        var scheduled: [InputEvent] = []
         if let replayInput, let source {
             if source.summary.header.firmware != session.firmware.fileBytes {
                 FileHandle.standardError.write(

@@ -2,6 +2,7 @@ import Foundation
 import Inspector
 import Machine
 import Recording
+import TestSupport
 
 /// The demo recordings committed in `Recordings/`, found from this file's place in the repo,
 /// and the facts about them the tests rely on.
@@ -46,11 +47,9 @@ final class FakeTerminal: TerminalDevice {
     func readKey(timeout milliseconds: Int) -> Key? { keys.isEmpty ? .character("q") : keys.removeFirst() }
 }
 
-/// A clock that never moves: progress lines are never redrawn mid-search, so frames depend on
-/// the keys alone.
-struct FrozenClock: InspectorClock {
-    var now: Double { 0 }
-}
+/// TestSupport's clock that never moves: progress lines are never redrawn mid-search, so
+/// frames depend on the keys alone.
+extension FrozenClock: InspectorClock {}
 
 extension InspectorSession {
     /// The inspector on `recording` in a fake terminal of `width` × `height`, at `step` (the

@@ -1,5 +1,6 @@
 import Inspector
 import Recording
+import TestSupport
 import Testing
 
 /// The session in live mode, against a scripted live source over the crash demo: what the

@@ -50,7 +50,7 @@ import TestSupport
     }
 
     /// The input log of a recording, through the public reader.
-    func inputLog(_ path: String) throws -> [(step: UInt64, byte: UInt8)] {
+    func inputLog(_ path: String) throws -> [InputEvent] {
         try Timeline(path: path).inputLog
     }
 

@@ -84,6 +84,6 @@ public struct SymbolTable: Sendable {
     public func describe(_ address: UInt32) -> String? {
         guard let symbol = symbol(containing: address) else { return nil }
         let delta = address - symbol.address
-        return delta == 0 ? symbol.name : "\(symbol.name)+0x\(String(delta, radix: 16))"
+        return delta == 0 ? symbol.name : "\(symbol.name)+0x\(hexDigits(delta))"
     }
 }
