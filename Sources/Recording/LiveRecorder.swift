@@ -14,20 +14,6 @@ public enum LivePacing: Equatable, Sendable, CustomStringConvertible {
         .realTime(multiple: 100), .realTime(multiple: 1000), .fastest,
     ]
 
-    /// Reads `max`, `realtime`, or a multiple such as `10x` / `0.5x`.
-    public init?(_ text: String) {
-        let lowered = text.lowercased()
-        switch lowered {
-        case "max", "fastest", "fast": self = .fastest
-        case "realtime", "real-time", "1x": self = .realTime(multiple: 1)
-        default:
-            guard lowered.hasSuffix("x"), let multiple = Double(lowered.dropLast()), multiple > 0,
-                multiple <= 1e6
-            else { return nil }
-            self = .realTime(multiple: multiple)
-        }
-    }
-
     /// The pacing as a person reads it: `max speed`, `real time`, `10×`.
     public var description: String {
         switch self {

@@ -175,13 +175,21 @@ struct UARTInput: ExpressibleByArgument {
 /// `--speed`: `max`, `realtime`, or a multiple of real time (`10x`, `0.5x`).
 extension LivePacing: ExpressibleByArgument {
     init(parsing text: String) throws(ValidationError) {
-        guard let pacing = LivePacing(text) else {
-            throw ValidationError("use max, realtime, or a multiple such as 10x or 0.5x")
+        let lowered = text.lowercased()
+        switch lowered {
+        case "max", "fastest", "fast": self = .fastest
+        case "realtime", "real-time", "1x": self = .realTime(multiple: 1)
+        default:
+            guard lowered.hasSuffix("x"), let multiple = Double(lowered.dropLast()), multiple > 0,
+                multiple <= 1e6
+            else {
+                throw ValidationError("use max, realtime, or a multiple such as 10x or 0.5x")
+            }
+            self = .realTime(multiple: multiple)
         }
-        self = pacing
     }
     /// Parses `--speed`'s value.
-    public init?(argument: String) { self.init(argument) }
+    public init?(argument: String) { try? self.init(parsing: argument) }
 }
 
 /// `--keyframe-interval N`: steps between keyframes, at least `Recorder.minimumKeyframeInterval`.

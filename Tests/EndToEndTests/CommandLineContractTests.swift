@@ -50,6 +50,18 @@ import TestSupport
             "no second prefix or usage block: \(result)")
     }
 
+    /// `--speed` takes max, realtime or a positive multiple (`10x`, `0.5X`): the command line
+    /// reads it (watch then stops for want of a terminal, not for the speed).
+    @Test(arguments: [
+        ("max", true), ("realtime", true), ("10x", true), ("0.5X", true), ("0x", false), ("fast-ish", false),
+        ("-2x", false),
+    ])
+    func speedIsReadByTheCommandLine(_ speed: String, _ isValid: Bool) throws {
+        let result = try TimescopeProcess.run(["watch", "/nonexistent/fw.elf", "--speed=\(speed)"])
+        #expect(result.status == 2, "\(result)")
+        #expect(result.stderr.contains("--speed") != isValid, "\(speed): \(result)")
+    }
+
     /// The parser's errors name the option and say where the command's help is.
     @Test func parserErrorsNameTheOptionAndTheHelp() throws {
         let result = try TimescopeProcess.run(["state", Self.crash, "--at", "soon"])

@@ -273,11 +273,6 @@ import TestSupport
     }
 
     @Test func pacingReadsAndSteps() {
-        #expect(LivePacing("max") == .fastest)
-        #expect(LivePacing("realtime") == .realTime(multiple: 1))
-        #expect(LivePacing("10x") == .realTime(multiple: 10))
-        #expect(LivePacing("0.5X") == .realTime(multiple: 0.5))
-        #expect(LivePacing("0x") == nil && LivePacing("fast-ish") == nil && LivePacing("-2x") == nil)
         #expect(LivePacing.realTime(multiple: 1).stepped(by: 1) == .realTime(multiple: 10))
         #expect(LivePacing.realTime(multiple: 1).stepped(by: -1) == .realTime(multiple: 0.1))
         #expect(LivePacing.fastest.stepped(by: 1) == .fastest)
