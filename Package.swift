@@ -54,7 +54,11 @@ let package = Package(
             name: "RecordingFuzzer",
             dependencies: ["Recording", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Fuzz/RecordingFuzzer"),
+        // Debug information (DWARF lines, scopes, CFI) through elfutils' libdw.
+        .systemLibrary(name: "CDwarf", pkgConfig: "libdw", providers: [.apt(["libdw-dev", "libelf-dev"])]),
+        .target(name: "DebugInfo", dependencies: ["CDwarf"]),
         .target(name: "TestSupport", dependencies: ["Machine", "Recording"]),
+        .testTarget(name: "DebugInfoTests", dependencies: ["DebugInfo", "TestSupport"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Screen", "CNCurses"]),
         .testTarget(

@@ -1,0 +1,4 @@
+// elfutils: libelf opens the ELF, libdw reads its DWARF (lines, scopes, CFI, locations).
+#include <libelf.h>
+#include <elfutils/libdw.h>
+#include <dwarf.h>

@@ -1,0 +1,71 @@
+@preconcurrency import CDwarf
+import Foundation
+
+/// Why a firmware's debug information cannot be used: "no debug info: REASON". Everything
+/// else keeps working without it.
+public enum DebugInfoError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The ELF has no DWARF sections.
+    case absent
+    /// libdw could not read it (a broken or hostile `.debug_*` section).
+    case damaged(String)
+
+    public var description: String {
+        switch self {
+        case .absent: "no debug info: the ELF has no DWARF sections"
+        case .damaged(let reason): "no debug info: \(reason)"
+        }
+    }
+}
+
+/// The DWARF of one firmware ELF, read with elfutils' libdw (a well-kept library: DWARF 2–5
+/// as GCC emits it). It knows nothing of recordings or terminals: give it the ELF's bytes.
+///
+/// Everything read from the ELF is untrusted; libdw checks the encoding, and sizes are
+/// bounded here before use.
+public final class DebugInfo: @unchecked Sendable {
+    /// The line tables.
+    public let lines: SourceLines
+
+    /// Keeps the ELF image alive for as long as libdw refers to it.
+    private let image: UnsafeMutableRawPointer
+    private let elf: OpaquePointer
+    private let dwarf: OpaquePointer
+
+    /// Reads the DWARF of `elf` (the whole file's bytes).
+    public init(elf bytes: [UInt8]) throws(DebugInfoError) {
+        guard !bytes.isEmpty else { throw .damaged("the ELF is empty") }
+        _ = elf_version(UInt32(EV_CURRENT))
+        let image = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 16)
+        bytes.withUnsafeBytes { source in
+            if let base = source.baseAddress { image.copyMemory(from: base, byteCount: source.count) }
+        }
+        self.image = image
+        guard let elf = elf_memory(image.assumingMemoryBound(to: CChar.self), bytes.count) else {
+            image.deallocate()
+            throw .damaged("libelf cannot read the ELF")
+        }
+        self.elf = elf
+        guard let dwarf = dwarf_begin_elf(elf, DWARF_C_READ, nil) else {
+            let error = dwarf_errno()
+            elf_end(elf)
+            image.deallocate()
+            if error == 0 || String(cString: dwarf_errmsg(error)).contains("no DWARF") { throw .absent }
+            throw .damaged(String(cString: dwarf_errmsg(error)))
+        }
+        self.dwarf = dwarf
+        do {
+            lines = try SourceLines(dwarf: dwarf)
+        } catch {
+            dwarf_end(dwarf)
+            elf_end(elf)
+            image.deallocate()
+            throw error
+        }
+    }
+
+    deinit {
+        dwarf_end(dwarf)
+        elf_end(elf)
+        image.deallocate()
+    }
+}

@@ -1,0 +1,92 @@
+import DebugInfo
+import Foundation
+import Testing
+import TestSupport
+
+/// pc → file:line and file:line → addresses, against binutils' addr2line and gdb (the
+/// oracles) on firmware built with `-g`: the crash demo (-O2) and the test firmware.
+@Suite struct SourceLinesTests {
+    static let crashELF = TimescopeProcess.packageRoot.appendingPathComponent("Recordings/crash/crash.elf").path
+
+    /// Every instruction address of `elf`'s code, from objdump.
+    func instructionAddresses(_ elf: String) throws -> [UInt32] {
+        let dump = try runProcess("/usr/bin/env", ["riscv64-unknown-elf-objdump", "-d", elf])
+        #expect(dump.status == 0, "objdump: \(dump.stderr)")
+        return dump.stdoutText.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: ":", maxSplits: 1)
+            guard fields.count == 2, line.hasPrefix("8"), let address = UInt32(fields[0].trimmingCharacters(in: .whitespaces), radix: 16)
+            else { return nil }
+            return address
+        }
+    }
+
+    /// gdb, not binutils' addr2line, is the oracle: addr2line 2.40 names the wrong file for
+    /// code inlined from a header in DWARF 5 (`timer.c:84` where the row says `board.h:84`,
+    /// as gdb and objdump -dl agree).
+    @Test(arguments: ["crash", "exerciser", "timer", "workload", "semihost"])
+    func everyInstructionMapsToTheLineGdbGives(_ program: String) throws {
+        guard try RequiredTool.require(.crossCompiler, .make, .gdb) else { return }
+        let elf = program == "crash" ? Self.crashELF : try FirmwareBuilder.elf(program)
+        let info = try DebugInfo(elf: Array(try Data(contentsOf: URL(fileURLWithPath: elf))))
+        let addresses = try instructionAddresses(elf)
+        try #require(addresses.count > 50)
+        let commands = NSTemporaryDirectory() + "timescope-gdb-\(UUID().uuidString).gdb"
+        try addresses.map { "info line *0x\(String($0, radix: 16))" }.joined(separator: "\n").write(toFile: commands, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: commands) }
+        let gdb = try runProcess("/usr/bin/env", ["gdb-multiarch", "-batch", "-nx", "-x", commands, elf], timeout: 600)
+        let answers = gdb.stdoutText.split(separator: "\n").filter { $0.hasPrefix("Line ") || $0.hasPrefix("No line number") }
+        try #require(answers.count == addresses.count, "one answer per address: \(gdb.stderr)")
+        var compared = 0
+        for (address, answer) in zip(addresses, answers) {
+            let ours = info.lines.location(of: address)
+            // `Line 84 of "common/board.h" starts at address …`, or `No line number information …`.
+            guard answer.hasPrefix("Line "), let quote = answer.firstIndex(of: "\""),
+                let end = answer[answer.index(after: quote)...].firstIndex(of: "\""),
+                let number = Int(answer.dropFirst(5).prefix { $0.isNumber })
+            else {
+                #expect(ours == nil, "\(hex(address)): gdb knows no line, we say \(String(describing: ours))")
+                continue
+            }
+            let file = (String(answer[answer.index(after: quote)..<end]) as NSString).lastPathComponent
+            #expect(ours?.description == "\(file):\(number)", "\(hex(address)): gdb says \(file):\(number)")
+            compared += 1
+        }
+        #expect(compared > addresses.count / 2, "most instructions have a line")
+    }
+
+    @Test func aLineStartsWhereGdbSaysItDoes() throws {
+        guard try RequiredTool.require(.gdb) else { return }
+        let info = try DebugInfo(elf: Array(try Data(contentsOf: URL(fileURLWithPath: Self.crashELF))))
+        var checked = 0
+        for line in stride(from: 30, through: 110, by: 7) {
+            let gdb = try runProcess("/usr/bin/env", ["gdb-multiarch", "-batch", "-nx", "-ex", "info line sensorhub.c:\(line)", Self.crashELF])
+            let text = gdb.stdoutText
+            let ours = info.lines.addresses(file: "sensorhub.c", line: line)
+            // "Line N of "file" starts at address 0x… <fn+k> and ends at 0x….", or "… is at
+            // address 0x… but contains no code.", or "Line N of … is out of range".
+            if text.contains("starts at address"), let range = text.range(of: "starts at address 0x") {
+                let digits = text[range.upperBound...].prefix { $0.isHexDigit }
+                #expect(ours.first.map { String($0, radix: 16) } == String(digits), "line \(line): gdb says \(text)")
+                checked += 1
+            } else {
+                #expect(ours.isEmpty, "line \(line) has no code for gdb (\(text)); we give \(ours)")
+            }
+        }
+        #expect(checked >= 3)
+    }
+
+    @Test func anELFWithoutDWARFSaysSoAndAGarbageOneToo() throws {
+        guard try RequiredTool.require(.crossCompiler) else { return }
+        let directory = NSTemporaryDirectory() + "timescope-dwarf-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let stripped = directory + "/stripped.elf"
+        let strip = try runProcess("/usr/bin/env", ["riscv64-unknown-elf-strip", "-g", "-o", stripped, Self.crashELF])
+        #expect(strip.status == 0)
+        #expect(throws: DebugInfoError.absent) { try DebugInfo(elf: Array(try Data(contentsOf: URL(fileURLWithPath: stripped)))) }
+        #expect(throws: DebugInfoError.self) { try DebugInfo(elf: [0x7F, 0x45, 0x4C, 0x46] + [UInt8](repeating: 0xFF, count: 200)) }
+        #expect(throws: DebugInfoError.self) { try DebugInfo(elf: []) }
+    }
+
+    func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
+}
