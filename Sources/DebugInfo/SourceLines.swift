@@ -7,98 +7,215 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var file: String
     /// 1-based line.
     public var line: Int
-    /// 1-based column, 0 when unknown.
-    public var column: Int
 
     /// A location.
-    public init(file: String, line: Int, column: Int = 0) {
+    public init(file: String, line: Int) {
         self.file = file
         self.line = line
-        self.column = column
     }
 
     /// `sensorhub.c:57`: the file's last path component and the line, as gdb shows it.
     public var description: String { "\((file as NSString).lastPathComponent):\(line)" }
 }
 
-/// The line tables of a firmware's DWARF, read once through elfutils' libdw: pc → file:line
-/// and file:line → the addresses to break at.
+/// The line tables of a firmware's DWARF, read through elfutils' libdw and arranged as gdb
+/// arranges them, so that pc → file:line and file:line → address agree with gdb.
 ///
-/// Rows are kept sorted by address; a pc belongs to the last row at or below it within the
-/// same sequence (a sequence's end row covers nothing).
+/// gdb keeps one table per source file of a compilation unit and builds it from the line
+/// program with a few rules of its own (dwarf2/read.c, buildsym.c): a switch to another file
+/// ends the previous file's table at that address (an end marker that also drops that
+/// file's entries at the same address); a non-statement row at the address of a file switch
+/// is ignored; a repeated line with a non-zero discriminator is not recorded again. A pc
+/// belongs to the closest entry at or below it in any of the unit's tables (the first table
+/// wins a tie: the primary file, then the others in reverse file-table order), preferring a
+/// statement entry at the same address.
 public struct SourceLines: Sendable {
-    /// One row of a line table.
-    public struct Row: Hashable, Sendable {
-        public var address: UInt32
-        public var location: SourceLocation
-        /// The row starts a statement (gdb breaks only at these).
-        public var isStatement: Bool
-        /// The row ends a sequence: the address after its last instruction.
-        public var endsSequence: Bool
+    /// One entry of a file's table; line 0 ends a range.
+    struct Entry: Hashable, Sendable {
+        var address: UInt32
+        var line: Int
+        var isStatement: Bool
     }
 
-    /// Every row of every compilation unit, by address.
-    public let rows: [Row]
+    /// A file's table within a compilation unit, sorted by address (end markers first at an
+    /// address).
+    struct FileTable: Sendable {
+        var path: String
+        var entries: [Entry]
+    }
 
-    /// The rows in `dwarf`.
+    /// A compilation unit's tables in gdb's lookup order, and the addresses they cover.
+    struct Unit: Sendable {
+        var tables: [FileTable]
+        var low: UInt32
+        var high: UInt32
+    }
+
+    let units: [Unit]
+
+    /// The tables of `dwarf`.
     init(dwarf: OpaquePointer) throws(DebugInfoError) {
-        var rows: [Row] = []
+        var units: [Unit] = []
         var offset: Dwarf_Off = 0
         var next: Dwarf_Off = 0
-        var headerSize: Int = 0
+        var headerSize = 0
         while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
             defer { offset = next }
-            var unit = Dwarf_Die()
-            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &unit) != nil else { continue }
-            var lines: OpaquePointer?
-            var count = 0
-            guard dwarf_getsrclines(&unit, &lines, &count) == 0, let lines else { continue }
-            guard count <= 10_000_000 else { throw .damaged("a line table has \(count) rows") }
-            for index in 0..<count {
-                guard let line = dwarf_onesrcline(lines, index) else { continue }
-                var address: Dwarf_Addr = 0
-                var number: Int32 = 0
-                var column: Int32 = 0
-                var isStatement = false
-                var endsSequence = false
-                guard dwarf_lineaddr(line, &address) == 0, dwarf_lineno(line, &number) == 0 else { continue }
-                _ = dwarf_linecol(line, &column)
-                _ = dwarf_linebeginstatement(line, &isStatement)
-                _ = dwarf_lineendsequence(line, &endsSequence)
-                guard address <= Dwarf_Addr(UInt32.max), let file = dwarf_linesrc(line, nil, nil) else { continue }
-                rows.append(
-                    Row(
-                        address: UInt32(address), location: SourceLocation(file: String(cString: file), line: Int(number), column: Int(column)),
-                        isStatement: isStatement, endsSequence: endsSequence))
+            var die = Dwarf_Die()
+            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &die) != nil else { continue }
+            if let unit = try Self.unit(&die) { units.append(unit) }
+        }
+        self.units = units
+    }
+
+    /// Runs gdb's line-program state machine over one unit's rows.
+    private static func unit(_ die: inout Dwarf_Die) throws(DebugInfoError) -> Unit? {
+        var lines: OpaquePointer?
+        var count = 0
+        guard dwarf_getsrclines(&die, &lines, &count) == 0, let lines, count > 0 else { return nil }
+        guard count <= 10_000_000 else { throw .damaged("a line table has \(count) rows") }
+        // The file table's order decides gdb's lookup order of the unit's files.
+        var files: OpaquePointer?
+        var fileCount = 0
+        var fileOrder: [String] = []
+        if dwarf_getsrcfiles(&die, &files, &fileCount) == 0, let files {
+            for index in 0..<min(fileCount, 100_000) {
+                if let name = dwarf_filesrc(files, index, nil, nil) { fileOrder.append(String(cString: name)) }
             }
         }
-        // Stable by address: rows of one address keep their table order (the last one wins).
-        self.rows = rows.enumerated().sorted { ($0.element.address, $0.offset) < ($1.element.address, $1.offset) }.map(\.element)
+        var tables: [String: [Entry]] = [:]
+        func record(_ path: String, line: Int, address: UInt32, isStatement: Bool) {
+            var entries = tables[path] ?? []
+            if line == 0 {
+                // An end marker drops the entries at its own address; one that ends nothing
+                // is not kept.
+                var lastLine: Int?
+                while let last = entries.last {
+                    lastLine = last.line
+                    if last.address != address { break }
+                    entries.removeLast()
+                }
+                guard let lastLine, lastLine != 0 else {
+                    tables[path] = entries
+                    return
+                }
+            }
+            entries.append(Entry(address: address, line: line, isStatement: isStatement))
+            tables[path] = entries
+        }
+        var lastFile: String?
+        var lastLine = 0
+        var lastAddress: UInt32?
+        var lineHasNonZeroDiscriminator = false
+        var low = UInt32.max
+        var high: UInt32 = 0
+        for index in 0..<count {
+            guard let row = dwarf_onesrcline(lines, index) else { continue }
+            var address: Dwarf_Addr = 0
+            var number: Int32 = 0
+            var isStatement = false
+            var endsSequence = false
+            var discriminator: UInt32 = 0
+            guard dwarf_lineaddr(row, &address) == 0, address <= Dwarf_Addr(UInt32.max), dwarf_lineno(row, &number) == 0,
+                let source = dwarf_linesrc(row, nil, nil)
+            else { continue }
+            _ = dwarf_linebeginstatement(row, &isStatement)
+            _ = dwarf_lineendsequence(row, &endsSequence)
+            _ = dwarf_linediscriminator(row, &discriminator)
+            let file = String(cString: source)
+            let pc = UInt32(address)
+            let line = Int(number)
+            low = min(low, pc)
+            high = max(high, pc)
+            if line != lastLine || file != lastFile { lineHasNonZeroDiscriminator = false }
+            lineHasNonZeroDiscriminator = lineHasNonZeroDiscriminator || discriminator != 0
+            let fileChanged = file != lastFile
+            let ignored = (fileChanged && !endsSequence && lastAddress == pc && !isStatement) || (!endsSequence && line == 0)
+            if (fileChanged && !ignored) || endsSequence, let lastFile {
+                record(lastFile, line: 0, address: pc, isStatement: true)
+            }
+            if !endsSequence && !ignored {
+                if fileChanged || line != lastLine || !lineHasNonZeroDiscriminator {
+                    record(file, line: line, address: pc, isStatement: isStatement)
+                }
+                lastFile = file
+                lastLine = line
+            }
+            lastAddress = pc
+            if endsSequence {
+                // A new sequence starts with a fresh state machine.
+                lastFile = nil
+                lastLine = 0
+                lastAddress = nil
+            }
+        }
+        // gdb's order: the unit's own file first, then the rest in reverse file-table order.
+        let primary = dwarf_diename(&die).map { String(cString: $0) } ?? ""
+        var order = fileOrder.reversed().filter { tables[$0] != nil }
+        if let index = order.firstIndex(where: { SourceLines.file($0, matches: primary) || $0 == primary }) {
+            order.insert(order.remove(at: index), at: 0)
+        }
+        for path in tables.keys.sorted() where !order.contains(path) { order.append(path) }
+        let sorted = order.compactMap { path -> FileTable? in
+            guard let entries = tables[path] else { return nil }
+            // Stable by address, end markers first at an address.
+            let ordered = entries.enumerated().sorted { left, right in
+                if left.element.address != right.element.address { return left.element.address < right.element.address }
+                if (left.element.line == 0) != (right.element.line == 0) { return left.element.line == 0 }
+                return left.offset < right.offset
+            }
+            return FileTable(path: path, entries: ordered.map(\.element))
+        }
+        return Unit(tables: sorted, low: low, high: high)
     }
 
     /// The source location of the instruction at `pc`, or nil where no line table covers it.
     public func location(of pc: UInt32) -> SourceLocation? {
-        // The last row at or below pc.
-        var low = 0
-        var high = rows.count
-        while low < high {
-            let middle = (low + high) / 2
-            if rows[middle].address <= pc { low = middle + 1 } else { high = middle }
+        for unit in units where unit.low <= pc && pc <= unit.high {
+            var best: (table: FileTable, index: Int)?
+            for table in unit.tables {
+                // The last entry at or below pc.
+                var low = 0
+                var high = table.entries.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if table.entries[middle].address <= pc { low = middle + 1 } else { high = middle }
+                }
+                guard low > 0 else { continue }
+                var index = low - 1
+                guard table.entries[index].line != 0 else { continue }
+                if let best, table.entries[index].address <= best.table.entries[best.index].address { continue }
+                // A statement entry at the same address is preferred.
+                var probe = index
+                while !table.entries[probe].isStatement && probe > 0 && table.entries[probe - 1].address == table.entries[probe].address
+                    && table.entries[probe - 1].line != 0
+                {
+                    probe -= 1
+                }
+                if table.entries[probe].isStatement { index = probe }
+                best = (table, index)
+            }
+            guard let best else { continue }
+            return SourceLocation(file: best.table.path, line: best.table.entries[best.index].line)
         }
-        guard low > 0 else { return nil }
-        var index = low - 1
-        // Several rows at one address: the last non-end row describes what starts there.
-        while index > 0 && rows[index].endsSequence && rows[index - 1].address == rows[index].address { index -= 1 }
-        let row = rows[index]
-        return row.endsSequence ? nil : row.location
+        return nil
     }
 
     /// The addresses where `line` of the file whose path ends with `file` starts a statement,
-    /// lowest first: where gdb's `break FILE:LINE` would stop (before the prologue's end
-    /// refinement). Empty when no row matches.
+    /// lowest first (gdb's `info line FILE:LINE` names the first). A line with no statement of
+    /// its own (a blank line, a brace) means the next line that has one, as in gdb. Empty when
+    /// no later line of the file has code.
     public func addresses(file: String, line: Int) -> [UInt32] {
-        let matching = rows.filter { !$0.endsSequence && $0.isStatement && $0.location.line == line && Self.file($0.location.file, matches: file) }
-        return Array(Set(matching.map(\.address))).sorted()
+        var statements: [Int: Set<UInt32>] = [:]
+        for unit in units {
+            for table in unit.tables where Self.file(table.path, matches: file) {
+                for entry in table.entries where entry.line >= line && entry.isStatement {
+                    statements[entry.line, default: []].insert(entry.address)
+                }
+            }
+        }
+        guard let nearest = statements.keys.min() else { return [] }
+        return statements[nearest, default: []].sorted()
     }
 
     /// Whether the line table's `path` names `file` (`sensorhub.c`, `crash/sensorhub.c`, or the
