@@ -9,6 +9,7 @@ public enum DebugInfoError: Error, Equatable, Sendable, CustomStringConvertible 
     /// libdw could not read it (a broken or hostile `.debug_*` section).
     case damaged(String)
 
+    /// The one line a person sees.
     public var description: String {
         switch self {
         case .absent: "no debug info: the ELF has no DWARF sections"

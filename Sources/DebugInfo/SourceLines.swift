@@ -80,7 +80,9 @@ public struct SourceLines: Sendable {
         var fileOrder: [String] = []
         if dwarf_getsrcfiles(&die, &files, &fileCount) == 0, let files {
             for index in 0..<min(fileCount, 100_000) {
-                if let name = dwarf_filesrc(files, index, nil, nil) { fileOrder.append(String(cString: name)) }
+                if let name = dwarf_filesrc(files, index, nil, nil) {
+                    fileOrder.append(String(cString: name))
+                }
             }
         }
         var tables: [String: [Entry]] = [:]
@@ -116,7 +118,8 @@ public struct SourceLines: Sendable {
             var isStatement = false
             var endsSequence = false
             var discriminator: UInt32 = 0
-            guard dwarf_lineaddr(row, &address) == 0, address <= Dwarf_Addr(UInt32.max), dwarf_lineno(row, &number) == 0,
+            guard dwarf_lineaddr(row, &address) == 0, address <= Dwarf_Addr(UInt32.max),
+                dwarf_lineno(row, &number) == 0,
                 let source = dwarf_linesrc(row, nil, nil)
             else { continue }
             _ = dwarf_linebeginstatement(row, &isStatement)
@@ -130,7 +133,9 @@ public struct SourceLines: Sendable {
             if line != lastLine || file != lastFile { lineHasNonZeroDiscriminator = false }
             lineHasNonZeroDiscriminator = lineHasNonZeroDiscriminator || discriminator != 0
             let fileChanged = file != lastFile
-            let ignored = (fileChanged && !endsSequence && lastAddress == pc && !isStatement) || (!endsSequence && line == 0)
+            let ignored =
+                (fileChanged && !endsSequence && lastAddress == pc && !isStatement)
+                || (!endsSequence && line == 0)
             if (fileChanged && !ignored) || endsSequence, let lastFile {
                 record(lastFile, line: 0, address: pc, isStatement: true)
             }
@@ -160,7 +165,9 @@ public struct SourceLines: Sendable {
             guard let entries = tables[path] else { return nil }
             // Stable by address, end markers first at an address.
             let ordered = entries.enumerated().sorted { left, right in
-                if left.element.address != right.element.address { return left.element.address < right.element.address }
+                if left.element.address != right.element.address {
+                    return left.element.address < right.element.address
+                }
                 if (left.element.line == 0) != (right.element.line == 0) { return left.element.line == 0 }
                 return left.offset < right.offset
             }
@@ -184,10 +191,13 @@ public struct SourceLines: Sendable {
                 guard low > 0 else { continue }
                 var index = low - 1
                 guard table.entries[index].line != 0 else { continue }
-                if let best, table.entries[index].address <= best.table.entries[best.index].address { continue }
+                if let best, table.entries[index].address <= best.table.entries[best.index].address {
+                    continue
+                }
                 // A statement entry at the same address is preferred.
                 var probe = index
-                while !table.entries[probe].isStatement && probe > 0 && table.entries[probe - 1].address == table.entries[probe].address
+                while !table.entries[probe].isStatement && probe > 0
+                    && table.entries[probe - 1].address == table.entries[probe].address
                     && table.entries[probe - 1].line != 0
                 {
                     probe -= 1

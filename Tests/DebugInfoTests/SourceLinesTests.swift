@@ -6,7 +6,8 @@ import TestSupport
 /// pc → file:line and file:line → addresses, against binutils' addr2line and gdb (the
 /// oracles) on firmware built with `-g`: the crash demo (-O2) and the test firmware.
 @Suite struct SourceLinesTests {
-    static let crashELF = TimescopeProcess.packageRoot.appendingPathComponent("Recordings/crash/crash.elf").path
+    static let crashELF = TimescopeProcess.packageRoot.appendingPathComponent("Recordings/crash/crash.elf")
+        .path
 
     /// Every instruction address of `elf`'s code, from objdump.
     func instructionAddresses(_ elf: String) throws -> [UInt32] {
@@ -14,7 +15,8 @@ import TestSupport
         #expect(dump.status == 0, "objdump: \(dump.stderr)")
         return dump.stdoutText.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: ":", maxSplits: 1)
-            guard fields.count == 2, line.hasPrefix("8"), let address = UInt32(fields[0].trimmingCharacters(in: .whitespaces), radix: 16)
+            guard fields.count == 2, line.hasPrefix("8"),
+                let address = UInt32(fields[0].trimmingCharacters(in: .whitespaces), radix: 16)
             else { return nil }
             return address
         }
@@ -35,17 +37,39 @@ import TestSupport
         try addresses.map { "echo @@\\n\ninfo line *0x\(String($0, radix: 16))" }.joined(separator: "\n")
             .write(toFile: commands, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: commands) }
-        let gdb = try runProcess("/usr/bin/env", ["gdb-multiarch", "-batch", "-nx", "-x", commands, elf], timeout: 600)
-        var answers = gdb.stdoutText.components(separatedBy: "@@\n").dropFirst().map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let gdb = try runProcess(
+            "/usr/bin/env", ["gdb-multiarch", "-batch", "-nx", "-x", commands, elf], timeout: 600)
+        var answers = gdb.stdoutText.components(separatedBy: "@@\n").dropFirst().map {
+            $0.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         // gdb's answers depend on which units earlier questions expanded: a unit whose range
         // ends at pc can shadow the one that starts there ("No line number information").
-        // Ask those again, each of a fresh gdb, as a user stopped there would.
-        for index in answers.indices where answers[index].hasPrefix("No line number") && index < addresses.count {
-            let fresh = try runProcess(
-                "/usr/bin/env", ["gdb-multiarch", "-batch", "-nx", "-ex", "info line *0x\(String(addresses[index], radix: 16))", elf])
-            answers[index] = fresh.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Ask those again of a fresh gdb, highest address first, so that no unit below one of
+        // them is expanded before it is asked; any still unanswered, each of its own gdb.
+        let unanswered = answers.indices.filter {
+            $0 < addresses.count && answers[$0].hasPrefix("No line number")
         }
-        try #require(answers.count == addresses.count, "one answer per address: \(gdb.stderr)")
+        .sorted { addresses[$0] > addresses[$1] }
+        if !unanswered.isEmpty {
+            try unanswered.map { "echo @@\\n\ninfo line *0x\(String(addresses[$0], radix: 16))" }.joined(
+                separator: "\n"
+            )
+            .write(toFile: commands, atomically: true, encoding: .utf8)
+            let again = try runProcess(
+                "/usr/bin/env", ["gdb-multiarch", "-batch", "-nx", "-x", commands, elf], timeout: 600)
+            let replies = again.stdoutText.components(separatedBy: "@@\n").dropFirst()
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            for (index, reply) in zip(unanswered, replies) { answers[index] = reply }
+            for index in unanswered where answers[index].hasPrefix("No line number") {
+                let fresh = try runProcess(
+                    "/usr/bin/env",
+                    [
+                        "gdb-multiarch", "-batch", "-nx", "-ex",
+                        "info line *0x\(String(addresses[index], radix: 16))", elf,
+                    ])
+                answers[index] = fresh.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        }
         var compared = 0
         for (address, answer) in zip(addresses, answers) {
             let ours = info.lines.location(of: address)
@@ -54,7 +78,9 @@ import TestSupport
                 let end = answer[answer.index(after: quote)...].firstIndex(of: "\""),
                 let number = Int(answer.dropFirst(5).prefix { $0.isNumber })
             else {
-                #expect(ours == nil, "\(hex(address)): gdb knows no line (\(answer)), we say \(String(describing: ours))")
+                #expect(
+                    ours == nil,
+                    "\(hex(address)): gdb knows no line (\(answer)), we say \(String(describing: ours))")
                 continue
             }
             let file = (String(answer[answer.index(after: quote)..<end]) as NSString).lastPathComponent
@@ -69,7 +95,9 @@ import TestSupport
         let info = try DebugInfo(elf: Array(try Data(contentsOf: URL(fileURLWithPath: Self.crashELF))))
         var checked = 0
         for line in stride(from: 20, through: 125, by: 3) {
-            let gdb = try runProcess("/usr/bin/env", ["gdb-multiarch", "-batch", "-nx", "-ex", "info line sensorhub.c:\(line)", Self.crashELF])
+            let gdb = try runProcess(
+                "/usr/bin/env",
+                ["gdb-multiarch", "-batch", "-nx", "-ex", "info line sensorhub.c:\(line)", Self.crashELF])
             let text = gdb.stdoutText
             let ours = info.lines.addresses(file: "sensorhub.c", line: line)
             // "Line N of "file" starts at address 0x… <fn+k> and ends at 0x….", or "… is at
@@ -78,7 +106,9 @@ import TestSupport
             // next entry starts at the same address); gdb still breaks there.
             if let range = text.range(of: "starts at address 0x") ?? text.range(of: "is at address 0x") {
                 let digits = text[range.upperBound...].prefix { $0.isHexDigit }
-                #expect(ours.first.map { String($0, radix: 16) } == String(digits), "line \(line): gdb says \(text)")
+                #expect(
+                    ours.first.map { String($0, radix: 16) } == String(digits),
+                    "line \(line): gdb says \(text)")
                 checked += 1
             } else {
                 #expect(ours.isEmpty, "line \(line) has no code for gdb (\(text)); we give \(ours)")
@@ -93,10 +123,15 @@ import TestSupport
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let stripped = directory + "/stripped.elf"
-        let strip = try runProcess("/usr/bin/env", ["riscv64-unknown-elf-strip", "-g", "-o", stripped, Self.crashELF])
+        let strip = try runProcess(
+            "/usr/bin/env", ["riscv64-unknown-elf-strip", "-g", "-o", stripped, Self.crashELF])
         #expect(strip.status == 0)
-        #expect(throws: DebugInfoError.absent) { try DebugInfo(elf: Array(try Data(contentsOf: URL(fileURLWithPath: stripped)))) }
-        #expect(throws: DebugInfoError.self) { try DebugInfo(elf: [0x7F, 0x45, 0x4C, 0x46] + [UInt8](repeating: 0xFF, count: 200)) }
+        #expect(throws: DebugInfoError.absent) {
+            try DebugInfo(elf: Array(try Data(contentsOf: URL(fileURLWithPath: stripped))))
+        }
+        #expect(throws: DebugInfoError.self) {
+            try DebugInfo(elf: [0x7F, 0x45, 0x4C, 0x46] + [UInt8](repeating: 0xFF, count: 200))
+        }
         #expect(throws: DebugInfoError.self) { try DebugInfo(elf: []) }
     }
 
