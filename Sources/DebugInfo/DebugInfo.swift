@@ -30,7 +30,7 @@ public final class DebugInfo: @unchecked Sendable {
     /// Keeps the ELF image alive for as long as libdw refers to it.
     private let image: UnsafeMutableRawPointer
     private let elf: OpaquePointer
-    private let dwarf: OpaquePointer
+    let dwarf: OpaquePointer
 
     /// Reads the DWARF of `elf` (the whole file's bytes).
     public init(elf bytes: [UInt8]) throws(DebugInfoError) {

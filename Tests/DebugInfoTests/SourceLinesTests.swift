@@ -137,3 +137,46 @@ import TestSupport
 
     func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
 }
+
+/// pc → the functions it is in (inlined calls first), against binutils' addr2line -f -i
+/// (its function names are right; its file names are not, see above).
+@Suite struct FunctionScopeTests {
+    @Test(arguments: ["crash", "timer", "workload"])
+    func everyInstructionIsInTheFunctionsAddr2lineNames(_ program: String) throws {
+        guard try RequiredTool.require(.crossCompiler, .make) else { return }
+        let elf = program == "crash" ? SourceLinesTests.crashELF : try FirmwareBuilder.elf(program)
+        let info = try DebugInfo(elf: Array(try Data(contentsOf: URL(fileURLWithPath: elf))))
+        let addresses = try SourceLinesTests().instructionAddresses(elf)
+        // addr2line -f -i -a: for each address a line "0x…", then name / file:line pairs.
+        let oracle = try runProcess(
+            "/usr/bin/env",
+            ["riscv64-unknown-elf-addr2line", "-f", "-i", "-a", "-e", elf]
+                + addresses.map { String($0, radix: 16) })
+        var expected: [[String]] = []
+        var lines = oracle.stdoutText.split(separator: "\n").map(String.init)[...]
+        while let first = lines.first {
+            lines = lines.dropFirst()
+            guard first.hasPrefix("0x") else { continue }
+            var names: [String] = []
+            while let name = lines.first, !name.hasPrefix("0x") {
+                names.append(name)
+                lines = lines.dropFirst(2)
+            }
+            expected.append(names)
+        }
+        try #require(expected.count == addresses.count)
+        var compared = 0
+        for (address, names) in zip(addresses, expected) where names != ["??"] {
+            let ours = info.functions(at: address)
+            // Assembly has no function entries in DWARF: addr2line names its ELF symbol there.
+            if ours.isEmpty, let file = info.lines.location(of: address)?.file,
+                file.hasSuffix(".S") || file.hasSuffix(".s")
+            {
+                continue
+            }
+            #expect(ours == names, "0x\(String(address, radix: 16))")
+            compared += 1
+        }
+        #expect(compared > addresses.count / 2)
+    }
+}
