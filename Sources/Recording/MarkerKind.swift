@@ -82,20 +82,22 @@ public struct MarkerKind: RawRepresentable, Hashable, Comparable, Sendable, Expr
         return false
     }
 
-    /// The kinds that are not traps.
-    static let fixedKinds: Set<MarkerKind> = [console, input, semihosting, htif, exit, crash]
+    /// The kinds that are not traps, in the order they are listed.
+    static let fixedKindList: [MarkerKind] = [console, input, semihosting, htif, exit, crash]
+    static let fixedKinds = Set(fixedKindList)
 
-    /// The trap kinds with a name of their own.
-    static let namedTrapKinds: Set<MarkerKind> = Set(
-        [
-            TrapCause.instructionMisaligned, TrapCause.instructionAccessFault, TrapCause.illegalInstruction,
-            TrapCause.breakpoint,
-            TrapCause.loadMisaligned, TrapCause.loadAccessFault, TrapCause.storeMisaligned,
-            TrapCause.storeAccessFault,
-            TrapCause.environmentCallFromM, TrapCause.machineSoftwareInterrupt,
-            TrapCause.machineTimerInterrupt,
-            TrapCause.machineExternalInterrupt,
-        ].map(trap(cause:)))
+    /// The trap kinds with a name of their own, in mcause order.
+    static let namedTrapKindList: [MarkerKind] = [
+        TrapCause.instructionMisaligned, TrapCause.instructionAccessFault, TrapCause.illegalInstruction,
+        TrapCause.breakpoint, TrapCause.loadMisaligned, TrapCause.loadAccessFault, TrapCause.storeMisaligned,
+        TrapCause.storeAccessFault, TrapCause.environmentCallFromM, TrapCause.machineSoftwareInterrupt,
+        TrapCause.machineTimerInterrupt, TrapCause.machineExternalInterrupt,
+    ].map(trap(cause:))
+    static let namedTrapKinds = Set(namedTrapKindList)
+
+    /// The kinds with a name of their own: the fixed ones, then every trap the board raises
+    /// (others are `exception-N` and `interrupt-N`).
+    public static let namedKinds: [MarkerKind] = fixedKindList + namedTrapKindList
 
     /// Whether `kind` is an interrupt kind.
     public static func isInterrupt(_ kind: MarkerKind) -> Bool {

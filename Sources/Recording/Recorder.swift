@@ -11,11 +11,6 @@ public final class Recorder {
     /// replays at most this many steps (~3 ms), which keeps a seek far inside one frame, while
     /// a 1e9-step run needs only 250 keyframes.
     public static let defaultKeyframeInterval: UInt64 = 4_000_000
-    /// The shortest interval between keyframes a recorder accepts, in steps (the reader's bound).
-    public static let minimumKeyframeInterval = RecordingLimits.minimumKeyframeInterval
-    /// The longest interval between keyframes a recorder accepts, in steps (the reader's bound:
-    /// a seek replays at most one interval).
-    public static let maximumKeyframeInterval = RecordingLimits.maximumKeyframeInterval
 
     /// The machine being recorded.
     public let machine: Machine
@@ -48,14 +43,14 @@ public final class Recorder {
         scheduledInput: [InputEvent] = []
     ) throws(RecordingError) {
         guard machine.step == 0 else { throw .invalidRequest("a recording starts at step 0") }
-        guard keyframeInterval >= Recorder.minimumKeyframeInterval else {
+        guard keyframeInterval >= RecordingLimits.minimumKeyframeInterval else {
             throw .invalidRequest(
-                "a keyframe interval of \(keyframeInterval) steps is too short: at least \(Recorder.minimumKeyframeInterval)"
+                "a keyframe interval of \(keyframeInterval) steps is too short: at least \(RecordingLimits.minimumKeyframeInterval)"
             )
         }
-        guard keyframeInterval <= Recorder.maximumKeyframeInterval else {
+        guard keyframeInterval <= RecordingLimits.maximumKeyframeInterval else {
             throw .invalidRequest(
-                "a keyframe interval of \(keyframeInterval) steps is too long: at most \(Recorder.maximumKeyframeInterval)"
+                "a keyframe interval of \(keyframeInterval) steps is too long: at most \(RecordingLimits.maximumKeyframeInterval)"
             )
         }
         self.machine = machine

@@ -52,7 +52,4 @@ public enum RecordingLimits {
     /// milliseconds (a `GROUP BY` over ten million markers about a second); SQLite is
     /// interrupted past this, so that no query can run unbounded.
     static let queryTimeBudget: Double = 10
-
-    /// How much of a string from the file is shown (in Unicode scalars), before an ellipsis.
-    public static let displayedTextLength = UntrustedText.displayedLength
 }

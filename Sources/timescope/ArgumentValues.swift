@@ -92,23 +92,9 @@ struct EventKind: ExpressibleByArgument, CustomStringConvertible {
 
     var description: String { kind.rawValue }
 
-    /// The kinds with a name of their own: the fixed ones, then every trap the board raises.
-    static let namedKinds: [MarkerKind] =
-        [
-            MarkerKind.console, MarkerKind.input, MarkerKind.semihosting, MarkerKind.htif, MarkerKind.exit,
-            MarkerKind.crash,
-        ]
-        + [
-            TrapCause.instructionMisaligned, TrapCause.instructionAccessFault, TrapCause.illegalInstruction,
-            TrapCause.breakpoint, TrapCause.loadMisaligned, TrapCause.loadAccessFault,
-            TrapCause.storeMisaligned,
-            TrapCause.storeAccessFault, TrapCause.environmentCallFromM, TrapCause.machineSoftwareInterrupt,
-            TrapCause.machineTimerInterrupt, TrapCause.machineExternalInterrupt,
-        ].map(MarkerKind.trap(cause:))
-
     /// Every kind, for messages and help.
     static let listed =
-        namedKinds.map(\.rawValue).joined(separator: ", ")
+        MarkerKind.namedKinds.map(\.rawValue).joined(separator: ", ")
         + ", exception-N and interrupt-N for other causes, and the families \(MarkerKind.exceptionFamily) and \(MarkerKind.interruptFamily)"
 }
 
@@ -192,7 +178,7 @@ extension LivePacing: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(parsing: argument) }
 }
 
-/// `--keyframe-interval N`: steps between keyframes, at least `Recorder.minimumKeyframeInterval`.
+/// `--keyframe-interval N`: steps between keyframes, at least `RecordingLimits.minimumKeyframeInterval`.
 struct KeyframeInterval: ExpressibleByArgument, CustomStringConvertible {
     let steps: UInt64
 
@@ -202,14 +188,14 @@ struct KeyframeInterval: ExpressibleByArgument, CustomStringConvertible {
         guard let steps = UInt64(text.replacingOccurrences(of: "_", with: "")) else {
             throw ValidationError("not a number of steps")
         }
-        guard steps >= Recorder.minimumKeyframeInterval else {
+        guard steps >= RecordingLimits.minimumKeyframeInterval else {
             throw ValidationError(
-                "a keyframe every \(steps) steps is too often: at least every \(Recorder.minimumKeyframeInterval)"
+                "a keyframe every \(steps) steps is too often: at least every \(RecordingLimits.minimumKeyframeInterval)"
             )
         }
-        guard steps <= Recorder.maximumKeyframeInterval else {
+        guard steps <= RecordingLimits.maximumKeyframeInterval else {
             throw ValidationError(
-                "a keyframe every \(steps) steps is too rare: at most every \(Recorder.maximumKeyframeInterval)"
+                "a keyframe every \(steps) steps is too rare: at most every \(RecordingLimits.maximumKeyframeInterval)"
             )
         }
         self.steps = steps

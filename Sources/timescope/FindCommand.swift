@@ -38,7 +38,7 @@ struct FindCommand: ParsableCommand {
     var pc: AddressArgument?
     @Option(
         help: ArgumentHelp(
-            "A marker kind (\(EventKind.namedKinds.prefix(6).map(\.rawValue).joined(separator: ", ")), a trap kind such as illegal-instruction or timer-interrupt), or the family exception or interrupt.",
+            "A marker kind (\(MarkerKind.namedKinds.prefix(6).map(\.rawValue).joined(separator: ", ")), a trap kind such as illegal-instruction or timer-interrupt), or the family exception or interrupt.",
             valueName: "kind"),
         transform: EventKind.init(parsing:))
     var event: EventKind?

@@ -29,7 +29,7 @@ struct RecordCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Steps between keyframes (default \(Recorder.defaultKeyframeInterval), \(Recorder.minimumKeyframeInterval) … \(Recorder.maximumKeyframeInterval)).",
+            "Steps between keyframes (default \(Recorder.defaultKeyframeInterval), \(RecordingLimits.minimumKeyframeInterval) … \(RecordingLimits.maximumKeyframeInterval)).",
             valueName: "n"), transform: KeyframeInterval.init(parsing:))
     var keyframeInterval: KeyframeInterval = .standard
 
