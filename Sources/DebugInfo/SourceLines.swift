@@ -53,6 +53,11 @@ public struct SourceLines: Sendable {
 
     let units: [Unit]
 
+    /// Every source file the line tables name, sorted (paths as the compiler saw them).
+    public var sourceFiles: [String] {
+        Set(units.flatMap { $0.tables.map(\.path) }).sorted()
+    }
+
     /// The tables of `dwarf`.
     init(dwarf: OpaquePointer) throws(DebugInfoError) {
         var units: [Unit] = []
