@@ -29,7 +29,7 @@ let package = Package(
         /// What a terminal draws and reads: the screen grid, styles, keys. No dependencies, so the
         /// terminal layer knows nothing of the inspector, recordings or the machine.
         .target(name: "Screen"),
-        .target(name: "Inspector", dependencies: ["Screen", "Machine", "Recording"]),
+        .target(name: "Inspector", dependencies: ["Screen", "Machine", "Recording", "DebugInfo"]),
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .target(name: "Terminal", dependencies: ["Screen", "CNCurses"]),
         .executableTarget(
@@ -37,6 +37,7 @@ let package = Package(
             dependencies: [
                 "Machine",
                 "Recording",
+                "DebugInfo",
                 "Inspector",
                 "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -56,7 +57,7 @@ let package = Package(
             path: "Fuzz/RecordingFuzzer"),
         // Debug information (DWARF lines, scopes, CFI) through elfutils' libdw.
         .systemLibrary(name: "CDwarf", pkgConfig: "libdw", providers: [.apt(["libdw-dev", "libelf-dev"])]),
-        .target(name: "DebugInfo", dependencies: ["CDwarf"]),
+        .target(name: "DebugInfo", dependencies: ["Machine", "CDwarf"]),
         .target(name: "TestSupport", dependencies: ["Machine", "Recording"]),
         .testTarget(name: "DebugInfoTests", dependencies: ["DebugInfo", "TestSupport"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),

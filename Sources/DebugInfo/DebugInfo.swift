@@ -1,5 +1,6 @@
 @preconcurrency import CDwarf
 import Foundation
+import Machine
 
 /// Why a firmware's debug information cannot be used: "no debug info: REASON". Everything
 /// else keeps working without it.
@@ -29,11 +30,34 @@ public final class DebugInfo: @unchecked Sendable {
 
     /// Keeps the ELF image alive for as long as libdw refers to it.
     private let image: UnsafeMutableRawPointer
-    private let elf: OpaquePointer
+    let elf: OpaquePointer
+    /// The ELF's symbols, naming code the DWARF does not describe (assembly).
+    let symbols: SymbolTable
     let dwarf: OpaquePointer
+    /// What has been read from the DWARF so far; every public entry point holds `lock`.
+    let caches = Caches()
+    /// libdw and the caches are used by one caller at a time.
+    let lock = NSRecursiveLock()
+
+    /// What has been read once and is kept.
+    final class Caches {
+        /// Types by the offset of their entry.
+        var types: [UInt64: DebugType] = [:]
+        /// The call-frame information (`.debug_frame`, else `.eh_frame`), read on first use.
+        var callFrames: OpaquePointer??
+        /// Whether a function (by offset) returns with mret.
+        var trapHandlers: [UInt64: Bool] = [:]
+        /// Scope paths by pc.
+        var scopePaths: [UInt32: [UInt64]] = [:]
+        /// Globals and file statics by name, read on first use.
+        var globals: [String: [GlobalVariable]]?
+        /// Named types by name (`struct sensor`, `uint32_t`), read on first use.
+        var namedTypes: [String: [UInt64]]?
+    }
 
     /// Reads the DWARF of `elf` (the whole file's bytes).
-    public init(elf bytes: [UInt8]) throws(DebugInfoError) {
+    public init(elf bytes: [UInt8], symbols: SymbolTable = SymbolTable()) throws(DebugInfoError) {
+        self.symbols = symbols
         guard !bytes.isEmpty else { throw .damaged("the ELF is empty") }
         _ = elf_version(UInt32(EV_CURRENT))
         let image = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 16)
@@ -62,6 +86,11 @@ public final class DebugInfo: @unchecked Sendable {
             image.deallocate()
             throw error
         }
+    }
+
+    /// Reads the DWARF of `firmware`.
+    public convenience init(firmware: Firmware) throws(DebugInfoError) {
+        try self.init(elf: firmware.fileBytes, symbols: firmware.symbols)
     }
 
     deinit {

@@ -1,9 +1,12 @@
 /// A JSON value with ordered object keys, for the machine-readable output of every command
-/// (`--dump-state`, `state --json`, `info --json`). Numbers are integers only.
+/// (`--dump-state`, `state --json`, `info --json`). Numbers are integers, except the values
+/// of floating-point variables.
 public indirect enum JSONValue: Equatable, Sendable {
     case integer(Int64)
     case unsigned(UInt64)
     case string(String)
+    /// A floating-point number (NaN and infinities, which JSON lacks, are written as null).
+    case number(Double)
     case bool(Bool)
     case array([JSONValue])
     case object([(String, JSONValue)])
@@ -21,6 +24,7 @@ public indirect enum JSONValue: Equatable, Sendable {
         case .integer(let value): output += String(value)
         case .unsigned(let value): output += String(value)
         case .string(let value): JSONValue.writeString(value, to: &output)
+        case .number(let value): output += value.isFinite ? "\(value)" : "null"
         case .bool(let value): output += value ? "true" : "false"
         case .null: output += "null"
         case .array(let values):

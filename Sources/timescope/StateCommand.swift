@@ -1,4 +1,5 @@
 import ArgumentParser
+import DebugInfo
 import Foundation
 import Machine
 import Recording
@@ -37,6 +38,15 @@ struct StateCommand: ParsableCommand {
     var memory: [AddressRangeArgument] = []
     @Flag(help: "Print one JSON object per --at (the `run --dump-state` schema plus \"memory\").") var json =
         false
+    @Flag(
+        help: "Add the call stack with each frame's arguments and locals (gdb's bt, info args, info locals).")
+    var frames = false
+    @Option(
+        name: .customLong("eval"),
+        help: ArgumentHelp(
+            "A C expression to evaluate in the innermost frame (names, . -> [] * &, + -, casts, $pc $sp $a0). Repeatable.",
+            valueName: "expr"))
+    var expressions: [String] = []
 
     func validate() throws {
         guard !at.isEmpty else {
@@ -64,8 +74,14 @@ struct StateCommand: ParsableCommand {
                 }
                 dumps.append((argument.description, range.lowerBound, bytes))
             }
+            let source = try sourceLevel(timeline)
             if json {
-                print(try timeline.stateJSON(memory: ranges).text)
+                var object = try timeline.stateJSON(memory: ranges)
+                if let source, case .object(var members) = object {
+                    members += source.json
+                    object = .object(members)
+                }
+                print(object.text)
                 continue
             }
             if index > 0 { print("") }
@@ -73,7 +89,64 @@ struct StateCommand: ParsableCommand {
                 StateText(state: timeline.machine.state, symbols: timeline.machine.firmware.symbols).lines(
                     memory: dumps
                 ).joined(separator: "\n"))
+            if let source { print(source.text.joined(separator: "\n")) }
         }
+    }
+}
+
+extension StateCommand {
+    /// The frames and expressions asked for at the timeline's step, as JSON members and as
+    /// gdb's text; nil when neither was asked for.
+    private func sourceLevel(_ timeline: Timeline) throws -> (json: [(String, JSONValue)], text: [String])? {
+        guard frames || !expressions.isEmpty else { return nil }
+        let debugInfo: DebugInfo
+        do {
+            debugInfo = try DebugInfoCache.shared.debugInfo(for: timeline.machine.firmware)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let target = TargetState(machine: timeline.machine)
+        let stack = debugInfo.callStack(target)
+        let printer = ValueText(symbols: timeline.machine.firmware.symbols, target: target)
+        var json: [(String, JSONValue)] = []
+        var text: [String] = []
+        if frames {
+            json.append(("frames", debugInfo.framesJSON(stack, target: target)))
+            text.append("")
+            text += printer.backtrace(stack) { debugInfo.variables(ofFrame: $0, in: stack, target: target) }
+            if !stack.frames.isEmpty {
+                let variables = debugInfo.variables(ofFrame: 0, in: stack, target: target)
+                text += ["", "info args"]
+                text +=
+                    variables.arguments.isEmpty
+                    ? ["No arguments."]
+                    : variables.arguments.map { "\($0.name) = \(printer.text($0.value, type: $0.type))" }
+                text += ["", "info locals"]
+                text +=
+                    variables.locals.isEmpty
+                    ? ["No locals."]
+                    : variables.locals.map { "\($0.name) = \(printer.text($0.value, type: $0.type))" }
+            }
+        }
+        if !expressions.isEmpty {
+            var evaluations: [JSONValue] = []
+            text.append("")
+            for expression in expressions {
+                do {
+                    let evaluation = try debugInfo.evaluate(expression, in: stack, target: target)
+                    evaluations.append(evaluation.json)
+                    text.append(
+                        "\(expression) = (\(evaluation.type)) \(printer.text(evaluation.value, type: evaluation.type))"
+                    )
+                } catch {
+                    evaluations.append(
+                        .object([("expr", .string(expression)), ("error", .string(error.description))]))
+                    text.append("\(expression): \(error.description)")
+                }
+            }
+            json.append(("eval", .array(evaluations)))
+        }
+        return (json, text)
     }
 }
 

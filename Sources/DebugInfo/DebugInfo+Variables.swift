@@ -1,0 +1,230 @@
+@preconcurrency import CDwarf
+
+/// A variable and its value at one step.
+public struct Variable: Sendable {
+    /// Its name.
+    public var name: String
+    /// Its C type.
+    public var type: DebugType
+    /// Its value (optimized out where the compiler kept none at this pc).
+    public var value: DebugValue
+    /// Where it is in memory, when all of it is in memory.
+    public var address: UInt32?
+}
+
+/// The arguments and locals of one frame, as gdb's `info args` and `info locals` list them.
+public struct FrameVariables: Sendable {
+    /// The function's parameters, in order.
+    public var arguments: [Variable]
+    /// The locals of the lexical blocks that hold the frame's pc, innermost block first.
+    public var locals: [Variable]
+}
+
+/// A global or file-static variable's entry.
+struct GlobalVariable {
+    var offset: UInt64
+    var unitOffset: UInt64
+    var isExternal: Bool
+}
+
+extension DebugInfo {
+    /// The arguments and locals of frame `index` of `stack`, read from `target`.
+    public func variables(ofFrame index: Int, in stack: CallStack, target: TargetState) -> FrameVariables {
+        lock.withLock {
+            guard stack.frames.indices.contains(index), let offset = stack.frames[index].functionOffset else {
+                return FrameVariables(arguments: [], locals: [])
+            }
+            let frame = stack.frames[index]
+            let context = expressionContext(forFrame: index, in: stack, target: target)
+            var function = Dwarf_Die()
+            guard dwarf_offdie(dwarf, Dwarf_Off(offset), &function) != nil else {
+                return FrameVariables(arguments: [], locals: [])
+            }
+            let arguments = scopeEntries(of: &function, tag: Int32(DW_TAG_formal_parameter)).map {
+                variable($0, at: frame.lookupPC, in: context)
+            }
+            var locals: [Variable] = []
+            for blockOffset in frame.blockOffsets + [offset] {
+                var block = Dwarf_Die()
+                guard dwarf_offdie(dwarf, Dwarf_Off(blockOffset), &block) != nil else { continue }
+                for entry in scopeEntries(of: &block, tag: Int32(DW_TAG_variable)) {
+                    var entry = entry
+                    guard
+                        !DIE.flag(&entry, Int32(DW_AT_declaration)) || DIE.has(&entry, Int32(DW_AT_location))
+                    else { continue }
+                    locals.append(variable(entry, at: frame.lookupPC, in: context))
+                }
+            }
+            return FrameVariables(arguments: arguments, locals: locals)
+        }
+    }
+
+    /// The children of a scope with `tag`: the concrete ones in order, then those of its
+    /// abstract origin that the concrete scope does not mention (gdb shows them too, as
+    /// optimized out).
+    func scopeEntries(of scope: inout Dwarf_Die, tag: Int32) -> [Dwarf_Die] {
+        var entries: [Dwarf_Die] = []
+        var mentioned: Set<UInt64> = []
+        for child in DIE.children(&scope) {
+            var child = child
+            guard DIE.tag(&child) == tag else { continue }
+            entries.append(child)
+            if var origin = DIE.reference(&child, Int32(DW_AT_abstract_origin)) {
+                mentioned.insert(DIE.offset(&origin))
+            }
+        }
+        if var origin = DIE.reference(&scope, Int32(DW_AT_abstract_origin)) {
+            for child in DIE.children(&origin) {
+                var child = child
+                guard DIE.tag(&child) == tag, !mentioned.contains(DIE.offset(&child)) else { continue }
+                entries.append(child)
+            }
+        }
+        return entries
+    }
+
+    /// Reads the variable `entry` at `pc`.
+    func variable(_ entry: Dwarf_Die, at pc: UInt32, in context: ExpressionContext) -> Variable {
+        var entry = entry
+        let name = DIE.name(&entry) ?? "?"
+        let type = type(of: &entry)
+        let location = location(of: &entry, attribute: Int32(DW_AT_location), at: pc, in: context)
+        return Variable(
+            name: name, type: type, value: read(type, at: location, in: context), address: location.address)
+    }
+
+    /// Where the value of `entry`'s location attribute is at `pc` (or its constant value).
+    func location(
+        of entry: inout Dwarf_Die, attribute name: Int32, at pc: UInt32, in context: ExpressionContext
+    )
+        -> ValueLocation
+    {
+        if var constant = DIE.attribute(&entry, Int32(DW_AT_const_value)) {
+            var block = Dwarf_Block()
+            if dwarf_formblock(&constant, &block) == 0, let data = block.data, block.length <= 1 << 16 {
+                return .bytes(Array(UnsafeBufferPointer(start: data, count: Int(block.length))))
+            }
+            var value: Dwarf_Sword = 0
+            if dwarf_formsdata(&constant, &value) == 0 {
+                return .bytes(withUnsafeBytes(of: value.littleEndian, Array.init))
+            }
+            return .optimizedOut
+        }
+        guard var attribute = DIE.attribute(&entry, name) else { return .optimizedOut }
+        var ops: UnsafeMutablePointer<Dwarf_Op>?
+        var count = 0
+        guard dwarf_getlocation_addr(&attribute, Dwarf_Addr(pc), &ops, &count, 1) == 1, let ops else {
+            return .optimizedOut
+        }
+        return LocationExpression.evaluate(ops, count: count, attribute: &attribute, in: context)
+    }
+
+    /// The value of a `type` at `location`, as much of it as `print` shows.
+    func read(_ type: DebugType, at location: ValueLocation, in context: ExpressionContext) -> DebugValue {
+        var size = type.size
+        if case .array(let element, let count) = type.resolved.kind {
+            size = element.size * min(count ?? 0, DebugValue.elementLimit)
+        }
+        guard size > 0 else {
+            if case .array = type.resolved.kind { return .elements([], count: 0) }
+            return .optimizedOut
+        }
+        guard size <= 1 << 20, let bytes = context.bytes(of: location, size: size) else {
+            if let address = location.address { return .unreadable(address) }
+            return .optimizedOut
+        }
+        return DebugValue.decode(bytes[...], as: type)
+    }
+
+    /// What the location expressions of frame `index` read: its registers, frame address,
+    /// frame base and the entry values its caller's call site gives.
+    func expressionContext(forFrame index: Int, in stack: CallStack, target: TargetState, depth: Int = 0)
+        -> ExpressionContext
+    {
+        let frame = stack.frames[index]
+        var registers = frame.registers
+        if registers.count != 32 { registers = Array(repeating: nil, count: 32) }
+        var context = ExpressionContext(registers: registers, cfa: frame.cfa, frameBase: nil, target: target)
+        if let physical = frame.physicalFunctionOffset {
+            var function = Dwarf_Die()
+            if dwarf_offdie(dwarf, Dwarf_Off(physical), &function) != nil {
+                let base = location(
+                    of: &function, attribute: Int32(DW_AT_frame_base), at: frame.lookupPC, in: context)
+                switch base {
+                case .memory(let address): context.frameBase = address
+                case .register(let number): context.frameBase = registers[number]
+                default: break
+                }
+            }
+        }
+        guard depth < 4,
+            let callerIndex = stack.frames.firstIndex(where: { $0.physicalIndex == frame.physicalIndex + 1 })
+        else { return context }
+        context.entryValue = { [unowned self] register in
+            self.entryValue(of: register, callerIndex: callerIndex, in: stack, target: target, depth: depth)
+        }
+        return context
+    }
+
+    /// The value `register` had when the callee of frame `callerIndex` was entered, from the
+    /// caller's call site at the return address (`DW_TAG_call_site_parameter`), as gdb finds
+    /// entry values.
+    private func entryValue(
+        of register: Int, callerIndex: Int, in stack: CallStack, target: TargetState, depth: Int
+    )
+        -> UInt32?
+    {
+        let caller = stack.frames[callerIndex]
+        guard let physical = caller.physicalFunctionOffset, !caller.isTrapHandler else { return nil }
+        var function = Dwarf_Die()
+        guard dwarf_offdie(dwarf, Dwarf_Off(physical), &function) != nil,
+            var site = callSite(returningTo: caller.pc, in: &function)
+        else { return nil }
+        let callerContext = expressionContext(
+            forFrame: callerIndex, in: stack, target: target, depth: depth + 1)
+        for child in DIE.children(&site) {
+            var parameter = child
+            let tag = DIE.tag(&parameter)
+            guard tag == Int32(DW_TAG_call_site_parameter) || tag == Int32(DW_TAG_GNU_call_site_parameter),
+                var where_ = DIE.ownAttribute(&parameter, Int32(DW_AT_location))
+            else { continue }
+            var ops: UnsafeMutablePointer<Dwarf_Op>?
+            var count = 0
+            guard dwarf_getlocation(&where_, &ops, &count) == 0, count == 1, let ops else { continue }
+            let atom = Int32(ops[0].atom)
+            let named =
+                atom >= Int32(DW_OP_reg0) && atom <= Int32(DW_OP_reg31)
+                ? Int(atom - Int32(DW_OP_reg0)) : atom == Int32(DW_OP_regx) ? Int(ops[0].number) : -1
+            guard named == register else { continue }
+            let valueAttribute =
+                DIE.has(&parameter, Int32(DW_AT_call_value))
+                ? Int32(DW_AT_call_value) : Int32(DW_AT_GNU_call_site_value)
+            let location = location(
+                of: &parameter, attribute: valueAttribute, at: caller.lookupPC, in: callerContext)
+            guard let bytes = callerContext.bytes(of: location, size: 4) else { return nil }
+            return UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
+        }
+        return nil
+    }
+
+    /// The call site in `scope` (searched through its blocks) whose return address is `pc`.
+    private func callSite(returningTo pc: UInt32, in scope: inout Dwarf_Die, depth: Int = 0) -> Dwarf_Die? {
+        guard depth < 64 else { return nil }
+        for child in DIE.children(&scope) {
+            var child = child
+            switch DIE.tag(&child) {
+            case Int32(DW_TAG_call_site):
+                if let returnPC = DIE.unsigned(&child, Int32(DW_AT_call_return_pc)), returnPC == UInt64(pc) {
+                    return child
+                }
+            case Int32(DW_TAG_GNU_call_site):
+                var low: Dwarf_Addr = 0
+                if dwarf_lowpc(&child, &low) == 0, low == Dwarf_Addr(pc) { return child }
+            case Int32(DW_TAG_lexical_block), Int32(DW_TAG_inlined_subroutine):
+                if let found = callSite(returningTo: pc, in: &child, depth: depth + 1) { return found }
+            default: break
+            }
+        }
+        return nil
+    }
+}
