@@ -15,6 +15,16 @@ extension DebugInfo {
         lock.withLock { unwind(target) }
     }
 
+    /// The canonical frame address of the innermost frame (its caller's sp): what tells two
+    /// activations of one function apart. sp where no call-frame information covers the pc.
+    public func frameAddress(_ target: TargetState) -> UInt32 {
+        lock.withLock {
+            var registers: [UInt32?] = target.registers.map { $0 }
+            registers[0] = 0
+            return unwindRule(at: target.pc, registers: registers, target: target)?.cfa ?? target.registers[2]
+        }
+    }
+
     private func unwind(_ target: TargetState) -> CallStack {
         var registers: [UInt32?] = target.registers.map { $0 }
         registers[0] = 0

@@ -46,3 +46,47 @@ extension DebugInfo {
 #if canImport(Glibc)
     import Glibc
 #endif
+
+/// The code of one out-of-line function.
+public struct FunctionExtent: Sendable, Equatable {
+    /// Its name.
+    public var name: String
+    /// Its entry address.
+    public var entry: UInt32
+    /// The address ranges of its code.
+    public var ranges: [Range<UInt32>]
+
+    /// Whether `pc` is in the function's code.
+    public func contains(_ pc: UInt32) -> Bool { ranges.contains { $0.contains(pc) } }
+}
+
+extension DebugInfo {
+    /// The out-of-line function whose code holds `pc` (code inlined into it included), or nil.
+    public func function(containing pc: UInt32) -> FunctionExtent? {
+        lock.withLock {
+            guard
+                var function = scopePath(at: pc).last(where: { die in
+                    var die = die
+                    return DIE.tag(&die) == Int32(DW_TAG_subprogram)
+                })
+            else { return nil }
+            let ranges = DIE.ranges(&function)
+            guard let entry = DIE.lowPC(&function) ?? ranges.first?.lowerBound else { return nil }
+            return FunctionExtent(name: DIE.name(&function) ?? "??", entry: entry, ranges: ranges)
+        }
+    }
+
+    /// Where a function's body starts, as gdb places a breakpoint on it: the first statement
+    /// of a line after the function's first line, within the function (its entry when there
+    /// is none).
+    public func afterPrologue(of function: FunctionExtent) -> UInt32 {
+        guard let first = lines.row(at: function.entry) else { return function.entry }
+        var address = first.range.upperBound
+        for _ in 0..<10_000 {
+            guard function.contains(address), let row = lines.row(at: address) else { break }
+            if row.isStatementStart && row.location != first.location { return address }
+            address = max(row.range.upperBound, address + 2)
+        }
+        return function.entry
+    }
+}

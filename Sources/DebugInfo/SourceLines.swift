@@ -18,6 +18,16 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\((file as NSString).lastPathComponent):\(line)" }
 }
 
+/// One row of a line table as it applies to a pc.
+public struct LineRow: Sendable, Equatable {
+    /// The file and line.
+    public var location: SourceLocation
+    /// The addresses the row covers.
+    public var range: Range<UInt32>
+    /// Whether a statement of the line starts exactly at the pc asked about.
+    public var isStatementStart: Bool
+}
+
 /// The line tables of a firmware's DWARF, read through elfutils' libdw and arranged as gdb
 /// arranges them, so that pc → file:line and file:line → address agree with gdb.
 ///
@@ -182,9 +192,15 @@ public struct SourceLines: Sendable {
     }
 
     /// The source location of the instruction at `pc`, or nil where no line table covers it.
-    public func location(of pc: UInt32) -> SourceLocation? {
+    public func location(of pc: UInt32) -> SourceLocation? { row(at: pc)?.location }
+
+    /// The line-table row that holds `pc`: its location, the addresses it covers (up to the
+    /// next row of any of the unit's files, as gdb's `find_pc_line` bounds it) and whether a
+    /// statement starts exactly at `pc`.
+    public func row(at pc: UInt32) -> LineRow? {
         for unit in units where unit.low <= pc && pc <= unit.high {
             var best: (table: FileTable, index: Int)?
+            var end = unit.high
             for table in unit.tables {
                 // The last entry at or below pc.
                 var low = 0
@@ -193,6 +209,7 @@ public struct SourceLines: Sendable {
                     let middle = (low + high) / 2
                     if table.entries[middle].address <= pc { low = middle + 1 } else { high = middle }
                 }
+                if low < table.entries.count { end = min(end, table.entries[low].address) }
                 guard low > 0 else { continue }
                 var index = low - 1
                 guard table.entries[index].line != 0 else { continue }
@@ -211,7 +228,11 @@ public struct SourceLines: Sendable {
                 best = (table, index)
             }
             guard let best else { continue }
-            return SourceLocation(file: best.table.path, line: best.table.entries[best.index].line)
+            let entry = best.table.entries[best.index]
+            return LineRow(
+                location: SourceLocation(file: best.table.path, line: entry.line),
+                range: entry.address..<max(end, entry.address + 1),
+                isStatementStart: entry.address == pc && entry.isStatement)
         }
         return nil
     }
