@@ -59,11 +59,24 @@ public struct SourceLines: Sendable {
         var tables: [FileTable]
         var low: UInt32
         var high: UInt32
+        /// The unit's compilation directory (DW_AT_comp_dir), which relative paths start from.
+        var directory: String = ""
     }
 
     let units: [Unit]
 
-    /// Every source file the line tables name, sorted (paths as the compiler saw them).
+    /// The path of `file` (as the line tables name it) on the machine that compiled it: joined
+    /// to its unit's compilation directory when it is relative.
+    public func fullPath(of file: String) -> String {
+        guard !file.hasPrefix("/") else { return file }
+        for unit in units where unit.tables.contains(where: { $0.path == file }) && !unit.directory.isEmpty {
+            return (unit.directory as NSString).appendingPathComponent(file)
+        }
+        return file
+    }
+
+    /// Every source file the line tables name, sorted (paths as the compiler saw them; see
+    /// `fullPath(of:)`).
     public var sourceFiles: [String] {
         Set(units.flatMap { $0.tables.map(\.path) }).sorted()
     }
@@ -188,7 +201,14 @@ public struct SourceLines: Sendable {
             }
             return FileTable(path: path, entries: ordered.map(\.element))
         }
-        return Unit(tables: sorted, low: low, high: high)
+        var directory = ""
+        var attribute = Dwarf_Attribute()
+        if dwarf_attr(&die, UInt32(DW_AT_comp_dir), &attribute) != nil,
+            let text = dwarf_formstring(&attribute)
+        {
+            directory = String(cString: text)
+        }
+        return Unit(tables: sorted, low: low, high: high, directory: directory)
     }
 
     /// The source location of the instruction at `pc`, or nil where no line table covers it.

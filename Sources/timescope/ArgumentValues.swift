@@ -1,4 +1,5 @@
 import ArgumentParser
+import DebugInfo
 import Foundation
 import Machine
 import Recording
@@ -36,6 +37,7 @@ struct AddressArgument: ExpressibleByArgument, CustomStringConvertible {
     let expression: AddressExpression
 
     init(parsing text: String) throws(AddressError) { expression = try AddressExpression(parsing: text) }
+    init(expression: AddressExpression) { self.expression = expression }
     init?(argument: String) { try? self.init(parsing: argument) }
 
     var description: String { expression.text }
@@ -57,6 +59,7 @@ struct AddressRangeArgument: ExpressibleByArgument, CustomStringConvertible {
     init(parsing text: String) throws(AddressError) {
         expression = try AddressExpression(parsing: text, allowsLength: true)
     }
+    init(expression: AddressExpression) { self.expression = expression }
     init?(argument: String) { try? self.init(parsing: argument) }
 
     var description: String { expression.text }
@@ -70,6 +73,110 @@ struct AddressRangeArgument: ExpressibleByArgument, CustomStringConvertible {
                 in: timeline.machine.firmware, state: timeline.machine.state, defaultLength: defaultLength)
         } catch {
             throw .invalidRequest("\(option): \(error)")
+        }
+    }
+}
+
+/// What `find --last-write`/`--next-write` watch: ADDR[:LEN] as everywhere, or else a C
+/// expression (`sensors[2].read`, `p->name`), whose object's address and size are read in the
+/// state at WHEN through the firmware's debug information.
+struct WriteTargetArgument: ExpressibleByArgument, CustomStringConvertible {
+    let text: String
+    /// The address expression, when the text is one.
+    let address: AddressExpression?
+
+    init(parsing text: String) throws(ValidationError) {
+        self.text = text
+        address = try? AddressExpression(parsing: text, allowsLength: true)
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("give an address or a C expression")
+        }
+    }
+    init?(argument: String) { try? self.init(parsing: argument) }
+
+    var description: String { text }
+
+    /// Whether the range depends on the state at WHEN (registers, or any C expression).
+    var dependsOnState: Bool { address?.readsRegisters ?? true }
+
+    /// The bytes to watch, read in the state the timeline is at; errors name `option`.
+    func range(in timeline: Timeline, option: String) throws -> Range<UInt32> {
+        if let address {
+            return try AddressRangeArgument(expression: address).range(
+                in: timeline, option: option, defaultLength: 1)
+        }
+        let debugInfo: DebugInfo
+        do {
+            debugInfo = try DebugInfoCache.shared.debugInfo(for: timeline.machine.firmware)
+        } catch {
+            throw RecordingError.invalidRequest("\(option): \(text) is not an address, and \(error)")
+        }
+        let target = TargetState(machine: timeline.machine)
+        do {
+            let evaluation = try debugInfo.evaluate(text, in: debugInfo.callStack(target), target: target)
+            guard let start = evaluation.address else {
+                throw RecordingError.invalidRequest("\(option): \(text) is not an object in memory")
+            }
+            let size = UInt32(max(1, min(evaluation.type.size, 1 << 20)))
+            guard start <= UInt32.max - size + 1 else {
+                throw RecordingError.invalidRequest("\(option): \(text) runs past the end of memory")
+            }
+            return start..<(start &+ size)
+        } catch let error as ExpressionError {
+            throw RecordingError.invalidRequest("\(option): \(error)")
+        }
+    }
+}
+
+/// `--pc`: an address (ADDR, SYMBOL±N) or a source line (FILE:LINE, as gdb's `break`).
+struct CodeLocationArgument: ExpressibleByArgument, CustomStringConvertible {
+    enum Place {
+        case address(AddressExpression)
+        case line(file: String, line: Int)
+    }
+    let place: Place
+    let text: String
+
+    init(parsing text: String) throws(ValidationError) {
+        self.text = text
+        if let colon = text.lastIndex(of: ":"), let line = Int(text[text.index(after: colon)...]), line > 0,
+            !text[..<colon].isEmpty
+        {
+            place = .line(file: String(text[..<colon]), line: line)
+            return
+        }
+        do {
+            place = .address(try AddressExpression(parsing: text))
+        } catch {
+            throw ValidationError("\(error); or give FILE:LINE")
+        }
+    }
+    init?(argument: String) { try? self.init(parsing: argument) }
+
+    var description: String { text }
+
+    var readsRegisters: Bool {
+        if case .address(let expression) = place { return expression.readsRegisters }
+        return false
+    }
+
+    /// The addresses to look for; errors name `option`.
+    func addresses(in timeline: Timeline, option: String) throws -> Set<UInt32> {
+        switch place {
+        case .address(let expression):
+            return [try AddressArgument(expression: expression).address(in: timeline, option: option)]
+        case .line(let file, let line):
+            let debugInfo: DebugInfo
+            do {
+                debugInfo = try DebugInfoCache.shared.debugInfo(for: timeline.machine.firmware)
+            } catch {
+                throw RecordingError.invalidRequest("\(option): \(text) needs line information, and \(error)")
+            }
+            let addresses = debugInfo.lines.addresses(file: file, line: line)
+            guard !addresses.isEmpty else {
+                throw RecordingError.invalidRequest("\(option): no code at \(file):\(line)")
+            }
+            return Set(addresses)
         }
     }
 }

@@ -15,7 +15,10 @@ struct FindCommand: ParsableCommand {
             so `state --at N+1` is the first to hold it. --before WHEN finds the nearest match at or \
             before WHEN (the state at WHEN already shows it); --after WHEN the nearest after it. \
             ADDR is hex as printed (8000103c), a symbol or section ± decimal offsets (sensors+56), \
-            or a register read in the state at WHEN (sp+8:4, s0-20).
+            or a register read in the state at WHEN (sp+8:4, s0-20). --pc also takes a source line, \
+            FILE:LINE (sensorhub.c:80: every address gdb's `break` would use). --last-write and \
+            --next-write also take a C expression naming an object (sensors[2].read, p->name), \
+            evaluated in the innermost frame of the state at WHEN.
             """
     )
 
@@ -24,18 +27,21 @@ struct FindCommand: ParsableCommand {
     var recording: String
     @Option(
         help: ArgumentHelp(
-            "The last write to ADDR[:LEN] (default length: the symbol's size, else 1).",
-            valueName: "addr[:len]"),
-        transform: AddressRangeArgument.init(parsing:))
-    var lastWrite: AddressRangeArgument?
+            "The last write to ADDR[:LEN] (default length: the symbol's size, else 1), or to the object a C expression names (sensors[2].read).",
+            valueName: "addr[:len]|expr"),
+        transform: WriteTargetArgument.init(parsing:))
+    var lastWrite: WriteTargetArgument?
     @Option(
-        help: ArgumentHelp("The next write to ADDR[:LEN].", valueName: "addr[:len]"),
-        transform: AddressRangeArgument.init(parsing:))
-    var nextWrite: AddressRangeArgument?
+        help: ArgumentHelp(
+            "The next write to ADDR[:LEN] or to a C expression's object.", valueName: "addr[:len]|expr"),
+        transform: WriteTargetArgument.init(parsing:))
+    var nextWrite: WriteTargetArgument?
     @Option(
-        help: ArgumentHelp("Execution of the instruction at an address or symbol.", valueName: "addr"),
-        transform: AddressArgument.init(parsing:))
-    var pc: AddressArgument?
+        help: ArgumentHelp(
+            "Execution of the instruction at an address or symbol, or of a source line (FILE:LINE).",
+            valueName: "addr|file:line"),
+        transform: CodeLocationArgument.init(parsing:))
+    var pc: CodeLocationArgument?
     @Option(
         help: ArgumentHelp(
             "A marker kind (\(MarkerKind.namedKinds.prefix(6).map(\.rawValue).joined(separator: ", ")), a trap kind such as illegal-instruction or timer-interrupt), or the family exception or interrupt.",
@@ -74,19 +80,16 @@ struct FindCommand: ParsableCommand {
         let option = before != nil ? "--before" : "--after"
         guard let when = before ?? after else { return }
         let from = try when.step(in: timeline, option: option)
-        // Registers in the address are read in the state at WHEN.
-        if [lastWrite?.expression, nextWrite?.expression, pc?.expression].contains(where: {
-            $0?.readsRegisters == true
-        }) {
+        // Registers and C expressions are read in the state at WHEN.
+        if lastWrite?.dependsOnState == true || nextWrite?.dependsOnState == true
+            || pc?.readsRegisters == true
+        {
             try timeline.seek(to: from)
         }
-        let range = try (lastWrite ?? nextWrite).map { argument throws(RecordingError) in
-            try argument.range(
-                in: timeline, option: lastWrite != nil ? "--last-write" : "--next-write", defaultLength: 1)
+        let range = try (lastWrite ?? nextWrite).map { argument in
+            try argument.range(in: timeline, option: lastWrite != nil ? "--last-write" : "--next-write")
         }
-        let address = try pc.map { argument throws(RecordingError) in
-            try argument.address(in: timeline, option: "--pc")
-        }
+        let addresses = try pc.map { argument in try argument.addresses(in: timeline, option: "--pc") }
         let progress = ProgressLine(label: "searching", total: 1000)
         defer { progress.finish() }
         let report: (Double) -> Void = { progress.update(UInt64($0 * 1000)) }
@@ -96,8 +99,8 @@ struct FindCommand: ParsableCommand {
             let step = from + 1
             if let range {
                 match = try timeline.lastWrite(to: range, before: step, progress: report)
-            } else if let address {
-                match = try timeline.lastExecution(of: address, before: step, progress: report)
+            } else if let addresses {
+                match = try timeline.lastExecution(of: addresses, before: step) { _ in true }
             } else {
                 match = try timeline.marker(kind: event?.kind ?? "", before: step).map {
                     TimelineMatch(step: $0.step, pc: $0.pc)
@@ -106,8 +109,8 @@ struct FindCommand: ParsableCommand {
         } else {
             if let range {
                 match = try timeline.nextWrite(to: range, after: from, progress: report)
-            } else if let address {
-                match = try timeline.nextExecution(of: address, after: from, progress: report)
+            } else if let addresses {
+                match = try timeline.nextExecution(of: addresses, after: from) { _ in true }
             } else {
                 match = try timeline.marker(kind: event?.kind ?? "", after: from).map {
                     TimelineMatch(step: $0.step, pc: $0.pc)
