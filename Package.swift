@@ -47,6 +47,9 @@ let package = Package(
             name: "recording-benchmark", dependencies: ["Machine", "Recording"],
             path: "Benchmarks/RecordingBenchmark"),
         .executableTarget(
+            name: "source-benchmark", dependencies: ["Machine", "Recording", "DebugInfo", "Inspector"],
+            path: "Benchmarks/SourceBenchmark", exclude: ["firmware"]),
+        .executableTarget(
             name: "inspector-benchmark", dependencies: ["Machine", "Recording", "Inspector"],
             path: "Benchmarks/InspectorBenchmark"),
         // The recording reader's fuzz target (Fuzz/README.md): a corpus replayer in plain

@@ -1,4 +1,5 @@
 // elfutils: libelf opens the ELF, libdw reads its DWARF (lines, scopes, CFI, locations).
 #include <libelf.h>
+#include <gelf.h>
 #include <elfutils/libdw.h>
 #include <dwarf.h>

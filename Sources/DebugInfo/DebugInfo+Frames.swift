@@ -40,6 +40,12 @@ extension DebugInfo {
             appendFrames(for: path, pc: pc, lookup: lookup, physical: physical, to: &frames)
             guard firstOfPhysical < frames.count else { break }
             let name = frames[frames.count - 1].function
+            // gdb's `backtrace past-main off`: main is the outermost frame.
+            if name == "main" {
+                let cfa = unwindRule(at: lookup, registers: registers, target: target)?.cfa ?? registers[2]
+                setFrame(&frames, from: firstOfPhysical, registers: registers, cfa: cfa, trap: false)
+                return CallStack(frames: frames, end: nil)
+            }
             // The caller's registers.
             var callerRegisters = registers
             var callerPC: UInt32?
@@ -167,28 +173,79 @@ extension DebugInfo {
     }
 
     /// The entries from the compilation unit down to the innermost function, inlined call or
-    /// lexical block whose code holds `pc`, outermost first.
+    /// lexical block whose code holds `pc`, outermost first. The function comes from an index
+    /// of every function's ranges (built once), so only that function's tree is walked.
     func scopePath(at pc: UInt32) -> [Dwarf_Die] {
-        var unit = Dwarf_Die()
-        guard dwarf_addrdie(dwarf, Dwarf_Addr(pc), &unit) != nil else { return [] }
-        var path = [unit]
-        var current = unit
-        descending: while path.count < 256 {
-            for child in DIE.children(&current) {
-                var child = child
-                let tag = DIE.tag(&child)
-                guard
-                    tag == Int32(DW_TAG_subprogram) || tag == Int32(DW_TAG_inlined_subroutine)
-                        || tag == Int32(DW_TAG_lexical_block),
-                    DIE.contains(&child, pc)
-                else { continue }
-                path.append(child)
-                current = child
-                continue descending
-            }
-            break
+        if let known = caches.scopePaths[pc] { return known }
+        let index = functionIndex()
+        var low = 0
+        var high = index.count
+        while low < high {
+            let middle = (low + high) / 2
+            if index[middle].range.lowerBound <= pc { low = middle + 1 } else { high = middle }
         }
+        var path: [Dwarf_Die] = []
+        var probe = low - 1
+        while probe >= 0 && probe >= low - 8 {
+            if index[probe].range.contains(pc) {
+                var function = Dwarf_Die()
+                var unit = Dwarf_Die()
+                if dwarf_offdie(dwarf, Dwarf_Off(index[probe].offset), &function) != nil,
+                    dwarf_diecu(&function, &unit, nil, nil) != nil
+                {
+                    path = [unit, function]
+                }
+                break
+            }
+            probe -= 1
+        }
+        if path.isEmpty {
+            var unit = Dwarf_Die()
+            if dwarf_addrdie(dwarf, Dwarf_Addr(pc), &unit) != nil { path = [unit] }
+        } else {
+            var current = path[path.count - 1]
+            descending: while path.count < 256 {
+                for child in DIE.children(&current) {
+                    var child = child
+                    let tag = DIE.tag(&child)
+                    guard
+                        tag == Int32(DW_TAG_subprogram) || tag == Int32(DW_TAG_inlined_subroutine)
+                            || tag == Int32(DW_TAG_lexical_block),
+                        DIE.contains(&child, pc)
+                    else { continue }
+                    path.append(child)
+                    current = child
+                    continue descending
+                }
+                break
+            }
+        }
+        if caches.scopePaths.count > 50_000 { caches.scopePaths.removeAll() }
+        caches.scopePaths[pc] = path
         return path
+    }
+
+    /// Every out-of-line function's code ranges, sorted by start.
+    private func functionIndex() -> [(range: Range<UInt32>, offset: UInt64)] {
+        if let known = caches.functionIndex { return known }
+        var index: [(range: Range<UInt32>, offset: UInt64)] = []
+        var offset: Dwarf_Off = 0
+        var next: Dwarf_Off = 0
+        var headerSize = 0
+        while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
+            defer { offset = next }
+            var unit = Dwarf_Die()
+            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &unit) != nil else { continue }
+            for child in DIE.children(&unit) {
+                var child = child
+                guard DIE.tag(&child) == Int32(DW_TAG_subprogram) else { continue }
+                let childOffset = DIE.offset(&child)
+                for range in DIE.ranges(&child) { index.append((range, childOffset)) }
+            }
+        }
+        index.sort { $0.range.lowerBound < $1.range.lowerBound }
+        caches.functionIndex = index
+        return index
     }
 
     /// A trap handler returns with mret: its caller is the code at mepc.

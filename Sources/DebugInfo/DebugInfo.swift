@@ -27,6 +27,8 @@ public enum DebugInfoError: Error, Equatable, Sendable, CustomStringConvertible 
 public final class DebugInfo: @unchecked Sendable {
     /// The line tables.
     public let lines: SourceLines
+    /// The size of the ELF's `.debug_*` sections in bytes.
+    public let dwarfByteCount: Int
 
     /// Keeps the ELF image alive for as long as libdw refers to it.
     private let image: UnsafeMutableRawPointer
@@ -48,7 +50,9 @@ public final class DebugInfo: @unchecked Sendable {
         /// Whether a function (by offset) returns with mret.
         var trapHandlers: [UInt64: Bool] = [:]
         /// Scope paths by pc.
-        var scopePaths: [UInt32: [UInt64]] = [:]
+        var scopePaths: [UInt32: [Dwarf_Die]] = [:]
+        /// Every function's code ranges, sorted.
+        var functionIndex: [(range: Range<UInt32>, offset: UInt64)]?
         /// Globals and file statics by name, read on first use.
         var globals: [String: [GlobalVariable]]?
         /// Named types by name (`struct sensor`, `uint32_t`), read on first use.
@@ -70,6 +74,24 @@ public final class DebugInfo: @unchecked Sendable {
             throw .damaged("libelf cannot read the ELF")
         }
         self.elf = elf
+        var total = 0
+        var sectionNames = 0
+        if elf_getshdrstrndx(elf, &sectionNames) == 0 {
+            var section = elf_nextscn(elf, nil)
+            var count = 0
+            while let current = section, count < 100_000 {
+                var header = GElf_Shdr()
+                if gelf_getshdr(current, &header) != nil,
+                    let name = elf_strptr(elf, sectionNames, Int(header.sh_name)),
+                    String(cString: name).hasPrefix(".debug_")
+                {
+                    total += Int(min(header.sh_size, 1 << 40))
+                }
+                section = elf_nextscn(elf, current)
+                count += 1
+            }
+        }
+        dwarfByteCount = total
         guard let dwarf = dwarf_begin_elf(elf, DWARF_C_READ, nil) else {
             let error = dwarf_errno()
             elf_end(elf)

@@ -113,26 +113,33 @@ public struct SourceLines: Sendable {
                 }
             }
         }
-        var tables: [String: [Entry]] = [:]
+        // Each file's entries, appended in place (one array per file, found by name).
+        var fileIndex: [String: Int] = [:]
+        var fileEntries: [[Entry]] = []
         func record(_ path: String, line: Int, address: UInt32, isStatement: Bool) {
-            var entries = tables[path] ?? []
+            let table: Int
+            if let known = fileIndex[path] {
+                table = known
+            } else {
+                table = fileEntries.count
+                fileIndex[path] = table
+                fileEntries.append([])
+            }
             if line == 0 {
                 // An end marker drops the entries at its own address; one that ends nothing
                 // is not kept.
                 var lastLine: Int?
-                while let last = entries.last {
+                while let last = fileEntries[table].last {
                     lastLine = last.line
                     if last.address != address { break }
-                    entries.removeLast()
+                    fileEntries[table].removeLast()
                 }
-                guard let lastLine, lastLine != 0 else {
-                    tables[path] = entries
-                    return
-                }
+                guard let lastLine, lastLine != 0 else { return }
             }
-            entries.append(Entry(address: address, line: line, isStatement: isStatement))
-            tables[path] = entries
+            fileEntries[table].append(Entry(address: address, line: line, isStatement: isStatement))
         }
+        // libdw hands out one string per file: its name is made once.
+        var names: [UnsafePointer<CChar>: String] = [:]
         var lastFile: String?
         var lastLine = 0
         var lastAddress: UInt32?
@@ -153,7 +160,13 @@ public struct SourceLines: Sendable {
             _ = dwarf_linebeginstatement(row, &isStatement)
             _ = dwarf_lineendsequence(row, &endsSequence)
             _ = dwarf_linediscriminator(row, &discriminator)
-            let file = String(cString: source)
+            let file: String
+            if let known = names[source] {
+                file = known
+            } else {
+                file = String(cString: source)
+                names[source] = file
+            }
             let pc = UInt32(address)
             let line = Int(number)
             low = min(low, pc)
@@ -184,6 +197,7 @@ public struct SourceLines: Sendable {
         }
         // gdb's order: the unit's own file first, then the rest in reverse file-table order.
         let primary = dwarf_diename(&die).map { String(cString: $0) } ?? ""
+        let tables = fileIndex.mapValues { fileEntries[$0] }
         var order = fileOrder.reversed().filter { tables[$0] != nil }
         if let index = order.firstIndex(where: { SourceLines.file($0, matches: primary) || $0 == primary }) {
             order.insert(order.remove(at: index), at: 0)

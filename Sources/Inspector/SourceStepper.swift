@@ -177,11 +177,34 @@ public final class SourceStepper {
         let caller = stack.frames[physical + 1]
         let callSite =
             stack.frames[physical].isTrapHandler ? caller.pc : callInstruction(returningTo: caller.pc)
-        guard
-            let match = try timeline.lastExecution(
-                of: [callSite], before: start, accept: { $0.register(2) == cfa })
-        else { return nil }
+        guard let match = try lastCall(at: callSite, before: start, stackPointer: cfa) else { return nil }
         return match.step - 1
+    }
+
+    /// The last execution before `step` of the call instruction at `callSite` with sp at
+    /// `stackPointer`. The search starts at the last keyframe where sp was at or above it
+    /// (the frame the call made was not alive there), and goes further back only when that
+    /// finds nothing (code that switches stacks).
+    private func lastCall(at callSite: UInt32, before step: UInt64, stackPointer: UInt32) throws
+        -> TimelineMatch?
+    {
+        var bound: UInt64 = 0
+        var index = timeline.keyframe(atOrBefore: step)
+        while index > 0 {
+            if try timeline.keyframeStackPointer(index) >= stackPointer {
+                bound = timeline.keyframeSteps[index]
+                break
+            }
+            index -= 1
+        }
+        if let match = try timeline.lastExecution(
+            of: [callSite], before: step, notBefore: bound, accept: { $0.register(2) == stackPointer })
+        {
+            return match
+        }
+        guard bound > 0 else { return nil }
+        return try timeline.lastExecution(
+            of: [callSite], before: bound + 1, accept: { $0.register(2) == stackPointer })
     }
 
     /// The call instruction a return address follows (a 4-byte call, else a compressed one).
@@ -320,11 +343,9 @@ public final class SourceStepper {
         else {
             return nil
         }
-        let stackPointer = after.sp
-        guard
-            let match = try timeline.lastExecution(
-                of: [callSite], before: machine.step + 1, accept: { $0.register(2) == stackPointer })
-        else { return nil }
+        guard let match = try lastCall(at: callSite, before: machine.step + 1, stackPointer: after.sp) else {
+            return nil
+        }
         return match.step - 1
     }
 }

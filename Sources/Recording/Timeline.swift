@@ -23,6 +23,8 @@ public final class Timeline {
     private(set) var pageVersions: [Int: [Int]] = [:]
     /// For each keyframe, the 256-byte code chunks executed in the interval it closes.
     private(set) var executedChunks: [Set<Int>] = []
+    /// sp at each keyframe read so far (`keyframeStackPointer(_:)`).
+    var keyframeStackPointers: [Int: UInt32] = [:]
     /// The recorded input, by step: the file's, then the live tail's.
     private(set) var inputs: [InputEvent] = []
     private var committedInputs: [InputEvent] = []
