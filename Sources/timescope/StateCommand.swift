@@ -103,7 +103,21 @@ extension StateCommand {
         do {
             debugInfo = try DebugInfoCache.shared.debugInfo(for: timeline.machine.firmware)
         } catch {
-            throw ValidationError("\(error)")
+            // Everything else still works: the state is printed, the frames are empty and the
+            // expressions say why.
+            var json: [(String, JSONValue)] = [("debugInfoError", .string(error.description))]
+            if frames { json.append(("frames", .array([]))) }
+            if !expressions.isEmpty {
+                json.append(
+                    (
+                        "eval",
+                        .array(
+                            expressions.map {
+                                .object([("expr", .string($0)), ("error", .string(error.description))])
+                            })
+                    ))
+            }
+            return (json, ["", error.description])
         }
         let target = TargetState(machine: timeline.machine)
         let stack = debugInfo.callStack(target)
