@@ -62,7 +62,8 @@ let package = Package(
         .systemLibrary(name: "CDwarf", pkgConfig: "libdw", providers: [.apt(["libdw-dev", "libelf-dev"])]),
         .target(name: "DebugInfo", dependencies: ["Machine", "CDwarf"]),
         .target(name: "TestSupport", dependencies: ["Machine", "Recording"]),
-        .testTarget(name: "DebugInfoTests", dependencies: ["DebugInfo", "Machine", "Recording", "TestSupport"]),
+        .testTarget(
+            name: "DebugInfoTests", dependencies: ["DebugInfo", "Machine", "Recording", "TestSupport"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Screen", "CNCurses"]),
         .testTarget(
