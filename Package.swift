@@ -73,7 +73,8 @@ let package = Package(
             name: "RecordingTests",
             dependencies: [
                 "Recording", "Machine", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
-            ]),
+            ],
+            exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Machine", "TestSupport"]),
     ]
 )

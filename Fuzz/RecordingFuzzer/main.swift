@@ -70,6 +70,9 @@ public func recordingFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: In
     _ = try? timeline.marker(kind: MarkerKind.interruptFamily, before: total)
     _ = try? timeline.markers(in: 0...total)
     _ = try? timeline.stateJSON(memory: [0x8000_0000..<0x8000_0040])
+    for entry in (try? timeline.embeddedSources()) ?? [] {
+        _ = try? timeline.embeddedSource(path: entry.path)
+    }
     return 0
 }
 
@@ -109,7 +112,9 @@ private let schemaAttacks: [(name: String, value: String, statements: [String])]
     ("a virtual table", "", ["CREATE VIRTUAL TABLE {T}_planted USING fts5(x)"]),
 ]
 
-private let tables = ["recording", "keyframe", "page", "input", "marker", "console", "writer", "ending"]
+private let tables = [
+    "recording", "keyframe", "page", "input", "marker", "console", "writer", "ending", "source",
+]
 
 /// Applies the attacks `recipe` picks (three bytes each: attack, table, column) to the file
 /// at `path`; returns those SQLite accepted.

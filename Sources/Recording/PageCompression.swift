@@ -18,6 +18,9 @@ enum PageCompression {
         return output
     }
 
+    /// The most bytes `compress` makes of `size` bytes.
+    static func compressedBound(_ size: Int) -> Int { ZSTD_compressBound(size) }
+
     /// Decompresses a blob whose content must be exactly `expectedSize` bytes (or at most
     /// `maximumSize` when `expectedSize` is nil).
     static func decompress(_ blob: [UInt8], expectedSize: Int? = nil, maximumSize: Int = 1 << 26)

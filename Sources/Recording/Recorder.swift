@@ -35,14 +35,20 @@ public final class Recorder {
     /// step order) is delivered to the UART receiver at exactly those steps, as a replay
     /// would: recording again with another recording's input log reproduces it.
     ///
+    /// The recording embeds `sources` (compressed), the source files a reader shows
+    /// (`SourceCollection` reads them within `RecordingLimits`' bounds, which they must keep:
+    /// one path each, no two alike), and `firmwareModified`, when the firmware's file was last
+    /// modified (a reader compares the source files on its disk with it).
+    ///
     /// What is at `path` is replaced only by a recording holding keyframe 0, in one atomic
     /// rename; a directory, a file that is not a recording, or a recording another process is
     /// still writing is refused (`refusal(toWriteAt:)`) and left as it was.
     public init(
         path: String, machine: Machine, keyframeInterval: UInt64 = Recorder.defaultKeyframeInterval,
-        scheduledInput: [InputEvent] = []
+        scheduledInput: [InputEvent] = [], firmwareModified: Date? = nil, sources: [EmbeddedSource] = []
     ) throws(RecordingError) {
         guard machine.step == 0 else { throw .invalidRequest("a recording starts at step 0") }
+        try Self.checkBounds(of: sources)
         guard keyframeInterval >= RecordingLimits.minimumKeyframeInterval else {
             throw .invalidRequest(
                 "a keyframe interval of \(keyframeInterval) steps is too short: at least \(RecordingLimits.minimumKeyframeInterval)"
@@ -61,7 +67,9 @@ public final class Recorder {
             path: path,
             header: RecordingHeader(
                 firmwareName: firmware.name, firmwareSHA256: SHA256.hexDigest(firmware.fileBytes),
-                firmware: firmware.fileBytes, board: machine.board, keyframeInterval: keyframeInterval),
+                firmware: firmware.fileBytes, board: machine.board, keyframeInterval: keyframeInterval,
+                firmwareModified: firmwareModified),
+            sources: sources,
             firstKeyframe: try Self.keyframe(
                 index: 0, of: machine, initial: true, inputs: [], markers: [], console: []))
         keyframeCount = 1
@@ -174,6 +182,26 @@ public final class Recorder {
     /// Tries again to fold the write-ahead log into the one file (after readers closed it).
     @discardableResult
     public func compact() -> Bool { file.compact() }
+
+    /// Refuses sources a reader would refuse (`RecordingFile.readSourceEntries`).
+    private static func checkBounds(of sources: [EmbeddedSource]) throws(RecordingError) {
+        guard sources.count <= RecordingLimits.maximumSourceFiles,
+            Set(sources.map(\.path)).count == sources.count,
+            sources.reduce(0, { $0 + $1.contents.count }) <= RecordingLimits.maximumSourceBytes
+        else {
+            throw .invalidRequest(
+                "the sources to embed are not \(RecordingLimits.maximumSourceFiles) distinct files of \(RecordingLimits.maximumSourceBytes >> 20) MiB at most"
+            )
+        }
+        for source in sources
+        where source.contents.count > RecordingLimits.maximumSourceFileBytes
+            || !SourceCollection.isEmbeddablePath(source.path)
+        {
+            throw .invalidRequest(
+                "cannot embed \(UntrustedText.displayable(source.path)): a source file has at most \(RecordingLimits.maximumSourceFileBytes >> 20) MiB and a path of 1 to \(RecordingLimits.maximumSourcePathBytes) bytes without control characters"
+            )
+        }
+    }
 
     // MARK: Keyframes
 

@@ -13,6 +13,16 @@ public enum RecordingError: Error, Equatable, CustomStringConvertible, Sendable 
     /// A query that makes no sense for this recording (a step beyond its end, a bad address).
     case invalidRequest(String)
 
+    /// The text without the prefix its case adds ("the recording is damaged: "), to say it
+    /// inside another message.
+    public var reason: String {
+        switch self {
+        case .notARecording(let text), .incomplete(let text), .damaged(let text), .io(let text),
+            .invalidRequest(let text):
+            text
+        }
+    }
+
     /// The one-line message a person sees.
     public var description: String {
         switch self {

@@ -9,8 +9,8 @@ import Machine
 ///     path ──stat──▶ a regular file? (no FIFO, device or directory is ever opened)
 ///          ──read 100 bytes──▶ a SQLite header? in WAL mode with no log beside it?
 ///          ──open read-only, defences on (ConnectionDefences)──▶
-///          ──PRAGMA user_version──▶ format 1?
-///          ──sqlite_master──▶ exactly Timescope's tables and indexes? (no view, trigger,
+///          ──PRAGMA user_version──▶ format 1 or 2?
+///          ──sqlite_master──▶ exactly that format's tables and indexes? (no view, trigger,
 ///                             generated column or extra object)
 ///
 /// Then every read goes through `read(_:_:)`: within the time budget, with values bounded.
@@ -162,16 +162,17 @@ extension RecordingFile {
             // it would not have parsed: 64 rows are a few megabytes at most.
             try Row.fetchAll(db, sql: "SELECT type, name, tbl_name, sql FROM sqlite_master LIMIT 64")
         }
-        guard version == formatVersion else {
+        guard readableVersions.contains(version) else {
             if version == 0 && objects.isEmpty {
                 throw .incomplete("not a Timescope recording: \(path) has no Timescope schema")
             }
             if version == 0 { throw .notARecording("\(path) has no Timescope schema") }
             throw .notARecording(
-                "\(path) has format version \(version); this Timescope reads version \(formatVersion)")
+                "\(path) has format version \(version); this Timescope reads versions \(readableVersions.lowerBound) to \(readableVersions.upperBound)"
+            )
         }
-        try checkSchema(objects)
-        return file
+        try checkSchema(objects, version: version)
+        return RecordingFile(database: file.database, path: path, defences: defences, version: version)
     }
 
     // MARK: The schema
@@ -185,12 +186,18 @@ extension RecordingFile {
         var sql: String?
     }
 
-    /// The objects `schema` creates, by name: its statements, and the index of keyframe.step's
-    /// UNIQUE constraint.
-    static let expectedSchema: [String: SchemaObject] = {
-        var objects: [String: SchemaObject] = [
-            "sqlite_autoindex_keyframe_1": SchemaObject(type: "index", table: "keyframe", sql: nil)
-        ]
+    /// The objects a format's schema creates, by name: its statements, and the indexes of its
+    /// UNIQUE constraints (keyframe.step; in format 2 also source.path).
+    static func expectedSchema(version: Int) -> [String: SchemaObject] {
+        version == 1 ? expectedSchemaVersion1 : expectedSchemaCurrent
+    }
+
+    private static let expectedSchemaCurrent = schemaObjects(schema)
+    private static let expectedSchemaVersion1 = schemaObjects(schemaVersion1)
+
+    /// The objects the statements of `schema` create.
+    private static func schemaObjects(_ schema: String) -> [String: SchemaObject] {
+        var objects: [String: SchemaObject] = [:]
         for statement in schema.split(separator: ";") {
             let words = statement.split(whereSeparator: \.isWhitespace).map(String.init)
             guard words.count > 4, words[0] == "CREATE" else { continue }
@@ -198,17 +205,22 @@ extension RecordingFile {
             let table = type == "index" ? words[4] : words[2]
             objects[words[2]] = SchemaObject(type: type, table: table, sql: normalized(String(statement)))
         }
+        for table in ["keyframe", "source"] where objects[table] != nil {
+            objects["sqlite_autoindex_\(table)_1"] = SchemaObject(type: "index", table: table, sql: nil)
+        }
         return objects
-    }()
+    }
 
     /// Tables files of older builds lack.
     static let optionalTables: Set<String> = ["writer"]
 
-    /// Checks that the schema is exactly the one Timescope writes: the same tables with the
-    /// same columns, types and constraints, the same indexes, and nothing else — no view (a
-    /// view over an endless recursive query would hang every read), no trigger, no generated
-    /// or hidden column (one computing a gigabyte per row), no virtual table.
-    static func checkSchema(_ objects: [Row]) throws(RecordingError) {
+    /// Checks that the schema is exactly the one Timescope writes in format `version`: the
+    /// same tables with the same columns, types and constraints, the same indexes, and nothing
+    /// else — no view (a view over an endless recursive query would hang every read), no
+    /// trigger, no generated or hidden column (one computing a gigabyte per row), no virtual
+    /// table.
+    static func checkSchema(_ objects: [Row], version: Int) throws(RecordingError) {
+        let wanted = expectedSchema(version: version)
         var seen: Set<String> = []
         for object in objects {
             guard let type = object.text("type"), let name = object.text("name"),
@@ -217,7 +229,7 @@ extension RecordingFile {
                 throw .damaged("its schema lists an object without a name")
             }
             let shownName = UntrustedText.displayable(name)
-            guard let expected = expectedSchema[name] else {
+            guard let expected = wanted[name] else {
                 throw .damaged(
                     "its schema holds an unexpected \(UntrustedText.displayable(type)) '\(shownName)'")
             }
@@ -231,7 +243,7 @@ extension RecordingFile {
             }
             guard seen.insert(name).inserted else { throw .damaged("its schema lists '\(shownName)' twice") }
         }
-        for (name, object) in expectedSchema.sorted(by: { $0.key < $1.key })
+        for (name, object) in wanted.sorted(by: { $0.key < $1.key })
         where !seen.contains(name) && !optionalTables.contains(name) && object.sql != nil {
             throw .damaged("it has no \(object.type) '\(name)'")
         }

@@ -35,7 +35,8 @@ extension RecordingFile {
                 db,
                 sql: """
                     SELECT format, firmware_name, firmware_sha256, typeof(firmware) AS firmware_type,
-                        length(firmware) AS firmware_bytes, board, keyframe_interval FROM recording WHERE id = 1
+                        length(firmware) AS firmware_bytes, board, keyframe_interval\(version >= 2 ? ", firmware_modified" : "")
+                    FROM recording WHERE id = 1
                     """)
         }
         guard let row else { throw .damaged("it has no header row") }
@@ -69,10 +70,19 @@ extension RecordingFile {
                 "its keyframe interval is \(interval) steps; a recording's is \(intervals.lowerBound) … \(intervals.upperBound)"
             )
         }
+        // Format 1 has no modification time; in format 2 it is an integer or NULL.
+        var modified: Int64?
+        if version >= 2 {
+            modified = row.integer("firmware_modified")
+            guard modified != nil || (row["firmware_modified"] as DatabaseValue).isNull else {
+                throw .damaged("its firmware's modification time is not an integer")
+            }
+        }
         return RecordingHeader(
             firmwareName: UntrustedText.displayable(name), firmwareSHA256: sha, firmware: [],
             board: try Self.readBoard(boardText),
-            keyframeInterval: UInt64(interval))
+            keyframeInterval: UInt64(interval),
+            firmwareModified: modified.map(Date.init(recordedNanoseconds:)))
     }
 
     /// The board of the header's JSON, which must be one `--board` and `--ram` can build.
@@ -517,5 +527,120 @@ extension RecordingFile {
                 arguments: [Int64(clamping: step), text])
         }
         return try row.map { row throws(RecordingError) in try RecordingFile.marker(from: row) }
+    }
+}
+
+// MARK: Embedded sources
+
+extension RecordingFile {
+    /// The embedded sources, without their contents, in path order (none in format 1),
+    /// checked before any content is read: at most `maximumSourceFiles` rows; each path text
+    /// of 1 … `maximumSourcePathBytes` bytes with nothing `UntrustedText` would escape (so it
+    /// is safe to show as it is); each size 0 … `maximumSourceFileBytes` and together at most
+    /// `maximumSourceBytes`; each content a blob no longer than zstd makes of that size; each
+    /// time an integer. Sizes come from SQL (`COUNT`, `length`).
+    func readSourceEntries() throws(RecordingError) -> [EmbeddedSourceEntry] {
+        guard version >= 2 else { return [] }
+        return try read("the embedded sources") { db in
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM source") ?? 0
+            guard count <= RecordingLimits.maximumSourceFiles else {
+                throw RecordingError.damaged(
+                    "it embeds \(count) source files; a recording holds at most \(RecordingLimits.maximumSourceFiles)"
+                )
+            }
+            var entries: [EmbeddedSourceEntry] = []
+            var total = 0
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT typeof(path) AS path_type, length(CAST(path AS BLOB)) AS path_bytes,
+                        CASE WHEN length(CAST(path AS BLOB)) <= ? THEN path END AS path,
+                        size, modified, typeof(data) AS data_type, length(data) AS data_bytes
+                    FROM source ORDER BY source.path LIMIT ?
+                    """,
+                arguments: [RecordingLimits.maximumSourcePathBytes, RecordingLimits.maximumSourceFiles + 1])
+            while let row = try rows.next() {
+                let entry = try Self.sourceEntry(from: row)
+                total += entry.size
+                guard total <= RecordingLimits.maximumSourceBytes else {
+                    throw RecordingError.damaged(
+                        "its embedded sources hold more than \(RecordingLimits.maximumSourceBytes >> 20) MiB")
+                }
+                entries.append(entry)
+            }
+            guard entries.count <= RecordingLimits.maximumSourceFiles else {
+                throw RecordingError.damaged(
+                    "it embeds more than \(RecordingLimits.maximumSourceFiles) source files")
+            }
+            return entries
+        }
+    }
+
+    /// The embedded source named `path`, decompressed into at most the size its row declares
+    /// (itself at most `maximumSourceFileBytes`): a blob that expands further, or to less, is
+    /// damage, and no more than that size is ever allocated. Nil when there is none by that
+    /// name (always in format 1).
+    func readSource(path: String) throws(RecordingError) -> EmbeddedSource? {
+        guard version >= 2 else { return nil }
+        let shown = UntrustedText.displayable(path)
+        let limit = PageCompression.compressedBound(RecordingLimits.maximumSourceFileBytes)
+        let row = try read("the embedded source \(shown)", valuesUpTo: limit) { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT typeof(path) AS path_type, length(CAST(path AS BLOB)) AS path_bytes, path,
+                        size, modified, typeof(data) AS data_type, length(data) AS data_bytes, data
+                    FROM source WHERE path = ?
+                    """,
+                arguments: [path])
+        }
+        guard let row else { return nil }
+        let entry = try Self.sourceEntry(from: row)
+        guard let blob = row.blob("data") else {
+            throw .damaged("the embedded source \(shown) is not a blob")
+        }
+        let contents: [UInt8]
+        do {
+            contents = try PageCompression.decompress(Array(blob), expectedSize: entry.size)
+        } catch {
+            throw .damaged("the embedded source \(shown) does not decompress: \(error.reason)")
+        }
+        return EmbeddedSource(path: entry.path, contents: contents, modified: entry.modified)
+    }
+
+    /// One row of the source table, its content unread, checked (`readSourceEntries`).
+    private static func sourceEntry(from row: Row) throws(RecordingError) -> EmbeddedSourceEntry {
+        guard row.text("path_type") == "text", let pathBytes = row.integer("path_bytes"),
+            pathBytes > 0, pathBytes <= Int64(RecordingLimits.maximumSourcePathBytes),
+            let path = row.text("path")
+        else {
+            throw .damaged(
+                "an embedded source's path is not text of 1 to \(RecordingLimits.maximumSourcePathBytes) bytes"
+            )
+        }
+        let shown = UntrustedText.displayable(path)
+        guard SourceCollection.isEmbeddablePath(path) else {
+            throw .damaged("the embedded source path \(shown) holds control characters")
+        }
+        guard let size = row.integer("size"), size >= 0, size <= Int64(RecordingLimits.maximumSourceFileBytes)
+        else {
+            throw .damaged(
+                "the embedded source \(shown) claims a size that is not 0 to \(RecordingLimits.maximumSourceFileBytes >> 20) MiB"
+            )
+        }
+        guard let modified = row.integer("modified") else {
+            throw .damaged("the embedded source \(shown) has a modification time that is not an integer")
+        }
+        guard row.text("data_type") == "blob", let stored = row.integer("data_bytes") else {
+            throw .damaged("the embedded source \(shown) is not a blob")
+        }
+        guard stored <= Int64(PageCompression.compressedBound(Int(size))) else {
+            throw .damaged(
+                "the embedded source \(shown) takes \(stored) bytes compressed, more than zstd makes of \(size)"
+            )
+        }
+        return EmbeddedSourceEntry(
+            path: path, size: Int(size), storedSize: Int(stored),
+            modified: Date(recordedNanoseconds: modified))
     }
 }

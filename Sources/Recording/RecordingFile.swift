@@ -8,24 +8,33 @@ import Machine
 /// recording is untrusted input.
 final class RecordingFile {
     /// The schema version this build reads and writes (`PRAGMA user_version`).
-    static let formatVersion = 1
+    static let formatVersion = 2
+    /// The format versions this build reads: 1 (before embedded sources) and 2.
+    static let readableVersions: ClosedRange<Int> = 1...2
     static let formatName = "timescope-recording"
 
     let database: DatabaseQueue
     let path: String
     /// The limits and time budget of a connection that reads (nil for the recorder's own).
     let defences: ConnectionDefences?
+    /// The file's format version (`readableVersions`): format 1 has no embedded sources.
+    let version: Int
 
-    init(database: DatabaseQueue, path: String, defences: ConnectionDefences? = nil) {
+    init(
+        database: DatabaseQueue, path: String, defences: ConnectionDefences? = nil,
+        version: Int = RecordingFile.formatVersion
+    ) {
         self.database = database
         self.path = path
         self.defences = defences
+        self.version = version
     }
 
     // MARK: Creating
 
-    /// Creates a recording at `path` holding `header` and `firstKeyframe`, open for appending
-    /// in WAL mode, so that another process can read it while it grows.
+    /// Creates a recording at `path` holding `header`, the `sources` (compressed; the caller
+    /// keeps them within `RecordingLimits`) and `firstKeyframe`, open for appending in WAL
+    /// mode, so that another process can read it while it grows.
     ///
     /// Nothing at `path` changes until the new recording has its first keyframe: it is
     /// written under a staging name beside `path`, closed (which folds its write-ahead log
@@ -34,7 +43,10 @@ final class RecordingFile {
     /// leaves what was at `path` as it was. Only nothing, an empty file or a recording no live
     /// process is writing is replaced (see `refusal(toReplace:)`); a symbolic link is written
     /// through.
-    static func create(path requested: String, header: RecordingHeader, firstKeyframe: KeyframeBatch)
+    static func create(
+        path requested: String, header: RecordingHeader, sources: [EmbeddedSource] = [],
+        firstKeyframe: KeyframeBatch
+    )
         throws(RecordingError)
         -> RecordingFile
     {
@@ -58,14 +70,23 @@ final class RecordingFile {
                 try db.execute(sql: "PRAGMA user_version = \(formatVersion)")
                 try db.execute(
                     sql: """
-                        INSERT INTO recording (id, format, firmware_name, firmware_sha256, firmware, board, keyframe_interval)
-                        VALUES (1, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO recording (id, format, firmware_name, firmware_sha256, firmware, board, keyframe_interval,
+                            firmware_modified)
+                        VALUES (1, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         formatName, header.firmwareName, header.firmwareSHA256, Data(header.firmware),
                         try String(decoding: boardEncoder.encode(header.board), as: UTF8.self),
-                        Int64(header.keyframeInterval),
+                        Int64(header.keyframeInterval), header.firmwareModified?.recordedNanoseconds,
                     ])
+                for source in sources {
+                    try db.execute(
+                        sql: "INSERT INTO source (path, size, modified, data) VALUES (?, ?, ?, ?)",
+                        arguments: [
+                            source.path, source.contents.count, source.modified.recordedNanoseconds,
+                            Data(PageCompression.compress(source.contents)),
+                        ])
+                }
                 try db.execute(
                     sql: "INSERT INTO writer (id, pid, host) VALUES (1, ?, ?)",
                     arguments: [Int64(getpid()), hostName()])
@@ -101,7 +122,32 @@ final class RecordingFile {
         for suffix in [""] + companionSuffixes { unlink(path + suffix) }
     }
 
+    /// The schema this build writes (format 2): format 1's, with the firmware file's
+    /// modification time in the header and the embedded sources.
     static let schema = """
+        CREATE TABLE recording (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            format TEXT NOT NULL,
+            firmware_name TEXT NOT NULL,
+            firmware_sha256 TEXT NOT NULL,
+            firmware BLOB NOT NULL,
+            board TEXT NOT NULL,
+            keyframe_interval INTEGER NOT NULL,
+            firmware_modified INTEGER
+        );
+        """ + sharedSchema + """
+            CREATE TABLE source (
+                id INTEGER PRIMARY KEY,
+                path TEXT NOT NULL UNIQUE,
+                size INTEGER NOT NULL,
+                modified INTEGER NOT NULL,
+                data BLOB NOT NULL
+            );
+            """
+
+    /// The schema of format 1 (recordings made before sources were embedded), which this build
+    /// still reads.
+    static let schemaVersion1 = """
         CREATE TABLE recording (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             format TEXT NOT NULL,
@@ -111,6 +157,10 @@ final class RecordingFile {
             board TEXT NOT NULL,
             keyframe_interval INTEGER NOT NULL
         );
+        """ + sharedSchema
+
+    /// The tables both formats have besides the header.
+    private static let sharedSchema = """
         CREATE TABLE keyframe (
             idx INTEGER PRIMARY KEY,
             step INTEGER NOT NULL UNIQUE,
@@ -347,6 +397,9 @@ public struct RecordingHeader: Sendable {
     public var board: BoardConfiguration
     /// Steps between keyframes.
     public var keyframeInterval: UInt64
+    /// When the firmware's ELF file was last modified before it was recorded (nil in
+    /// recordings made before Timescope kept it, and for firmware that came from no file).
+    public var firmwareModified: Date? = nil
 }
 
 /// The process that writes a recording, as far as a reader can tell.

@@ -48,6 +48,23 @@ public enum RecordingLimits {
     /// Distinct marker kinds: the fixed kinds and the trap causes a machine can raise (about 20).
     static let maximumMarkerKinds = 64
 
+    /// The largest source file a recording embeds, in bytes before compression: far above any
+    /// hand-written C file (a generated table this big is not worth mailing). Larger files
+    /// stay out of the recording, and a reader refuses a row that claims more.
+    public static let maximumSourceFileBytes = 4 << 20
+
+    /// The most source bytes a recording embeds in all (before compression). The files are
+    /// taken in path order; one that would pass this stays out and smaller ones after it may
+    /// still fit.
+    public static let maximumSourceBytes = 32 << 20
+
+    /// The most source files a recording embeds: a big firmware's line tables name a few
+    /// thousand (every header of its libraries).
+    public static let maximumSourceFiles = 8192
+
+    /// The longest path of an embedded source file, in bytes (Linux's PATH_MAX).
+    public static let maximumSourcePathBytes = 4096
+
     /// Wall-clock time any one read of the file may take. Reads of a real recording take
     /// milliseconds (a `GROUP BY` over ten million markers about a second); SQLite is
     /// interrupted past this, so that no query can run unbounded.

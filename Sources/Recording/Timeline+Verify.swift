@@ -19,8 +19,10 @@ public struct VerificationResult: Sendable {
 
 extension Timeline {
     /// Replays the whole recording from step 0 in one pass and compares the state hash at
-    /// every keyframe with the recorded one.
+    /// every keyframe with the recorded one. The embedded sources are decompressed and
+    /// checked first: a damaged one throws (`.damaged`).
     public func verify(progress: (UInt64) -> Void = { _ in }) throws(RecordingError) -> VerificationResult {
+        try checkEmbeddedSources()
         try restore(keyframe: 0, force: true)
         if machine.stateHash != keyframes[0].stateHash {
             return VerificationResult(

@@ -45,6 +45,12 @@ public final class Timeline {
     let consoleCache = Cache<
         (chunks: [ConsoleChunk], lastRow: Int64, isCurrent: Bool)
     >()
+    /// The embedded sources' list, once read and checked (the recorder writes it with the
+    /// header: it never grows).
+    let sourceEntriesCache = Cache<[EmbeddedSourceEntry]>()
+
+    /// The recording's path, as it was opened.
+    public var path: String { file.path }
 
     /// The last valid step: the end of the recording, or the live head while it grows.
     public var totalSteps: UInt64 { tail?.step ?? summary.ending.totalSteps }

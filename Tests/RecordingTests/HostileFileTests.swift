@@ -18,6 +18,8 @@ import TestSupport
         /// Which good recording to start from.
         enum Base: Sendable {
             case timer, echo
+            /// `timer` with its four source files embedded.
+            case timerWithSources
             /// A firmware that never ends (an endless loop), recorded for 5000 steps: a replay
             /// of it runs as far as a file claims.
             case spin
@@ -86,12 +88,12 @@ import TestSupport
 
         /// Replaces a blob column of matching rows with `blob`.
         static func blob(
-            _ name: String, table: String, column: String, where condition: String,
-            refusedBy: [[String]] = allCommands,
+            _ name: String, base: Base = .timer, table: String, column: String, where condition: String,
+            refusedBy: [[String]] = allCommands, message: String? = nil,
             _ blob: @escaping @Sendable (RecordedRun) throws -> [UInt8]
         ) -> Damage {
             Damage(
-                name: name,
+                name: name, base: base,
                 make: { path, run in
                     let bytes = try blob(run)
                     try FileSurgery.edit(path) { db in
@@ -100,7 +102,25 @@ import TestSupport
                             arguments: [Data(bytes)])
                         #expect(db.changesCount > 0, "\(name): the UPDATE hit no row")
                     }
-                }, refusedBy: refusedBy)
+                }, refusedBy: refusedBy, message: message)
+        }
+
+        /// A damage of the embedded sources, made with SQL on `timer` with its sources: the
+        /// commands that read them (`info`, `verify`, or those in `refusedBy`) refuse it
+        /// saying `message`; the others, which never look at sources, still work.
+        static func source(
+            _ name: String, refusedBy: [[String]] = [info, verify], message: String, _ statements: String...
+        ) -> Damage {
+            Damage(
+                name: name, base: .timerWithSources,
+                make: { path, _ in
+                    try FileSurgery.edit(path) { db in
+                        for statement in statements {
+                            try db.execute(sql: statement)
+                            #expect(db.changesCount > 0, "\(name): \(statement.prefix(60)) changed nothing")
+                        }
+                    }
+                }, refusedBy: refusedBy, message: message, seconds: 10)
         }
 
         /// Replaces the file's bytes.
@@ -358,7 +378,109 @@ import TestSupport
                 refusedBy: [Damage.stateEnd, ["state", "REC", "--at", "50%", "--json"]],
                 "UPDATE keyframe SET step = 1000000000000 WHERE idx = (SELECT MAX(idx) FROM keyframe)",
                 "UPDATE ending SET total_steps = 1000000000000"),
-        ] + hostileDamages
+        ] + hostileDamages + sourceDamages
+
+    /// The first embedded source's row.
+    static let firstSource = "id = (SELECT MIN(id) FROM source)"
+
+    /// `bytes` as the hex digits of an SQL blob literal.
+    static func sqlHex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+    /// Embedded sources that break a bound, are not what they claim, or could fool the
+    /// terminal: refused with a message by what reads them, never believed.
+    static let sourceDamages: [Damage] = [
+        .source(
+            "an embedded source claiming 5 MiB", message: "claims a size that is not 0 to 4 MiB",
+            "UPDATE source SET size = 5242880 WHERE \(firstSource)"),
+        .source(
+            "an embedded source claiming a negative size", message: "claims a size that is not 0 to 4 MiB",
+            "UPDATE source SET size = -1 WHERE \(firstSource)"),
+        .source(
+            "9000 embedded sources", message: "it embeds 9004 source files; a recording holds at most 8192",
+            """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9000)
+            INSERT INTO source (path, size, modified, data) SELECT 'planted/' || i || '.c', 0, 0, x'' FROM n
+            """),
+        .source(
+            "embedded sources of 36 MiB in all", message: "its embedded sources hold more than 32 MiB",
+            """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9)
+            INSERT INTO source (path, size, modified, data) SELECT 'big/' || i || '.c', 4194304, 0, x'00' FROM n
+            """),
+        .source(
+            "an embedded source whose content is text", message: "is not a blob",
+            "UPDATE source SET data = 'int main(void) { return 0; }' WHERE \(firstSource)"),
+        .source(
+            "an embedded source whose path is a blob", message: "path is not text",
+            "UPDATE source SET path = x'2f6d61696e2e63' WHERE \(firstSource)"),
+        .source(
+            "an embedded source path with an escape sequence",
+            message: #"the embedded source path a\u{1B}[2J.c holds control characters"#,
+            "UPDATE source SET path = 'a' || char(27) || '[2J.c' WHERE \(firstSource)"),
+        .source(
+            "a 10 MB embedded source path", message: "embedded sources",
+            "UPDATE source SET path = \(tenMegabytes) WHERE \(firstSource)"),
+        .source(
+            "an embedded source's time that is text", message: "modification time that is not an integer",
+            "UPDATE source SET modified = 'yesterday' WHERE \(firstSource)"),
+        .source(
+            "an embedded source larger than its size says", refusedBy: [Damage.verify],
+            message: "does not decompress",
+            "UPDATE source SET size = size - 1 WHERE \(firstSource)"),
+        // zstd bombs in a row that claims the most a source may have (so that the 32 kB of
+        // RLE blocks pass the compressed-size check): decompressed into 4 MiB at most.
+        .source(
+            "an embedded source that expands to 1 GiB without saying so", refusedBy: [Damage.verify],
+            message: "does not decompress",
+            "UPDATE source SET size = 4194304, data = x'\(sqlHex(ZstdFrame.rle(byte: 0x41, count: gibibyte, declaredSize: nil)))' WHERE \(firstSource)"
+        ),
+        .source(
+            "an embedded source that expands to 1 GiB and says so", refusedBy: [Damage.verify],
+            message: "claims 1073741824 bytes",
+            "UPDATE source SET size = 4194304, data = x'\(sqlHex(ZstdFrame.rle(byte: 0x41, count: gibibyte, declaredSize: gibibyte)))' WHERE \(firstSource)"
+        ),
+        .blob(
+            "an embedded source bigger compressed than zstd makes it", base: .timerWithSources,
+            table: "source", column: "data", where: "id = (SELECT MIN(id) FROM source)",
+            refusedBy: [Damage.info, Damage.verify], message: "more than zstd makes of"
+        ) { _ in
+            [UInt8](repeating: 0x41, count: 1 << 20)
+        },
+        .blob(
+            "an embedded source that is not zstd", base: .timerWithSources,
+            table: "source", column: "data", where: "id = (SELECT MIN(id) FROM source)",
+            refusedBy: [Damage.verify], message: "is not zstd data"
+        ) { _ in
+            [0, 1, 2, 3, 4, 5, 6, 7]
+        },
+
+        // The schema of either format, and nothing in between.
+        Damage(
+            name: "a source table in a format-1 file", base: .timerWithSources,
+            make: { path, _ in
+                try FileSurgery.edit(path) { db in
+                    try EmbeddedSourceTests.makeFormatOneHeader(db, droppingSources: false)
+                    try db.execute(sql: "PRAGMA user_version = 1")
+                }
+            }, refusedBy: Damage.everyReader, message: "unexpected table 'source'", seconds: 10),
+        .hostile(
+            "a format-2 file labelled format 1",
+            message: "the table 'recording' is not defined as a recording defines it",
+            "PRAGMA user_version = 1"),
+        .hostile(
+            "a format-2 file without its source table", message: "it has no table 'source'",
+            "DROP TABLE source"),
+        .hostile(
+            "a column added to the source table",
+            message: "the table 'source' is not defined as a recording defines it",
+            "ALTER TABLE source ADD COLUMN extra BLOB"),
+        .hostile(
+            "format 3", message: "has format version 3; this Timescope reads versions 1 to 2",
+            "PRAGMA user_version = 3"),
+        .hostile(
+            "a firmware time that is text", message: "its firmware's modification time is not an integer",
+            "UPDATE recording SET firmware_modified = 'yesterday'"),
+    ]
 
     /// 2 GiB − 4 KiB of RAM, the most a board can have.
     static let largestBoard =
@@ -511,6 +633,7 @@ import TestSupport
         case .timer: run = try Recordings.timer()
         case .echo: run = try Recordings.echo()
         case .spin: run = try Self.spinRun.get()
+        case .timerWithSources: run = try Recordings.timerWithSources()
         }
         guard let run else { return }
         let scratch = try ScratchDirectory()
@@ -657,7 +780,7 @@ import TestSupport
         // The connection still works after an interruption.
         #expect(
             try file.read("the format version") { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
-                == 1)
+                == RecordingFile.formatVersion)
     }
 
     /// What reaches the terminal from a file: control characters escaped, cut to 200

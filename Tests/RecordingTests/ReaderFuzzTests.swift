@@ -61,7 +61,7 @@ import TestSupport
     static let tables:
         [(name: String, keys: [String], integers: [String], blobs: [String], texts: [String])] = [
             (
-                "recording", ["id"], ["keyframe_interval"], ["firmware"],
+                "recording", ["id"], ["keyframe_interval", "firmware_modified"], ["firmware"],
                 ["format", "firmware_name", "firmware_sha256", "board"]
             ),
             ("keyframe", ["idx"], ["idx", "step", "state_hash"], ["state", "executed"], []),
@@ -69,6 +69,7 @@ import TestSupport
             ("marker", ["id"], ["step", "pc", "value"], [], ["kind", "text"]),
             ("console", ["id"], ["first_step"], ["steps", "data"], []),
             ("ending", ["id"], ["total_steps", "exit_code"], [], ["reason", "detail"]),
+            ("source", ["id"], ["size", "modified"], ["data"], ["path"]),
         ]
 
     static func integer(using random: inout SeededGenerator) -> Int64 {
@@ -276,7 +277,7 @@ import TestSupport
     }
 
     @Test(.enabled(if: isWorker)) func fuzzWorker() throws {
-        guard let run = try Recordings.timer() else { return }
+        guard let run = try Recordings.timerWithSources() else { return }
         let seed = TestSeed.make("reader fuzz worker")
         try Self.fuzz(run, seed: seed, iterations: Self.iterations)
     }
@@ -337,6 +338,9 @@ import TestSupport
                 _ = try timeline.marker(kind: MarkerKind.interruptFamily, before: total)
                 _ = try timeline.markers(in: 0...total)
                 _ = try timeline.stateJSON(memory: [0x8000_0000..<0x8000_0040])
+                for entry in try timeline.embeddedSources() {
+                    _ = try timeline.embeddedSource(path: entry.path)
+                }
                 let verdict = try timeline.verify()
                 if Self.verbose {
                     print(

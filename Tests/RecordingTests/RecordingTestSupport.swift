@@ -63,12 +63,14 @@ enum Reference {
 
 /// Records through the library (`Recorder`), the way `timescope record` does.
 enum Recordings {
-    /// Records `elf` with `input` into `path`.
+    /// Records `elf` with `input` into `path`, embedding `sources`.
     static func record(
-        elf: String, input: [UInt8] = [], keyframeInterval: UInt64, to path: String, maxSteps: UInt64? = nil
+        elf: String, input: [UInt8] = [], keyframeInterval: UInt64, to path: String, maxSteps: UInt64? = nil,
+        sources: [EmbeddedSource] = []
     ) throws -> RecordedRun {
         let machine = try Reference.machine(elf: elf, input: input)
-        let recorder = try Recorder(path: path, machine: machine, keyframeInterval: keyframeInterval)
+        let recorder = try Recorder(
+            path: path, machine: machine, keyframeInterval: keyframeInterval, sources: sources)
         let reason = try recorder.run(maxSteps: maxSteps)
         return RecordedRun(
             path: path, elf: elf, input: input, keyframeInterval: keyframeInterval, totalSteps: machine.step,
@@ -96,6 +98,12 @@ enum Recordings {
     }
 
     private static let timerRun = shared("timer", interval: 1000)
+    private static let timerWithSourcesRun = Result { () throws -> RecordedRun? in
+        guard let elf = try TestFirmware.elf("timer") else { return nil }
+        return try record(
+            elf: elf, keyframeInterval: 1000, to: directory + "/timer-with-sources.tsr",
+            sources: SourceCollection(reading: timerSourcePaths).sources)
+    }
     private static let echoRun = shared("echo", input: Array("hello, world\nq".utf8), interval: 1000)
     private static let workloadRun = shared("workload", interval: 10_000)
 
@@ -105,6 +113,16 @@ enum Recordings {
     static func echo() throws -> RecordedRun? { try echoRun.get() }
     /// `workload` (2.4 M steps), a keyframe every 10 000 steps.
     static func workload() throws -> RecordedRun? { try workloadRun.get() }
+    /// `timer` as `timer()`, embedding its C and assembly sources and the board header.
+    static func timerWithSources() throws -> RecordedRun? { try timerWithSourcesRun.get() }
+
+    /// The files `timer` is built from, in the checkout.
+    static var timerSourcePaths: [String] {
+        let firmware = TimescopeProcess.packageRoot.appendingPathComponent("Firmware").path
+        return ["timer/timer.c", "timer/trap.S", "common/start.S", "common/board.h"].map {
+            firmware + "/" + $0
+        }
+    }
 }
 
 /// The built `timescope` binary.

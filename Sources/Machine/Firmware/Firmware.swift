@@ -111,12 +111,15 @@ public struct Firmware: Sendable {
 /// opened (so that no device is ever opened) and again on the open descriptor (so that a file
 /// swapped in between is caught).
 public enum RegularFile {
-    /// The first bytes of a regular file, and its size when it was opened.
+    /// The first bytes of a regular file, and its size and modification time when it was
+    /// opened.
     public struct Contents: Sendable {
         /// At most the requested number of bytes from the start of the file.
         public var bytes: [UInt8]
         /// The file's size in bytes.
         public var size: UInt64
+        /// When the file was last modified.
+        public var modified: Date
     }
 
     /// Reads up to `limit` bytes from the start of the regular file at `path` (a symbolic link
@@ -148,7 +151,16 @@ public enum RegularFile {
             filled += count
         }
         bytes.removeSubrange(filled...)
-        return Contents(bytes: bytes, size: size)
+        return Contents(bytes: bytes, size: size, modified: modificationDate(opened))
+    }
+
+    private static func modificationDate(_ info: stat) -> Date {
+        #if canImport(Darwin)
+            let time = info.st_mtimespec
+        #else
+            let time = info.st_mtim
+        #endif
+        return Date(timeIntervalSince1970: Double(time.tv_sec) + Double(time.tv_nsec) / 1e9)
     }
 
     private static func checkType(_ info: stat, path: String, expected: String) throws(LoadError) {
