@@ -6,7 +6,9 @@ import Recording
 /// `timescope info`: what a recording holds.
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "info", abstract: "Show what a recording holds: firmware, length, how it ended, markers."
+        commandName: "info",
+        abstract: "Show what a recording holds: firmware, length, how it ended, markers, embedded sources.",
+        discussion: "--json lists the embedded source files (path, bytes, storedBytes compressed)."
     )
 
     @Argument(
@@ -18,6 +20,7 @@ struct InfoCommand: ParsableCommand {
         let timeline = try Timeline(path: SessionDirectory.recording(named: recording))
         let summary = timeline.summary
         let ending = summary.ending
+        let sources = try timeline.embeddedSources()
         if json {
             var members: [(String, JSONValue)] = [
                 ("firmware", .string(summary.header.firmwareName)),
@@ -34,6 +37,16 @@ struct InfoCommand: ParsableCommand {
                 (
                     "markers",
                     .object(summary.markerCounts.map { ($0.kind.rawValue, .integer(Int64($0.count))) })
+                ),
+                (
+                    "sources",
+                    .array(
+                        sources.map {
+                            .object([
+                                ("path", .string($0.path)), ("bytes", .integer(Int64($0.size))),
+                                ("storedBytes", .integer(Int64($0.storedSize))),
+                            ])
+                        })
                 ),
             ]
             print(JSONValue.object(members).text)
@@ -52,6 +65,15 @@ struct InfoCommand: ParsableCommand {
             "markers      "
                 + (summary.markerCounts.isEmpty
                     ? "none" : summary.markerCounts.map { "\($0.kind) \($0.count)" }.joined(separator: ", ")))
+        // The reader has checked every path: nothing in it needs escaping.
+        let sourceBytes = sources.reduce(0) { $0 + $1.size }
+        let storedBytes = sources.reduce(0) { $0 + $1.storedSize }
+        print(
+            "sources      "
+                + (sources.isEmpty
+                    ? "none"
+                    : "\(sources.count) \(sources.count == 1 ? "file" : "files"), \(sourceBytes) bytes (\(storedBytes) compressed)")
+        )
     }
 }
 

@@ -15,6 +15,8 @@ struct RecordCommand: ParsableCommand {
             NAME-N.tsr, and `latest` points to it: `timescope ls` lists them, `timescope view` \
             opens the latest. An existing recording at -o is replaced once the new one holds \
             its first keyframe; anything else there is refused.
+
+            \(FirmwareSources.help)
             """
     )
 
@@ -59,12 +61,14 @@ struct RecordCommand: ParsableCommand {
             }
             scheduled = source.inputLog
         }
+        let sources = FirmwareSources(firmware: session.firmware, path: machine.firmware)
         let target = try RecordingTarget(output: output, firmware: machine.firmware)
         let recorder: Recorder
         do {
             recorder = try Recorder(
                 path: target.path, machine: session, keyframeInterval: keyframeInterval.steps,
-                scheduledInput: scheduled)
+                scheduledInput: scheduled, firmwareModified: sources.firmwareModified,
+                sources: sources.collection.sources)
         } catch {
             target.recorderFailed()
             throw error

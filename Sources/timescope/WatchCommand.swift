@@ -23,6 +23,8 @@ struct WatchCommand: ParsableCommand {
               timescope watch echo.elf
               timescope watch fw.elf -o session.tsr --speed realtime
               timescope record fw.elf -o long.tsr & timescope watch --follow long.tsr
+
+            \(FirmwareSources.help)
             """
     )
 
@@ -70,6 +72,7 @@ struct WatchCommand: ParsableCommand {
         guard let firmware else { return }
         if let output { try OutputFile(path: output, option: "-o").checkForRecording(firmware: firmware) }
         let machine = try board.makeMachine(firmware: firmware)
+        let sources = FirmwareSources(firmware: machine.firmware, path: firmware)
         let live: LiveRecorder
         let target: RecordingTarget
         do {
@@ -80,7 +83,8 @@ struct WatchCommand: ParsableCommand {
             let recorder: Recorder
             do {
                 recorder = try Recorder(
-                    path: target.path, machine: machine, keyframeInterval: keyframeInterval.steps)
+                    path: target.path, machine: machine, keyframeInterval: keyframeInterval.steps,
+                    firmwareModified: sources.firmwareModified, sources: sources.collection.sources)
             } catch {
                 target.recorderFailed()
                 throw error

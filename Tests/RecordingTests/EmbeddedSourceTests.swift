@@ -28,6 +28,74 @@ import TestSupport
         return "differs at byte \(index)"
     }
 
+    @Test func recordEmbedsEverySourceOfTheFirmwareByteForByte() throws {
+        guard let elf = try TestFirmware.elf("workload") else { return }
+        let scratch = try ScratchDirectory()
+        let recording = scratch.file("workload.tsr")
+        let record = try CLI.run(["record", elf, "-o", recording])
+        #expect(record.status == 0, "\(CLI.describe(record))")
+        let timeline = try Timeline(path: recording)
+        let entries = try timeline.embeddedSources()
+        // The files workload is built from (Firmware/Makefile), found on disk, not taken from
+        // what the recorder wrote.
+        let ownFiles =
+            try FileManager.default.contentsOfDirectory(atPath: Self.firmwareDirectory + "/workload")
+            .filter { $0.hasSuffix(".c") }.map { "workload/" + $0 } + ["common/start.S"]
+        let names = Set(entries.map(\.path))
+        for file in ownFiles {
+            #expect(names.contains(file), "\(file) is embedded: \(names.sorted())")
+        }
+        for entry in entries {
+            let onDisk = try bytes(
+                entry.path.hasPrefix("/") ? entry.path : Self.firmwareDirectory + "/" + entry.path)
+            let embedded = try #require(try timeline.embeddedSource(path: entry.path))
+            #expect(difference(embedded.contents, onDisk) == "same", "\(entry.path) is the file on disk")
+            #expect(entry.size == onDisk.count)
+            #expect(embedded.path == entry.path)
+        }
+        #expect(try timeline.embeddedSource(path: "workload/no-such-file.c") == nil)
+
+        // The ELF's modification time is kept, to the microsecond.
+        let elfModified = try #require(
+            try FileManager.default.attributesOfItem(atPath: elf)[.modificationDate] as? Date)
+        let recorded = try #require(timeline.summary.header.firmwareModified)
+        #expect(abs(recorded.timeIntervalSince(elfModified)) < 1e-5, "\(recorded) vs \(elfModified)")
+
+        // info lists the same files with the same sizes.
+        let info = try CLI.run(["info", recording, "--json"])
+        let json = try parseJSON(info.stdoutText.trimmingCharacters(in: .newlines))
+        let listed = try #require(json["sources"]?.elements)
+        #expect(listed.map { $0["path"]?.string } == entries.map(\.path))
+        #expect(listed.map { $0["bytes"]?.unsigned } == entries.map { UInt64($0.size) })
+        let text = try CLI.run(["info", recording])
+        let total = entries.reduce(0) { $0 + $1.size }
+        #expect(
+            text.stdoutText.contains("sources      \(entries.count) files, \(total) bytes"),
+            "\(text.stdoutText)")
+    }
+
+    @Test func theEmbeddedCopyOutlivesTheFileItWasReadFrom() throws {
+        guard try RequiredTool.require(.crossCompiler) else { return }
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let sources = scratch.file("src")
+        try FileManager.default.createDirectory(atPath: sources, withIntermediateDirectories: false)
+        let firmware = try TinyCFirmware.build(in: sources)
+        let originals = try firmware.sources.map { try bytes($0) }
+        let recording = scratch.file("tiny.tsr")
+        let record = try CLI.run(["record", firmware.elf, "-o", recording])
+        #expect(record.status == 0, "\(CLI.describe(record))")
+        try FileManager.default.removeItem(atPath: sources)
+
+        let timeline = try Timeline(path: recording)
+        #expect(try timeline.embeddedSources().map(\.path) == firmware.sources)
+        for (path, original) in zip(firmware.sources, originals) {
+            #expect(
+                try difference(timeline.embeddedSource(path: path)?.contents, original) == "same", "\(path)")
+        }
+        #expect(try timeline.verify().firstMismatch == nil)
+    }
+
     /// Files of `size` bytes (a pattern that differs per file) named `name` in `directory`.
     func makeFile(_ directory: TemporaryDirectory, _ name: String, size: Int, seed: UInt8 = 1) throws
         -> String

@@ -99,7 +99,7 @@ import TestSupport
             json.keys == [
                 "firmware", "sha256", "board", "misalignedAccess", "totalSteps", "endReason", "exitCode",
                 "keyframes", "fileBytes",
-                "markers",
+                "markers", "sources",
             ],
             "the contract's keys, exactly; got \(json.keys)")
 
