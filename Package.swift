@@ -67,7 +67,8 @@ let package = Package(
         .testTarget(name: "MachineTests", dependencies: ["Machine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "Screen", "CNCurses"]),
         .testTarget(
-            name: "InspectorTests", dependencies: ["Inspector", "Recording", "Machine", "TestSupport"],
+            name: "InspectorTests",
+            dependencies: ["Inspector", "Recording", "Machine", "DebugInfo", "TestSupport"],
             exclude: ["Snapshots"]),
         .testTarget(
             name: "RecordingTests",
