@@ -113,7 +113,7 @@ public final class SourceLibrary {
             damage = "its embedded copy is damaged: \(error.reason)"
         }
         let path = compiledPath(file)
-        guard
+        guard SourceCollection.isSourceName(file),
             let disk = try? RegularFile.read(
                 atPath: path, upTo: RecordingLimits.maximumSourceFileBytes + 1, expecting: "a source file"),
             disk.size <= UInt64(RecordingLimits.maximumSourceFileBytes),

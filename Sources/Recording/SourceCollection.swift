@@ -41,6 +41,9 @@ public struct SourceCollection: Sendable {
         case badName
         /// Another file of the same name is embedded.
         case sameName
+        /// Its name does not end like a source file's (a firmware's debug information could
+        /// name any file on the recording machine).
+        case notSource
 
         /// The reason in a few words.
         public var description: String {
@@ -54,6 +57,8 @@ public struct SourceCollection: Sendable {
             case .badName:
                 "its name is empty, longer than \(RecordingLimits.maximumSourcePathBytes) bytes or holds control characters"
             case .sameName: "another file of the same name is embedded"
+            case .notSource:
+                "not named like a source file (\(SourceCollection.sourceExtensions.sorted().joined(separator: " ")))"
             }
         }
     }
@@ -74,6 +79,20 @@ public struct SourceCollection: Sendable {
     /// The bytes of all `sources`.
     public var totalBytes: Int { sources.reduce(0) { $0 + $1.contents.count } }
 
+    /// The extensions of the files that are embedded: what compilers read as source.
+    public static let sourceExtensions: Set<String> = [
+        "c", "h", "S", "s", "asm", "cc", "cpp", "cxx", "c++", "hh", "hpp", "hxx", "h++", "inc", "inl", "ipp",
+        "tcc", "rs", "zig", "f", "f90", "ada", "adb", "ads", "d", "m", "mm", "go",
+    ]
+
+    /// Whether `name` ends like a source file's name.
+    public static func isSourceName(_ name: String) -> Bool {
+        guard let dot = name.lastIndex(of: "."), !name[name.index(after: dot)...].contains("/") else {
+            return false
+        }
+        return sourceExtensions.contains(String(name[name.index(after: dot)...]))
+    }
+
     /// Reads `candidates` (duplicates count once) within the bounds.
     public init(reading candidates: [Candidate]) {
         var total = 0
@@ -85,6 +104,10 @@ public struct SourceCollection: Sendable {
             }
             guard Self.isEmbeddablePath(candidate.name) else {
                 omit(.badName)
+                continue
+            }
+            guard Self.isSourceName(candidate.name) else {
+                omit(.notSource)
                 continue
             }
             guard !names.contains(candidate.name) else {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import DebugInfo
 import Foundation
 import Machine
@@ -14,10 +15,10 @@ struct FirmwareSources {
     /// The files read, and those left out.
     var collection: SourceCollection
 
-    /// Reads the sources of `firmware`, loaded from `path`.
-    init(firmware: Firmware, path: String) {
+    /// Reads the sources of `firmware`, loaded from `path` (none with `--no-sources`).
+    init(firmware: Firmware, path: String, options: SourceOptions) {
         firmwareModified = try? RegularFile.read(atPath: path, upTo: 0, expecting: "an ELF file").modified
-        guard let lines = (try? DebugInfo(elf: firmware.fileBytes))?.lines else {
+        guard !options.noSources, let lines = (try? DebugInfo(elf: firmware.fileBytes))?.lines else {
             collection = SourceCollection(reading: [String]())
             return
         }
@@ -29,5 +30,13 @@ struct FirmwareSources {
 
     /// The sentence `record --help` and `watch --help` say it in.
     static let help =
-        "The recording embeds, compressed, the source files the firmware's debug information names that can be read when it starts (each at most \(RecordingLimits.maximumSourceFileBytes >> 20) MiB, \(RecordingLimits.maximumSourceBytes >> 20) MiB in all), so that `view` shows the source wherever the recording goes; `info` lists them."
+        "The recording embeds, compressed, the source files the firmware's debug information names that can be read when it starts (each at most \(RecordingLimits.maximumSourceFileBytes >> 20) MiB, \(RecordingLimits.maximumSourceBytes >> 20) MiB in all), so that `view` shows the source wherever the recording goes; `info` lists them. Only files named like source (.c, .h, .S, .cpp, .rs, …) are read: a firmware's debug information could name any file. --no-sources embeds none."
+}
+
+/// `--no-sources`, shared by `record` and `watch`.
+struct SourceOptions: ParsableArguments {
+    @Flag(
+        name: .customLong("no-sources"),
+        help: "Embed no source files (the recording then shows the files on disk, where they exist).")
+    var noSources = false
 }

@@ -22,6 +22,8 @@ struct RecordCommand: ParsableCommand {
 
     @OptionGroup var machine: MachineOptions
 
+    @OptionGroup var sourceOptions: SourceOptions
+
     @Option(
         name: .shortAndLong,
         help: ArgumentHelp(
@@ -61,7 +63,8 @@ struct RecordCommand: ParsableCommand {
             }
             scheduled = source.inputLog
         }
-        let sources = FirmwareSources(firmware: session.firmware, path: machine.firmware)
+        let sources = FirmwareSources(
+            firmware: session.firmware, path: machine.firmware, options: sourceOptions)
         let target = try RecordingTarget(output: output, firmware: machine.firmware)
         let recorder: Recorder
         do {

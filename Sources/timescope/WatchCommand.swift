@@ -33,6 +33,8 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup var board: BoardOptions
 
+    @OptionGroup var sourceOptions: SourceOptions
+
     @Option(
         name: .shortAndLong,
         help: ArgumentHelp(
@@ -72,7 +74,7 @@ struct WatchCommand: ParsableCommand {
         guard let firmware else { return }
         if let output { try OutputFile(path: output, option: "-o").checkForRecording(firmware: firmware) }
         let machine = try board.makeMachine(firmware: firmware)
-        let sources = FirmwareSources(firmware: machine.firmware, path: firmware)
+        let sources = FirmwareSources(firmware: machine.firmware, path: firmware, options: sourceOptions)
         let live: LiveRecorder
         let target: RecordingTarget
         do {

@@ -39,6 +39,18 @@ import TestSupport
         #expect(text.stdoutText.contains("sources      2 files, \(total) bytes"), "\(text.stdoutText)")
     }
 
+    @Test func noSourcesEmbedsNone() throws {
+        guard try RequiredTool.require(.crossCompiler) else { return }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let firmware = try TinyCFirmware.build(in: scratch.path)
+        try #require(!firmware.sources.isEmpty)
+        let recording = scratch.file("none.tsr")
+        let record = try TimescopeProcess.run(["record", firmware.elf, "--no-sources", "-o", recording])
+        #expect(record.status == 0 && record.stderr.isEmpty, "\(record)")
+        #expect(try embedded(recording).isEmpty)
+    }
+
     @Test func watchEmbedsTheSourcesToo() throws {
         guard try RequiredTool.require(.crossCompiler, TmuxDriver.tool) else { return }
         let scratch = try TemporaryDirectory()
