@@ -158,7 +158,7 @@ extension DebugInfo {
     }
 
     /// Where an inlined call was made: its DW_AT_call_file and DW_AT_call_line.
-    private func callLocation(of die: inout Dwarf_Die) -> SourceLocation? {
+    func callLocation(of die: inout Dwarf_Die) -> SourceLocation? {
         guard let line = DIE.unsigned(&die, Int32(DW_AT_call_line)),
             let fileIndex = DIE.unsigned(&die, Int32(DW_AT_call_file))
         else { return nil }

@@ -76,10 +76,13 @@ extension DebugInfo {
         }
     }
 
-    /// Where a function's body starts, as gdb places a breakpoint on it: the first statement
-    /// of a line after the function's first line, within the function (its entry when there
-    /// is none).
+    /// Where a function's body starts, as gdb places a breakpoint on it (`break FUNCTION`,
+    /// and where `step` into it stops). Optimized code by GCC (a unit with location lists) is
+    /// trusted from its entry, as gdb trusts it ("locations valid"); otherwise the prologue is
+    /// skipped: the first statement of a line after the function's first line, within the
+    /// function (its entry when there is none).
     public func afterPrologue(of function: FunctionExtent) -> UInt32 {
+        if lock.withLock({ unitHasLocationLists(at: function.entry) }) { return function.entry }
         guard let first = lines.row(at: function.entry) else { return function.entry }
         var address = first.range.upperBound
         for _ in 0..<10_000 {
@@ -88,5 +91,78 @@ extension DebugInfo {
             address = max(row.range.upperBound, address + 2)
         }
         return function.entry
+    }
+
+    /// Whether the unit holding `pc` was compiled by GCC and describes a variable with a
+    /// location list: gdb then takes its locations as valid from a function's first
+    /// instruction and skips no prologue.
+    func unitHasLocationLists(at pc: UInt32) -> Bool {
+        var unit = Dwarf_Die()
+        guard dwarf_addrdie(dwarf, Dwarf_Addr(pc), &unit) != nil else { return false }
+        let key = DIE.offset(&unit)
+        if let known = caches.unitsWithLocationLists[key] { return known }
+        var producer = Dwarf_Attribute()
+        var found = false
+        if dwarf_attr(&unit, UInt32(DW_AT_producer), &producer) != nil,
+            let text = dwarf_formstring(&producer),
+            String(cString: text).hasPrefix("GNU")
+        {
+            var budget = 1_000_000
+            found = hasLocationList(&unit, budget: &budget)
+        }
+        caches.unitsWithLocationLists[key] = found
+        return found
+    }
+
+    private func hasLocationList(_ die: inout Dwarf_Die, budget: inout Int) -> Bool {
+        for child in DIE.children(&die) {
+            budget -= 1
+            guard budget > 0 else { return false }
+            var child = child
+            var attribute = Dwarf_Attribute()
+            if dwarf_attr(&child, UInt32(DW_AT_location), &attribute) != nil {
+                let form = Int32(dwarf_whatform(&attribute))
+                if form == Int32(DW_FORM_sec_offset) || form == Int32(DW_FORM_loclistx)
+                    || form == Int32(DW_FORM_data4) || form == Int32(DW_FORM_data8)
+                {
+                    return true
+                }
+            }
+            if dwarf_haschildren(&child) == 1 && hasLocationList(&child, budget: &budget) { return true }
+        }
+        return false
+    }
+}
+
+/// One function a pc is in: the out-of-line function, or a call inlined into it.
+public struct ScopeLink: Sendable, Equatable {
+    /// Identifies the function or inlined call (its entry's offset).
+    public var id: UInt64
+    /// Where the block's code starts (where an inlined call is entered), when known.
+    public var entry: UInt32?
+    /// For an inlined call: the line it was called from.
+    public var callSite: SourceLocation?
+}
+
+extension DebugInfo {
+    /// The functions `pc` is in, outermost first: the out-of-line function, then each call
+    /// inlined into it that holds pc. Empty where no function covers pc.
+    public func scopeChain(at pc: UInt32) -> [ScopeLink] {
+        lock.withLock {
+            scopePath(at: pc).compactMap { die -> ScopeLink? in
+                var die = die
+                let tag = DIE.tag(&die)
+                guard tag == Int32(DW_TAG_subprogram) || tag == Int32(DW_TAG_inlined_subroutine) else {
+                    return nil
+                }
+                var entry: Dwarf_Addr = 0
+                let start: UInt32? =
+                    dwarf_entrypc(&die, &entry) == 0 && entry <= Dwarf_Addr(UInt32.max)
+                    ? UInt32(entry) : DIE.ranges(&die).first?.lowerBound
+                return ScopeLink(
+                    id: DIE.offset(&die), entry: start,
+                    callSite: tag == Int32(DW_TAG_inlined_subroutine) ? callLocation(of: &die) : nil)
+            }
+        }
     }
 }

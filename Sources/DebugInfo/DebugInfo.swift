@@ -51,6 +51,8 @@ public final class DebugInfo: @unchecked Sendable {
         var trapHandlers: [UInt64: Bool] = [:]
         /// Scope paths by pc.
         var scopePaths: [UInt32: [Dwarf_Die]] = [:]
+        /// Whether a unit (by offset) has location lists.
+        var unitsWithLocationLists: [UInt64: Bool] = [:]
         /// Every function's code ranges, sorted.
         var functionIndex: [(range: Range<UInt32>, offset: UInt64)]?
         /// Globals and file statics by name, read on first use.

@@ -54,10 +54,36 @@ public final class SourceStepper {
 
     // MARK: Forwards
 
+    /// Where a pc is as gdb shows a stop there: the functions (inlined calls included) whose
+    /// frames are shown, and the line. At the first instruction of an inlined call gdb shows
+    /// the caller, at the line of the call, and does not show the inlined function yet.
+    public struct Place: Equatable, Sendable {
+        /// The shown functions, outermost first.
+        public var chain: [UInt64]
+        /// The line shown.
+        public var line: SourceLocation?
+        /// Whether pc is the first instruction of an inlined call made from the shown frame.
+        public var entersInlinedCall: Bool
+    }
+
+    /// Where `pc` is, as gdb shows a stop there.
+    public func place(at pc: UInt32) -> Place {
+        let links = debugInfo.scopeChain(at: pc)
+        var shown = links.count
+        while shown > 1 && links[shown - 1].entry == pc { shown -= 1 }
+        if shown < links.count {
+            return Place(
+                chain: links[..<shown].map(\.id), line: links[shown].callSite, entersInlinedCall: true)
+        }
+        return Place(
+            chain: links.map(\.id), line: debugInfo.lines.row(at: pc)?.location, entersInlinedCall: false)
+    }
+
     private func lineForward(from start: UInt64, into: Bool) throws -> UInt64? {
         try timeline.seek(to: start)
         var function = debugInfo.function(containing: machine.pc)
         var range = debugInfo.lines.row(at: machine.pc)?.range ?? machine.pc..<machine.pc
+        var here = place(at: machine.pc)
         var cfa = frameAddress()
         var needsStep = true
         var previous = (pc: machine.pc, sp: sp())
@@ -69,7 +95,6 @@ public final class SourceStepper {
             }
             needsStep = true
             let pc = machine.pc
-            if range.contains(pc) { continue }
             if machine.state.pendingTrap != nil {
                 // A trap: on to where the handler returns to the interrupted code.
                 let mepc = machine.state.csr.mepc
@@ -84,27 +109,54 @@ public final class SourceStepper {
                 continue
             }
             if let function, function.contains(pc) {
-                guard let row = debugInfo.lines.row(at: pc) else { continue }
-                if row.isStatementStart {
-                    let here = frameAddress()
-                    if here == cfa { return machine.step }
-                    if here > cfa {
-                        // Returned into an outer activation of the same function.
+                // gdb's order of checks (infrun.c, process_event_stop_test).
+                if range.contains(pc) { continue }
+                guard let row = debugInfo.lines.row(at: pc) else { return machine.step }
+                let now = place(at: pc)
+                if now.chain == here.chain && now.entersInlinedCall {
+                    // The call of an inlined function: step stops (into it, or at the call);
+                    // next stops at the call when it is on another line, else goes on.
+                    if into || now.line != here.line { return machine.step }
+                    continue
+                }
+                if now.chain.count > here.chain.count && now.chain.starts(with: here.chain) {
+                    // Further inside a call inlined into this frame.
+                    if into { return machine.step }
+                    continue
+                }
+                let sameFrame = now.chain == here.chain
+                if pc == row.range.lowerBound && row.location != here.line {
+                    if row.isStatementStart {
+                        let frame = frameAddress()
+                        if frame >= cfa { return machine.step }
+                        // A deeper activation of the same function (recursion): over it.
+                        if case .call(let returnAddress) = Transfer(at: previous.pc, in: machine) {
+                            guard let resumed = try resume(at: returnAddress, stackPointer: previous.sp)
+                            else {
+                                return nil
+                            }
+                            try timeline.seek(to: resumed)
+                            needsStep = false
+                            continue
+                        }
                         return machine.step
                     }
-                    // A deeper activation (recursion): over it, as over any call.
-                    if case .call(let returnAddress) = Transfer(at: previous.pc, in: machine) {
-                        guard let resumed = try resume(at: returnAddress, stackPointer: previous.sp) else {
-                            return nil
-                        }
-                        try timeline.seek(to: resumed)
-                        needsStep = false
-                        continue
-                    }
+                    // Not a statement: the range moves on, the line stays (gdb updates the
+                    // step range but not the current line).
+                    range = row.range
+                    if sameFrame { continue }
+                    // Another frame, not at a statement: its line does not count.
+                    here = now
+                    here.line = nil
+                    range = row.range
+                    continue
                 }
+                here = now
+                here.line = row.location
                 range = row.range
                 continue
             }
+            if range.contains(pc) { continue }
             switch Transfer(at: previous.pc, in: machine) {
             case .call(let returnAddress):
                 if into, let callee = debugInfo.function(containing: pc), debugInfo.lines.row(at: pc) != nil {
@@ -124,7 +176,8 @@ public final class SourceStepper {
                 function = debugInfo.function(containing: pc)
                 guard let row = debugInfo.lines.row(at: pc), function != nil else { return machine.step }
                 cfa = frameAddress()
-                if row.isStatementStart { return machine.step }
+                here = place(at: pc)
+                if row.isStatementStart || here.entersInlinedCall { return machine.step }
                 range = row.range
             }
         }
@@ -177,7 +230,8 @@ public final class SourceStepper {
         let caller = stack.frames[physical + 1]
         let callSite =
             stack.frames[physical].isTrapHandler ? caller.pc : callInstruction(returningTo: caller.pc)
-        guard let match = try lastCall(at: callSite, before: start, stackPointer: cfa) else { return nil }
+        // The call ran as step `start` at the latest (the state at `start` is in the callee).
+        guard let match = try lastCall(at: callSite, before: start + 1, stackPointer: cfa) else { return nil }
         return match.step - 1
     }
 
