@@ -30,6 +30,20 @@
 /// The stack gets a box of its own under the registers when the column holds both the
 /// registers from pc to a7 and four stack words; otherwise it takes the registers' box while
 /// it is focused (`showsStack`), and Tab moves on to the registers again.
+///
+/// At source level (with debug information, until `a` turns to the machine level) the code
+/// pane shows source, and the variables and the call stack join the lower row: the variables first, then the call stack in a box of its own where
+/// the row is wide enough (from about 180 columns), else in the box it shares with the
+/// console and the devices (the one focused last shows). Where the code would be narrower than 60 columns
+/// beside memory, memory leaves the upper row to the code and shares the variables' box; so
+/// does it below 110 columns:
+///
+/// ```
+///  ┌ Registers ─┐┌ Source: sensorhub.c:80 ─────────────────────────────────────────┐
+///  └────────────┘└─────────────────────────────────────────────────────────────────┘
+///  ┌ Variables (or Memory) ────────┐┌ Call stack (or Console, Devices) ───────────┐
+///  └───────────────────────────────┘└─────────────────────────────────────────────┘
+/// ```
 public struct Layout: Equatable, Sendable {
     /// A rectangle of cells.
     public struct Box: Equatable, Sendable {
@@ -62,6 +76,10 @@ public struct Layout: Equatable, Sendable {
     public var devices: Box
     /// The console pane.
     public var console: Box
+    /// The variables pane (with debug information).
+    public var variables: Box = .hidden
+    /// The call-stack pane (with debug information).
+    public var callStack: Box = .hidden
     /// The timeline bar and its legend.
     public var timeline: Box
     /// The status line at the bottom.
@@ -71,8 +89,13 @@ public struct Layout: Equatable, Sendable {
 
     /// The layout for a `width` × `height` screen (at least the minimum). Below 110 columns the
     /// lower row shows devices or the console (`showsDevices`); when the stack has no box of
-    /// its own it replaces the registers while `showsStack`.
-    public init(width: Int, height: Int, showsDevices: Bool = false, showsStack: Bool = false) {
+    /// its own it replaces the registers while `showsStack`. At source level (`isSourceLevel`)
+    /// the variables and the call stack are there too; where boxes are shared, the call stack
+    /// shows while `showsCallStack` and memory while `showsMemory`.
+    public init(
+        width: Int, height: Int, showsDevices: Bool = false, showsStack: Bool = false,
+        isSourceLevel: Bool = false, showsCallStack: Bool = true, showsMemory: Bool = false
+    ) {
         banner = Box(x: 0, y: 0, width: width, height: 1)
         status = Box(x: 0, y: height - 1, width: width, height: 1)
         timeline = Box(x: 0, y: height - 3, width: width, height: 2)
@@ -98,7 +121,40 @@ public struct Layout: Equatable, Sendable {
             lowerHeight = middleHeight - upperHeight
         }
         let lowerTop = top + upperHeight
-        if spansMiddle {
+        if isSourceLevel {
+            let right = spansMiddle ? width - leftWidth : width
+            var memoryWidth = right - 78 >= 60 ? 78 : 46
+            let isMemoryAbove = spansMiddle && right - memoryWidth >= 60
+            if !isMemoryAbove { memoryWidth = 0 }
+            code = Box(x: leftWidth, y: top, width: width - leftWidth - memoryWidth, height: upperHeight)
+            let memoryAbove = Box(x: width - memoryWidth, y: top, width: memoryWidth, height: upperHeight)
+            let lowerLeft = spansMiddle ? leftWidth : 0
+            // Two fifths of the row when the call stack gets a box of its own, else half.
+            let variablesWidth =
+                right - max(46, right * 2 / 5) >= 80 ? max(46, right * 2 / 5) : max(46, right / 2)
+            let variablesBox = Box(x: lowerLeft, y: lowerTop, width: variablesWidth, height: lowerHeight)
+            let rest = right - variablesWidth
+            let restX = lowerLeft + variablesWidth
+            if isMemoryAbove || !showsMemory {
+                memory = isMemoryAbove ? memoryAbove : .hidden
+                variables = variablesBox
+            } else {
+                memory = variablesBox
+            }
+            let shared: Box
+            if rest >= 80 {
+                let callStackWidth = min(48, rest - 40)
+                callStack = Box(x: restX, y: lowerTop, width: callStackWidth, height: lowerHeight)
+                shared = Box(
+                    x: restX + callStackWidth, y: lowerTop, width: rest - callStackWidth, height: lowerHeight)
+            } else {
+                shared = Box(x: restX, y: lowerTop, width: rest, height: lowerHeight)
+                if showsCallStack { callStack = shared }
+            }
+            let isSharedFree = callStack != shared
+            devices = isSharedFree && showsDevices ? shared : .hidden
+            console = isSharedFree && !showsDevices ? shared : .hidden
+        } else if spansMiddle {
             let right = width - leftWidth
             let memoryWidth = right - 78 >= 60 ? 78 : 46
             code = Box(x: leftWidth, y: top, width: right - memoryWidth, height: upperHeight)
@@ -129,7 +185,8 @@ public struct Layout: Equatable, Sendable {
     public init(for state: InspectorState, width: Int, height: Int) {
         self.init(
             width: width, height: height, showsDevices: state.lowerPaneShowsDevices,
-            showsStack: state.focus == .stack)
+            showsStack: state.focus == .stack, isSourceLevel: state.isSourceLevel,
+            showsCallStack: state.lowerPaneShowsCallStack, showsMemory: state.variablesPaneShowsMemory)
     }
 
     /// Registers side by side in a box `innerWidth` wide: one per row (with what each points
