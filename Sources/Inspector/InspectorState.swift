@@ -134,10 +134,7 @@ public struct InspectorState: Equatable, Sendable {
     public var focus: Pane = .code {
         didSet {
             switch focus {
-            case .devices, .console:
-                lowerPaneShowsDevices = focus == .devices
-                lowerPaneShowsCallStack = false
-            case .callStack: lowerPaneShowsCallStack = true
+            case .devices, .console: lowerPaneShowsDevices = focus == .devices
             case .memory: variablesPaneShowsMemory = true
             case .variables: variablesPaneShowsMemory = false
             default: break
@@ -297,9 +294,6 @@ public struct InspectorState: Equatable, Sendable {
     public var executedLines: ExecutedLines?
     /// What the session learned of the frame on screen (nil without debug information).
     public var sourceFacts: SourceFacts?
-    /// The box shared by the call stack, the console and the devices shows the call stack
-    /// (until the console or the devices are focused).
-    public var lowerPaneShowsCallStack = true
     /// Where memory and the variables share a box (below 110 columns), it shows memory (the
     /// one focused last).
     public var variablesPaneShowsMemory = false

@@ -32,16 +32,17 @@
 /// it is focused (`showsStack`), and Tab moves on to the registers again.
 ///
 /// At source level (with debug information, until `a` turns to the machine level) the code
-/// pane shows source, and the variables and the call stack join the lower row: the variables first, then the call stack in a box of its own where
-/// the row is wide enough (from about 180 columns), else in the box it shares with the
-/// console and the devices (the one focused last shows). Where the code would be narrower than 60 columns
-/// beside memory, memory leaves the upper row to the code and shares the variables' box; so
-/// does it below 110 columns:
+/// pane shows source, the call stack takes the stack's box (the stack shows there while
+/// focused), and the variables share the lower row with the console or the devices. Where
+/// the column has no room for the registers and a box under them (at 80×24), the call stack
+/// has the whole column and the registers show there while focused. Where the source would be
+/// narrower than 60 columns beside memory, memory leaves the upper row to it and shares the
+/// variables' box (the one focused last shows); so does it below 110 columns:
 ///
 /// ```
-///  ┌ Registers ─┐┌ Source: sensorhub.c:80 ─────────────────────────────────────────┐
+///  ┌ Call stack ┐┌ Source: sensorhub.c:80 — poll_sensors ──────────────────────────┐
 ///  └────────────┘└─────────────────────────────────────────────────────────────────┘
-///  ┌ Variables (or Memory) ────────┐┌ Call stack (or Console, Devices) ───────────┐
+///  ┌ Variables (or Memory) ────────┐┌ Console (or Devices) ───────────────────────┐
 ///  └───────────────────────────────┘└─────────────────────────────────────────────┘
 /// ```
 public struct Layout: Equatable, Sendable {
@@ -90,11 +91,11 @@ public struct Layout: Equatable, Sendable {
     /// The layout for a `width` × `height` screen (at least the minimum). Below 110 columns the
     /// lower row shows devices or the console (`showsDevices`); when the stack has no box of
     /// its own it replaces the registers while `showsStack`. At source level (`isSourceLevel`)
-    /// the variables and the call stack are there too; where boxes are shared, the call stack
-    /// shows while `showsCallStack` and memory while `showsMemory`.
+    /// the variables and the call stack are there too; where boxes are shared, the registers
+    /// show while `showsRegisters` and memory while `showsMemory`.
     public init(
         width: Int, height: Int, showsDevices: Bool = false, showsStack: Bool = false,
-        isSourceLevel: Bool = false, showsCallStack: Bool = true, showsMemory: Bool = false
+        isSourceLevel: Bool = false, showsRegisters: Bool = false, showsMemory: Bool = false
     ) {
         banner = Box(x: 0, y: 0, width: width, height: 1)
         status = Box(x: 0, y: height - 1, width: width, height: 1)
@@ -127,33 +128,21 @@ public struct Layout: Equatable, Sendable {
             let isMemoryAbove = spansMiddle && right - memoryWidth >= 60
             if !isMemoryAbove { memoryWidth = 0 }
             code = Box(x: leftWidth, y: top, width: width - leftWidth - memoryWidth, height: upperHeight)
-            let memoryAbove = Box(x: width - memoryWidth, y: top, width: memoryWidth, height: upperHeight)
             let lowerLeft = spansMiddle ? leftWidth : 0
-            // Two fifths of the row when the call stack gets a box of its own, else half.
-            let variablesWidth =
-                right - max(46, right * 2 / 5) >= 80 ? max(46, right * 2 / 5) : max(46, right / 2)
+            let variablesWidth = spansMiddle ? max(46, right / 2) : 46
             let variablesBox = Box(x: lowerLeft, y: lowerTop, width: variablesWidth, height: lowerHeight)
-            let rest = right - variablesWidth
-            let restX = lowerLeft + variablesWidth
-            if isMemoryAbove || !showsMemory {
-                memory = isMemoryAbove ? memoryAbove : .hidden
+            if isMemoryAbove {
+                memory = Box(x: width - memoryWidth, y: top, width: memoryWidth, height: upperHeight)
                 variables = variablesBox
             } else {
-                memory = variablesBox
+                memory = showsMemory ? variablesBox : .hidden
+                variables = showsMemory ? .hidden : variablesBox
             }
-            let shared: Box
-            if rest >= 80 {
-                let callStackWidth = min(48, rest - 40)
-                callStack = Box(x: restX, y: lowerTop, width: callStackWidth, height: lowerHeight)
-                shared = Box(
-                    x: restX + callStackWidth, y: lowerTop, width: rest - callStackWidth, height: lowerHeight)
-            } else {
-                shared = Box(x: restX, y: lowerTop, width: rest, height: lowerHeight)
-                if showsCallStack { callStack = shared }
-            }
-            let isSharedFree = callStack != shared
-            devices = isSharedFree && showsDevices ? shared : .hidden
-            console = isSharedFree && !showsDevices ? shared : .hidden
+            let shared = Box(
+                x: lowerLeft + variablesWidth, y: lowerTop, width: right - variablesWidth, height: lowerHeight
+            )
+            devices = showsDevices ? shared : .hidden
+            console = showsDevices ? .hidden : shared
         } else if spansMiddle {
             let right = width - leftWidth
             let memoryWidth = right - 78 >= 60 ? 78 : 46
@@ -171,13 +160,20 @@ public struct Layout: Equatable, Sendable {
             console = showsDevices ? .hidden : rest
         }
         let column = Box(x: 0, y: top, width: leftWidth, height: leftHeight)
+        // At source level the call stack has the stack's place (the stack shows there while
+        // focused) and, where that is the whole column, the registers' place too (they show
+        // there while focused).
         if hasStackBox {
             registers = Box(x: 0, y: top, width: leftWidth, height: registersHeight)
-            stack = Box(
+            let below = Box(
                 x: 0, y: top + registersHeight, width: leftWidth, height: leftHeight - registersHeight)
+            stack = !isSourceLevel || showsStack ? below : .hidden
+            callStack = isSourceLevel && !showsStack ? below : .hidden
         } else {
-            registers = showsStack ? .hidden : column
+            let columnShowsRegisters = isSourceLevel ? showsRegisters : !showsStack
+            registers = columnShowsRegisters ? column : .hidden
             stack = showsStack ? column : .hidden
+            callStack = isSourceLevel && !showsStack && !showsRegisters ? column : .hidden
         }
     }
 
@@ -186,7 +182,7 @@ public struct Layout: Equatable, Sendable {
         self.init(
             width: width, height: height, showsDevices: state.lowerPaneShowsDevices,
             showsStack: state.focus == .stack, isSourceLevel: state.isSourceLevel,
-            showsCallStack: state.lowerPaneShowsCallStack, showsMemory: state.variablesPaneShowsMemory)
+            showsRegisters: state.focus == .registers, showsMemory: state.variablesPaneShowsMemory)
     }
 
     /// Registers side by side in a box `innerWidth` wide: one per row (with what each points

@@ -3,18 +3,18 @@ import Machine
 
 extension Renderer {
     /// The call stack, innermost first, as gdb's `bt` names the frames; the selected one
-    /// marked ▶ (reversed while the pane is focused), and why unwinding stopped:
+    /// marked ▶ (reversed while the pane is focused), and why unwinding stopped early (`no
+    /// unwind information for trap_vector`) when it did:
     ///
     /// ```
     ///  #0 00000000 ??
     /// ▶#1 poll_sensors sensorhub.c:80
     ///  #2 main sensorhub.c:112
-    ///  #3 _start start.S:20
-    ///  no unwind information for _start
     /// ```
     ///
     /// A wide pane shows every frame's pc; a narrow one only where there is no source line, and
-    /// the line without its file where the file does not fit (`#1 register_sensor line 61`).
+    /// the line without its file where the file does not fit (`#1 register_sensor line 61`,
+    /// narrower `#1 register_sensor :61`).
     static func drawCallStack(
         _ grid: inout ScreenGrid, _ state: InspectorState, _ source: SourceView?, _ box: Layout.Box
     ) {
@@ -37,8 +37,10 @@ extension Renderer {
             if frame.isTrapHandler { text += " [trap]" }
             if let location = frame.location {
                 // Where the file does not fit, the line alone.
-                let full = text + " \(location)"
-                text = full.unicodeScalars.count <= inner.width - 2 ? full : text + " line \(location.line)"
+                let fitting = [" \(location)", " line \(location.line)", " :\(location.line)"].map {
+                    text + $0
+                }
+                text = fitting.first { $0.unicodeScalars.count <= inner.width - 2 } ?? fitting[2]
             }
             return (text, frame.location == nil ? Look.dim : .plain, index == source.selectedFrame)
         }

@@ -85,7 +85,8 @@ struct RenderPaneTests {
     // MARK: Registers
 
     @Test func theMinimumScreenShowsPcThroughA7AndSaysMoreAreBelow() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 80, height: 24)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 80, height: 24, atMachineLevel: true)
         session.press(.left, .left)
         let text = session.frame().text
         for name in [
@@ -171,7 +172,8 @@ struct RenderPaneTests {
     // MARK: Stack
 
     @Test func theStackTakesTheRegistersPlaceWhileFocusedOnTheMinimumScreen() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 80, height: 24)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 80, height: 24, atMachineLevel: true)
         session.press(.left, .left, .backTab, .backTab)
         #expect(session.state.focus == .stack)
         let text = session.frame().text

@@ -38,7 +38,7 @@ struct ScreenTests {
         terminal.size = (80, 24)
         let minimum = session.frame()
         #expect(minimum.height == 24)
-        #expect(minimum.row(1).contains("Registers"))
+        #expect(minimum.row(1).contains("Call stack"))
     }
 
     @Test func helpOverlayNamesEveryKeyOnAFullSizeScreen() throws {
