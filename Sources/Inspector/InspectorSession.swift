@@ -66,6 +66,12 @@ public final class InspectorSession {
         } else {
             state.message = "? shows every key"
         }
+        // Debug information that is there but cannot be read is worth saying at once (its
+        // absence the code pane's title says).
+        if let problem = state.debugInfoProblem, problem != DebugInfoError.absent.description {
+            state.message = "\(problem) — the machine level works without it; ? for keys"
+            state.messageIsError = true
+        }
     }
 
     /// Runs until the user quits.

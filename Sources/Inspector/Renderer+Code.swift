@@ -31,6 +31,7 @@ extension Renderer {
         let pc = callerFrame?.pc ?? view.state.pc
         let function = callerFrame.map { source?.frameSymbol ?? $0.function }
         var title = "Code" + ((function ?? view.function).map { ": \($0)" } ?? "")
+        if !state.hasDebugInfo && state.debugInfoProblem != nil { title += " · no debug info" }
         if let selected = source?.selectedFrame, selected > 0 { title += " · frame \(selected)" }
         let inner = frame(&grid, box, title: title, isFocused: state.focus == .code)
         guard inner.height > 0 else { return }

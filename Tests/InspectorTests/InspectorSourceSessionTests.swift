@@ -207,7 +207,7 @@ struct InspectorSourceSessionTests {
             timeline: try Timeline(path: path), terminal: terminal, clock: FrozenClock(), step: 0)
         #expect(!session.state.isSourceLevel)
         #expect(session.state.debugInfoProblem == "no debug info: the ELF has no DWARF sections")
-        #expect(session.frame().row(1).contains("┌─ Code"))
+        #expect(session.frame().row(1).contains("┌─ Code · no debug info "))
         session.type("e")
         #expect(session.state.message == "step: no debug info: the ELF has no DWARF sections")
         session.press(.tab)

@@ -194,7 +194,8 @@ struct RenderPaneTests {
     }
 
     @Test func aTallScreenShowsTheStackUnderTheRegisters() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, atMachineLevel: true)
         session.press(.left, .left)
         let text = session.frame().text
         #expect(text.contains("─ Registers "))
