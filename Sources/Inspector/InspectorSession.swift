@@ -26,7 +26,8 @@ public final class InspectorSession {
     /// Opens the inspector on `timeline` at `step` (the end when nil: a post-mortem starts at
     /// the crash). With `live`, the timeline grows while the inspector is open and the view
     /// follows its head. With the firmware's debug information the code pane shows source,
-    /// read through `sources` (by default from disk, near the recording).
+    /// read through `sources` (by default a `SourceLibrary`: the recording's embedded copy,
+    /// else the file on disk).
     public init(
         timeline: Timeline, terminal: TerminalDevice, clock: InspectorClock, step: UInt64? = nil,
         live: LiveSource? = nil, sources: SourceTextProvider? = nil
@@ -47,7 +48,7 @@ public final class InspectorSession {
             self.debugInfo = debugInfo
             sourceBuilder = SourceViewBuilder(
                 timeline: timeline, debugInfo: debugInfo,
-                sources: sources ?? SourceFilesOnDisk(recordingPath: timeline.path))
+                sources: sources ?? SourceLibrary(timeline: timeline, debugInfo: debugInfo))
             state.hasDebugInfo = true
         } catch {
             debugInfo = nil

@@ -92,7 +92,7 @@ final class SourceViewBuilder {
 
     /// The source of `location`'s file, with the breakpoints and executed lines on it.
     private func listing(at location: SourceLocation, state: InspectorState) -> SourceView.Listing {
-        let text = sources.text(ofFile: debugInfo.lines.fullPath(of: location.file))
+        let text = sources.source(for: location.file)
         var breakpointLines = Set<Int>()
         for address in state.breakpoints {
             if breakpointLocations[address] == nil {

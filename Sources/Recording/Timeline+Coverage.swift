@@ -3,9 +3,6 @@ import Machine
 /// Which code ran in a span of the recording: for the inspector's "lines executed in the
 /// visible range" (a source line ran when one of its statement addresses did).
 extension Timeline {
-    /// The path the recording was opened from (where its firmware's sources may lie near).
-    public var path: String { file.path }
-
     /// Which of `addresses` are about to run in a state of `span` (the instruction runs in
     /// the step after it, so a span's last state counts too). Replays only the keyframe
     /// intervals whose executed code may hold one of them, with a breakpoint on each address

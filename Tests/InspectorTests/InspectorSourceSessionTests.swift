@@ -164,8 +164,8 @@ struct InspectorSourceSessionTests {
 
     @Test func withoutTheSourceTheSourcePaneSaysSoAndWhichLine() throws {
         final class NoSources: SourceTextProvider {
-            func text(ofFile path: String) -> SourceText {
-                SourceText(lines: [], note: "source not available: \((path as NSString).lastPathComponent)")
+            func source(for file: String) -> SourceText {
+                .unavailable("source not available: \((file as NSString).lastPathComponent)")
             }
         }
         let terminal = FakeTerminal(width: 120, height: 36)
@@ -176,16 +176,6 @@ struct InspectorSourceSessionTests {
         #expect(text.contains("Source: sensorhub.c:80 — poll_sensors"))
         #expect(text.contains("source not available: sensorhub.c"))
         #expect(text.contains("The frame is at line 80."))
-    }
-
-    @Test func sourcesAreFoundUnderTheRecordingsDirectoryWhenTheCompilersPathIsGone() {
-        let sources = SourceFilesOnDisk(searchDirectories: [DemoRecording.directory.path])
-        let text = sources.text(ofFile: "/no/such/build/tree/crash/sensorhub.c")
-        #expect(text.note == nil)
-        #expect(text.lines[36] == "    while ((*destination++ = *source++) != 0)")
-        let missing = sources.text(ofFile: "/no/such/build/tree/crash/gone.c")
-        #expect(missing.lines.isEmpty)
-        #expect(missing.note == "source not available: gone.c")
     }
 
     @Test func aFirmwareWithoutDebugInfoStaysAtTheMachineLevelAndSaysWhy() throws {
