@@ -248,13 +248,7 @@ public final class InspectorSession {
             }
             return .hitsCounted(counts, through: timeline.totalSteps)
         case .lastWrite(let range, let atOrBefore):
-            var hit = try timeline.lastWrite(
-                to: range, before: atOrBefore + 1, progress: progress("searching back"))
-            if let found = hit, found.step == step, step > 0 {
-                // The write that made this step: look for the one before it.
-                hit = try timeline.lastWrite(to: range, before: step, progress: progress("searching back"))
-            }
-            guard let hit else {
+            guard let hit = try lastWriteHit(to: range, atOrBefore: atOrBefore) else {
                 return .searchFinished(
                     step: nil,
                     message:
@@ -332,14 +326,7 @@ public final class InspectorSession {
         throws(RecordingError)
         -> InspectorAction
     {
-        let step = state.step
-        var hit = try timeline.lastWrite(
-            to: range, before: atOrBefore + 1, progress: progress("searching back"))
-        if let found = hit, found.step == step, step > 0 {
-            // The write that made this step: look for the one before it.
-            hit = try timeline.lastWrite(to: range, before: step, progress: progress("searching back"))
-        }
-        guard let hit else {
+        guard let hit = try lastWriteHit(to: range, atOrBefore: atOrBefore) else {
             return .searchFinished(
                 step: nil, message: "\(expression) was not written before step \(atOrBefore)")
         }
@@ -374,6 +361,18 @@ public final class InspectorSession {
             message:
                 "\(count) source lines run in steps \(span.lowerBound)…\(span.upperBound): + ran, - did not — x hides them"
         )
+    }
+
+    /// The last write to `range` at or before step `atOrBefore`; when that is the write that
+    /// made the step on screen, the one before it (so that `W` again goes further back).
+    private func lastWriteHit(to range: Range<UInt32>, atOrBefore: UInt64) throws(RecordingError)
+        -> TimelineMatch?
+    {
+        let step = state.step
+        let hit = try timeline.lastWrite(
+            to: range, before: atOrBefore + 1, progress: progress("searching back"))
+        guard let found = hit, found.step == step, step > 0 else { return hit }
+        return try timeline.lastWrite(to: range, before: step, progress: progress("searching back"))
     }
 
     /// "0x8000027c (copy_name+0x8)", or the address alone outside every symbol.

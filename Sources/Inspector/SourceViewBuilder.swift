@@ -14,7 +14,8 @@ final class SourceViewBuilder {
 
     private var viewCache: (key: ViewCacheKey, view: SourceView)?
     /// The values shown at the position on screen, and at the one before it (the last move's
-    /// start), by `valueKey`.
+    /// start), by row: a watch's by its id, a variable's by its frame (function and canonical
+    /// frame address) and id.
     private var shownValues: (step: UInt64, values: [String: String])?
     private var previousValues: [String: String] = [:]
     /// The source line of each breakpoint address.
@@ -123,7 +124,9 @@ final class SourceViewBuilder {
         }
         var rows = rows
         for index in rows.indices {
-            let key = prefix + rows[index].id
+            // A watch is compared whatever frame it was read in; a variable only in its own.
+            let id = rows[index].id
+            let key = id.hasPrefix("watch:") ? id : prefix + id
             guard let value = values[rows[index].id] else { continue }
             shownValues?.values[key] = value
             if let before = previousValues[key], before != value { rows[index].isChanged = true }
