@@ -136,7 +136,7 @@ public enum Keymap {
             "m<x> '<x>", "set mark x / go to mark x", [.character("m"): .setMark, .character("'"): .goToMark]),
         .init("g", "go to step, %, end, [-]SYMBOL", [.character("g"): .gotoPrompt]),
         // Breakpoints, watchpoints, who wrote this
-        .init("b", "breakpoint: ADDR [if COND]", [.character("b"): .breakpointPrompt]),
+        .init("b", "break ADDR|FILE:LINE [if COND]", [.character("b"): .breakpointPrompt]),
         .init("w", "watch ADDR[:LEN] [if COND]", [.character("w"): .watchPrompt]),
         .init(
             "c C", "run to the next / previous hit",
