@@ -51,7 +51,7 @@ let package = Package(
             path: "Benchmarks/SourceBenchmark", exclude: ["firmware"]),
         .executableTarget(
             name: "inspector-benchmark", dependencies: ["Machine", "Recording", "Inspector"],
-            path: "Benchmarks/InspectorBenchmark"),
+            path: "Benchmarks/InspectorBenchmark", exclude: ["firmware"]),
         // The recording reader's fuzz target (Fuzz/README.md): a corpus replayer in plain
         // builds, libFuzzer's target with -DLIBFUZZER -sanitize=fuzzer.
         .executableTarget(

@@ -6,10 +6,13 @@ import Recording
 // Measures the inspector's figures from issue 4 (release build) on a recording of the
 // CPU-bound workload (about 2e9 steps): opening the recording and drawing the first frame,
 // building and drawing one 200×60 frame, and holding → / ← (one step per key, every step
-// rendered); and live mode (issue 5): the live head drawn while the workload is recorded on
-// the emulator thread, against `record` alone.
+// rendered); live mode (issue 5): the live head drawn while the workload is recorded on
+// the emulator thread, against `record` alone; and the source level (issue 11): a 200×60
+// frame with source, an 8-deep call stack and 30 variables, built and drawn at each step
+// (firmware/frames.c, compiled with the RISC-V cross compiler and recorded first).
 //
 //   swift run -c release inspector-benchmark [workload-bench.elf | recording.tsr]
+//   swift run -c release inspector-benchmark --source      (the source-level case alone)
 
 func monotonicSeconds() -> Double {
     var time = timespec()
@@ -40,6 +43,87 @@ final class LiveTerminal: TerminalDevice {
         usleep(UInt32(milliseconds) * 1000)
         return nil
     }
+}
+
+/// The mean and the 99th percentile of `values` (seconds), in milliseconds.
+func describe(_ values: [Double]) -> String {
+    let sorted = values.sorted()
+    let mean = sorted.reduce(0, +) / Double(sorted.count)
+    return String(
+        format: "mean %.2f ms, p99 %.2f ms", mean * 1000,
+        sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000)
+}
+
+/// The source-level case: firmware/frames.c at the innermost of its 8 frames, 200×60, with
+/// `*sample` opened and one watch expression, so that the variables pane has 30 rows; then
+/// a frame per step (seek, machine view, call stack, variables, source, render and draw).
+func sourceLevelBenchmark() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    let common = root.appendingPathComponent("../../Firmware/common").standardized.path
+    let work = NSTemporaryDirectory() + "timescope-inspector-source-bench-\(getpid())"
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: work) }
+    let elf = work + "/frames.elf"
+    let compiler = Process()
+    compiler.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    compiler.arguments = [
+        "riscv64-unknown-elf-gcc", "-march=rv32imac_zicsr_zifencei", "-mabi=ilp32", "-g", "-O0",
+        "-ffreestanding", "-nostdlib", "-nostartfiles", "-static", "-fno-builtin", "-I", common, "-T",
+        common + "/virt.ld", "-Wl,--no-warn-rwx-segments", "-o", elf, common + "/start.S",
+        root.appendingPathComponent("firmware/frames.c").path, "-lgcc",
+    ]
+    try compiler.run()
+    compiler.waitUntilExit()
+    guard compiler.terminationStatus == 0 else { throw BenchmarkError("riscv64-unknown-elf-gcc failed") }
+    let recording = work + "/frames.tsr"
+    _ = try Recorder(path: recording, machine: Machine(firmware: Firmware.load(contentsOf: elf))).run(
+        maxSteps: nil)
+    let timeline = try Timeline(path: recording)
+    guard let innermost = timeline.machine.firmware.symbols.symbol(named: "innermost"),
+        let first = try timeline.nextHit(of: [StopRule(.execution(innermost.address))], after: 0)
+    else { throw BenchmarkError("innermost never runs") }
+    let terminal = BenchmarkTerminal()
+    // Into the loop of the innermost function: every local has its value.
+    let session = InspectorSession(
+        timeline: timeline, terminal: terminal, clock: Clock(), step: first.step + 120)
+    session.send(.key(.character("p")))
+    for character in "samples[0].total" { session.send(.key(.character(character))) }
+    session.send(.key(.enter))
+    // The watch, seed, round, then sample: open it.
+    for key in [Key.tab, .down, .down, .down, .right] { session.send(.key(key)) }
+    let frameCount = session.state.sourceFacts?.frameCount ?? 0
+    let rowCount = session.state.sourceFacts?.variables.count ?? 0
+    var frameTimes: [Double] = []
+    var renderTimes: [Double] = []
+    for _ in 0..<300 {
+        let start = monotonicSeconds()
+        session.send(.key(.character("l")))
+        frameTimes.append(monotonicSeconds() - start)
+        let renderStart = monotonicSeconds()
+        _ = session.frame()
+        renderTimes.append(monotonicSeconds() - renderStart)
+    }
+    print("inspector benchmark, source level: frames.elf, \(timeline.totalSteps) steps, 200×60")
+    print(
+        "  source frame at a new step  \(describe(frameTimes))  (\(frameCount) frames, \(rowCount) variable rows; seek + views + render; target <= 5 ms)"
+    )
+    print("  source frame, render only   \(describe(renderTimes))")
+}
+
+/// Why the benchmark cannot go on.
+struct BenchmarkError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+if CommandLine.arguments.dropFirst().first == "--source" {
+    do {
+        try sourceLevelBenchmark()
+    } catch {
+        FileHandle.standardError.write(Data("inspector-benchmark: \(error)\n".utf8))
+        exit(2)
+    }
+    exit(0)
 }
 
 let input = CommandLine.arguments.dropFirst().first ?? "Firmware/build/workload-bench.elf"
@@ -92,13 +176,6 @@ do {
     for _ in 0..<holdSteps { session.send(.key(.left)) }
     let backRate = Double(holdSteps) / (monotonicSeconds() - backStart)
 
-    func describe(_ values: [Double]) -> String {
-        let sorted = values.sorted()
-        let mean = sorted.reduce(0, +) / Double(sorted.count)
-        return String(
-            format: "mean %.2f ms, p99 %.2f ms", mean * 1000,
-            sorted[min(sorted.count - 1, sorted.count * 99 / 100)] * 1000)
-    }
     print(
         "inspector benchmark: \(timeline.summary.header.firmwareName), \(timeline.totalSteps) steps, 200×60")
     print(String(format: "  open + first frame   %.1f ms  (target <= 500 ms)", openTime * 1000))
@@ -141,6 +218,7 @@ do {
                 (gaps.isEmpty ? 0 : gaps[min(gaps.count - 1, gaps.count * 99 / 100)]) * 1000,
                 (gaps.last ?? 0) * 1000))
     }
+    try sourceLevelBenchmark()
 } catch {
     FileHandle.standardError.write(Data("inspector-benchmark: \(error)\n".utf8))
     exit(2)

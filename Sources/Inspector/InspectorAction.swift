@@ -20,6 +20,8 @@ public enum InspectorAction: Equatable, Sendable {
     case live(LiveReport)
     /// A live command was carried out, or could not be (then: why).
     case liveCommandFinished(refusal: String?)
+    /// The lines that ran in a span were collected (`x`).
+    case executedLinesCollected(InspectorState.ExecutedLines, message: String)
 }
 
 /// Work the reducer asks for; the session runs it against the timeline and feeds results back
@@ -46,4 +48,11 @@ public enum InspectorEffect: Equatable, Sendable {
     case search(String, isForward: Bool)
     /// Steer the live run.
     case live(LiveCommand)
+    /// Move by source line (gdb's step, next, finish; backwards as rr's reverse-…) from the
+    /// current step, in frame `frame` (finish leaves that frame).
+    case sourceMove(SourceMove, isBackward: Bool, frame: Int)
+    /// The last write at or before the step to the bytes of a variable (`expression` names it).
+    case lastWriteToVariable(String, Range<UInt32>, atOrBefore: UInt64)
+    /// Which source lines run in `span` (for the source pane, `x`).
+    case collectExecutedLines(ClosedRange<UInt64>)
 }

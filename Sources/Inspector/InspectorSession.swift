@@ -1,3 +1,4 @@
+import DebugInfo
 import Machine
 import Recording
 
@@ -11,6 +12,12 @@ public final class InspectorSession {
     let terminal: TerminalDevice
     let clock: InspectorClock
     private let builder: MachineViewBuilder
+    /// The firmware's debug information, read once (nil when it has none: `state` says why).
+    let debugInfo: DebugInfo?
+    private let sourceBuilder: SourceViewBuilder?
+    private lazy var stepper: SourceStepper? = debugInfo.map {
+        SourceStepper(timeline: timeline, debugInfo: $0)
+    }
     /// In live mode, where new steps come from.
     let live: LiveSource?
     /// Milliseconds between frames while playing back or live (33 per second).
@@ -18,10 +25,12 @@ public final class InspectorSession {
 
     /// Opens the inspector on `timeline` at `step` (the end when nil: a post-mortem starts at
     /// the crash). With `live`, the timeline grows while the inspector is open and the view
-    /// follows its head.
+    /// follows its head. With the firmware's debug information the code pane shows source,
+    /// read through `sources` (by default a `SourceLibrary`: the recording's embedded copy,
+    /// else the file on disk).
     public init(
         timeline: Timeline, terminal: TerminalDevice, clock: InspectorClock, step: UInt64? = nil,
-        live: LiveSource? = nil
+        live: LiveSource? = nil, sources: SourceTextProvider? = nil
     ) {
         self.timeline = timeline
         self.terminal = terminal
@@ -34,6 +43,18 @@ public final class InspectorSession {
             ?? timeline.machine.ramBase
         state = InspectorState(
             step: step ?? timeline.totalSteps, totalSteps: timeline.totalSteps, memoryAddress: dataStart)
+        do {
+            let debugInfo = try DebugInfo(firmware: firmware)
+            self.debugInfo = debugInfo
+            sourceBuilder = SourceViewBuilder(
+                timeline: timeline, debugInfo: debugInfo,
+                sources: sources ?? SourceLibrary(timeline: timeline, debugInfo: debugInfo))
+            state.hasDebugInfo = true
+        } catch {
+            debugInfo = nil
+            sourceBuilder = nil
+            state.debugInfoProblem = error.description
+        }
         if live != nil {
             state.live = InspectorState.Live(report: LiveReport(headStep: timeline.totalSteps))
             pollLive()
@@ -45,6 +66,12 @@ public final class InspectorSession {
             state.message = "the run crashed here — step back (←) to see what led to it; ? for keys"
         } else {
             state.message = "? shows every key"
+        }
+        // Debug information that is there but cannot be read is worth saying at once (its
+        // absence the code pane's title says).
+        if let problem = state.debugInfoProblem, problem != DebugInfoError.absent.description {
+            state.message = "\(problem) — the machine level works without it; ? for keys"
+            state.messageIsError = true
         }
     }
 
@@ -77,7 +104,7 @@ public final class InspectorSession {
         do {
             let report = try live.poll(timeline)
             if state.live?.report != report {
-                _ = Reducer.reduce(&state, .live(report), firmware: timeline.machine.firmware)
+                _ = reduce(.live(report))
             }
         } catch {
             state.message = "live: \(error)"
@@ -89,14 +116,19 @@ public final class InspectorSession {
     public func send(_ action: InspectorAction) {
         let size = terminal.size
         state.isScreenTooSmall = size.width < Layout.minimumWidth || size.height < Layout.minimumHeight
-        var effects = Reducer.reduce(&state, action, firmware: timeline.machine.firmware)
+        var effects = reduce(action)
         while let effect = effects.first {
             effects.removeFirst()
             if state.progress != nil { draw() }  // shows the progress line before the work starts
             let result = perform(effect)
-            effects += Reducer.reduce(&state, result, firmware: timeline.machine.firmware)
+            effects += reduce(result)
         }
         if !state.isQuitting { draw() }
+    }
+
+    /// The reducer, with the firmware's symbols and line tables.
+    private func reduce(_ action: InspectorAction) -> [InspectorEffect] {
+        Reducer.reduce(&state, action, firmware: timeline.machine.firmware, lines: debugInfo?.lines)
     }
 
     /// The frame for the current state at the terminal's size.
@@ -107,18 +139,28 @@ public final class InspectorSession {
             if let register = state.memoryFollowsRegister {
                 let address = register == 0 ? view.state.pc : view.state.x[register]
                 if address & ~0xF != state.memoryAddress || address != state.memoryCursor {
-                    _ = Reducer.reduce(&state, .followedAddress(address), firmware: timeline.machine.firmware)
+                    _ = reduce(.followedAddress(address))
                     view = try builder.view(for: state)
                 }
             }
             state.pcAtStep = view.state.pc
             state.stateAtStep = view.state
+            var source: SourceView?
+            if let sourceBuilder {
+                let built = try sourceBuilder.view(for: state)
+                source = built
+                state.sourceFacts = InspectorState.SourceFacts(
+                    frameCount: built.frames.count, selectedFrame: built.selectedFrame,
+                    variables: built.variables)
+            }
             if size.width >= Layout.minimumWidth && size.height >= Layout.minimumHeight {
                 let memory = Layout(for: state, width: size.width, height: size.height).memory
-                state.memoryBytesPerRow = Layout.memoryBytesPerRow(memory, display: state.memoryDisplay)
-                state.memoryVisibleRows = max(1, memory.height - 2)
+                if memory.width > 0 {
+                    state.memoryBytesPerRow = Layout.memoryBytesPerRow(memory, display: state.memoryDisplay)
+                    state.memoryVisibleRows = max(1, memory.height - 2)
+                }
             }
-            return Renderer.render(state, view, width: size.width, height: size.height)
+            return Renderer.render(state, view, source: source, width: size.width, height: size.height)
         } catch {
             var grid = ScreenGrid(width: size.width, height: size.height)
             grid.put("timescope: \(error)", x: 0, y: 0, style: Renderer.Look.error)
@@ -148,9 +190,20 @@ public final class InspectorSession {
 
     private func perform(_ effect: InspectorEffect) -> InspectorAction {
         do {
-            return try performThrowing(effect)
-        } catch {
+            switch effect {
+            case .sourceMove(let move, let isBackward, let frame):
+                return try sourceMove(move, isBackward: isBackward, frame: frame)
+            case .lastWriteToVariable(let expression, let range, let atOrBefore):
+                return try lastWrite(to: expression, range, atOrBefore: atOrBefore)
+            case .collectExecutedLines(let span):
+                return try executedLines(in: span)
+            default:
+                return try performThrowing(effect)
+            }
+        } catch let error as RecordingError {
             return .failed(error.description)
+        } catch {
+            return .failed("\(error)")
         }
     }
 
@@ -195,13 +248,7 @@ public final class InspectorSession {
             }
             return .hitsCounted(counts, through: timeline.totalSteps)
         case .lastWrite(let range, let atOrBefore):
-            var hit = try timeline.lastWrite(
-                to: range, before: atOrBefore + 1, progress: progress("searching back"))
-            if let found = hit, found.step == step, step > 0 {
-                // The write that made this step: look for the one before it.
-                hit = try timeline.lastWrite(to: range, before: step, progress: progress("searching back"))
-            }
-            guard let hit else {
+            guard let hit = try lastWriteHit(to: range, atOrBefore: atOrBefore) else {
                 return .searchFinished(
                     step: nil,
                     message:
@@ -242,7 +289,90 @@ public final class InspectorSession {
             return try gotoSymbol(name, at: address, isForward: isForward)
         case .search(let text, let isForward):
             return try search(text, isForward: isForward)
+        case .sourceMove, .lastWriteToVariable, .collectExecutedLines:
+            return .failed("internal: \(effect) is performed elsewhere")
         }
+    }
+
+    // MARK: Source level
+
+    /// Where the file:line of `pc` is, for messages: "copy_name at sensorhub.c:37".
+    private func sourcePlace(_ pc: UInt32) -> String {
+        let function = timeline.machine.firmware.symbols.symbol(containing: pc)?.name ?? hex(pc)
+        guard let location = debugInfo?.lines.location(of: pc) else { return function }
+        return "\(function) at \(location)"
+    }
+
+    /// e/E, o/O, t/T: where the move lands, or why it goes nowhere.
+    private func sourceMove(_ move: SourceMove, isBackward: Bool, frame: Int) throws -> InspectorAction {
+        let name = Reducer.moveName(move, isBackward: isBackward)
+        guard let stepper else { return .failed("\(name): \(state.debugInfoProblem ?? "no debug info")") }
+        let step = state.step
+        guard
+            let destination = try stepper.destination(
+                of: move, from: step, backward: isBackward, frame: frame)
+        else {
+            return .searchFinished(
+                step: nil,
+                message: "\(name) goes no further: the recording \(isBackward ? "starts" : "ends") first")
+        }
+        try timeline.seek(to: destination)
+        return .searchFinished(
+            step: destination, message: "\(name): step \(destination), \(sourcePlace(timeline.machine.pc))")
+    }
+
+    /// W on a variable: the step that last wrote its bytes, the line that did, and what it stored.
+    private func lastWrite(to expression: String, _ range: Range<UInt32>, atOrBefore: UInt64)
+        throws(RecordingError)
+        -> InspectorAction
+    {
+        guard let hit = try lastWriteHit(to: range, atOrBefore: atOrBefore) else {
+            return .searchFinished(
+                step: nil, message: "\(expression) was not written before step \(atOrBefore)")
+        }
+        let store = try timeline.store(at: hit.step)
+        let pc = store?.pc ?? hit.pc
+        let what = store.map { ": \($0)" } ?? ""
+        return .searchFinished(
+            step: hit.step, message: "step \(hit.step): \(sourcePlace(pc)) wrote \(expression)\(what)")
+    }
+
+    /// `x`: which source lines run in `span`: a breakpoint on every statement, each taken
+    /// away once it is hit.
+    private func executedLines(in span: ClosedRange<UInt64>) throws(RecordingError) -> InspectorAction {
+        guard let lines = debugInfo?.lines else { return .failed(state.debugInfoProblem ?? "no debug info") }
+        var linesAt: [UInt32: [(file: String, line: Int)]] = [:]
+        var haveCode: [String: Set<Int>] = [:]
+        for file in lines.sourceFiles {
+            for statement in lines.statements(inFile: file) {
+                linesAt[statement.address, default: []].append((file, statement.line))
+                haveCode[file, default: []].insert(statement.line)
+            }
+        }
+        let found = try timeline.executedAddresses(
+            among: Set(linesAt.keys), in: span, progress: progress("finding the lines that run"))
+        var ran: [String: Set<Int>] = [:]
+        for address in found {
+            for place in linesAt[address] ?? [] { ran[place.file, default: []].insert(place.line) }
+        }
+        let count = ran.values.map(\.count).reduce(0, +)
+        return .executedLinesCollected(
+            InspectorState.ExecutedLines(span: span, ran: ran, haveCode: haveCode),
+            message:
+                "\(count) source lines run in steps \(span.lowerBound)…\(span.upperBound): + ran, - did not — x hides them"
+        )
+    }
+
+    /// The last write to `range` at or before step `atOrBefore`; when that is the write that
+    /// made the step on screen, the one before it (so that `W` again goes further back).
+    private func lastWriteHit(to range: Range<UInt32>, atOrBefore: UInt64) throws(RecordingError)
+        -> TimelineMatch?
+    {
+        let step = state.step
+        let hit = try timeline.lastWrite(
+            to: range, before: atOrBefore + 1, progress: progress("searching back"))
+        guard let found = hit, found.step == step, step > 0 else { return hit }
+        return try timeline.lastWrite(to: range, before: step, progress: progress("searching back"))
     }
 
     /// "0x8000027c (copy_name+0x8)", or the address alone outside every symbol.

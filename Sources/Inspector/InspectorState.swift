@@ -5,9 +5,14 @@ import Recording
 /// what they look at, and what they asked for. A value; `reduce` is the only thing that
 /// changes it.
 public struct InspectorState: Equatable, Sendable {
-    /// The panes, in Tab order.
+    /// The panes, in Tab order (the call stack and variables only at source level).
     public enum Pane: String, CaseIterable, Sendable {
-        case registers, code, memory, devices, console, timeline, stack
+        case registers, code, variables
+        case callStack = "call stack"
+        case memory, devices, console, timeline, stack
+
+        /// Whether the pane shows only at source level (`InspectorState.isSourceLevel`).
+        public var isSourceLevel: Bool { self == .variables || self == .callStack }
     }
 
     /// How the memory pane shows bytes (`v` cycles through them).
@@ -36,6 +41,8 @@ public struct InspectorState: Equatable, Sendable {
         case watch
         /// `@` show memory at an address or symbol.
         case memory
+        /// `p` add (or remove) a C expression to the watch expressions of the variables pane.
+        case expression
     }
 
     /// An open prompt and what has been typed.
@@ -122,8 +129,18 @@ public struct InspectorState: Equatable, Sendable {
     public var step: UInt64
     /// The last step of the recording.
     public var totalSteps: UInt64
-    /// The focused pane (keys such as ↑/↓ act on it).
-    public var focus: Pane = .code
+    /// The focused pane (keys such as ↑/↓ act on it). Panes that share a box remember which
+    /// of them was focused last.
+    public var focus: Pane = .code {
+        didSet {
+            switch focus {
+            case .devices, .console: lowerPaneShowsDevices = focus == .devices
+            case .memory: variablesPaneShowsMemory = true
+            case .variables: variablesPaneShowsMemory = false
+            default: break
+            }
+        }
+    }
     /// Selected register: 0 = pc, 1…31 = x1…x31.
     public var selectedRegister = 1
     /// First address shown in the memory pane.
@@ -215,6 +232,71 @@ public struct InspectorState: Equatable, Sendable {
     public var lowerPaneShowsDevices = false
     /// Set in live mode.
     public var live: Live?
+
+    // MARK: Source level
+
+    /// What the session learned of the frame on screen from the debug information, for the
+    /// keys that move among frames and variables (kept by the session, like `stateAtStep`).
+    public struct SourceFacts: Equatable, Sendable {
+        /// How many frames the call stack has.
+        public var frameCount: Int
+        /// The frame the panes follow.
+        public var selectedFrame: Int
+        /// The variables pane's rows, in order.
+        public var variables: [SourceView.Variable]
+
+        /// Facts from their parts.
+        public init(frameCount: Int, selectedFrame: Int, variables: [SourceView.Variable]) {
+            self.frameCount = frameCount
+            self.selectedFrame = selectedFrame
+            self.variables = variables
+        }
+    }
+
+    /// Lines that ran in a span of the recording, by source file (`x` collects them).
+    public struct ExecutedLines: Equatable, Sendable {
+        /// The steps looked at: the timeline's visible span when `x` was pressed.
+        public var span: ClosedRange<UInt64>
+        /// By file (as the line tables name it): the lines one of whose statements ran.
+        public var ran: [String: Set<Int>]
+        /// By file: the lines that have code.
+        public var haveCode: [String: Set<Int>]
+
+        /// Lines that ran, and lines with code, by file.
+        public init(span: ClosedRange<UInt64>, ran: [String: Set<Int>], haveCode: [String: Set<Int>]) {
+            self.span = span
+            self.ran = ran
+            self.haveCode = haveCode
+        }
+    }
+
+    /// Whether the firmware has debug information (kept by the session).
+    public var hasDebugInfo = false
+    /// Why there is no debug information ("no debug info: …"), when there is none.
+    public var debugInfoProblem: String?
+    /// The machine-level screen (`a`) instead of the source level: the code pane shows the
+    /// disassembly, and memory, the console and the devices have the places the call stack
+    /// and the variables take at source level.
+    public var showsDisassembly = false
+    /// Whether the screen is at source level: the code pane shows source, and the call stack
+    /// and the variables are there (with debug information, until `a`).
+    public var isSourceLevel: Bool { hasDebugInfo && !showsDisassembly }
+    /// The frame chosen in the call-stack pane; nil: the innermost frame with a source line
+    /// (a move in time comes back to that).
+    public var selectedFrame: Int?
+    /// The row selected in the variables pane (its id).
+    public var selectedVariable: String?
+    /// Expanded rows of the variables pane, by their expansion keys.
+    public var expandedVariables: Set<String> = []
+    /// The watch expressions, evaluated in the selected frame at every step.
+    public var watchExpressions: [String] = []
+    /// Lines that ran in a span, shown in the source pane (`x`); nil: not shown.
+    public var executedLines: ExecutedLines?
+    /// What the session learned of the frame on screen (nil without debug information).
+    public var sourceFacts: SourceFacts?
+    /// Where memory and the variables share a box (below 110 columns), it shows memory (the
+    /// one focused last).
+    public var variablesPaneShowsMemory = false
 
     /// A new state at `step` of a recording `totalSteps` long.
     public init(step: UInt64, totalSteps: UInt64, memoryAddress: UInt32) {

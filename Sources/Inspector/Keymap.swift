@@ -12,6 +12,8 @@ public enum InspectorCommand: Hashable, Sendable {
     case setMark, goToMark
     /// Run to the next / previous breakpoint or watchpoint hit.
     case continueForward, continueBackward
+    /// Move by source line: into calls, over them, out of the frame; forwards or backwards.
+    case sourceMove(SourceMove, isBackward: Bool)
     // Questions
     case breakpointPrompt, watchPrompt, gotoPrompt, memoryPrompt, commandPrompt
     case searchForwardPrompt, searchBackwardPrompt, repeatSearchForward, repeatSearchBackward
@@ -23,6 +25,18 @@ public enum InspectorCommand: Hashable, Sendable {
     case followRegister
     /// The memory pane shows bytes, then words, then text.
     case cycleMemoryDisplay
+    /// The code pane shows the source, or the disassembly.
+    case toggleAssembly
+    /// Ask for a C expression to watch in the variables pane (again: stop watching it).
+    case expressionPrompt
+    /// Show (or hide) which source lines ran in the timeline's visible span.
+    case toggleExecutedLines
+    /// Expand the selected variable (a struct, an array, a pointer), or collapse it.
+    case expandVariable, collapseVariable
+    /// The last write to the selected variable.
+    case variableLastWrite
+    /// Stop watching the selected watch expression.
+    case deleteWatch
     // Panes
     case focusNext, focusPrevious
     /// Up / down a row, or a page, in the focused pane (a register, a memory row, a console
@@ -122,15 +136,39 @@ public enum Keymap {
             "m<x> '<x>", "set mark x / go to mark x", [.character("m"): .setMark, .character("'"): .goToMark]),
         .init("g", "go to step, %, end, [-]SYMBOL", [.character("g"): .gotoPrompt]),
         // Breakpoints, watchpoints, who wrote this
-        .init("b", "breakpoint: ADDR [if COND]", [.character("b"): .breakpointPrompt]),
+        .init("b", "break ADDR|FILE:LINE [if COND]", [.character("b"): .breakpointPrompt]),
         .init("w", "watch ADDR[:LEN] [if COND]", [.character("w"): .watchPrompt]),
         .init(
             "c C", "run to the next / previous hit",
             [.character("c"): .continueForward, .character("C"): .continueBackward]),
         .init("W", "last write to the cursor word", [.character("W"): .lastWrite]),
+        // Source level
+        .init(
+            "e E", "step (into calls) fwd / back",
+            [
+                .character("e"): .sourceMove(.step, isBackward: false),
+                .character("E"): .sourceMove(.step, isBackward: true),
+            ]),
+        .init(
+            "o O", "next (over calls) fwd / back",
+            [
+                .character("o"): .sourceMove(.next, isBackward: false),
+                .character("O"): .sourceMove(.next, isBackward: true),
+            ]),
+        .init(
+            "t T", "finish (out of frame) fwd/back",
+            [
+                .character("t"): .sourceMove(.finish, isBackward: false),
+                .character("T"): .sourceMove(.finish, isBackward: true),
+            ]),
+        .init("a", "source / machine level (asm)", [.character("a"): .toggleAssembly]),
+        .init("p", "watch a C expression", [.character("p"): .expressionPrompt]),
+        .init("x", "source: lines run in timeline", [.character("x"): .toggleExecutedLines]),
         .init(
             "W", "last change of this register", .focused([.registers]),
             [.character("W"): .lastRegisterChange]),
+        .init(
+            "W", "last write to this variable", .focused([.variables]), [.character("W"): .variableLastWrite]),
         // Looking around
         .init(
             "/ \\", "search forward / backward",
@@ -162,6 +200,19 @@ public enum Keymap {
         .init(
             "↑/↓ k/j", "scroll the stack a word", .focused([.stack]),
             [.up: .rowUp, .down: .rowDown, .character("k"): .rowUp, .character("j"): .rowDown]),
+        .init(
+            "↑/↓ k/j", "select a frame (panes follow)", .focused([.callStack]),
+            [.up: .rowUp, .down: .rowDown, .character("k"): .rowUp, .character("j"): .rowDown]),
+        .init(
+            "↑/↓ k/j", "select a variable", .focused([.variables]),
+            [.up: .rowUp, .down: .rowDown, .character("k"): .rowUp, .character("j"): .rowDown]),
+        .init(
+            "Enter →", "expand struct, array, pointer", .focused([.variables]),
+            [.enter: .expandVariable, .right: .expandVariable]),
+        .init("←", "collapse, or go to the parent", .focused([.variables]), [.left: .collapseVariable]),
+        .init(
+            "d Del", "remove this watch expression", .focused([.variables]),
+            [.character("d"): .deleteWatch, .delete: .deleteWatch]),
         .init(
             "PgUp/PgDn K/J", "a page in the focused pane",
             [.pageUp: .pageUp, .pageDown: .pageDown, .character("K"): .pageUp, .character("J"): .pageDown]),

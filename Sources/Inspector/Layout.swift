@@ -30,6 +30,21 @@
 /// The stack gets a box of its own under the registers when the column holds both the
 /// registers from pc to a7 and four stack words; otherwise it takes the registers' box while
 /// it is focused (`showsStack`), and Tab moves on to the registers again.
+///
+/// At source level (with debug information, until `a` turns to the machine level) the code
+/// pane shows source, the call stack takes the stack's box (the stack shows there while
+/// focused), and the variables share the lower row with the console or the devices. Where
+/// the column has no room for the registers and a box under them (at 80×24), the call stack
+/// has the whole column and the registers show there while focused. Where the source would be
+/// narrower than 60 columns beside memory, memory leaves the upper row to it and shares the
+/// variables' box (the one focused last shows); so does it below 110 columns:
+///
+/// ```
+///  ┌ Call stack ┐┌ Source: sensorhub.c:80 — poll_sensors ──────────────────────────┐
+///  └────────────┘└─────────────────────────────────────────────────────────────────┘
+///  ┌ Variables (or Memory) ────────┐┌ Console (or Devices) ───────────────────────┐
+///  └───────────────────────────────┘└─────────────────────────────────────────────┘
+/// ```
 public struct Layout: Equatable, Sendable {
     /// A rectangle of cells.
     public struct Box: Equatable, Sendable {
@@ -62,6 +77,10 @@ public struct Layout: Equatable, Sendable {
     public var devices: Box
     /// The console pane.
     public var console: Box
+    /// The variables pane (with debug information).
+    public var variables: Box = .hidden
+    /// The call-stack pane (with debug information).
+    public var callStack: Box = .hidden
     /// The timeline bar and its legend.
     public var timeline: Box
     /// The status line at the bottom.
@@ -71,8 +90,13 @@ public struct Layout: Equatable, Sendable {
 
     /// The layout for a `width` × `height` screen (at least the minimum). Below 110 columns the
     /// lower row shows devices or the console (`showsDevices`); when the stack has no box of
-    /// its own it replaces the registers while `showsStack`.
-    public init(width: Int, height: Int, showsDevices: Bool = false, showsStack: Bool = false) {
+    /// its own it replaces the registers while `showsStack`. At source level (`isSourceLevel`)
+    /// the variables and the call stack are there too; where boxes are shared, the registers
+    /// show while `showsRegisters` and memory while `showsMemory`.
+    public init(
+        width: Int, height: Int, showsDevices: Bool = false, showsStack: Bool = false,
+        isSourceLevel: Bool = false, showsRegisters: Bool = false, showsMemory: Bool = false
+    ) {
         banner = Box(x: 0, y: 0, width: width, height: 1)
         status = Box(x: 0, y: height - 1, width: width, height: 1)
         timeline = Box(x: 0, y: height - 3, width: width, height: 2)
@@ -98,7 +122,28 @@ public struct Layout: Equatable, Sendable {
             lowerHeight = middleHeight - upperHeight
         }
         let lowerTop = top + upperHeight
-        if spansMiddle {
+        if isSourceLevel {
+            let right = spansMiddle ? width - leftWidth : width
+            var memoryWidth = right - 78 >= 60 ? 78 : 46
+            let isMemoryAbove = spansMiddle && right - memoryWidth >= 60
+            if !isMemoryAbove { memoryWidth = 0 }
+            code = Box(x: leftWidth, y: top, width: width - leftWidth - memoryWidth, height: upperHeight)
+            let lowerLeft = spansMiddle ? leftWidth : 0
+            let variablesWidth = spansMiddle ? max(46, right / 2) : 46
+            let variablesBox = Box(x: lowerLeft, y: lowerTop, width: variablesWidth, height: lowerHeight)
+            if isMemoryAbove {
+                memory = Box(x: width - memoryWidth, y: top, width: memoryWidth, height: upperHeight)
+                variables = variablesBox
+            } else {
+                memory = showsMemory ? variablesBox : .hidden
+                variables = showsMemory ? .hidden : variablesBox
+            }
+            let shared = Box(
+                x: lowerLeft + variablesWidth, y: lowerTop, width: right - variablesWidth, height: lowerHeight
+            )
+            devices = showsDevices ? shared : .hidden
+            console = showsDevices ? .hidden : shared
+        } else if spansMiddle {
             let right = width - leftWidth
             let memoryWidth = right - 78 >= 60 ? 78 : 46
             code = Box(x: leftWidth, y: top, width: right - memoryWidth, height: upperHeight)
@@ -115,13 +160,20 @@ public struct Layout: Equatable, Sendable {
             console = showsDevices ? .hidden : rest
         }
         let column = Box(x: 0, y: top, width: leftWidth, height: leftHeight)
+        // At source level the call stack has the stack's place (the stack shows there while
+        // focused) and, where that is the whole column, the registers' place too (they show
+        // there while focused).
         if hasStackBox {
             registers = Box(x: 0, y: top, width: leftWidth, height: registersHeight)
-            stack = Box(
+            let below = Box(
                 x: 0, y: top + registersHeight, width: leftWidth, height: leftHeight - registersHeight)
+            stack = !isSourceLevel || showsStack ? below : .hidden
+            callStack = isSourceLevel && !showsStack ? below : .hidden
         } else {
-            registers = showsStack ? .hidden : column
+            let columnShowsRegisters = isSourceLevel ? showsRegisters : !showsStack
+            registers = columnShowsRegisters ? column : .hidden
             stack = showsStack ? column : .hidden
+            callStack = isSourceLevel && !showsStack && !showsRegisters ? column : .hidden
         }
     }
 
@@ -129,7 +181,8 @@ public struct Layout: Equatable, Sendable {
     public init(for state: InspectorState, width: Int, height: Int) {
         self.init(
             width: width, height: height, showsDevices: state.lowerPaneShowsDevices,
-            showsStack: state.focus == .stack)
+            showsStack: state.focus == .stack, isSourceLevel: state.isSourceLevel,
+            showsRegisters: state.focus == .registers, showsMemory: state.variablesPaneShowsMemory)
     }
 
     /// Registers side by side in a box `innerWidth` wide: one per row (with what each points

@@ -79,7 +79,7 @@ final class MachineViewBuilder {
             step: state.step, totalSteps: timeline.totalSteps, state: machineState,
             previousRegisters: previousRegisters, previousPC: previousPC,
             function: machine.firmware.symbols.describe(machineState.pc),
-            code: disassembly(around: machineState.pc),
+            code: MachineViewBuilder.disassembly(around: machineState.pc, in: machine),
             current: currentInstruction(machineState, finder: finder),
             registerPointees: registers.map { finder.pointee(of: $0) },
             stack: stack(
@@ -159,8 +159,7 @@ final class MachineViewBuilder {
     }
 
     /// About 40 instructions around pc, starting at the function's start when it is near.
-    private func disassembly(around pc: UInt32) -> [MachineView.CodeLine] {
-        let machine = timeline.machine
+    static func disassembly(around pc: UInt32, in machine: Machine) -> [MachineView.CodeLine] {
         let symbols = machine.firmware.symbols
         guard machine.readMemory(pc, count: 2) != nil else { return [] }
         var start = pc &- 64

@@ -1,3 +1,4 @@
+import DebugInfo
 import Machine
 import Recording
 
@@ -12,7 +13,8 @@ extension Reducer {
         state.playback.isPlaying = false
     }
 
-    static func promptKey(_ state: inout InspectorState, _ key: Key, firmware: Firmware) -> [InspectorEffect]
+    static func promptKey(_ state: inout InspectorState, _ key: Key, firmware: Firmware, lines: SourceLines?)
+        -> [InspectorEffect]
     {
         guard var prompt = state.prompt else { return [] }
         let command = Keymap.command(
@@ -35,7 +37,7 @@ extension Reducer {
         case .submitPrompt:
             state.prompt = nil
             remember(&state, prompt)
-            return submit(&state, prompt, firmware: firmware)
+            return submit(&state, prompt, firmware: firmware, lines: lines)
         case .earlierInput, .laterInput:
             recall(&prompt, isEarlier: command == .earlierInput, history: history(state, prompt.kind))
         case .completeSymbol: complete(&prompt, firmware: firmware)
@@ -131,19 +133,22 @@ extension Reducer {
     // MARK: Enter
 
     private static func submit(
-        _ state: inout InspectorState, _ prompt: InspectorState.Prompt, firmware: Firmware
+        _ state: inout InspectorState, _ prompt: InspectorState.Prompt, firmware: Firmware,
+        lines: SourceLines?
     ) -> [InspectorEffect] {
         let text = prompt.text.trimmingCharacters(in: .whitespaces)
         switch prompt.kind {
         case .goto: return goto(&state, text, firmware: firmware)
-        case .breakpoint: return setBreakpoint(&state, text, firmware: firmware)
+        case .breakpoint: return setBreakpoint(&state, text, firmware: firmware, lines: lines)
+        case .expression: toggleWatchExpression(&state, text)
         case .watch: return setWatchpoint(&state, text, firmware: firmware)
         case .memory: return showMemory(&state, text, firmware: firmware)
         case .search, .searchBackward:
             guard !text.isEmpty else { return [] }
             return search(&state, text, isForward: prompt.kind == .search)
-        case .command: return command(&state, text, firmware: firmware)
+        case .command: return command(&state, text, firmware: firmware, lines: lines)
         }
+        return []
     }
 
     static func search(_ state: inout InspectorState, _ text: String, isForward: Bool) -> [InspectorEffect] {
@@ -154,9 +159,11 @@ extension Reducer {
 
     /// The `:` commands, by their names and short forms.
     static let commandNames =
-        ":goto, :break, :watch, :info break, :delete, :enable, :disable, :condition, :mem, :find, :help, :quit"
+        ":goto, :break, :watch, :info break, :delete, :enable, :disable, :condition, :display, :undisplay, :mem, :find, :help, :quit"
 
-    private static func command(_ state: inout InspectorState, _ text: String, firmware: Firmware)
+    private static func command(
+        _ state: inout InspectorState, _ text: String, firmware: Firmware, lines: SourceLines?
+    )
         -> [InspectorEffect]
     {
         let words = text.split(separator: " ", maxSplits: 1).map(String.init)
@@ -164,7 +171,7 @@ extension Reducer {
         let argument = words.count > 1 ? words[1].trimmingCharacters(in: .whitespaces) : ""
         switch verb {
         case "g", "goto": return goto(&state, argument, firmware: firmware)
-        case "b", "break": return setBreakpoint(&state, argument, firmware: firmware)
+        case "b", "break": return setBreakpoint(&state, argument, firmware: firmware, lines: lines)
         case "w", "watch": return setWatchpoint(&state, argument, firmware: firmware)
         case "m", "mem", "memory": return showMemory(&state, argument, firmware: firmware)
         case "i", "info":
@@ -177,9 +184,20 @@ extension Reducer {
             }
             return listStops(&state)
         case "breakpoints", "watchpoints": return listStops(&state)
-        case "d", "delete": deleteStops(&state, argument, firmware: firmware)
-        case "enable": enableStops(&state, argument, isEnabled: true, firmware: firmware)
-        case "disable": enableStops(&state, argument, isEnabled: false, firmware: firmware)
+        case "d", "delete": deleteStops(&state, argument, firmware: firmware, lines: lines)
+        case "enable": enableStops(&state, argument, isEnabled: true, firmware: firmware, lines: lines)
+        case "disable": enableStops(&state, argument, isEnabled: false, firmware: firmware, lines: lines)
+        case "display":
+            guard !argument.isEmpty else {
+                say(
+                    &state, ":display EXPR watches a C expression in the variables pane (p does too)",
+                    isError: true)
+                return []
+            }
+            guard requireDebugInfo(&state, for: "watch expressions") else { return [] }
+            toggleWatchExpression(&state, argument, isAdding: true)
+        case "undisplay":
+            undisplay(&state, argument)
         case "cond", "condition": setCondition(&state, argument, firmware: firmware)
         case "find", "f", "/", "?", "\\":
             guard !argument.isEmpty else {

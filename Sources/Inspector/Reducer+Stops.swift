@@ -1,3 +1,4 @@
+import DebugInfo
 import Machine
 import Recording
 
@@ -5,11 +6,19 @@ import Recording
 /// `:info break`, deleted, enabled and disabled by number; `c`/`C` continue to their hits.
 extension Reducer {
     /// `b [ADDR] [if COND]`: sets a breakpoint (at pc without an address). `b ADDR` alone on an
-    /// address that has one deletes it; `b ADDR if COND` there changes its condition.
-    static func setBreakpoint(_ state: inout InspectorState, _ text: String, firmware: Firmware)
+    /// address that has one deletes it; `b ADDR if COND` there changes its condition. With
+    /// debug information ADDR may be `FILE:LINE`: a breakpoint at each address gdb would put
+    /// one for that line.
+    static func setBreakpoint(
+        _ state: inout InspectorState, _ text: String, firmware: Firmware, lines: SourceLines? = nil
+    )
         -> [InspectorEffect]
     {
         let (place, conditionText) = splitCondition(text)
+        if let source = sourceLine(place) {
+            return setSourceBreakpoint(
+                &state, source, conditionText: conditionText, firmware: firmware, lines: lines)
+        }
         let address: UInt32
         if place.isEmpty {
             guard let pc = state.currentPC else { return [] }
@@ -56,8 +65,81 @@ extension Reducer {
         )
     }
 
+    /// `FILE:LINE` split, when `text` has that shape (a file name with a dot, a decimal line).
+    static func sourceLine(_ text: String) -> (file: String, line: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        let file = String(text[..<colon])
+        guard let line = Int(text[text.index(after: colon)...]), line > 0, file.contains("."),
+            !file.contains(" "), !file.hasPrefix(".")
+        else { return nil }
+        return (file, line)
+    }
+
+    /// The addresses gdb puts a breakpoint on for `FILE:LINE`, or nil after saying why there
+    /// are none.
+    static func sourceAddresses(
+        _ state: inout InspectorState, _ source: (file: String, line: Int), lines: SourceLines?, verb: String
+    ) -> [UInt32]? {
+        let place = "\(source.file):\(source.line)"
+        guard let lines else {
+            say(
+                &state,
+                "\(verb) \(place): \(state.debugInfoProblem ?? "no debug info"): use an address or a symbol",
+                isError: true)
+            return nil
+        }
+        guard lines.sourceFiles.contains(where: { $0 == source.file || $0.hasSuffix("/" + source.file) })
+        else {
+            say(&state, "\(verb) \(place): no source file named \(source.file)", isError: true)
+            return nil
+        }
+        let addresses = lines.addresses(file: source.file, line: source.line)
+        guard !addresses.isEmpty else {
+            say(&state, "\(verb) \(place): no code at or after line \(source.line)", isError: true)
+            return nil
+        }
+        return addresses
+    }
+
+    /// `b FILE:LINE [if COND]`: a breakpoint at each of the line's addresses; when every one
+    /// has one already, `b FILE:LINE` deletes them (and with a condition, changes theirs).
+    private static func setSourceBreakpoint(
+        _ state: inout InspectorState, _ source: (file: String, line: Int), conditionText: String?,
+        firmware: Firmware, lines: SourceLines?
+    ) -> [InspectorEffect] {
+        guard let addresses = sourceAddresses(&state, source, lines: lines, verb: "break") else { return [] }
+        let place = "\(source.file):\(source.line)"
+        let isSetEverywhere = addresses.allSatisfy { address in
+            state.stops.contains { $0.rule.trigger == .execution(address) }
+        }
+        var messages: [String] = []
+        for address in addresses {
+            let isSet = state.stops.contains { $0.rule.trigger == .execution(address) }
+            // Where some addresses have one already, only the others get one.
+            guard isSetEverywhere || !isSet else { continue }
+            _ = setStop(
+                &state, .execution(address), conditionText: conditionText, firmware: firmware, source: place)
+            if state.messageIsError { return [] }
+            messages.append(state.message ?? "")
+        }
+        if messages.count > 1 {
+            let numbers = state.stops.filter { stop in
+                addresses.contains { stop.rule.trigger == .execution($0) }
+            }.map { String($0.number) }
+            say(
+                &state,
+                isSetEverywhere && conditionText == nil
+                    ? "the \(messages.count) breakpoints at \(place) deleted"
+                    : "breakpoints \(numbers.joined(separator: ", ")) at \(place) (one per address of the line) — c/C continue to them"
+            )
+        }
+        return []
+    }
+
     private static func setStop(
-        _ state: inout InspectorState, _ trigger: StopRule.Trigger, conditionText: String?, firmware: Firmware
+        _ state: inout InspectorState, _ trigger: StopRule.Trigger, conditionText: String?,
+        firmware: Firmware,
+        source: String? = nil
     ) -> [InspectorEffect] {
         var condition: StopCondition?
         if let conditionText {
@@ -82,7 +164,7 @@ extension Reducer {
         }
         let stop = InspectorState.Stop(
             number: state.nextStopNumber, rule: StopRule(trigger, condition: condition),
-            place: location(trigger, firmware: firmware))
+            place: location(trigger, firmware: firmware) + (source.map { " " + $0 } ?? ""))
         state.nextStopNumber += 1
         state.stops.append(stop)
         let when = condition.map { " if \($0)" } ?? ""
@@ -130,7 +212,9 @@ extension Reducer {
     }
 
     /// `:delete` (every one), `:delete N…`, `:delete ADDR` (the ones at that address).
-    static func deleteStops(_ state: inout InspectorState, _ argument: String, firmware: Firmware) {
+    static func deleteStops(
+        _ state: inout InspectorState, _ argument: String, firmware: Firmware, lines: SourceLines? = nil
+    ) {
         if argument.isEmpty || argument.lowercased() == "all" {
             guard !state.stops.isEmpty else {
                 say(&state, "no breakpoints or watchpoints to delete")
@@ -145,7 +229,10 @@ extension Reducer {
                     : "deleted every breakpoint and watchpoint (\(count))")
             return
         }
-        guard let numbers = selectStops(&state, argument, verb: "delete", firmware: firmware) else { return }
+        guard let numbers = selectStops(&state, argument, verb: "delete", firmware: firmware, lines: lines)
+        else {
+            return
+        }
         let deleted = state.stops.filter { numbers.contains($0.number) }
         state.stops.removeAll { numbers.contains($0.number) }
         say(&state, "deleted \(list(deleted, firmware: firmware))")
@@ -153,7 +240,8 @@ extension Reducer {
 
     /// `:enable`/`:disable` with numbers or an address, or every one without.
     static func enableStops(
-        _ state: inout InspectorState, _ argument: String, isEnabled: Bool, firmware: Firmware
+        _ state: inout InspectorState, _ argument: String, isEnabled: Bool, firmware: Firmware,
+        lines: SourceLines? = nil
     ) {
         let verb = isEnabled ? "enable" : "disable"
         guard !state.stops.isEmpty else {
@@ -162,7 +250,8 @@ extension Reducer {
         }
         let numbers =
             argument.isEmpty
-            ? Set(state.stops.map(\.number)) : selectStops(&state, argument, verb: verb, firmware: firmware)
+            ? Set(state.stops.map(\.number))
+            : selectStops(&state, argument, verb: verb, firmware: firmware, lines: lines)
         guard let numbers else { return }
         for index in state.stops.indices where numbers.contains(state.stops[index].number) {
             state.stops[index].isEnabled = isEnabled
@@ -203,7 +292,8 @@ extension Reducer {
     /// The numbers `argument` names: numbers (`1 3`, `1,3`, `2-4`) or an address or symbol
     /// (the breakpoints there, the watchpoints from there). Nil after saying why not.
     private static func selectStops(
-        _ state: inout InspectorState, _ argument: String, verb: String, firmware: Firmware
+        _ state: inout InspectorState, _ argument: String, verb: String, firmware: Firmware,
+        lines: SourceLines?
     ) -> Set<Int>? {
         let words = argument.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
         var numbers = Set<Int>()
@@ -230,6 +320,19 @@ extension Reducer {
                 return nil
             }
             return numbers
+        }
+        if let source = sourceLine(argument) {
+            guard let addresses = sourceAddresses(&state, source, lines: lines, verb: ":" + verb) else {
+                return nil
+            }
+            let matching = state.stops.filter { stop in
+                addresses.contains { stop.rule.trigger == .execution($0) }
+            }
+            guard !matching.isEmpty else {
+                say(&state, "no breakpoint at \(argument)", isError: true)
+                return nil
+            }
+            return Set(matching.map(\.number))
         }
         guard let address = firmware.address(for: argument, at: state.stateAtStep) else {
             say(

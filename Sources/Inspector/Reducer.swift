@@ -1,24 +1,31 @@
+import DebugInfo
 import Machine
 import Recording
 
 /// The inspector's one state transition: `reduce(&state, action, firmware:)` changes the state
 /// and returns the effects to run. Pure: no I/O, no clock, no machine — the firmware is only
-/// consulted for symbol names.
+/// consulted for symbol names, and the debug information's line tables (when there are any)
+/// for `FILE:LINE`.
 public enum Reducer {
     /// Percent of the recording one `,`/`.` press moves.
     static let percentStep = 1.0
 
-    /// Applies `action` to `state` and returns the effects (seeks, searches, file writes) the session must run.
-    public static func reduce(_ state: inout InspectorState, _ action: InspectorAction, firmware: Firmware)
-        -> [InspectorEffect]
-    {
+    /// Applies `action` to `state` and returns the effects (seeks, searches, file writes) the
+    /// session must run. `lines` (the firmware's line tables, when it has debug information)
+    /// turn `FILE:LINE` into addresses.
+    public static func reduce(
+        _ state: inout InspectorState, _ action: InspectorAction, firmware: Firmware,
+        lines: SourceLines? = nil
+    ) -> [InspectorEffect] {
         let before = state.step
         let wasFollowing = state.live?.isFollowing == true
-        let effects = reduceAction(&state, action, firmware: firmware)
+        let effects = reduceAction(&state, action, firmware: firmware, lines: lines)
         // Any move in time leaves the live head (the run goes on); End/F come back to it.
         if wasFollowing && state.step != before, action != .tick, !isLiveReport(action) {
             state.live?.isFollowing = false
         }
+        // After a move the panes follow the innermost frame with source again, as gdb's do.
+        if state.step != before { state.selectedFrame = nil }
         return effects
     }
 
@@ -28,7 +35,7 @@ public enum Reducer {
     }
 
     private static func reduceAction(
-        _ state: inout InspectorState, _ action: InspectorAction, firmware: Firmware
+        _ state: inout InspectorState, _ action: InspectorAction, firmware: Firmware, lines: SourceLines?
     ) -> [InspectorEffect] {
         switch action {
         case .tick:
@@ -67,6 +74,11 @@ public enum Reducer {
         case .liveCommandFinished(let refusal):
             if let refusal { say(&state, refusal, isError: true) }
             return []
+        case .executedLinesCollected(let executed, let message):
+            state.progress = nil
+            state.executedLines = executed
+            say(&state, message)
+            return []
         case .key(.interrupt), .key(.control("c")):
             // Ctrl-C quits from anywhere: a prompt, an overlay, typing to the firmware.
             state.isQuitting = true
@@ -77,7 +89,7 @@ public enum Reducer {
                 if key == .character("q") { state.isQuitting = true }
                 return []
             }
-            if state.prompt != nil { return promptKey(&state, key, firmware: firmware) }
+            if state.prompt != nil { return promptKey(&state, key, firmware: firmware, lines: lines) }
             if let pending = state.pendingMarkKey { return markKey(&state, key, pending: pending) }
             if state.isShowingHelp || state.isShowingStops { return overlayKey(&state, key) }
             if let effects = typingKey(&state, key) { return effects }
@@ -162,6 +174,16 @@ public enum Reducer {
                 state.memoryFollowsRegister = state.selectedRegister
                 say(&state, "memory follows \(registerName(state.selectedRegister))")
             }
+        case .sourceMove(let move, let isBackward): return sourceMove(&state, move, isBackward: isBackward)
+        case .toggleAssembly: toggleAssembly(&state)
+        case .expressionPrompt:
+            guard requireDebugInfo(&state, for: "watch expressions") else { return [] }
+            openPrompt(&state, .expression)
+        case .toggleExecutedLines: return toggleExecutedLines(&state)
+        case .expandVariable: expandVariable(&state)
+        case .collapseVariable: collapseVariable(&state)
+        case .variableLastWrite: return variableLastWrite(&state)
+        case .deleteWatch: deleteWatch(&state)
         case .cycleMemoryDisplay:
             let displays = InspectorState.MemoryDisplay.allCases
             let index = displays.firstIndex(of: state.memoryDisplay) ?? 0
@@ -229,6 +251,8 @@ public enum Reducer {
             state.consoleScroll = max(0, state.consoleScroll - direction * (page ? 10 : 1))
         case .stack:
             state.stackScroll = max(0, state.stackScroll + direction * (page ? 8 : 1))
+        case .callStack: selectFrame(&state, by: direction * (page ? 8 : 1))
+        case .variables: selectVariable(&state, by: direction * (page ? 8 : 1))
         case .code, .devices, .timeline:
             move(&state, by: direction * (page ? 100 : 1))
         }
@@ -457,12 +481,12 @@ public enum Reducer {
         return []
     }
 
+    /// Focuses the next (`delta` 1) or previous pane in Tab order; the call stack and the
+    /// variables are there only at source level.
     private static func cycleFocus(_ state: inout InspectorState, by delta: Int) {
-        let panes = InspectorState.Pane.allCases
+        let panes = InspectorState.Pane.allCases.filter { state.isSourceLevel || !$0.isSourceLevel }
         let index = panes.firstIndex(of: state.focus) ?? 0
         state.focus = panes[(index + delta + panes.count) % panes.count]
-        if state.focus == .devices { state.lowerPaneShowsDevices = true }
-        if state.focus == .console { state.lowerPaneShowsDevices = false }
     }
 
     static func say(_ state: inout InspectorState, _ text: String, isError: Bool = false) {

@@ -18,11 +18,21 @@ extension Renderer {
     /// ▶ 80000358  lw a5,8(s0)
     ///   ↳ [8000103c] = 31726574
     /// ```
+    ///
+    /// With a caller frame selected in the call stack, it shows the code around that frame's
+    /// pc (its return address), marked ▷.
     static func drawCode(
-        _ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box
+        _ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, source: SourceView? = nil,
+        _ box: Layout.Box
     ) {
         guard box.width > 0 else { return }
-        let title = "Code" + (view.function.map { ": \($0)" } ?? "")
+        let callerFrame = source.flatMap { $0.selectedFrame > 0 ? $0.frame : nil }
+        let code = callerFrame != nil ? source?.frameCode ?? [] : view.code
+        let pc = callerFrame?.pc ?? view.state.pc
+        let function = callerFrame.map { source?.frameSymbol ?? $0.function }
+        var title = "Code" + ((function ?? view.function).map { ": \($0)" } ?? "")
+        if !state.hasDebugInfo && state.debugInfoProblem != nil { title += " · no debug info" }
+        if let selected = source?.selectedFrame, selected > 0 { title += " · frame \(selected)" }
         let inner = frame(&grid, box, title: title, isFocused: state.focus == .code)
         guard inner.height > 0 else { return }
         // Lines to draw: labels interleaved with instructions, and what the current instruction
@@ -31,11 +41,12 @@ extension Renderer {
         enum Kind { case label, instruction, note }
         var lines: [(text: String, address: UInt32?, kind: Kind)] = []
         var currentLine = 0
-        let textWidth = min(24, view.code.map { $0.text.unicodeScalars.count }.max() ?? 0)
+        let textWidth = min(24, code.map { $0.text.unicodeScalars.count }.max() ?? 0)
         let room = inner.width - 2 - "▶ 00000000  ".count
-        for line in view.code {
+        for line in code {
             if let label = line.label { lines.append(("\(label):", nil, .label)) }
-            guard line.address == view.state.pc else {
+            guard line.address == pc, callerFrame == nil else {
+                if line.address == pc { currentLine = lines.count }
                 lines.append((line.text, line.address, .instruction))
                 continue
             }
@@ -68,10 +79,10 @@ extension Renderer {
                 break
             }
             guard let address = line.address else { continue }
-            let isCurrent = address == view.state.pc
+            let isCurrent = address == pc
             let hasBreakpoint = state.breakpoints.contains(address)
             if hasBreakpoint { grid[inner.x, y] = .init("●", Look.breakpoint) }
-            let marker = isCurrent ? "▶" : " "
+            let marker = isCurrent ? (callerFrame == nil ? "▶" : "▷") : " "
             let text = "\(marker) \(hex8(address))  \(line.text)"
             if isCurrent {
                 grid.fill(x: inner.x + 1, y: y, width: inner.width - 1, height: 1, style: Look.current)
@@ -81,9 +92,9 @@ extension Renderer {
                 text, x: inner.x + 1, y: y, style: isCurrent ? Look.current : .plain,
                 maxWidth: inner.width - 2)
         }
-        if view.code.isEmpty {
+        if code.isEmpty {
             var message = [
-                ("pc \(hex8(view.state.pc)) is not code: nothing to disassemble.", Look.error)
+                ("pc \(hex8(pc)) is not code: nothing to disassemble.", Look.error)
             ]
             if view.state.csr.mcause != 0 {
                 message.append(

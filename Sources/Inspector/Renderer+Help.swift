@@ -53,9 +53,10 @@ extension Renderer {
         case .search: "search /"
         case .searchBackward: "search back \\"
         case .goto: "goto (step, %, end, symbol): "
-        case .breakpoint: "breakpoint at (address or symbol [if COND]; Enter = pc): "
+        case .breakpoint: "break at (ADDR, symbol, FILE:LINE [if COND]; Enter = pc): "
         case .watch: "watch writes to ADDR[:LEN] [if COND] (Enter = word at the memory cursor): "
         case .memory: "memory at (address, symbol, .section): "
+        case .expression: "watch C expression (a watched one: stop watching): "
         }
     }
 

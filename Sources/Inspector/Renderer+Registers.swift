@@ -7,19 +7,28 @@ extension Renderer {
     /// each points to in a wide one (`a5  80001034  <sensors+0x34> "thermometer1"`). Values
     /// the last step changed are bold and starred. The last line shows the selected register in
     /// decimal, and what it points to when the pane has no room for that beside each register.
+    ///
+    /// With a caller frame selected in the call stack, they are that frame's registers as the
+    /// unwinder recovered them (`????????` where the frame did not save one), unstarred.
     static func drawRegisters(
-        _ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, _ box: Layout.Box
+        _ grid: inout ScreenGrid, _ state: InspectorState, _ view: MachineView, source: SourceView? = nil,
+        _ box: Layout.Box
     ) {
         guard box.width > 0 else { return }
-        let inner = frame(&grid, box, title: "Registers", isFocused: state.focus == .registers)
+        let frameRegisters = source?.frameRegisters
+        let title = frameRegisters == nil ? "Registers" : "Registers · frame \(source?.selectedFrame ?? 0)"
+        let inner = frame(&grid, box, title: title, isFocused: state.focus == .registers)
         guard inner.height > 0 else { return }
-        let registers = (0..<32).map { index -> (name: String, value: UInt32, changed: Bool) in
+        let pointees = frameRegisters == nil ? view.registerPointees : source?.framePointees ?? []
+        let registers = (0..<32).map { index -> (name: String, value: UInt32?, changed: Bool) in
+            let name = index == 0 ? "pc" : RegisterNames.abi[index]
+            if let frameRegisters { return (name, frameRegisters[index], false) }
             if index == 0 {
                 let changed = view.previousPC.map { $0 != view.state.pc } ?? false
-                return ("pc", view.state.pc, changed)
+                return (name, view.state.pc, changed)
             }
             let changed = view.previousRegisters.map { $0[index] != view.state.x[index] } ?? false
-            return (RegisterNames.abi[index], view.state.x[index], changed)
+            return (name, view.state.x[index], changed)
         }
         let columns = Layout.registerColumns(innerWidth: inner.width)
         let columnWidth = inner.width / columns
@@ -38,14 +47,14 @@ extension Renderer {
                 let isSelected = index == state.selectedRegister && state.focus == .registers
                 let text =
                     register.name.padding(toLength: 3, withPad: " ", startingAt: 0) + " "
-                    + hex8(register.value) + (register.changed ? "*" : " ")
+                    + (register.value.map(hex8) ?? "????????") + (register.changed ? "*" : " ")
                 let style = register.changed ? Look.changed : .plain
                 let shown =
                     isSelected
                     ? Style(foreground: style.foreground, attributes: style.attributes.union(.reverse))
                     : style
                 let end = grid.put(text, x: x, y: y, style: shown, maxWidth: columnWidth)
-                if columns == 1, let pointee = view.registerPointees[index] {
+                if columns == 1, pointees.indices.contains(index), let pointee = pointees[index] {
                     // One column stays blank before the border, so a value never touches it.
                     let room = x + columnWidth - 1 - end
                     grid.put(
@@ -63,14 +72,16 @@ extension Renderer {
         // each register, else (or when it is not a pointer) its decimal value.
         let selected = registers[state.selectedRegister]
         let footer: String
-        if columns > 1, let pointee = view.registerPointees[state.selectedRegister] {
+        if columns > 1, pointees.indices.contains(state.selectedRegister),
+            let pointee = pointees[state.selectedRegister]
+        {
             footer = "\(selected.name) " + describe(pointee, width: inner.width - 2 - selected.name.count)
-        } else {
+        } else if let value = selected.value {
             // Small negative numbers read better signed; addresses and the rest unsigned.
-            let signed = Int32(bitPattern: selected.value)
-            footer =
-                "\(selected.name) = "
-                + (signed < 0 && signed > -65536 ? String(signed) : String(selected.value))
+            let signed = Int32(bitPattern: value)
+            footer = "\(selected.name) = " + (signed < 0 && signed > -65536 ? String(signed) : String(value))
+        } else {
+            footer = "\(selected.name) not saved by frame \(source?.selectedFrame ?? 0)"
         }
         grid.put(
             footer, x: inner.x, y: inner.y + inner.height - 1, style: Look.dim, maxWidth: inner.width - 1)

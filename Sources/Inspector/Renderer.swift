@@ -32,8 +32,11 @@ public enum Renderer {
         static let annotation = Style(foreground: .cyan)
     }
 
-    /// The whole screen.
-    public static func render(_ state: InspectorState, _ view: MachineView, width: Int, height: Int)
+    /// The whole screen; with debug information, `source` feeds the source, call-stack and
+    /// variables panes (and the registers and disassembly of a caller frame).
+    public static func render(
+        _ state: InspectorState, _ view: MachineView, source: SourceView? = nil, width: Int, height: Int
+    )
         -> ScreenGrid
     {
         var grid = ScreenGrid(width: width, height: height)
@@ -46,12 +49,21 @@ public enum Renderer {
         }
         let layout = Layout(for: state, width: width, height: height)
         drawBanner(&grid, state, view, layout.banner)
-        drawRegisters(&grid, state, view, layout.registers)
+        // The registers and the disassembly follow a frame only when one was chosen in the
+        // call stack (the source and the variables follow the innermost with a line too).
+        let frameSource = state.selectedFrame != nil ? source : nil
+        drawRegisters(&grid, state, view, source: frameSource, layout.registers)
         drawStack(&grid, state, view, layout.stack)
-        drawCode(&grid, state, view, layout.code)
+        if let source, let listing = source.listing, state.isSourceLevel {
+            drawSource(&grid, state, source, listing, layout.code)
+        } else {
+            drawCode(&grid, state, view, source: frameSource, layout.code)
+        }
         drawMemory(&grid, state, view, layout.memory)
         drawDevices(&grid, state, view, layout.devices)
         drawConsole(&grid, state, view, layout.console)
+        drawVariables(&grid, state, source, layout.variables)
+        drawCallStack(&grid, state, source, layout.callStack)
         drawTimeline(&grid, state, view, layout.timeline)
         drawStatus(&grid, state, view, layout.status)
         if state.isShowingHelp { drawHelp(&grid, state) }

@@ -11,7 +11,7 @@ struct ViewCommand: ParsableCommand {
         commandName: "view",
         abstract: "Open a recording in the inspector (opens at the end: a post-mortem starts at the crash).",
         discussion:
-            "Keys: ←/→ step, Home/End, [ ] markers, W last write, b/w break/watch, c/C continue, ? all keys, q quit."
+            "Keys: ←/→ step, e/o/t a source line into/over/out (E/O/T back), a source or disassembly, Home/End, [ ] markers, W last write, b/w break/watch, c/C continue, ? all keys, q quit."
     )
 
     @Argument(

@@ -42,7 +42,8 @@ import TestSupport
         guard try RequiredTool.require(TmuxDriver.tool) else { return }
         let driver = try openCrash()
 
-        try driver.sendKeys("Left", "Left")
+        // At the machine level (a): the disassembly.
+        try driver.sendKeys("a", "Left", "Left")
         let screen = try driver.waitFor("▶ 8000035e  jalr a5")
         #expect(screen.contains("Code: poll_sensors"), "the code pane's title names the function")
         #expect(statusLine(screen).hasPrefix("step 5482254 of 5482256"), "status line: \(statusLine(screen))")
@@ -68,6 +69,31 @@ import TestSupport
             return status.contains("step 684") && status.contains("copy_name")
         }
         #expect(statusLine(screen).hasPrefix("step 684 of 5482256"), "status line: \(statusLine(screen))")
+    }
+
+    /// README's walkthrough at source level, at the minimum size: the crash line in
+    /// `poll_sensors`, the bad function pointer by name and value, and `W` to the C line in
+    /// `copy_name` that wrote it, with its arguments.
+    @Test func theSourceLevelWalkthroughGoesFromTheCrashLineToTheLineThatWroteThePointer() throws {
+        guard try RequiredTool.require(TmuxDriver.tool) else { return }
+        let driver = try openCrash(width: 80, height: 24)
+        let crash = try driver.waitFor("the crash line in poll_sensors") {
+            $0.contains("Source: sensorhub.c:80 — poll_sensors") && $0.contains("▶ 80 ")
+                && $0.contains("uint32_t sample = sensor->read(sensor);")
+        }
+        #expect(
+            crash.contains("▶#1 poll_sensors line 80"), "frame 1 is the one with a line:\n\(crash)")
+        try driver.sendKeys("Tab", "Right", "Down", "Down")
+        let pointer = try driver.waitFor("read = 0x31726574")
+        #expect(pointer.contains("▾ sensor = 0x80001034 <sensors+48>"), "\(pointer)")
+        try driver.sendKeys("W")
+        let written = try driver.waitFor("the line in copy_name at step 684") {
+            statusLine($0).hasPrefix("step 684 of 5482256")
+                && $0.contains("Source: sensorhub.c:37 — copy_name")
+        }
+        #expect(written.contains("▶ 37   while ((*destination++ = *source++) != 0)"), "\(written)")
+        #expect(written.contains("destination = 0x80001040 <sensors+60>"), "\(written)")
+        #expect(written.contains("source = 0x80000408"), "\(written)")
     }
 
     /// Space plays the recording and stops exactly at a breakpoint's hit, forwards and, after
@@ -157,7 +183,8 @@ import TestSupport
 
         try driver.resize(width: 120, height: 40)
         let screen = try driver.waitFor("a full 120×40 frame") { isFullFrame($0, width: 120, height: 40) }
-        #expect(screen.contains("Registers") && screen.contains("Code"), "the panes are back")
+        #expect(
+            screen.contains("Registers") && screen.contains("Source: sensorhub.c:80"), "the panes are back")
         #expect(statusLine(screen).hasPrefix(Self.atTheEnd), "the position survived: \(statusLine(screen))")
     }
 

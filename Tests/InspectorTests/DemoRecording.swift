@@ -53,13 +53,15 @@ extension FrozenClock: InspectorClock {}
 
 extension InspectorSession {
     /// The inspector on `recording` in a fake terminal of `width` × `height`, at `step` (the
-    /// end, like `timescope view`, when nil).
-    static func open(_ recording: String, width: Int, height: Int, step: UInt64? = nil) throws -> (
-        InspectorSession, FakeTerminal
-    ) {
+    /// end, like `timescope view`, when nil). At the machine level (`a` pressed, when the
+    /// firmware has debug information) the screen is the disassembly, memory and console.
+    static func open(
+        _ recording: String, width: Int, height: Int, step: UInt64? = nil, atMachineLevel: Bool = false
+    ) throws -> (InspectorSession, FakeTerminal) {
         let terminal = FakeTerminal(width: width, height: height)
         let session = InspectorSession(
             timeline: try Timeline(path: recording), terminal: terminal, clock: FrozenClock(), step: step)
+        if atMachineLevel && session.state.isSourceLevel { session.press(.character("a")) }
         return (session, terminal)
     }
 

@@ -24,7 +24,8 @@ struct InspectorSessionStopsTests {
     }
 
     @Test func playbackStopsExactlyAtEachBreakpointHitForward() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: 0)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, step: 0, atMachineLevel: true)
         session.type("bregister_sensor\n")
         var stops: [UInt64] = []
         for _ in 0..<3 {
@@ -168,7 +169,8 @@ struct InspectorSessionGotoTests {
     }
 
     @Test func gotoStartFromStepZeroLandsAfterTheResetROM() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: 0)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, step: 0, atMachineLevel: true)
         session.type("g_start\n")
         #expect(session.state.step == 6)
         #expect(session.state.message == "_start runs next in step 7; pc is there at step 6")
@@ -177,7 +179,8 @@ struct InspectorSessionGotoTests {
     }
 
     @Test func gotoAtTheSymbolGoesToTheNextRunNotHere() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: 274)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, step: 274, atMachineLevel: true)
         #expect(session.frame().position(of: "▶ 80000274") != nil, "pc is at copy_name at step 274")
         session.type("gcopy_name\n")
         #expect(session.state.step == 279)

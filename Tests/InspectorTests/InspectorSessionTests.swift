@@ -17,7 +17,8 @@ struct InspectorSessionTests {
     }
 
     @Test func theResetROMIsCodeAndMemoryAtTheFirstSteps() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 30)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 30, atMachineLevel: true)
         session.type("g3\n@0x1000\n")
         #expect(session.state.step == 3)
         let rows = (0..<30).map { session.frame().row($0) }
@@ -46,7 +47,8 @@ struct InspectorSessionTests {
     }
 
     @Test func lastWriteToTheCorruptedPointerLandsInCopyName() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, atMachineLevel: true)
         session.type("@sensors+56\n")
         session.type("W")
         #expect(session.state.step == DemoRecording.corruptingStep)
@@ -81,7 +83,8 @@ struct InspectorSessionTests {
     }
 
     @Test func continueBackToABreakpointStopsBeforeItRuns() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, atMachineLevel: true)
         session.press(.left, .left)
         session.type("b\n")
         session.type("C")
@@ -93,7 +96,8 @@ struct InspectorSessionTests {
     }
 
     @Test func previousMarkerFromTheCrashIsTheLastConsoleLine() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 160, height: 45)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 160, height: 45, atMachineLevel: true)
         session.type("[")
         #expect(session.state.step < DemoRecording.crashSteps)
         #expect(session.state.message?.hasSuffix("warm-up done, switching on the spare sensor") == true)
@@ -104,7 +108,8 @@ struct InspectorSessionTests {
     }
 
     @Test func searchingConsoleTextGoesToWhereItWasPrinted() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: 0)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, step: 0, atMachineLevel: true)
         session.type("/registered baro\n")
         #expect(session.state.step > 0)
         #expect(session.state.message == "console: registered baro")
@@ -115,7 +120,8 @@ struct InspectorSessionTests {
     }
 
     @Test func gotoASymbolStopsAtItsFirstInstruction() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36, step: 0)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, step: 0, atMachineLevel: true)
         session.type("gcopy_name\n")
         #expect(session.state.message?.hasPrefix("copy_name runs next in step") == true)
         #expect(session.frame().position(of: "▶ 80000274  lbu a5,0(a1)") != nil)

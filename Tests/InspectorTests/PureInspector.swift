@@ -1,3 +1,4 @@
+import DebugInfo
 import Inspector
 import Machine
 
@@ -6,13 +7,22 @@ import Machine
 struct PureInspector {
     var state: InspectorState
     let firmware: Firmware
+    /// The crash firmware's line tables, when the inspector was made with its debug information.
+    let lines: SourceLines?
     /// The effects the reducer asked for during the last `press`, `type` or `send`.
     private(set) var effects: [InspectorEffect] = []
 
-    /// A state at `step` of a `totalSteps`-long recording, the memory pane at `memoryAddress`.
-    init(step: UInt64 = 500, totalSteps: UInt64 = 1000, memoryAddress: UInt32 = 0x8000_1000) throws {
+    /// A state at `step` of a `totalSteps`-long recording, the memory pane at `memoryAddress`;
+    /// with `hasDebugInfo`, at source level with the firmware's line tables (as the session
+    /// sets it up).
+    init(
+        step: UInt64 = 500, totalSteps: UInt64 = 1000, memoryAddress: UInt32 = 0x8000_1000,
+        hasDebugInfo: Bool = false
+    ) throws {
         firmware = try Firmware.load(contentsOf: DemoRecording.crashELF)
         state = InspectorState(step: step, totalSteps: totalSteps, memoryAddress: memoryAddress)
+        lines = hasDebugInfo ? try DebugInfo(firmware: firmware).lines : nil
+        state.hasDebugInfo = hasDebugInfo
     }
 
     /// Presses each key in turn.
@@ -33,7 +43,7 @@ struct PureInspector {
     mutating func send(_ actions: [InspectorAction]) {
         effects = []
         for action in actions {
-            effects += Reducer.reduce(&state, action, firmware: firmware)
+            effects += Reducer.reduce(&state, action, firmware: firmware, lines: lines)
         }
     }
 

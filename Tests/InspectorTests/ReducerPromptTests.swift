@@ -176,7 +176,7 @@ struct ReducerPromptTests {
         inspector.type("frobnicate now\n")
         #expect(
             inspector.state.message
-                == "unknown command :frobnicate — try :goto, :break, :watch, :info break, :delete, :enable, :disable, :condition, :mem, :find, :help, :quit"
+                == "unknown command :frobnicate — try :goto, :break, :watch, :info break, :delete, :enable, :disable, :condition, :display, :undisplay, :mem, :find, :help, :quit"
         )
         #expect(inspector.state.messageIsError)
         #expect(inspector.effects.isEmpty)

@@ -15,11 +15,15 @@ struct RenderPaneTests {
         (160, 45), (200, 60),
     ]
 
-    /// Keys that bring every pane and display on screen: the end, two steps back, the devices,
-    /// the stack, memory as words and as text.
+    /// Keys that bring every pane and display on screen: at source level (the demos have debug
+    /// information) the end, two steps back, the call stack, the stack, a struct opened in the
+    /// variables, a caller frame with its registers, memory in the variables' place; at the
+    /// machine level (`a`) the devices, memory as words and as text.
     static let keySequences: [[Key]] = [
-        [], [.left, .left], [.tab, .tab], [.backTab, .backTab], [.character("v")],
-        [.character("v"), .character("v")],
+        [], [.left, .left], [.tab, .tab], [.backTab, .backTab], [.tab, .right, .down, .down],
+        [.tab, .tab, .down], [.character("@"), .character("a"), .enter, .character("v")],
+        [.character("a"), .tab, .tab], [.character("a"), .character("v")],
+        [.character("a"), .character("v"), .character("v")],
     ]
 
     @Test(arguments: [DemoRecording.crash, DemoRecording.echo, DemoRecording.timer])
@@ -81,7 +85,8 @@ struct RenderPaneTests {
     // MARK: Registers
 
     @Test func theMinimumScreenShowsPcThroughA7AndSaysMoreAreBelow() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 80, height: 24)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 80, height: 24, atMachineLevel: true)
         session.press(.left, .left)
         let text = session.frame().text
         for name in [
@@ -123,14 +128,16 @@ struct RenderPaneTests {
     // MARK: Code
 
     @Test func theCallThroughTheCorruptedPointerSaysItsTargetIsNotCode() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 80, height: 24)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 80, height: 24, atMachineLevel: true)
         session.press(.left, .left)
         #expect(session.frame().text.contains("▶ 8000035e  jalr a5  calls → 31726574 (not code)"))
     }
 
     @Test func theLoadOfTheBadPointerShowsItsAddressAndTheValueThere() throws {
         let (session, _) = try InspectorSession.open(
-            DemoRecording.crash, width: 120, height: 36, step: DemoRecording.crashSteps - 5)
+            DemoRecording.crash, width: 120, height: 36, step: DemoRecording.crashSteps - 5,
+            atMachineLevel: true)
         let text = session.frame().text
         #expect(text.contains("▶ 80000358  lw a5,8(s0)"))
         #expect(text.contains("[8000103c] = 31726574"), "s0 + 8: sensors[2].read, the bad pointer")
@@ -138,7 +145,8 @@ struct RenderPaneTests {
 
     @Test func theCorruptingStoreShowsTheValueBeforeAndTheValueItWrites() throws {
         let (session, _) = try InspectorSession.open(
-            DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep - 1)
+            DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep - 1,
+            atMachineLevel: true)
         let text = session.frame().text
         #expect(text.contains("sb a5,-1(a0)"), "the instruction at pc is copy_name's store")
         #expect(text.contains("[8000103f] 80 → 31"), "the top byte of sensors[2].read becomes '1'")
@@ -147,13 +155,15 @@ struct RenderPaneTests {
     @Test func aBranchSaysWhetherItIsTaken() throws {
         // copy_name's loop: after the store of '1' the loop goes round again…
         let (looping, _) = try InspectorSession.open(
-            DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep)
+            DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep,
+            atMachineLevel: true)
         let loop = looping.frame().text
         #expect(loop.contains("▶ 80000280  bnez a5,80000274 <copy_name>"))
         #expect(loop.contains("↳ taken → <copy_name>"))
         // …and after the store of the NUL it falls through to ret.
         let (ending, _) = try InspectorSession.open(
-            DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep + 5)
+            DemoRecording.crash, width: 120, height: 36, step: DemoRecording.corruptingStep + 5,
+            atMachineLevel: true)
         let end = ending.frame().text
         #expect(end.contains("▶ 80000280  bnez a5,80000274 <copy_name>"))
         #expect(end.contains("↳ not taken"))
@@ -162,7 +172,8 @@ struct RenderPaneTests {
     // MARK: Stack
 
     @Test func theStackTakesTheRegistersPlaceWhileFocusedOnTheMinimumScreen() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 80, height: 24)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 80, height: 24, atMachineLevel: true)
         session.press(.left, .left, .backTab, .backTab)
         #expect(session.state.focus == .stack)
         let text = session.frame().text
@@ -183,7 +194,8 @@ struct RenderPaneTests {
     }
 
     @Test func aTallScreenShowsTheStackUnderTheRegisters() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, atMachineLevel: true)
         session.press(.left, .left)
         let text = session.frame().text
         #expect(text.contains("─ Registers "))
@@ -194,7 +206,8 @@ struct RenderPaneTests {
     // MARK: Memory
 
     @Test func vShowsMemoryAsWordsThenAsText() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 80, height: 24)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 80, height: 24, atMachineLevel: true)
         session.type("v")
         #expect(session.frame().text.contains("│80001000 [00000003]706d6574 |....temp|"))
         session.type("v")
@@ -204,7 +217,8 @@ struct RenderPaneTests {
     }
 
     @Test func leftAndRightMoveTheMemoryCursorOneByteWhenMemoryIsFocused() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 80, height: 24)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 80, height: 24, atMachineLevel: true)
         session.press(.tab, .right, .right, .right, .right)
         #expect(session.state.step == DemoRecording.crashSteps, "arrows move the cursor, not time")
         let text = session.frame().text
@@ -217,7 +231,8 @@ struct RenderPaneTests {
     // MARK: Devices and console
 
     @Test func theDevicesPaneKeepsEveryValueWholeOnTheMinimumScreen() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 80, height: 24)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 80, height: 24, atMachineLevel: true)
         session.press(.tab, .tab)
         let text = session.frame().text
         #expect(text.contains("mepc 31726574"))

@@ -23,7 +23,8 @@ struct RenderStyleTests {
     }
 
     @Test func theCurrentCodeLineIsMarkedAndReversedAcrossThePane() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, atMachineLevel: true)
         session.press(.left, .left)
         let grid = session.frame()
         let current = try #require(grid.position(of: "▶ 8000035e  jalr a5"))
@@ -69,7 +70,8 @@ struct RenderStyleTests {
     }
 
     @Test func aBreakpointAtPCShowsADotInTheGutter() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 120, height: 36)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 120, height: 36, atMachineLevel: true)
         session.press(.left, .left)
         session.type("b\n")
         var grid = session.frame()

@@ -38,7 +38,7 @@ struct ScreenTests {
         terminal.size = (80, 24)
         let minimum = session.frame()
         #expect(minimum.height == 24)
-        #expect(minimum.row(1).contains("Registers"))
+        #expect(minimum.row(1).contains("Call stack"))
     }
 
     @Test func helpOverlayNamesEveryKeyOnAFullSizeScreen() throws {
@@ -103,7 +103,8 @@ struct ScreenTests {
     /// console "whichever was focused last", but `Renderer.render` passes
     /// `showsDevices: state.focus == .devices`, so the devices vanish as soon as focus moves on.
     @Test func belowHundredTenColumnsTheDevicesStayAfterFocusMovesOn() throws {
-        let (session, _) = try InspectorSession.open(DemoRecording.crash, width: 100, height: 30)
+        let (session, _) = try InspectorSession.open(
+            DemoRecording.crash, width: 100, height: 30, atMachineLevel: true)
         session.press(.tab, .tab)
         #expect(session.state.focus == .devices)
         #expect(session.frame().text.contains("─ Devices "))
