@@ -10,6 +10,21 @@ public struct Variable: Sendable {
     public var value: DebugValue
     /// Where it is in memory, when all of it is in memory.
     public var address: UInt32?
+    /// For an argument: the value it had when the function was entered, when the caller's
+    /// call site says (gdb's `NAME@entry`); nil when unknown.
+    public var entryValue: DebugValue?
+
+    /// A variable and its value.
+    public init(
+        name: String, type: DebugType, value: DebugValue, address: UInt32? = nil,
+        entryValue: DebugValue? = nil
+    ) {
+        self.name = name
+        self.type = type
+        self.value = value
+        self.address = address
+        self.entryValue = entryValue
+    }
 }
 
 /// The arguments and locals of one frame, as gdb's `info args` and `info locals` list them.
@@ -40,8 +55,16 @@ extension DebugInfo {
             guard dwarf_offdie(dwarf, Dwarf_Off(offset), &function) != nil else {
                 return FrameVariables(arguments: [], locals: [])
             }
-            let arguments = scopeEntries(of: &function, tag: Int32(DW_TAG_formal_parameter)).map {
-                variable($0, at: frame.lookupPC, in: context)
+            let entryPC = frame.isInlined ? nil : DIE.lowPC(&function)
+            let arguments = scopeEntries(of: &function, tag: Int32(DW_TAG_formal_parameter)).map { entry in
+                var argument = variable(entry, at: frame.lookupPC, in: context)
+                if let entryPC, argument.type.isScalar, argument.type.size <= 4,
+                    let value = valueAtEntry(of: entry, entryPC: entryPC, in: context)
+                {
+                    let bytes = withUnsafeBytes(of: value.littleEndian, Array.init)
+                    argument.entryValue = DebugValue.decode(bytes[...], as: argument.type)
+                }
+                return argument
             }
             var locals: [Variable] = []
             for blockOffset in frame.blockOffsets + [offset] {
@@ -81,6 +104,39 @@ extension DebugInfo {
             }
         }
         return entries
+    }
+
+    /// The value an argument had when its function was entered: its location at the entry
+    /// (a register, or an expression of entry values only — registers then hold other things),
+    /// with the registers' entry values from the caller's call site.
+    private func valueAtEntry(of entry: Dwarf_Die, entryPC: UInt32, in context: ExpressionContext) -> UInt32?
+    {
+        var entry = entry
+        guard var attribute = DIE.attribute(&entry, Int32(DW_AT_location)) else { return nil }
+        var ops: UnsafeMutablePointer<Dwarf_Op>?
+        var count = 0
+        guard dwarf_getlocation_addr(&attribute, Dwarf_Addr(entryPC), &ops, &count, 1) == 1, let ops,
+            count > 0,
+            count <= 16
+        else { return nil }
+        let allowed: Set<Int32> = [
+            Int32(DW_OP_entry_value), Int32(DW_OP_GNU_entry_value), Int32(DW_OP_stack_value),
+            Int32(DW_OP_plus_uconst), Int32(DW_OP_plus), Int32(DW_OP_minus), Int32(DW_OP_constu),
+            Int32(DW_OP_consts),
+        ]
+        let first = Int32(ops[0].atom)
+        if count == 1 && first >= Int32(DW_OP_reg0) && first <= Int32(DW_OP_reg31) {
+            return context.entryValue(Int(first - Int32(DW_OP_reg0)))
+        }
+        for index in 0..<count {
+            let atom = Int32(ops[index].atom)
+            guard allowed.contains(atom) || (atom >= Int32(DW_OP_lit0) && atom <= Int32(DW_OP_lit31)) else {
+                return nil
+            }
+        }
+        let location = LocationExpression.evaluate(ops, count: count, attribute: &attribute, in: context)
+        guard case .bytes(let bytes) = location, bytes.count >= 4 else { return nil }
+        return UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
     }
 
     /// Reads the variable `entry` at `pc`.
@@ -199,10 +255,17 @@ extension DebugInfo {
             let valueAttribute =
                 DIE.has(&parameter, Int32(DW_AT_call_value))
                 ? Int32(DW_AT_call_value) : Int32(DW_AT_GNU_call_site_value)
-            let location = location(
-                of: &parameter, attribute: valueAttribute, at: caller.lookupPC, in: callerContext)
-            guard let bytes = callerContext.bytes(of: location, size: 4) else { return nil }
-            return UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
+            // DW_AT_call_value is a DWARF expression: its value is the top of the stack (an
+            // address left there is the value, not a place to read), or the register it names.
+            switch location(of: &parameter, attribute: valueAttribute, at: caller.lookupPC, in: callerContext)
+            {
+            case .memory(let value): return value
+            case .register(let number): return callerContext.registers[number]
+            case let location:
+                guard let bytes = callerContext.bytes(of: location, size: 4) else { return nil }
+                return UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3])
+                    << 24
+            }
         }
         return nil
     }
@@ -214,8 +277,9 @@ extension DebugInfo {
             var child = child
             switch DIE.tag(&child) {
             case Int32(DW_TAG_call_site):
-                if let returnPC = DIE.unsigned(&child, Int32(DW_AT_call_return_pc)), returnPC == UInt64(pc) {
-                    return child
+                if var attribute = DIE.ownAttribute(&child, Int32(DW_AT_call_return_pc)) {
+                    var returnPC: Dwarf_Addr = 0
+                    if dwarf_formaddr(&attribute, &returnPC) == 0, returnPC == Dwarf_Addr(pc) { return child }
                 }
             case Int32(DW_TAG_GNU_call_site):
                 var low: Dwarf_Addr = 0

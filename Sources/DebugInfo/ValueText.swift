@@ -50,7 +50,10 @@ public struct ValueText {
         case .pointer(let target):
             let address = UInt32(truncatingIfNeeded: integer)
             var text = "0x" + String(address, radix: 16)
-            if address != 0, let symbol = symbols.symbol(containing: address) {
+            // Named only inside a symbol's extent (a label of no size names only its address).
+            if address != 0, let symbol = symbols.symbol(containing: address),
+                address - symbol.address < max(symbol.size, 1)
+            {
                 let delta = address - symbol.address
                 text += " <\(symbol.name)\(delta == 0 ? "" : "+\(delta)")>"
             }

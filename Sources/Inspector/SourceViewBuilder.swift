@@ -76,6 +76,12 @@ final class SourceViewBuilder {
             + variables.locals.map({ ($0, .local) })
         {
             reader.appendVariable(variable, kind: kind)
+            // What an argument was when the function was entered, when it has changed since
+            // (gdb's `NAME@entry`): copy_name's `source` after it has walked the string.
+            if let entry = variable.entryValue, entry.json != variable.value.json {
+                reader.appendVariable(
+                    Variable(name: variable.name + "@entry", type: variable.type, value: entry), kind: kind)
+            }
         }
         view.variables = markChanges(reader.rows, values: reader.values, step: state.step, frame: frame)
         if selected > 0 {

@@ -134,7 +134,18 @@ extension StateCommand {
                 text +=
                     variables.arguments.isEmpty
                     ? ["No arguments."]
-                    : variables.arguments.map { "\($0.name) = \(printer.text($0.value, type: $0.type))" }
+                    : variables.arguments.flatMap { argument in
+                        var lines = [
+                            "\(argument.name) = \(printer.text(argument.value, type: argument.type))"
+                        ]
+                        // gdb's `set print entry-values if-needed`: the value at the entry too,
+                        // when it differs.
+                        if let entry = argument.entryValue, entry.json != argument.value.json {
+                            lines.append(
+                                "\(argument.name)@entry = \(printer.text(entry, type: argument.type))")
+                        }
+                        return lines
+                    }
                 text += ["", "info locals"]
                 text +=
                     variables.locals.isEmpty

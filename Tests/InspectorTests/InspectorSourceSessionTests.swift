@@ -103,7 +103,7 @@ struct InspectorSourceSessionTests {
             "changed by the last move: bold and starred")
         #expect(after[changed.x, changed.y].character == "*")
         #expect(after.text.contains("  destination = 0x80001040"), "the arguments did not change")
-        #expect(!after.text.contains("*  destination"))
+        #expect(!after.text.contains("*  destination ="), "\(after.text)")
     }
 
     @Test func aWatchExpressionThatDoesNotEvaluateSaysWhy() throws {
