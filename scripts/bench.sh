@@ -1,42 +1,66 @@
 #!/usr/bin/env bash
-# Speed benchmark: the CPU-bound workload (Firmware's workload-bench.elf, about 2e9 steps) on
-# `timescope run` (release build) and on QEMU in its deterministic mode, alternately.
+# Speed benchmark: the benchmark set (Benchmarks/Firmware, seven firmware-shaped programs of
+# about 1e9 instructions each) on `timescope run` (release build) and on QEMU, alternately.
 #
-#   scripts/bench.sh [--rounds N] [--scratch-path DIR] [--no-hyperfine]
+#   scripts/bench.sh [--rounds N] [--record] [--only NAME,...] [--no-workload] [--small]
+#                    [--scratch-path DIR]
 #
-#   --rounds N          timed runs of each emulator (default 3); the median of each is used
+#   --rounds N          timed runs of each program on each emulator (default 3); medians are used
+#   --record            also time `timescope record` and `timescope watch` (in tmux) against
+#                       `run`, and `timescope verify` each recording
+#   --only NAME,...     only these programs (calls, int64, bytes, switch, recursion, memory,
+#                       interrupts, workload-bench)
+#   --no-workload       leave out Firmware's workload-bench (a reference row, not in the mean)
+#   --small             the small variants (a few million instructions; workload for
+#                       workload-bench): checks the script and the outputs in seconds
 #   --scratch-path DIR  SwiftPM build directory (default .build, as `swift build` uses)
-#   --no-hyperfine      time with `date +%s.%N` even when hyperfine is installed
 #
 # What it does:
-#  1. builds the firmware (make -C Firmware) and Timescope (swift build -c release);
-#  2. runs Timescope once with --dump-state to read the step count ("step") and to check the
-#     run exits 0 (this run also warms the caches; it is not timed);
-#  3. N rounds, alternating so that machine noise hits both alike: one Timescope run, one
-#     QEMU run (qemu-system-riscv32 -M virt -bios none -nographic -icount shift=0 -kernel ELF,
-#     QEMU's deterministic one-instruction-per-tick mode: the fair peer of a deterministic
-#     emulator);
-#  4. prints each run's wall time, the medians, steps per second of each (the same step count
-#     for both: the workload takes no trap and never waits, so a step is an instruction) and
-#     the ratio Timescope/QEMU in steps per second (> 1: Timescope is faster).
-# Wall times come from hyperfine (one run per measurement, no shell) when it is installed,
-# else from `date +%s.%N` around the run. Console output of the timed runs is discarded.
-# Needs: the cross toolchain (see Firmware/README.md), qemu-system-misc, Swift. Not run by CI.
+#  1. builds the set (make -C Benchmarks/Firmware bench), Firmware's workload-bench (the
+#     project's earlier CPU-bound benchmark, kept as a reference row) and Timescope
+#     (swift build -c release);
+#  2. runs each program once on Timescope with --dump-state (untimed: it warms the caches and
+#     gives the step count and the reference console output);
+#  3. N rounds; in each, every program runs on each emulator in turn, so machine noise hits all
+#     alike:
+#       timescope run ELF
+#       qemu-system-riscv32 -M virt -bios none -nographic -icount shift=0,sleep=off -kernel ELF
+#         (QEMU's deterministic mode, one instruction per ns: the fair peer of Timescope)
+#       qemu-system-riscv32 -M virt -bios none -nographic -kernel ELF
+#         (plain TCG, for reference: QEMU at full speed, not deterministic)
+#     and, with --record, `timescope record ELF -o REC` and `timescope watch ELF -o REC` in a
+#     200x60 tmux window (timed from start until the banner says the firmware ended; the screen
+#     is polled every 50 ms, so watch times are +-50 ms);
+#     every run must exit 0 with console output identical to the reference, byte for byte
+#     (workload-bench prints minstret, which QEMU counts differently: its minstret line is
+#     left out of the comparison, see Firmware/README.md), else the script stops with status 1;
+#  4. prints a table per program: median wall times, Timescope's steps per second, and the
+#     ratios QEMU-icount time / Timescope time and QEMU-TCG time / Timescope time (> 1: Timescope
+#     is faster), then the geometric mean of each ratio over the seven programs of the set;
+#     with --record, a second table: record / run, watch / record and the verify result.
+# Wall times are taken with bash's $EPOCHREALTIME around each run (the console goes to a file).
+# Needs: the cross toolchain (see Firmware/README.md), qemu-system-misc, Swift; tmux for the
+# watch timings. Not run by CI.
 set -euo pipefail
 
 rounds=3
 scratch=""
-use_hyperfine=1
-command -v hyperfine >/dev/null || use_hyperfine=0
+record=0
+only=""
+workload=1
+small=0
 usage() {
-    sed -n '4,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) [ $# -ge 2 ] || usage; rounds=$2; shift 2 ;;
+        --record) record=1; shift ;;
+        --only) [ $# -ge 2 ] || usage; only=$2; shift 2 ;;
+        --no-workload) workload=0; shift ;;
+        --small) small=1; shift ;;
         --scratch-path) [ $# -ge 2 ] || usage; scratch=$2; shift 2 ;;
-        --no-hyperfine) use_hyperfine=0; shift ;;
         -h|--help) usage ;;
         *) usage ;;
     esac
@@ -52,10 +76,45 @@ for tool in riscv64-unknown-elf-gcc make swift "$qemu"; do
         exit 1
     }
 done
+watch_tool=0
+if [ "$record" -eq 1 ]; then
+    if command -v tmux >/dev/null; then
+        watch_tool=1
+    else
+        echo "bench.sh: tmux is missing: --record times record and verify, not watch" >&2
+    fi
+fi
 
-echo "== building the firmware: make -C Firmware"
-make -s -C Firmware
-elf=$root/Firmware/build/workload-bench.elf
+set_programs=(calls int64 bytes switch recursion memory interrupts)
+programs=("${set_programs[@]}")
+[ "$workload" -eq 1 ] && programs+=(workload-bench)
+if [ -n "$only" ]; then
+    IFS=, read -r -a wanted <<<"$only"
+    for name in "${wanted[@]}"; do
+        case " ${set_programs[*]} workload-bench " in
+            *" $name "*) ;;
+            *) echo "bench.sh: no benchmark program named '$name'" >&2; exit 2 ;;
+        esac
+    done
+    programs=("${wanted[@]}")
+fi
+elf_of() {
+    case "$1,$small" in
+        workload-bench,0) echo "$root/Firmware/build/workload-bench.elf" ;;
+        workload-bench,1) echo "$root/Firmware/build/workload.elf" ;;
+        *,0) echo "$root/Benchmarks/Firmware/build/$1.elf" ;;
+        *,1) echo "$root/Benchmarks/Firmware/build/$1-small.elf" ;;
+    esac
+}
+in_set() { case " ${set_programs[*]} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+variant=$([ "$small" -eq 1 ] && echo small || echo bench)
+echo "== building the benchmark set: make -C Benchmarks/Firmware $variant"
+make -s -C Benchmarks/Firmware "$variant"
+if [[ " ${programs[*]} " == *" workload-bench "* ]]; then
+    echo "== building the firmware (workload-bench): make -C Firmware"
+    make -s -C Firmware
+fi
 
 build=(swift build -c release)
 [ -n "$scratch" ] && build+=(--scratch-path "$scratch")
@@ -65,62 +124,221 @@ bin_dir=$("${build[@]}" --show-bin-path)
 timescope=$bin_dir/timescope
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmux_socket="timescope-bench-$$"
+cleanup() {
+    if [ "$watch_tool" -eq 1 ]; then tmux -L "$tmux_socket" kill-server 2>/dev/null || true; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+# Recordings go to -o paths under $tmp; nothing reaches the real session directory.
+export XDG_DATA_HOME=$tmp/data
 
-echo "== counting steps: timescope run $(basename "$elf") --dump-state (untimed)"
-status=0
-"$timescope" run "$elf" --dump-state "$tmp/state.json" >"$tmp/console.txt" || status=$?
-if [ "$status" -ne 0 ]; then
-    echo "bench.sh: timescope run exited $status; console:" >&2
-    cat "$tmp/console.txt" >&2
-    exit 1
-fi
-steps=$(grep -o '"step":[0-9]*' "$tmp/state.json" | head -1 | cut -d: -f2)
-[ -n "$steps" ] || { echo "bench.sh: no step count in the --dump-state output" >&2; exit 1; }
+# What a console is compared on: everything, except workload-bench's minstret line.
+comparable() {
+    if [ "$1" = workload-bench ]; then grep -v '^minstret ' "$2" || true; else cat "$2"; fi
+}
 
-timescope_cmd=("$timescope" run "$elf")
-qemu_cmd=("$qemu" -M virt -bios none -nographic -icount shift=0 -kernel "$elf")
+# Runs "$@" with stdin from /dev/null and stdout to $run_out, and sets run_status and
+# run_seconds (wall time).
+run_out=$tmp/out.txt
+timed() {
+    local start end
+    start=$EPOCHREALTIME
+    set +e
+    "$@" </dev/null >"$run_out" 2>"$tmp/err.txt"
+    run_status=$?
+    set -e
+    end=$EPOCHREALTIME
+    run_seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
+}
 
-# Prints the wall time of one run of "$@" in seconds; fails when the run does not exit 0.
-time_once() {
-    if [ "$use_hyperfine" -eq 1 ]; then
-        # hyperfine quotes nothing itself with -N: the firmware path must not contain spaces.
-        hyperfine -N --runs 1 --style none --output null --export-json "$tmp/run.json" -- "$*" >/dev/null
-        grep -o '"median": *[0-9.eE+-]*' "$tmp/run.json" | head -1 | sed 's/.*: *//'
-    else
-        local start end
-        start=$(date +%s.%N)
-        "$@" </dev/null >/dev/null
-        end=$(date +%s.%N)
-        awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f\n", e - s }'
+# Fails loudly when the last run did not exit 0 or printed something else than the reference.
+check_run() {
+    local name=$1 what=$2
+    if [ "$run_status" -ne 0 ]; then
+        echo "bench.sh: $what $name exited $run_status (expected 0); stderr:" >&2
+        cat "$tmp/err.txt" >&2
+        exit 1
+    fi
+    if ! cmp -s <(comparable "$name" "$run_out") <(comparable "$name" "$tmp/$name.reference"); then
+        echo "bench.sh: $what $name printed something else than timescope run:" >&2
+        diff <(comparable "$name" "$tmp/$name.reference") <(comparable "$name" "$run_out") | head -20 >&2
+        exit 1
+    fi
+}
+
+# Runs `timescope watch ELF -o REC` in a detached 200x60 tmux window; sets run_seconds to the
+# time until the banner shows the run ended, run_status to 0 when it ended with exit code 0 at
+# the expected step, then quits the inspector.
+timed_watch() {
+    local name=$1 elf=$2 recording=$3 expected_steps=$4 start end top screen
+    rm -f "$recording"
+    start=$EPOCHREALTIME
+    tmux -L "$tmux_socket" -f /dev/null new-session -d -s watch -x 200 -y 60 \
+        "exec '$timescope' watch '$elf' -o '$recording' 2>'$tmp/watch-err.txt'"
+    while :; do
+        screen=$(tmux -L "$tmux_socket" capture-pane -p -t watch 2>/dev/null || true)
+        top=${screen%%$'\n'*}
+        case "$top" in
+            *"$(basename "$elf")"*) case "$top" in *"● LIVE"* | *PAUSED*) ;; *) break ;; esac ;;
+        esac
+        if ! tmux -L "$tmux_socket" has-session -t watch 2>/dev/null; then
+            echo "bench.sh: timescope watch $name quit before the run ended:" >&2
+            cat "$tmp/watch-err.txt" >&2
+            exit 1
+        fi
+        sleep 0.05
+    done
+    end=$EPOCHREALTIME
+    run_seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
+    run_status=1
+    [[ "$top" == *"exited with code 0 at step $expected_steps "* ]] && run_status=0
+    tmux -L "$tmux_socket" send-keys -t watch q
+    while tmux -L "$tmux_socket" has-session -t watch 2>/dev/null; do sleep 0.05; done
+    if [ "$run_status" -ne 0 ]; then
+        echo "bench.sh: timescope watch $name ended otherwise than run ($expected_steps steps, exit 0):" >&2
+        echo "$top" >&2
+        exit 1
     fi
 }
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-timer=$([ "$use_hyperfine" -eq 1 ] && echo "hyperfine" || echo "date +%s.%N")
-echo "== $rounds rounds, alternating (wall time by $timer)"
-ts_times=""
-qemu_times=""
-for round in $(seq 1 "$rounds"); do
-    t=$(time_once "${timescope_cmd[@]}")
-    ts_times="$ts_times $t"
-    q=$(time_once "${qemu_cmd[@]}")
-    qemu_times="$qemu_times $q"
-    printf '   round %d: timescope %8.3f s   qemu %8.3f s\n' "$round" "$t" "$q"
+declare -A steps times
+echo "== reference runs: timescope run ELF --dump-state (untimed)"
+for name in "${programs[@]}"; do
+    elf=$(elf_of "$name")
+    timed "$timescope" run "$elf" --dump-state "$tmp/state.json"
+    if [ "$run_status" -ne 0 ]; then
+        echo "bench.sh: timescope run $name exited $run_status; stderr:" >&2
+        cat "$tmp/err.txt" >&2
+        exit 1
+    fi
+    cp "$run_out" "$tmp/$name.reference"
+    steps[$name]=$(grep -o '"step":[0-9]*' "$tmp/state.json" | head -1 | cut -d: -f2)
+    [ -n "${steps[$name]}" ] || { echo "bench.sh: no step count in the --dump-state output" >&2; exit 1; }
+    printf '   %-15s %13s steps, %s lines of output\n' "$name" "${steps[$name]}" "$(wc -l <"$run_out")"
 done
 
-ts_median=$(echo "$ts_times" | median)
-qemu_median=$(echo "$qemu_times" | median)
+kinds=(run icount tcg)
+[ "$record" -eq 1 ] && kinds+=(record)
+[ "$watch_tool" -eq 1 ] && kinds+=(watch)
+echo "== $rounds rounds; each program on: ${kinds[*]}"
+for round in $(seq 1 "$rounds"); do
+    for name in "${programs[@]}"; do
+        elf=$(elf_of "$name")
+        line=$(printf '   round %d %-15s' "$round" "$name")
+
+        timed "$timescope" run "$elf"
+        check_run "$name" "timescope run"
+        times[$name,run]+=" $run_seconds"
+        line+=" run $run_seconds"
+
+        timed timeout -k 5 600 "$qemu" -M virt -bios none -nographic -icount shift=0,sleep=off -kernel "$elf"
+        check_run "$name" "QEMU -icount"
+        times[$name,icount]+=" $run_seconds"
+        line+="  icount $run_seconds"
+
+        timed timeout -k 5 600 "$qemu" -M virt -bios none -nographic -kernel "$elf"
+        check_run "$name" "QEMU TCG"
+        times[$name,tcg]+=" $run_seconds"
+        line+="  tcg $run_seconds"
+
+        if [ "$record" -eq 1 ]; then
+            rm -f "$tmp/$name.tsr"
+            timed "$timescope" record "$elf" -o "$tmp/$name.tsr"
+            check_run "$name" "timescope record"
+            times[$name,record]+=" $run_seconds"
+            line+="  record $run_seconds"
+        fi
+        if [ "$watch_tool" -eq 1 ]; then
+            timed_watch "$name" "$elf" "$tmp/$name-watch.tsr" "${steps[$name]}"
+            times[$name,watch]+=" $run_seconds"
+            line+="  watch $run_seconds"
+        fi
+        echo "$line"
+    done
+done
+
+declare -A verified
+if [ "$record" -eq 1 ]; then
+    echo "== timescope verify (the last recording of each program$([ "$watch_tool" -eq 1 ] && echo ", and its watch session"))"
+    for name in "${programs[@]}"; do
+        result=ok
+        for recording in "$tmp/$name.tsr" "$tmp/$name-watch.tsr"; do
+            [ -f "$recording" ] || continue
+            timed "$timescope" verify "$recording"
+            if [ "$run_status" -ne 0 ]; then
+                result=FAILED
+                echo "bench.sh: timescope verify $recording failed ($run_status):" >&2
+                cat "$run_out" "$tmp/err.txt" >&2
+            fi
+            echo "   $(basename "$recording"): $(head -1 "$run_out") ($run_seconds s)"
+        done
+        verified[$name]=$result
+    done
+fi
+
 cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
 qemu_version=$("$qemu" --version | head -1)
-
+revision=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
 echo
-echo "workload-bench.elf: $steps steps; host: ${cpu:-unknown CPU}, $(nproc) CPUs; $qemu_version"
-awk -v steps="$steps" -v t="$ts_median" -v q="$qemu_median" -v n="$rounds" 'BEGIN {
-    printf "| %-37s | %14s | %17s |\n", "emulator", "median wall s", "steps/s"
-    printf "| %-37s | %14s | %17s |\n", "-------------------------------------", "--------------", "-----------------"
-    printf "| %-37s | %14.3f | %17.0f |\n", "timescope run (release)", t, steps / t
-    printf "| %-37s | %14.3f | %17.0f |\n", "qemu-system-riscv32 -icount shift=0", q, steps / q
-    printf "ratio Timescope/QEMU (steps/s, median of %d): %.2fx\n", n, q / t
-}'
+echo "host: ${cpu:-unknown CPU}, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$qemu_version; Timescope $revision (release); median of $rounds rounds, wall seconds"
+echo
+row_format='| %-16s | %13s | %9s | %9s | %11s | %9s | %9s | %9s |\n'
+# shellcheck disable=SC2059
+printf "$row_format" program steps timescope "M steps/s" "QEMU icount" "QEMU TCG" "icount/ts" "TCG/ts"
+# shellcheck disable=SC2059
+printf "$row_format" ---------------- ------------- --------- --------- ----------- --------- --------- ---------
+icount_ratios=""
+tcg_ratios=""
+for name in "${programs[@]}"; do
+    t=$(echo "${times[$name,run]}" | median)
+    i=$(echo "${times[$name,icount]}" | median)
+    g=$(echo "${times[$name,tcg]}" | median)
+    label=$name
+    if in_set "$name"; then
+        icount_ratios+=" $(awk -v i="$i" -v t="$t" 'BEGIN { print i / t }')"
+        tcg_ratios+=" $(awk -v g="$g" -v t="$t" 'BEGIN { print g / t }')"
+    else
+        label="($name)"
+    fi
+    # shellcheck disable=SC2059
+    printf "$row_format" "$label" "${steps[$name]}" "$t" "$(awk -v s="${steps[$name]}" -v t="$t" 'BEGIN { printf "%.0f", s / t / 1e6 }')" \
+        "$i" "$g" "$(awk -v i="$i" -v t="$t" 'BEGIN { printf "%.2fx", i / t }')" \
+        "$(awk -v g="$g" -v t="$t" 'BEGIN { printf "%.2fx", g / t }')"
+done
+geomean() { tr ' ' '\n' | grep . | awk '{ l += log($1); n++ } END { printf "%.2fx", exp(l / n) }'; }
+if [ -n "$icount_ratios" ]; then
+    # shellcheck disable=SC2059
+    printf "$row_format" "geometric mean" "" "" "" "" "" "$(echo "$icount_ratios" | geomean)" \
+        "$(echo "$tcg_ratios" | geomean)"
+fi
+echo "ratios > 1: Timescope is faster; the mean is over the programs of the set (a row in parentheses is not in it)"
+
+if [ "$record" -eq 1 ]; then
+    echo
+    record_format='| %-16s | %9s | %9s | %10s | %9s | %12s | %8s |\n'
+    # shellcheck disable=SC2059
+    printf "$record_format" program run record record/run watch watch/record verify
+    # shellcheck disable=SC2059
+    printf "$record_format" ---------------- --------- --------- ---------- --------- ------------ --------
+    for name in "${programs[@]}"; do
+        t=$(echo "${times[$name,run]}" | median)
+        r=$(echo "${times[$name,record]}" | median)
+        w=-
+        watch_ratio=-
+        if [ "$watch_tool" -eq 1 ]; then
+            w=$(echo "${times[$name,watch]}" | median)
+            watch_ratio=$(awk -v w="$w" -v r="$r" 'BEGIN { printf "%.2fx", w / r }')
+        fi
+        # shellcheck disable=SC2059
+        printf "$record_format" "$name" "$t" "$r" "$(awk -v r="$r" -v t="$t" 'BEGIN { printf "%.2fx", r / t }')" \
+            "$w" "$watch_ratio" "${verified[$name]}"
+    done
+    echo "targets: record <= 1.20x run, watch <= 1.20x record$([ "$watch_tool" -eq 1 ] || echo "; watch not measured (no tmux)")"
+    for name in "${programs[@]}"; do
+        [ "${verified[$name]}" = ok ] || { echo "bench.sh: verify failed for $name" >&2; exit 1; }
+    done
+fi
