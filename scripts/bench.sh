@@ -36,9 +36,11 @@
 #     left out of the comparison, see Firmware/README.md), else the script stops with status 1;
 #  4. prints a table per program: median wall times, Timescope's steps per second, and the
 #     ratios QEMU-icount time / Timescope time and QEMU-TCG time / Timescope time (> 1: Timescope
-#     is faster), then the geometric mean of each ratio over the seven programs of the set;
-#     with --record, a second table: record / run, watch / record and the verify result.
-# Wall times are taken with bash's $EPOCHREALTIME around each run (the console goes to a file).
+#     is faster), then the geometric mean of each ratio over the seven programs of the set; the
+#     same table again in CPU time (user + system), which a busy machine disturbs less; with
+#     --record, another table: record / run (wall and CPU), watch / record, verify's result.
+# Wall times are taken with bash's $EPOCHREALTIME around each run, CPU times with bash's `time`
+# (the console goes to a file).
 # Needs: the cross toolchain (see Firmware/README.md), qemu-system-misc, Swift; tmux for the
 # watch timings. Not run by CI.
 set -euo pipefail
@@ -138,18 +140,20 @@ comparable() {
     if [ "$1" = workload-bench ]; then grep -v '^minstret ' "$2" || true; else cat "$2"; fi
 }
 
-# Runs "$@" with stdin from /dev/null and stdout to $run_out, and sets run_status and
-# run_seconds (wall time).
+# Runs "$@" with stdin from /dev/null and stdout to $run_out, and sets run_status, run_seconds
+# (wall time) and run_cpu (user + system time of the process and its children).
 run_out=$tmp/out.txt
+TIMEFORMAT='%U %S'
 timed() {
     local start end
     start=$EPOCHREALTIME
     set +e
-    "$@" </dev/null >"$run_out" 2>"$tmp/err.txt"
+    { time "$@" </dev/null >"$run_out" 2>"$tmp/err.txt"; } 2>"$tmp/time.txt"
     run_status=$?
     set -e
     end=$EPOCHREALTIME
     run_seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
+    run_cpu=$(awk '{ printf "%.3f", $1 + $2 }' "$tmp/time.txt")
 }
 
 # Fails loudly when the last run did not exit 0 or printed something else than the reference.
@@ -204,7 +208,8 @@ timed_watch() {
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-declare -A steps times
+declare -A steps times cpu
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== reference runs: timescope run ELF --dump-state (untimed)"
 for name in "${programs[@]}"; do
     elf=$(elf_of "$name")
@@ -223,7 +228,7 @@ done
 kinds=(run icount tcg)
 [ "$record" -eq 1 ] && kinds+=(record)
 [ "$watch_tool" -eq 1 ] && kinds+=(watch)
-echo "== $rounds rounds; each program on: ${kinds[*]}"
+echo "== $rounds rounds; each program on: ${kinds[*]} (wall seconds, CPU seconds in parentheses)"
 for round in $(seq 1 "$rounds"); do
     for name in "${programs[@]}"; do
         elf=$(elf_of "$name")
@@ -232,24 +237,28 @@ for round in $(seq 1 "$rounds"); do
         timed "$timescope" run "$elf"
         check_run "$name" "timescope run"
         times[$name,run]+=" $run_seconds"
-        line+=" run $run_seconds"
+        cpu[$name,run]+=" $run_cpu"
+        line+=" run $run_seconds ($run_cpu)"
 
         timed timeout -k 5 600 "$qemu" -M virt -bios none -nographic -icount shift=0,sleep=off -kernel "$elf"
         check_run "$name" "QEMU -icount"
         times[$name,icount]+=" $run_seconds"
-        line+="  icount $run_seconds"
+        cpu[$name,icount]+=" $run_cpu"
+        line+="  icount $run_seconds ($run_cpu)"
 
         timed timeout -k 5 600 "$qemu" -M virt -bios none -nographic -kernel "$elf"
         check_run "$name" "QEMU TCG"
         times[$name,tcg]+=" $run_seconds"
-        line+="  tcg $run_seconds"
+        cpu[$name,tcg]+=" $run_cpu"
+        line+="  tcg $run_seconds ($run_cpu)"
 
         if [ "$record" -eq 1 ]; then
             rm -f "$tmp/$name.tsr"
             timed "$timescope" record "$elf" -o "$tmp/$name.tsr"
             check_run "$name" "timescope record"
             times[$name,record]+=" $run_seconds"
-            line+="  record $run_seconds"
+            cpu[$name,record]+=" $run_cpu"
+            line+="  record $run_seconds ($run_cpu)"
         fi
         if [ "$watch_tool" -eq 1 ]; then
             timed_watch "$name" "$elf" "$tmp/$name-watch.tsr" "${steps[$name]}"
@@ -279,51 +288,63 @@ if [ "$record" -eq 1 ]; then
     done
 fi
 
-cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
+cpu_model=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
 qemu_version=$("$qemu" --version | head -1)
 revision=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
-echo
-echo "host: ${cpu:-unknown CPU}, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "$qemu_version; Timescope $revision (release); median of $rounds rounds, wall seconds"
-echo
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+geomean() { tr ' ' '\n' | grep . | sed 's/x$//' | awk '{ l += log($1); n++ } END { printf "%.2fx", exp(l / n) }'; }
 row_format='| %-16s | %13s | %9s | %9s | %11s | %9s | %9s | %9s |\n'
-# shellcheck disable=SC2059
-printf "$row_format" program steps timescope "M steps/s" "QEMU icount" "QEMU TCG" "icount/ts" "TCG/ts"
-# shellcheck disable=SC2059
-printf "$row_format" ---------------- ------------- --------- --------- ----------- --------- --------- ---------
-icount_ratios=""
-tcg_ratios=""
-for name in "${programs[@]}"; do
-    t=$(echo "${times[$name,run]}" | median)
-    i=$(echo "${times[$name,icount]}" | median)
-    g=$(echo "${times[$name,tcg]}" | median)
-    label=$name
-    if in_set "$name"; then
-        icount_ratios+=" $(awk -v i="$i" -v t="$t" 'BEGIN { print i / t }')"
-        tcg_ratios+=" $(awk -v g="$g" -v t="$t" 'BEGIN { print g / t }')"
-    else
-        label="($name)"
+
+# Prints the table of one measure: "times" (wall) or "cpu".
+speed_table() {
+    local -n measure=$1
+    local name label t i g ri rg icount_ratios="" tcg_ratios=""
+    # shellcheck disable=SC2059
+    printf "$row_format" program steps timescope "M steps/s" "QEMU icount" "QEMU TCG" "icount/ts" "TCG/ts"
+    # shellcheck disable=SC2059
+    printf "$row_format" ---------------- ------------- --------- --------- ----------- --------- --------- ---------
+    for name in "${programs[@]}"; do
+        t=$(echo "${measure[$name,run]}" | median)
+        i=$(echo "${measure[$name,icount]}" | median)
+        g=$(echo "${measure[$name,tcg]}" | median)
+        ri=$(ratio "$i" "$t")
+        rg=$(ratio "$g" "$t")
+        label=$name
+        if in_set "$name"; then
+            icount_ratios+=" $ri"
+            tcg_ratios+=" $rg"
+        else
+            label="($name)"
+        fi
+        # shellcheck disable=SC2059
+        printf "$row_format" "$label" "${steps[$name]}" "$t" \
+            "$(awk -v s="${steps[$name]}" -v t="$t" 'BEGIN { printf "%.0f", s / t / 1e6 }')" "$i" "$g" "$ri" "$rg"
+    done
+    if [ -n "$icount_ratios" ]; then
+        # shellcheck disable=SC2059
+        printf "$row_format" "geometric mean" "" "" "" "" "" "$(echo "$icount_ratios" | geomean)" \
+            "$(echo "$tcg_ratios" | geomean)"
     fi
-    # shellcheck disable=SC2059
-    printf "$row_format" "$label" "${steps[$name]}" "$t" "$(awk -v s="${steps[$name]}" -v t="$t" 'BEGIN { printf "%.0f", s / t / 1e6 }')" \
-        "$i" "$g" "$(awk -v i="$i" -v t="$t" 'BEGIN { printf "%.2fx", i / t }')" \
-        "$(awk -v g="$g" -v t="$t" 'BEGIN { printf "%.2fx", g / t }')"
-done
-geomean() { tr ' ' '\n' | grep . | awk '{ l += log($1); n++ } END { printf "%.2fx", exp(l / n) }'; }
-if [ -n "$icount_ratios" ]; then
-    # shellcheck disable=SC2059
-    printf "$row_format" "geometric mean" "" "" "" "" "" "$(echo "$icount_ratios" | geomean)" \
-        "$(echo "$tcg_ratios" | geomean)"
-fi
-echo "ratios > 1: Timescope is faster; the mean is over the programs of the set (a row in parentheses is not in it)"
+}
+
+echo
+echo "host: ${cpu_model:-unknown CPU}, $(nproc) CPUs; load average at the start $load_start, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$qemu_version; Timescope $revision (release); medians of $rounds rounds"
+echo
+echo "Wall seconds:"
+speed_table times
+echo
+echo "CPU seconds (user + system; steadier than wall time on a busy machine):"
+speed_table cpu
+echo "ratios > 1: Timescope is faster; means are over the programs of the set (a row in parentheses is not in it)"
 
 if [ "$record" -eq 1 ]; then
     echo
-    record_format='| %-16s | %9s | %9s | %10s | %9s | %12s | %8s |\n'
+    record_format='| %-16s | %9s | %9s | %10s | %14s | %9s | %12s | %8s |\n'
     # shellcheck disable=SC2059
-    printf "$record_format" program run record record/run watch watch/record verify
+    printf "$record_format" program run record record/run "record/run CPU" watch watch/record verify
     # shellcheck disable=SC2059
-    printf "$record_format" ---------------- --------- --------- ---------- --------- ------------ --------
+    printf "$record_format" ---------------- --------- --------- ---------- -------------- --------- ------------ --------
     for name in "${programs[@]}"; do
         t=$(echo "${times[$name,run]}" | median)
         r=$(echo "${times[$name,record]}" | median)
@@ -331,10 +352,11 @@ if [ "$record" -eq 1 ]; then
         watch_ratio=-
         if [ "$watch_tool" -eq 1 ]; then
             w=$(echo "${times[$name,watch]}" | median)
-            watch_ratio=$(awk -v w="$w" -v r="$r" 'BEGIN { printf "%.2fx", w / r }')
+            watch_ratio=$(ratio "$w" "$r")
         fi
         # shellcheck disable=SC2059
-        printf "$record_format" "$name" "$t" "$r" "$(awk -v r="$r" -v t="$t" 'BEGIN { printf "%.2fx", r / t }')" \
+        printf "$record_format" "$name" "$t" "$r" "$(ratio "$r" "$t")" \
+            "$(ratio "$(echo "${cpu[$name,record]}" | median)" "$(echo "${cpu[$name,run]}" | median)")" \
             "$w" "$watch_ratio" "${verified[$name]}"
     done
     echo "targets: record <= 1.20x run, watch <= 1.20x record$([ "$watch_tool" -eq 1 ] || echo "; watch not measured (no tmux)")"
