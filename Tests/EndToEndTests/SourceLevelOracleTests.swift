@@ -16,7 +16,8 @@ import TestSupport
 /// once under gdb (all its stops in one QEMU+gdb session) and recorded once, shared by the
 /// tests below through `OracleCases`.
 ///
-/// `gdbStopsAreTimescopeSteps` checks the step rule (`TimescopeStops`).
+/// `gdbStopsAreTimescopeSteps` holds today (the step rule, `TimescopeStops`); the frame and
+/// eval comparisons fail until `state --frames`/`--eval` exist.
 @Suite struct SourceLevelOracleTests {
     static let programs =
         FirmwareBuilder.sourceLevelPrograms.flatMap { ["\($0)-O0", "\($0)-O2"] } + ["crash"]
@@ -143,6 +144,92 @@ import TestSupport
         }
     }
 
+    /// `--frames` equals gdb's backtrace, arguments and locals at every stop (see
+    /// `SourceLevelComparison` for the rules; `OracleCase.frameLimit` for the stops inside the
+    /// interrupt handler, where only the frames down to the handler are compared).
+    @Test(arguments: programs)
+    func framesMatchGdb(_ program: String) throws {
+        let oracle = try OracleCases.shared.get(program)
+        let stops = oracle.comparableStops
+        let states = try oracle.timescopeStates(for: stops, options: ["--frames"])
+        try #require(states.count == stops.count)
+        var failures = 0
+        for (stop, state) in zip(stops, states) {
+            let differences = SourceLevelComparison.frameDifferences(
+                gdb: stop, timescope: state, limit: oracle.frameLimit(stop))
+            guard !differences.isEmpty else { continue }
+            failures += 1
+            if failures <= 15 {
+                Issue.record(
+                    """
+                    \(program) at gdb's stop \(stop.request) (step \(oracle.steps[stop.request] ?? 0)):
+                    \(differences.joined(separator: "\n"))
+                    gdb's bt:
+                    \(stop.backtrace)
+                    """)
+            }
+        }
+        #expect(failures == 0, "\(program): \(failures) of \(stops.count) stops differ from gdb")
+    }
+
+    /// `--eval` equals gdb's `print`/`whatis` of globals, members, pointers, array elements,
+    /// casts, `$pc`/`$sp`, and the locals in scope, in the innermost frame at every stop.
+    @Test(arguments: programs)
+    func evaluationsMatchGdb(_ program: String) throws {
+        let oracle = try OracleCases.shared.get(program)
+        let stops = oracle.comparableStops
+        let options = oracle.expressions.flatMap { ["--eval", $0] }
+        let states = try oracle.timescopeStates(for: stops, options: options)
+        try #require(states.count == stops.count)
+        var failures = 0
+        for (stop, state) in zip(stops, states) {
+            let differences = SourceLevelComparison.evaluationDifferences(gdb: stop, timescope: state)
+            guard !differences.isEmpty else { continue }
+            failures += 1
+            if failures <= 15 {
+                Issue.record(
+                    """
+                    \(program) at gdb's stop \(stop.request) (step \(oracle.steps[stop.request] ?? 0), \
+                    \(stop.frames.first?.summary ?? "?")):
+                    \(differences.joined(separator: "\n"))
+                    """)
+            }
+        }
+        #expect(failures == 0, "\(program): \(failures) of \(stops.count) stops differ from gdb")
+    }
+
+    /// With the handler on the stack: the frames gdb can unwind — from the innermost down to
+    /// the handler, `trap_handler` — equal Timescope's first frames. gdb's frames beyond it
+    /// are not compared: GCC's `interrupt("machine")` CFI says nothing of mepc, so gdb takes
+    /// the interrupted code's ra for the handler's return address: it leaves out the
+    /// interrupted function and goes on from wherever ra points, at -O0 into a wrong frame
+    /// (`#3 accumulate (values=0x80000570 <accumulate+70>, count=-2147479488)`, then
+    /// `#4 0x800fffa0 in ?? ()`; Firmware/README.md).
+    @Test(arguments: ["irqstack-O0", "irqstack-O2"])
+    func handlerFramesMatchGdbDownToTheTrap(_ program: String) throws {
+        let oracle = try OracleCases.shared.get(program)
+        let stops = oracle.comparableStops.filter { stop in
+            stop.frames.contains { $0.function == "trap_handler" }
+        }
+        try #require(stops.count >= 4, "\(program): stops inside the handler")
+        #expect(stops.contains { ($0.frames.firstIndex { $0.function == "trap_handler" } ?? 0) >= 2 })
+        let states = try oracle.timescopeStates(for: stops, options: ["--frames"])
+        try #require(states.count == stops.count)
+        for (stop, state) in zip(stops, states) {
+            let limit = oracle.frameLimit(stop)
+            let differences = SourceLevelComparison.frameDifferences(
+                gdb: stop, timescope: state, limit: limit)
+            #expect(
+                differences.isEmpty,
+                """
+                \(program) at \(stop.request), frames 0..<\(limit ?? 0):
+                \(differences.joined(separator: "\n"))
+                gdb's bt:
+                \(stop.backtrace)
+                """)
+        }
+    }
+
     /// The step rule against the command line itself: for some stops of two programs,
     /// `timescope find REC --pc ADDR --after P --json` N times gives R with `state --at R-1`
     /// at pc ADDR, and R − 1 is the step `TimescopeStops` names.
@@ -187,6 +274,93 @@ import TestSupport
         }
     }
 
+    /// The comparison itself, today: gdb's answers in Timescope's format compare equal at every
+    /// stop, and each kind of difference is reported with both sides.
+    @Test(arguments: ["frames-O2", "structs-O0", "irqstack-O2", "crash"])
+    func comparisonAcceptsGdbsOwnAnswersAndReportsDifferences(_ program: String) throws {
+        let oracle = try OracleCases.shared.get(program)
+        for stop in oracle.comparableStops {
+            let state = SourceLevelComparison.expectedState(from: stop)
+            let frames = SourceLevelComparison.frameDifferences(gdb: stop, timescope: state)
+            let evaluations = SourceLevelComparison.evaluationDifferences(gdb: stop, timescope: state)
+            #expect(
+                frames.isEmpty && evaluations.isEmpty, "\(program) \(stop.request): \(frames + evaluations)")
+        }
+        // A stop with a local that has a value, a struct or array value, and a caller.
+        let stop = try #require(
+            oracle.comparableStops.first { stop in
+                stop.frames.count > 1
+                    && stop.frames[0].locals.contains { local in
+                        !local.optimizedOut && local.error == nil && local.value != .null
+                    }
+            })
+        let state = SourceLevelComparison.expectedState(from: stop)
+        func mutated(_ change: (inout [(String, ParsedJSON)]) -> Void) -> ParsedJSON {
+            guard case .object(var members) = state, case .array(var frames)? = state["frames"],
+                case .object(var frame) = frames[0]
+            else { return state }
+            change(&frame)
+            frames[0] = .object(frame)
+            members = members.map { $0.0 == "frames" ? ("frames", .array(frames)) : $0 }
+            return .object(members)
+        }
+        let local = try #require(
+            stop.frames[0].locals.first { !$0.optimizedOut && $0.error == nil && $0.value != .null })
+        let changes: [(String, (inout [(String, ParsedJSON)]) -> Void)] = [
+            ("line", { $0 = $0.map { $0.0 == "line" ? ("line", .integer("99999")) : $0 } }),
+            ("function", { $0 = $0.map { $0.0 == "function" ? ("function", .string("elsewhere")) : $0 } }),
+            (
+                "inlined",
+                { $0 = $0.map { $0.0 == "inlined" ? ("inlined", .bool(!stop.frames[0].inlined)) : $0 } }
+            ),
+            ("locals", { $0 = $0.map { $0.0 == "locals" ? ("locals", .array([])) : $0 } }),
+            (
+                local.name,
+                {
+                    $0 = $0.map { member in
+                        guard member.0 == "locals", case .array(let locals) = member.1 else { return member }
+                        return (
+                            "locals",
+                            .array(
+                                locals.map { entry in
+                                    guard entry["name"]?.string == local.name,
+                                        case .object(let fields) = entry
+                                    else {
+                                        return entry
+                                    }
+                                    return .object(
+                                        fields.map { $0.0 == "value" ? ("value", .string("wrong")) : $0 })
+                                })
+                        )
+                    }
+                }
+            ),
+        ]
+        for (what, change) in changes {
+            let differences = SourceLevelComparison.frameDifferences(gdb: stop, timescope: mutated(change))
+            #expect(!differences.isEmpty, "a changed \(what) goes unnoticed")
+            #expect(
+                differences.allSatisfy { $0.contains("gdb") && $0.contains("Timescope") }, "\(differences)")
+        }
+        #expect(
+            SourceLevelComparison.valueDifferences(
+                gdb: .nonInteger("4.3604576e+27"), timescope: .nonInteger("4.3604575972782487e+27"), path: ""
+            ).isEmpty,
+            "a float as its exact double")
+        #expect(
+            !SourceLevelComparison.valueDifferences(
+                gdb: .nonInteger("0.1"), timescope: .nonInteger("0.1000001"), path: ""
+            ).isEmpty)
+        #expect(
+            !SourceLevelComparison.valueDifferences(
+                gdb: .integer("3"), timescope: .nonInteger("3.0"), path: ""
+            ).isEmpty)
+        #expect(
+            SourceLevelComparison.valueDifferences(
+                gdb: .nonInteger("2.0"), timescope: .integer("2"), path: ""
+            ).isEmpty)
+    }
+
     func csrDifferences(_ stop: GDBStop, _ state: ParsedJSON) -> [String] {
         var differences: [String] = []
         // QEMU reads all-ones from its PCIe window (0x3000_0000…) where Timescope has no
@@ -219,7 +393,7 @@ import TestSupport
         return differences
     }
 
-    func render(_ value: ParsedJSON) -> String { "\(value)" }
+    func render(_ value: ParsedJSON) -> String { SourceLevelComparison.render(value) }
 }
 
 /// One program's gdb run, recording and stop steps, made once per test process.
