@@ -11,10 +11,9 @@ import TestSupport
 /// every function with debug information, its first instruction, where `break NAME` stops, the
 /// return sites of its first calls, the first row of each inlined call and a few more line-table
 /// rows (`GDBFunction.stopAddresses`), each at its first and third execution (a function's
-/// entry also at its second); for the crash
-/// demo also the crash itself and the copy of "thermometer1" in copy_name. Each program is run
-/// once under gdb (all its stops in one QEMU+gdb session) and recorded once, shared by the
-/// tests below through `OracleCases`.
+/// entry also at its second); for the crash demo also the crash itself (`--at end`) and the copy
+/// of "thermometer1" in copy_name. Each program is run once under gdb (all its stops in one
+/// QEMU+gdb session) and recorded once, shared by the tests below through `OracleCases`.
 ///
 /// `gdbStopsAreTimescopeSteps` holds today (the step rule, `TimescopeStops`); the frame and
 /// eval comparisons fail until `state --frames`/`--eval` exist.
