@@ -16,10 +16,15 @@ import Machine
 /// a `static let`; test processes running at the same time take turns through a file lock.
 public enum FirmwareBuilder {
     /// The programs `make` builds (Firmware/README.md describes each).
-    public static let programs = [
-        "exerciser", "timer", "echo", "workload", "workload-bench", "semihost", "htif", "resetinfo",
-        "misaligned", "traps",
-    ]
+    public static let programs =
+        [
+            "exerciser", "timer", "echo", "workload", "workload-bench", "semihost", "htif", "resetinfo",
+            "misaligned", "traps",
+        ] + sourceLevelPrograms.flatMap { ["\($0)-O0", "\($0)-O2"] }
+
+    /// The programs for source-level comparisons with gdb, each built as `NAME-O0` (`-O0 -g`)
+    /// and `NAME-O2` (`-O2 -g`).
+    public static let sourceLevelPrograms = ["frames", "structs", "irqstack"]
 
     /// The directory the ELF files are built into.
     public static let outputDirectory: String = {

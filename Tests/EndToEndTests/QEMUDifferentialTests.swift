@@ -14,19 +14,24 @@ import TestSupport
         var testDescription: String { program }
     }
 
-    static let cases: [Case] = [
-        Case(program: "exerciser", input: nil, expectedStatus: 0),
-        Case(program: "timer", input: nil, expectedStatus: 0),
-        Case(program: "semihost", input: nil, expectedStatus: 7),
-        Case(program: "workload", input: nil, expectedStatus: 0),
-        Case(program: "echo", input: #"hello, world\nq"#, expectedStatus: 0),
-        // Reset ROM, device tree, counters and mtime at reset (Firmware/README.md#resetinfo).
-        Case(program: "resetinfo", input: nil, expectedStatus: 0),
-        // Misaligned loads/stores performed; misaligned LR/SC/AMOs as QEMU handles them.
-        Case(program: "misaligned", input: nil, expectedStatus: 0),
-        // Nested traps: CSR probe chain, ecall/ebreak inside handlers, nested interrupts.
-        Case(program: "traps", input: nil, expectedStatus: 0),
-    ]
+    static let cases: [Case] =
+        [
+            Case(program: "exerciser", input: nil, expectedStatus: 0),
+            Case(program: "timer", input: nil, expectedStatus: 0),
+            Case(program: "semihost", input: nil, expectedStatus: 7),
+            Case(program: "workload", input: nil, expectedStatus: 0),
+            Case(program: "echo", input: #"hello, world\nq"#, expectedStatus: 0),
+            // Reset ROM, device tree, counters and mtime at reset (Firmware/README.md#resetinfo).
+            Case(program: "resetinfo", input: nil, expectedStatus: 0),
+            // Misaligned loads/stores performed; misaligned LR/SC/AMOs as QEMU handles them.
+            Case(program: "misaligned", input: nil, expectedStatus: 0),
+            // Nested traps: CSR probe chain, ecall/ebreak inside handlers, nested interrupts.
+            Case(program: "traps", input: nil, expectedStatus: 0),
+        ]
+        // The source-level programs (compared with gdb in SourceLevelOracleTests), -O0 and -O2.
+        + FirmwareBuilder.sourceLevelPrograms.flatMap { program in
+            ["O0", "O2"].map { Case(program: "\(program)-\($0)", input: nil, expectedStatus: 0) }
+        }
 
     @Test(arguments: cases)
     func consoleOutputAndExitStatusMatchQEMU(_ test: Case) throws {
@@ -83,7 +88,8 @@ import TestSupport
     @Test func everyCaseKeepsItsDocumentedExitStatus() throws {
         let pinned: [String: Int32] = [
             "exerciser": 0, "timer": 0, "semihost": 7, "workload": 0, "echo": 0,
-            "resetinfo": 0, "misaligned": 0, "traps": 0,
+            "resetinfo": 0, "misaligned": 0, "traps": 0, "frames-O0": 0, "frames-O2": 0, "structs-O0": 0,
+            "structs-O2": 0, "irqstack-O0": 0, "irqstack-O2": 0,
         ]
         let programs = Self.cases.map(\.program)
         #expect(Set(programs).count == programs.count, "a program is listed twice: \(programs)")
