@@ -48,7 +48,8 @@ extension DebugInfo {
                 value = read(operand.type, at: operand.location, in: evaluator.context)
             }
             return Evaluation(
-                expression: text, type: operand.type, value: value, address: operand.location.address)
+                expression: text, type: operand.type, value: value,
+                address: operand.location.address ?? operand.bitFieldAddress)
         }
     }
 
@@ -101,6 +102,8 @@ extension DebugInfo {
     func namedType(_ name: String) -> DebugType? {
         _ = globals()
         let key = TypeNames.canonical(name)
+        // A cast to base-type keywords is gdb's own type, spelled its way.
+        if TypeNames.isKeywordType(name), let builtin = TypeNames.builtin[key] { return builtin }
         for offset in caches.namedTypes?[key] ?? [] {
             var die = Dwarf_Die()
             guard dwarf_offdie(dwarf, Dwarf_Off(offset), &die) != nil else { continue }
@@ -132,6 +135,31 @@ enum TypeNames {
         return kept.sorted().joined(separator: " ")
     }
 
+    /// How gdb spells a C base type GCC names otherwise (`short int` is `short`, `long
+    /// unsigned int` is `unsigned long`); other names are kept.
+    static func gdbSpelling(_ name: String) -> String {
+        let words = name.split(separator: " ").map(String.init)
+        let known: Set<String> = ["unsigned", "signed", "short", "long", "int", "char"]
+        guard words.count > 1, words.allSatisfy({ known.contains($0) }) else { return name }
+        let longs = words.filter { $0 == "long" }.count
+        let isUnsigned = words.contains("unsigned")
+        if words.contains("char") {
+            return isUnsigned ? "unsigned char" : words.contains("signed") ? "signed char" : "char"
+        }
+        let size = words.contains("short") ? "short" : longs == 2 ? "long long" : longs == 1 ? "long" : "int"
+        if size == "int" { return isUnsigned ? "unsigned int" : "int" }
+        return isUnsigned ? "unsigned " + size : size
+    }
+
+    /// Whether `name` is made of C's base-type keywords only (`unsigned short`).
+    static func isKeywordType(_ name: String) -> Bool {
+        let known: Set<String> = [
+            "unsigned", "signed", "short", "long", "int", "char", "float", "double", "_Bool", "void",
+        ]
+        let words = name.split(separator: " ").map(String.init)
+        return !words.isEmpty && words.allSatisfy { known.contains($0) }
+    }
+
     /// Base types for casts when the DWARF names none.
     static let builtin: [String: DebugType] = {
         let types: [(String, DebugType.Encoding, Int)] = [
@@ -153,6 +181,8 @@ enum TypeNames {
 struct Operand {
     var type: DebugType
     var location: ValueLocation
+    /// For a bit-field: the address of its storage unit, as gdb reports it.
+    var bitFieldAddress: UInt32?
 }
 
 /// Evaluates parsed expressions in one frame.
@@ -218,6 +248,15 @@ struct Evaluator {
         case .subtract(let left, let right):
             return try arithmetic(
                 evaluate(left, depth: depth + 1), evaluate(right, depth: depth + 1), subtract: true)
+        case .sizeOfType(let name):
+            guard var type = debugInfo.namedType(name.base) else {
+                throw ExpressionError("No symbol \"\(name.base)\" in current context.")
+            }
+            for _ in 0..<name.pointers { type = DebugType(.pointer(type)) }
+            return Operand(type: .int, location: .bytes(Self.bytes(UInt64(type.size), size: 4)))
+        case .sizeOf(let base):
+            let operand = try evaluate(base, depth: depth + 1)
+            return Operand(type: .int, location: .bytes(Self.bytes(UInt64(operand.type.size), size: 4)))
         case .cast(let name, let base):
             let operand = try evaluate(base, depth: depth + 1)
             guard var type = debugInfo.namedType(name.base) else {
@@ -296,8 +335,8 @@ struct Evaluator {
         return names
     }()
 
-    /// `$pc`, `$sp`, `$a0`…: gdb's types (`void (*)()` for pc, `void *` for sp, gp, tp and fp,
-    /// `long` for the rest), read in the selected frame.
+    /// `$pc`, `$sp`, `$a0`…: gdb's types (`void (*)()` for pc and ra, `void *` for sp, gp, tp
+    /// and fp, `long` for the rest), read in the selected frame.
     private func register(_ name: String) throws(ExpressionError) -> Operand {
         if name == "pc" {
             let pc = stack.frames.indices.contains(frameIndex) ? stack.frames[frameIndex].pc : target.pc
@@ -310,9 +349,14 @@ struct Evaluator {
         guard let number = Self.registerNames[name] else {
             throw ExpressionError("No register named \"$\(name)\".")
         }
+        let code = DebugType(
+            .pointer(
+                DebugType(.function(returns: .void, parameters: [], isPrototyped: false, isVariadic: false))))
         let type =
-            [2, 3, 4, 8].contains(number)
-            ? DebugType(.pointer(.void)) : DebugType(.base(name: "long", encoding: .signed, size: 4))
+            number == 1
+            ? code
+            : [2, 3, 4, 8].contains(number)
+                ? DebugType(.pointer(.void)) : DebugType(.base(name: "long", encoding: .signed, size: 4))
         guard let value = context.registers[number] else {
             return Operand(type: type, location: .optimizedOut)
         }
@@ -339,9 +383,18 @@ struct Evaluator {
             guard case .members(let values) = DebugValue.decode(whole[...], as: field),
                 let value = values.first?.value.integer
             else { return Operand(type: member.type, location: .optimizedOut) }
+            // gdb gives a bit-field the address of its storage unit (the member type's size).
+            var storage: UInt32?
+            if let base = operand.location.address {
+                let bit = offset * 8 + bits.offset
+                let container = max(member.type.size, 1) * 8
+                let start = bit % container + bits.width <= container ? bit - bit % container : bit - bit % 8
+                storage = base &+ UInt32(truncatingIfNeeded: start / 8)
+            }
             return Operand(
                 type: member.type,
-                location: .bytes(Self.bytes(UInt64(bitPattern: value), size: max(member.type.size, 1))))
+                location: .bytes(Self.bytes(UInt64(bitPattern: value), size: max(member.type.size, 1))),
+                bitFieldAddress: storage)
         }
         return Operand(
             type: member.type,

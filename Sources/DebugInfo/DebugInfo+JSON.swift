@@ -25,7 +25,7 @@ extension DebugInfo {
                 let frame = stack.frames[index]
                 let variables = variables(ofFrame: index, in: stack, target: target)
                 return .object([
-                    ("function", .string(frame.function)),
+                    ("function", frame.function == "??" ? .null : .string(frame.function)),
                     ("pc", .u32(frame.pc)),
                     ("file", frame.location.map { .string($0.file) } ?? .null),
                     ("line", frame.location.map { .integer(Int64($0.line)) } ?? .null),

@@ -38,7 +38,7 @@ extension DebugInfo {
                 case Int32(DW_ATE_float): .float
                 default: .unsigned
                 }
-            return .base(name: name ?? "?", encoding: encoding, size: size)
+            return .base(name: TypeNames.gdbSpelling(name ?? "?"), encoding: encoding, size: size)
         case Int32(DW_TAG_unspecified_type):
             return .base(name: name ?? "void", encoding: .unsigned, size: size)
         case Int32(DW_TAG_pointer_type), Int32(DW_TAG_reference_type), Int32(DW_TAG_rvalue_reference_type):

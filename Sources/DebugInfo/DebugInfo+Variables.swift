@@ -56,8 +56,9 @@ extension DebugInfo {
                 return FrameVariables(arguments: [], locals: [])
             }
             let entryPC = frame.isInlined ? nil : DIE.lowPC(&function)
+            let atEntry = DIE.lowPC(&function) == frame.lookupPC
             let arguments = scopeEntries(of: &function, tag: Int32(DW_TAG_formal_parameter)).map { entry in
-                var argument = variable(entry, at: frame.lookupPC, in: context)
+                var argument = variable(entry, at: frame.lookupPC, in: context, atFunctionEntry: atEntry)
                 if let entryPC, argument.type.isScalar, argument.type.size <= 4,
                     let value = valueAtEntry(of: entry, entryPC: entryPC, in: context)
                 {
@@ -75,7 +76,7 @@ extension DebugInfo {
                     guard
                         !DIE.flag(&entry, Int32(DW_AT_declaration)) || DIE.has(&entry, Int32(DW_AT_location))
                     else { continue }
-                    locals.append(variable(entry, at: frame.lookupPC, in: context))
+                    locals.append(variable(entry, at: frame.lookupPC, in: context, atFunctionEntry: atEntry))
                 }
             }
             return FrameVariables(arguments: arguments, locals: locals)
@@ -90,6 +91,14 @@ extension DebugInfo {
         var mentioned: Set<UInt64> = []
         for child in DIE.children(&scope) {
             var child = child
+            // A lexical block without code ranges is no scope of its own: gdb reads its
+            // variables as the enclosing block's.
+            if tag == Int32(DW_TAG_variable), DIE.tag(&child) == Int32(DW_TAG_lexical_block),
+                !DIE.has(&child, Int32(DW_AT_low_pc)), !DIE.has(&child, Int32(DW_AT_ranges))
+            {
+                entries += scopeEntries(of: &child, tag: tag)
+                continue
+            }
             guard DIE.tag(&child) == tag else { continue }
             entries.append(child)
             if var origin = DIE.reference(&child, Int32(DW_AT_abstract_origin)) {
@@ -140,18 +149,25 @@ extension DebugInfo {
     }
 
     /// Reads the variable `entry` at `pc`.
-    func variable(_ entry: Dwarf_Die, at pc: UInt32, in context: ExpressionContext) -> Variable {
+    func variable(
+        _ entry: Dwarf_Die, at pc: UInt32, in context: ExpressionContext, atFunctionEntry: Bool = false
+    )
+        -> Variable
+    {
         var entry = entry
         let name = DIE.name(&entry) ?? "?"
         let type = type(of: &entry)
-        let location = location(of: &entry, attribute: Int32(DW_AT_location), at: pc, in: context)
+        let location = location(
+            of: &entry, attribute: Int32(DW_AT_location), at: pc, in: context,
+            atFunctionEntry: atFunctionEntry)
         return Variable(
             name: name, type: type, value: read(type, at: location, in: context), address: location.address)
     }
 
     /// Where the value of `entry`'s location attribute is at `pc` (or its constant value).
     func location(
-        of entry: inout Dwarf_Die, attribute name: Int32, at pc: UInt32, in context: ExpressionContext
+        of entry: inout Dwarf_Die, attribute name: Int32, at pc: UInt32, in context: ExpressionContext,
+        atFunctionEntry: Bool = false
     )
         -> ValueLocation
     {
@@ -169,6 +185,25 @@ extension DebugInfo {
         guard var attribute = DIE.attribute(&entry, name) else { return .optimizedOut }
         var ops: UnsafeMutablePointer<Dwarf_Op>?
         var count = 0
+        if atFunctionEntry {
+            // An empty range at the function's entry is an "entry PC record": where the value
+            // is at exactly that instruction (gdb's dwarf2_find_location_expression).
+            var offset = 0
+            var base: Dwarf_Addr = 0
+            var start: Dwarf_Addr = 0
+            var end: Dwarf_Addr = 0
+            var entries = 0
+            repeat {
+                var found: UnsafeMutablePointer<Dwarf_Op>?
+                var length = 0
+                offset = dwarf_getlocations(&attribute, offset, &base, &start, &end, &found, &length)
+                entries += 1
+                if offset > 0, start == end, start == Dwarf_Addr(pc), let found, length > 0 {
+                    return LocationExpression.evaluate(
+                        found, count: length, attribute: &attribute, in: context)
+                }
+            } while offset > 0 && entries < 10_000
+        }
         guard dwarf_getlocation_addr(&attribute, Dwarf_Addr(pc), &ops, &count, 1) == 1, let ops else {
             return .optimizedOut
         }
@@ -213,11 +248,21 @@ extension DebugInfo {
                 }
             }
         }
-        guard depth < 4,
+        // A trap handler's caller is interrupted code, with no call site; a recursion's entry
+        // values can go through many callers.
+        let handler = stack.frames.last { $0.physicalIndex == frame.physicalIndex }
+        guard depth < 64, handler?.isTrapHandler != true,
             let callerIndex = stack.frames.firstIndex(where: { $0.physicalIndex == frame.physicalIndex + 1 })
         else { return context }
         context.entryValue = { [unowned self] register in
             self.entryValue(of: register, callerIndex: callerIndex, in: stack, target: target, depth: depth)
+        }
+        if let physical = frame.physicalFunctionOffset {
+            context.parameterValue = { [unowned self] unitOffset in
+                self.removedParameter(
+                    unitOffset, calleeOffset: physical, callerIndex: callerIndex, in: stack, target: target,
+                    depth: depth)
+            }
         }
         return context
     }
@@ -231,7 +276,7 @@ extension DebugInfo {
         -> UInt32?
     {
         let caller = stack.frames[callerIndex]
-        guard let physical = caller.physicalFunctionOffset, !caller.isTrapHandler else { return nil }
+        guard let physical = caller.physicalFunctionOffset else { return nil }
         var function = Dwarf_Die()
         guard dwarf_offdie(dwarf, Dwarf_Off(physical), &function) != nil,
             var site = callSite(returningTo: caller.pc, in: &function)
@@ -265,6 +310,52 @@ extension DebugInfo {
                 guard let bytes = callerContext.bytes(of: location, size: 4) else { return nil }
                 return UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3])
                     << 24
+            }
+        }
+        return nil
+    }
+
+    /// The value of a parameter the compiler removed from the function at `calleeOffset`
+    /// (`DW_OP_GNU_parameter_ref`): the caller's call site says what it passed
+    /// (`DW_AT_call_parameter`); where it does not say, the value is unknown, as in gdb.
+    private func removedParameter(
+        _ unitOffset: UInt64, calleeOffset: UInt64, callerIndex: Int, in stack: CallStack,
+        target: TargetState,
+        depth: Int
+    ) -> UInt32? {
+        var callee = Dwarf_Die()
+        var unit = Dwarf_Die()
+        guard dwarf_offdie(dwarf, Dwarf_Off(calleeOffset), &callee) != nil,
+            dwarf_diecu(&callee, &unit, nil, nil) != nil
+        else { return nil }
+        let unitStart = DIE.offset(&unit) - UInt64(dwarf_cuoffset(&unit))
+        let parameter = unitStart + unitOffset
+        let caller = stack.frames[callerIndex]
+        guard let callerFunction = caller.physicalFunctionOffset else { return nil }
+        var function = Dwarf_Die()
+        guard dwarf_offdie(dwarf, Dwarf_Off(callerFunction), &function) != nil else { return nil }
+        let callerContext = expressionContext(
+            forFrame: callerIndex, in: stack, target: target, depth: depth + 1)
+        if var site = callSite(returningTo: caller.pc, in: &function) {
+            for child in DIE.children(&site) {
+                var child = child
+                guard
+                    var named = DIE.reference(&child, Int32(DW_AT_call_parameter))
+                        ?? DIE.reference(&child, Int32(DW_AT_abstract_origin)),
+                    DIE.offset(&named) == parameter
+                else { continue }
+                let valueAttribute =
+                    DIE.has(&child, Int32(DW_AT_call_value))
+                    ? Int32(DW_AT_call_value) : Int32(DW_AT_GNU_call_site_value)
+                switch location(of: &child, attribute: valueAttribute, at: caller.lookupPC, in: callerContext)
+                {
+                case .memory(let value): return value
+                case .register(let number): return callerContext.registers[number]
+                case let location:
+                    guard let bytes = callerContext.bytes(of: location, size: 4) else { return nil }
+                    return UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(
+                        bytes[3]) << 24
+                }
             }
         }
         return nil

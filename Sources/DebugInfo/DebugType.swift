@@ -66,6 +66,31 @@ public final class DebugType: @unchecked Sendable, CustomStringConvertible {
         return type
     }
 
+    /// The type without qualifiers (typedefs kept).
+    var unqualified: DebugType {
+        var type = self
+        for _ in 0..<64 {
+            guard case .qualified(_, let target) = type.kind else { return type }
+            type = target
+        }
+        return type
+    }
+
+    /// Whether an array's elements (at any depth) carry `qualifier`.
+    func elementHas(_ qualifier: String) -> Bool {
+        var type = self
+        for _ in 0..<64 {
+            switch type.kind {
+            case .array(let element, _): type = element
+            case .qualified(let name, let target):
+                if name == qualifier { return true }
+                type = target
+            default: return false
+            }
+        }
+        return false
+    }
+
     /// Size in bytes (pointers are 4 bytes on RV32).
     public var size: Int {
         switch resolved.kind {
@@ -126,10 +151,14 @@ public final class DebugType: @unchecked Sendable, CustomStringConvertible {
                 return target.declaration(
                     inner.isEmpty ? qualifier : qualifier + " " + inner, depth: depth + 1)
             }
+            // A qualified array is an array of qualified elements (GCC says both; gdb once).
+            if case .array = target.kind, target.elementHas(qualifier) {
+                return target.declaration(inner, depth: depth + 1)
+            }
             return qualifier + " " + target.declaration(inner, depth: depth + 1)
         case .pointer(let target):
             let pointer = "*" + (inner.first?.isLetter == true ? " " + inner : inner)
-            switch target.kind {
+            switch target.unqualified.kind {
             case .array, .function: return target.declaration("(" + pointer + ")", depth: depth + 1)
             default: return target.declaration(pointer, depth: depth + 1)
             }

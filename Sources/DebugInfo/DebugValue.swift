@@ -36,7 +36,9 @@ public indirect enum DebugValue: Sendable {
         switch self {
         case .signed(let value): .integer(value)
         case .unsigned(let value): .unsigned(value)
-        case .float(let value): .number(value)
+        // JSON has no NaN or infinity: those are strings, as gdb's Python float() prints them.
+        case .float(let value):
+            value.isFinite ? .number(value) : .string(value.isNaN ? "nan" : value < 0 ? "-inf" : "inf")
         case .members(let members): .object(members.map { ($0.name, $0.value.json) })
         case .elements(let elements, _): .array(elements.map(\.json))
         case .optimizedOut, .unreadable: .null

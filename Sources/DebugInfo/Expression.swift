@@ -23,6 +23,8 @@ indirect enum Expression: Equatable, Sendable {
     case add(Expression, Expression)
     case subtract(Expression, Expression)
     case cast(TypeName, Expression)
+    case sizeOfType(TypeName)
+    case sizeOf(Expression)
 
     /// A type as written in a cast: `struct sensor *`, `unsigned int`, `uint32_t **`.
     struct TypeName: Equatable, Sendable {
@@ -159,6 +161,13 @@ indirect enum Expression: Equatable, Sendable {
             if take("&") { return .addressOf(try unary()) }
             if take("-") { return .negate(try unary()) }
             if take("+") { return try unary() }
+            if position < tokens.count, tokens[position] == .identifier("sizeof") {
+                position += 1
+                if position + 1 < tokens.count, tokens[position] == .symbol("("), let typeName = castType() {
+                    return .sizeOfType(typeName)
+                }
+                return .sizeOf(try unary())
+            }
             // A cast: ( type-name ) unary
             if position + 1 < tokens.count, tokens[position] == .symbol("("), let typeName = castType() {
                 return .cast(typeName, try unary())

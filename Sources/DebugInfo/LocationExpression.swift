@@ -30,6 +30,9 @@ struct ExpressionContext {
     /// The value a register had when the frame's function was entered (`DW_OP_entry_value`),
     /// found through the caller's call site; nil when it cannot be recovered.
     var entryValue: (Int) -> UInt32? = { _ in nil }
+    /// The value the caller passed for the parameter whose entry is at this unit-relative
+    /// offset (`DW_OP_GNU_parameter_ref`: a parameter the compiler removed).
+    var parameterValue: (UInt64) -> UInt32? = { _ in nil }
 
     /// The bytes of `location`, `size` long, or nil where any of it is unavailable.
     func bytes(of location: ValueLocation, size: Int) -> [UInt8]? {
@@ -169,6 +172,9 @@ enum LocationExpression {
                     let value = context.entryValue(register)
                 else { return .optimizedOut }
                 stack.append(value)
+            case Int32(DW_OP_GNU_parameter_ref):
+                guard let value = context.parameterValue(number) else { return .optimizedOut }
+                stack.append(value)
             case Int32(DW_OP_piece):
                 let location: ValueLocation? = current ?? pop().map { .memory($0) }
                 pieces.append((location, Int(min(number, 1 << 16))))
@@ -176,6 +182,10 @@ enum LocationExpression {
                 stack.removeAll()
             case Int32(DW_OP_nop):
                 break
+            case Int32(DW_OP_reinterpret), Int32(DW_OP_GNU_reinterpret):
+                // The same bits read as another type of the same size (an int as a float):
+                // the type is the variable's own, so the bits stay as they are.
+                guard !stack.isEmpty else { return .optimizedOut }
             default:
                 // DW_OP_implicit_pointer, DW_OP_GNU_parameter_ref, typed-stack operations,
                 // control flow: gdb shows such values as optimized out or synthetic too.
