@@ -32,8 +32,13 @@
 #           "entryValue": VALUE for an optimized-out argument whose value at function entry gdb
 #           knows (`info args` prints `NAME@entry = VALUE` for it),
 #           "whatis": what `whatis NAME` printed (not for shadowed variables)}
-#   EVAL = {"expr", "address" (when the value has one), "type", "value", "whatis", "print"}
-#          or {"expr", "error"} when gdb cannot evaluate it there.
+#   EVAL = {"expr", "address" (when the value has one), "type", "value", "whatis", "print"};
+#          {"expr", "error"} when gdb cannot evaluate it there ("No symbol ... in current
+#          context."); with "type" and "address" but a null value and an "error" when it can
+#          evaluate it but not read the value ("Cannot access memory at address 0x38").
+# Frames are the ones `bt` shows: from the innermost out to main (gdb stops unwinding at main:
+# `backtrace past-main` is off), inline frames included; args and locals in the frame's
+# innermost block out to its function, as `info args`/`info locals` list them.
 #   value: int for integer, char, bool, enum and pointer types (pointers unsigned), a number
 #   for floating types (a float as the shortest decimal that reads back as the same float;
 #   "inf"/"-inf"/"nan" as strings: JSON has no such numbers), {member: value} for structs and unions
