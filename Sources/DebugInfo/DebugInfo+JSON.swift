@@ -17,6 +17,13 @@ extension Variable {
 }
 
 extension DebugInfo {
+    /// The column of the line a frame shows: its line-table row's, when the frame's line is
+    /// that row's (not the call line of an inlined call).
+    func column(of frame: StackFrame) -> Int {
+        guard let row = lines.row(at: frame.lookupPC), row.location == frame.location else { return 0 }
+        return row.column
+    }
+
     /// The `"frames"` of `state --frames`: innermost first, each
     /// `{"function", "pc", "file", "line", "inlined", "args", "locals"}`.
     public func framesJSON(_ stack: CallStack, target: TargetState) -> JSONValue {
@@ -29,6 +36,9 @@ extension DebugInfo {
                     ("pc", .u32(frame.pc)),
                     ("file", frame.location.map { .string($0.file) } ?? .null),
                     ("line", frame.location.map { .integer(Int64($0.line)) } ?? .null),
+                    // The column of the row the frame is at, where the line is that row's (0:
+                    // the compiler gave none).
+                    ("column", .integer(Int64(column(of: frame)))),
                     ("inlined", .bool(frame.isInlined)),
                     ("args", .array(variables.arguments.map(\.json))),
                     ("locals", .array(variables.locals.map(\.json))),

@@ -26,6 +26,8 @@ public struct LineRow: Sendable, Equatable {
     public var range: Range<UInt32>
     /// Whether a statement of the line starts exactly at the pc asked about.
     public var isStatementStart: Bool
+    /// The column the row names (1-based; 0 when the compiler gave none).
+    public var column: Int = 0
 }
 
 /// The line tables of a firmware's DWARF, read through elfutils' libdw and arranged as gdb
@@ -45,6 +47,8 @@ public struct SourceLines: Sendable {
         var address: UInt32
         var line: Int
         var isStatement: Bool
+        /// 1-based column, 0 when the compiler gave none.
+        var column: Int = 0
     }
 
     /// A file's table within a compilation unit, sorted by address (end markers first at an
@@ -116,7 +120,7 @@ public struct SourceLines: Sendable {
         // Each file's entries, appended in place (one array per file, found by name).
         var fileIndex: [String: Int] = [:]
         var fileEntries: [[Entry]] = []
-        func record(_ path: String, line: Int, address: UInt32, isStatement: Bool) {
+        func record(_ path: String, line: Int, address: UInt32, isStatement: Bool, column: Int = 0) {
             let table: Int
             if let known = fileIndex[path] {
                 table = known
@@ -136,7 +140,7 @@ public struct SourceLines: Sendable {
                 }
                 guard let lastLine, lastLine != 0 else { return }
             }
-            fileEntries[table].append(Entry(address: address, line: line, isStatement: isStatement))
+            fileEntries[table].append(Entry(address: address, line: line, isStatement: isStatement, column: column))
         }
         // libdw hands out one string per file: its name is made once.
         var names: [UnsafePointer<CChar>: String] = [:]
@@ -160,6 +164,8 @@ public struct SourceLines: Sendable {
             _ = dwarf_linebeginstatement(row, &isStatement)
             _ = dwarf_lineendsequence(row, &endsSequence)
             _ = dwarf_linediscriminator(row, &discriminator)
+            var column: Int32 = 0
+            _ = dwarf_linecol(row, &column)
             let file: String
             if let known = names[source] {
                 file = known
@@ -182,7 +188,7 @@ public struct SourceLines: Sendable {
             }
             if !endsSequence && !ignored {
                 if fileChanged || line != lastLine || !lineHasNonZeroDiscriminator {
-                    record(file, line: line, address: pc, isStatement: isStatement)
+                    record(file, line: line, address: pc, isStatement: isStatement, column: Int(max(0, column)))
                 }
                 lastFile = file
                 lastLine = line
@@ -266,7 +272,7 @@ public struct SourceLines: Sendable {
             return LineRow(
                 location: SourceLocation(file: best.table.path, line: entry.line),
                 range: entry.address..<max(end, entry.address + 1),
-                isStatementStart: entry.address == pc && entry.isStatement)
+                isStatementStart: entry.address == pc && entry.isStatement, column: entry.column)
         }
         return nil
     }
