@@ -140,7 +140,8 @@ public struct SourceLines: Sendable {
                 }
                 guard let lastLine, lastLine != 0 else { return }
             }
-            fileEntries[table].append(Entry(address: address, line: line, isStatement: isStatement, column: column))
+            fileEntries[table].append(
+                Entry(address: address, line: line, isStatement: isStatement, column: column))
         }
         // libdw hands out one string per file: its name is made once.
         var names: [UnsafePointer<CChar>: String] = [:]
@@ -188,7 +189,8 @@ public struct SourceLines: Sendable {
             }
             if !endsSequence && !ignored {
                 if fileChanged || line != lastLine || !lineHasNonZeroDiscriminator {
-                    record(file, line: line, address: pc, isStatement: isStatement, column: Int(max(0, column)))
+                    record(
+                        file, line: line, address: pc, isStatement: isStatement, column: Int(max(0, column)))
                 }
                 lastFile = file
                 lastLine = line
