@@ -62,6 +62,20 @@ enum DIE {
 
     static func offset(_ die: inout Dwarf_Die) -> UInt64 { UInt64(dwarf_dieoffset(&die)) }
 
+    /// The entry of every compilation unit of `dwarf`, in order.
+    static func units(of dwarf: OpaquePointer) -> [Dwarf_Die] {
+        var units: [Dwarf_Die] = []
+        var offset: Dwarf_Off = 0
+        var next: Dwarf_Off = 0
+        var headerSize = 0
+        while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
+            defer { offset = next }
+            var unit = Dwarf_Die()
+            if dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &unit) != nil { units.append(unit) }
+        }
+        return units
+    }
+
     static func children(_ die: inout Dwarf_Die) -> [Dwarf_Die] {
         var children: [Dwarf_Die] = []
         var child = Dwarf_Die()

@@ -58,13 +58,8 @@ extension DebugInfo {
         if let known = caches.globals { return known }
         var globals: [String: [GlobalVariable]] = [:]
         var types: [String: [UInt64]] = [:]
-        var offset: Dwarf_Off = 0
-        var next: Dwarf_Off = 0
-        var headerSize = 0
-        while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
-            defer { offset = next }
-            var unit = Dwarf_Die()
-            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &unit) != nil else { continue }
+        for unit in DIE.units(of: dwarf) {
+            var unit = unit
             let unitOffset = DIE.offset(&unit)
             for child in DIE.children(&unit) {
                 var child = child

@@ -229,13 +229,8 @@ extension DebugInfo {
     private func functionIndex() -> [(range: Range<UInt32>, offset: UInt64)] {
         if let known = caches.functionIndex { return known }
         var index: [(range: Range<UInt32>, offset: UInt64)] = []
-        var offset: Dwarf_Off = 0
-        var next: Dwarf_Off = 0
-        var headerSize = 0
-        while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
-            defer { offset = next }
-            var unit = Dwarf_Die()
-            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &unit) != nil else { continue }
+        for unit in DIE.units(of: dwarf) {
+            var unit = unit
             for child in DIE.children(&unit) {
                 var child = child
                 guard DIE.tag(&child) == Int32(DW_TAG_subprogram) else { continue }
@@ -294,10 +289,7 @@ extension DebugInfo {
                 guard let base = buffer.baseAddress else { return .optimizedOut }
                 return LocationExpression.evaluate(base, count: buffer.count, attribute: nil, in: context)
             }
-            if let bytes = context.bytes(of: location, size: 4) {
-                cfa =
-                    UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
-            }
+            cfa = context.word(of: location)
         }
         context.cfa = cfa
         var start: Dwarf_Addr = 0
@@ -314,13 +306,8 @@ extension DebugInfo {
             // "Undefined" and "same value" both keep the register, as gdb does for registers
             // the CFI does not mention.
             guard count > 0, let ops else { continue }
-            let location = LocationExpression.evaluate(ops, count: count, attribute: nil, in: context)
-            if let bytes = context.bytes(of: location, size: 4) {
-                caller[register] =
-                    UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
-            } else {
-                caller[register] = nil
-            }
+            caller[register] = context.word(
+                of: LocationExpression.evaluate(ops, count: count, attribute: nil, in: context))
         }
         let returnAddress = (1..<32).contains(returnColumn) ? caller[returnColumn] : nil
         return (cfa, caller, returnAddress)

@@ -133,9 +133,8 @@ extension DebugInfo {
             Int32(DW_OP_plus_uconst), Int32(DW_OP_plus), Int32(DW_OP_minus), Int32(DW_OP_constu),
             Int32(DW_OP_consts),
         ]
-        let first = Int32(ops[0].atom)
-        if count == 1 && first >= Int32(DW_OP_reg0) && first <= Int32(DW_OP_reg31) {
-            return context.entryValue(Int(first - Int32(DW_OP_reg0)))
+        if count == 1, let register = LocationExpression.register(named: ops[0]) {
+            return context.entryValue(register)
         }
         for index in 0..<count {
             let atom = Int32(ops[index].atom)
@@ -144,8 +143,8 @@ extension DebugInfo {
             }
         }
         let location = LocationExpression.evaluate(ops, count: count, attribute: &attribute, in: context)
-        guard case .bytes(let bytes) = location, bytes.count >= 4 else { return nil }
-        return UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
+        guard case .bytes(let bytes) = location else { return nil }
+        return littleEndianWord(bytes)
     }
 
     /// Reads the variable `entry` at `pc`.
@@ -292,27 +291,26 @@ extension DebugInfo {
             var ops: UnsafeMutablePointer<Dwarf_Op>?
             var count = 0
             guard dwarf_getlocation(&where_, &ops, &count) == 0, count == 1, let ops else { continue }
-            let atom = Int32(ops[0].atom)
-            let named =
-                atom >= Int32(DW_OP_reg0) && atom <= Int32(DW_OP_reg31)
-                ? Int(atom - Int32(DW_OP_reg0)) : atom == Int32(DW_OP_regx) ? Int(ops[0].number) : -1
-            guard named == register else { continue }
-            let valueAttribute =
-                DIE.has(&parameter, Int32(DW_AT_call_value))
-                ? Int32(DW_AT_call_value) : Int32(DW_AT_GNU_call_site_value)
-            // DW_AT_call_value is a DWARF expression: its value is the top of the stack (an
-            // address left there is the value, not a place to read), or the register it names.
-            switch location(of: &parameter, attribute: valueAttribute, at: caller.lookupPC, in: callerContext)
-            {
-            case .memory(let value): return value
-            case .register(let number): return callerContext.registers[number]
-            case let location:
-                guard let bytes = callerContext.bytes(of: location, size: 4) else { return nil }
-                return UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3])
-                    << 24
-            }
+            guard LocationExpression.register(named: ops[0]) == register else { continue }
+            return callValue(of: &parameter, at: caller.lookupPC, in: callerContext)
         }
         return nil
+    }
+
+    /// What a call site passed for one parameter: its `DW_AT_call_value`, a DWARF expression
+    /// read in the caller's frame. Its value is the top of the stack (an address left there is
+    /// the value, not a place to read), or the register it names.
+    private func callValue(of parameter: inout Dwarf_Die, at pc: UInt32, in context: ExpressionContext)
+        -> UInt32?
+    {
+        let attribute =
+            DIE.has(&parameter, Int32(DW_AT_call_value))
+            ? Int32(DW_AT_call_value) : Int32(DW_AT_GNU_call_site_value)
+        switch location(of: &parameter, attribute: attribute, at: pc, in: context) {
+        case .memory(let value): return value
+        case .register(let number): return context.registers[number]
+        case let location: return context.word(of: location)
+        }
     }
 
     /// The value of a parameter the compiler removed from the function at `calleeOffset`
@@ -344,18 +342,7 @@ extension DebugInfo {
                         ?? DIE.reference(&child, Int32(DW_AT_abstract_origin)),
                     DIE.offset(&named) == parameter
                 else { continue }
-                let valueAttribute =
-                    DIE.has(&child, Int32(DW_AT_call_value))
-                    ? Int32(DW_AT_call_value) : Int32(DW_AT_GNU_call_site_value)
-                switch location(of: &child, attribute: valueAttribute, at: caller.lookupPC, in: callerContext)
-                {
-                case .memory(let value): return value
-                case .register(let number): return callerContext.registers[number]
-                case let location:
-                    guard let bytes = callerContext.bytes(of: location, size: 4) else { return nil }
-                    return UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(
-                        bytes[3]) << 24
-                }
+                return callValue(of: &child, at: caller.lookupPC, in: callerContext)
             }
         }
         return nil

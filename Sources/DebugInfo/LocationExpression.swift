@@ -34,6 +34,11 @@ struct ExpressionContext {
     /// offset (`DW_OP_GNU_parameter_ref`: a parameter the compiler removed).
     var parameterValue: (UInt64) -> UInt32? = { _ in nil }
 
+    /// The 4-byte value at `location`, or nil where it is unavailable.
+    func word(of location: ValueLocation) -> UInt32? {
+        bytes(of: location, size: 4).flatMap(littleEndianWord)
+    }
+
     /// The bytes of `location`, `size` long, or nil where any of it is unavailable.
     func bytes(of location: ValueLocation, size: Int) -> [UInt8]? {
         guard size >= 0, size <= 1 << 20 else { return nil }
@@ -240,9 +245,14 @@ enum LocationExpression {
         guard dwarf_getlocation(&inner, &innerOps, &innerCount) == 0, innerCount == 1, let innerOps else {
             return nil
         }
-        let atom = Int32(innerOps[0].atom)
+        return register(named: innerOps[0])
+    }
+
+    /// The register (0…31) a `DW_OP_regN` or `DW_OP_regx` names, or nil for other operations.
+    static func register(named op: Dwarf_Op) -> Int? {
+        let atom = Int32(op.atom)
         if atom >= Int32(DW_OP_reg0) && atom <= Int32(DW_OP_reg31) { return Int(atom - Int32(DW_OP_reg0)) }
-        if atom == Int32(DW_OP_regx) && innerOps[0].number < 32 { return Int(innerOps[0].number) }
+        if atom == Int32(DW_OP_regx) && op.number < 32 { return Int(op.number) }
         return nil
     }
 }

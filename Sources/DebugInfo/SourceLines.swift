@@ -88,13 +88,8 @@ public struct SourceLines: Sendable {
     /// The tables of `dwarf`.
     init(dwarf: OpaquePointer) throws(DebugInfoError) {
         var units: [Unit] = []
-        var offset: Dwarf_Off = 0
-        var next: Dwarf_Off = 0
-        var headerSize = 0
-        while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
-            defer { offset = next }
-            var die = Dwarf_Die()
-            guard dwarf_offdie(dwarf, offset + Dwarf_Off(headerSize), &die) != nil else { continue }
+        for die in DIE.units(of: dwarf) {
+            var die = die
             if let unit = try Self.unit(&die) { units.append(unit) }
         }
         self.units = units

@@ -35,7 +35,13 @@ public struct TargetState: Sendable {
 
     /// The little-endian word at `address`, or nil.
     func word(at address: UInt32) -> UInt32? {
-        guard let bytes = read(address, 4), bytes.count == 4 else { return nil }
-        return UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
+        guard let bytes = read(address, 4) else { return nil }
+        return littleEndianWord(bytes)
     }
+}
+
+/// The little-endian word in the first four of `bytes`, or nil when there are fewer.
+func littleEndianWord(_ bytes: [UInt8]) -> UInt32? {
+    guard bytes.count >= 4 else { return nil }
+    return UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
 }
