@@ -203,35 +203,39 @@ public final class SourceStepper {
         return nil
     }
 
-    private func finishForward(from start: UInt64, frame index: Int) throws -> UInt64? {
+    /// The frame `finish` leaves from frame `index` at `start` (the out-of-line frame that
+    /// holds it), its canonical frame address (the caller's sp) and its caller; nil in the
+    /// outermost frame.
+    private func finishedFrame(at start: UInt64, frame index: Int) throws
+        -> (frame: StackFrame, cfa: UInt32, caller: StackFrame)?
+    {
         try timeline.seek(to: start)
         let stack = debugInfo.callStack(TargetState(machine: machine))
         guard
             let physical = stack.frames.indices.first(where: { $0 >= index && !stack.frames[$0].isInlined }),
             physical + 1 < stack.frames.count, let cfa = stack.frames[physical].cfa
         else { return nil }
-        let returnAddress = stack.frames[physical + 1].pc
-        guard
-            let match = try timeline.nextExecution(
-                of: [returnAddress], after: start, accept: { $0.register(2) == cfa })
-        else { return nil }
-        return match.step - 1
+        return (stack.frames[physical], cfa, stack.frames[physical + 1])
+    }
+
+    /// Forwards: the state at the caller's return address with sp back at the frame's CFA.
+    private func finishForward(from start: UInt64, frame index: Int) throws -> UInt64? {
+        guard let finished = try finishedFrame(at: start, frame: index) else { return nil }
+        return try resume(at: finished.caller.pc, stackPointer: finished.cfa)
     }
 
     // MARK: Backwards
 
+    /// Backwards: the state at the call instruction (for a trap handler, the interrupted one).
     private func finishBackward(from start: UInt64, frame index: Int) throws -> UInt64? {
-        try timeline.seek(to: start)
-        let stack = debugInfo.callStack(TargetState(machine: machine))
-        guard
-            let physical = stack.frames.indices.first(where: { $0 >= index && !stack.frames[$0].isInlined }),
-            physical + 1 < stack.frames.count, let cfa = stack.frames[physical].cfa
-        else { return nil }
-        let caller = stack.frames[physical + 1]
+        guard let finished = try finishedFrame(at: start, frame: index) else { return nil }
         let callSite =
-            stack.frames[physical].isTrapHandler ? caller.pc : callInstruction(returningTo: caller.pc)
+            finished.frame.isTrapHandler
+            ? finished.caller.pc : callInstruction(returningTo: finished.caller.pc)
         // The call ran as step `start` at the latest (the state at `start` is in the callee).
-        guard let match = try lastCall(at: callSite, before: start + 1, stackPointer: cfa) else { return nil }
+        guard let match = try lastCall(at: callSite, before: start + 1, stackPointer: finished.cfa) else {
+            return nil
+        }
         return match.step - 1
     }
 
