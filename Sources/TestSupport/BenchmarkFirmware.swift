@@ -44,29 +44,8 @@ public enum BenchmarkFirmware {
     private static let build: Result<Void, any Error> = Result { try buildSmallVariants() }
 
     private static func buildSmallVariants() throws {
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        let lockPath = outputDirectory + "/.lock"
-        let lock = open(lockPath, O_CREAT | O_RDWR, 0o644)
-        guard lock >= 0 else { throw ProcessFailure("cannot open \(lockPath): errno \(errno)") }
-        defer { close(lock) }
-        while flock(lock, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw ProcessFailure("cannot lock \(lockPath): errno \(errno)") }
-        }
-        defer { flock(lock, LOCK_UN) }
-
-        let directory = TimescopeProcess.packageRoot.appendingPathComponent("Benchmarks/Firmware").path
-        guard let make = RequiredTool.make.path else {
-            throw ProcessFailure(RequiredTool.make.missingMessage)
-        }
-        let result = try runProcess(make, ["-C", directory, "OUT=\(outputDirectory)", "small"], timeout: 600)
-        guard result.status == 0 else {
-            throw ProcessFailure(
-                "make -C \(directory) OUT=\(outputDirectory) small failed with status \(result.status):\n"
-                    + result.stdoutText + result.stderr)
-        }
-        for program in programs
-        where !FileManager.default.fileExists(atPath: "\(outputDirectory)/\(program)-small.elf") {
-            throw ProcessFailure("make succeeded but \(outputDirectory)/\(program)-small.elf is missing")
-        }
+        try LockedMake.build(
+            "Benchmarks/Firmware", into: outputDirectory, targets: ["small"],
+            expected: programs.map { "\($0)-small.elf" })
     }
 }

@@ -52,29 +52,7 @@ public enum FirmwareBuilder {
     private static let build: Result<Void, any Error> = Result { try buildAll() }
 
     private static func buildAll() throws {
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        let lockPath = outputDirectory + "/.lock"
-        let lock = open(lockPath, O_CREAT | O_RDWR, 0o644)
-        guard lock >= 0 else { throw ProcessFailure("cannot open \(lockPath): errno \(errno)") }
-        defer { close(lock) }
-        while flock(lock, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw ProcessFailure("cannot lock \(lockPath): errno \(errno)") }
-        }
-        defer { flock(lock, LOCK_UN) }
-
-        let firmware = TimescopeProcess.packageRoot.appendingPathComponent("Firmware").path
-        guard let make = RequiredTool.make.path else {
-            throw ProcessFailure(RequiredTool.make.missingMessage)
-        }
-        let result = try runProcess(make, ["-C", firmware, "OUT=\(outputDirectory)"], timeout: 600)
-        guard result.status == 0 else {
-            throw ProcessFailure(
-                "make -C \(firmware) OUT=\(outputDirectory) failed with status \(result.status):\n"
-                    + result.stdoutText + result.stderr)
-        }
-        for program in programs
-        where !FileManager.default.fileExists(atPath: "\(outputDirectory)/\(program).elf") {
-            throw ProcessFailure("make succeeded but \(outputDirectory)/\(program).elf is missing")
-        }
+        try LockedMake.build(
+            "Firmware", into: outputDirectory, targets: [], expected: programs.map { "\($0).elf" })
     }
 }
