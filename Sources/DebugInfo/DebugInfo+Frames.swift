@@ -63,8 +63,8 @@ extension DebugInfo {
                 setFrame(&frames, from: firstOfPhysical, registers: registers, cfa: nil, trap: false)
                 return CallStack(frames: frames, end: "no unwind information for \(name)")
             }
-            let isTrap =
-                !trapTaken && physical > 0 || physical == 0 ? isTrapHandler(path, target: target) : false
+            // One trap handler's caller is taken from mepc: the innermost one's.
+            let isTrap = !trapTaken && isTrapHandler(path, target: target)
             setFrame(&frames, from: firstOfPhysical, registers: registers, cfa: cfa, trap: isTrap)
             if isTrap {
                 trapTaken = true

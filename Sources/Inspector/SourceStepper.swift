@@ -95,7 +95,7 @@ public final class SourceStepper {
             }
             needsStep = true
             let pc = machine.pc
-            if machine.state.pendingTrap != nil {
+            if machine.trapEnteredAtThisStep != nil {
                 // A trap: on to where the handler returns to the interrupted code.
                 let mepc = machine.state.csr.mepc
                 let stackPointer = previous.sp

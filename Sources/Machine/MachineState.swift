@@ -82,13 +82,17 @@ extension Machine {
     /// Register x`index` (0…31) right now, without building a whole state.
     public func register(_ index: Int) -> UInt32 { index == 0 ? 0 : x[index & 31] }
 
+    /// The trap entered at this very step, if the step was a trap entry (`state.pendingTrap`
+    /// without building the whole state).
+    public var trapEnteredAtThisStep: Trap? { lastTrapEntry.flatMap { $0.step == step ? $0 : nil } }
+
     /// The current state without RAM.
     public var state: MachineState {
         MachineState(
             step: step, pc: pc, x: Array(UnsafeBufferPointer(start: x, count: 32)), csr: csr,
             nonRetiredSteps: nonRetiredSteps, idleCycles: idleCycles, reservation: reservation,
             isWaitingForInterrupt: isWaitingForInterrupt,
-            pendingTrap: lastTrapEntry.flatMap { $0.step == step ? $0 : nil },
+            pendingTrap: trapEnteredAtThisStep,
             uart: uart, clint: clint, plic: plic, semihosting: semihosting, htif: htif)
     }
 
