@@ -16,7 +16,7 @@ struct FirmwareSources {
     var collection: SourceCollection
 
     /// Reads the sources of `firmware`, loaded from `path` (none with `--no-sources`).
-    init(firmware: Firmware, path: String, options: SourceOptions) {
+    init(firmware: Firmware, path: String, options: RecordingOptions) {
         firmwareModified = try? RegularFile.read(atPath: path, upTo: 0, expecting: "an ELF file").modified
         guard !options.noSources, let lines = (try? DebugInfo(elf: firmware.fileBytes))?.lines else {
             collection = SourceCollection(reading: [String]())
@@ -33,8 +33,15 @@ struct FirmwareSources {
         "The recording embeds, compressed, the source files the firmware's debug information names that can be read when it starts (each at most \(RecordingLimits.maximumSourceFileBytes >> 20) MiB, \(RecordingLimits.maximumSourceBytes >> 20) MiB in all), so that `view` shows the source wherever the recording goes; `info` lists them. Only files named like source (.c, .h, .S, .cpp, .rs, …) are read: a firmware's debug information could name any file. --no-sources embeds none."
 }
 
-/// `--no-sources`, shared by `record` and `watch`.
-struct SourceOptions: ParsableArguments {
+/// What `record` and `watch` both take about the recording they write: `--keyframe-interval`
+/// and `--no-sources`.
+struct RecordingOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Steps between keyframes (default \(Recorder.defaultKeyframeInterval), \(RecordingLimits.minimumKeyframeInterval) … \(RecordingLimits.maximumKeyframeInterval)).",
+            valueName: "n"), transform: KeyframeInterval.init(parsing:))
+    var keyframeInterval: KeyframeInterval = .standard
+
     @Flag(
         name: .customLong("no-sources"),
         help: "Embed no source files (the recording then shows the files on disk, where they exist).")

@@ -22,7 +22,7 @@ struct RecordCommand: ParsableCommand {
 
     @OptionGroup var machine: MachineOptions
 
-    @OptionGroup var sourceOptions: SourceOptions
+    @OptionGroup var recordingOptions: RecordingOptions
 
     @Option(
         name: .shortAndLong,
@@ -30,12 +30,6 @@ struct RecordCommand: ParsableCommand {
             "The recording to write (.tsr); without it, a new one in the session directory.",
             valueName: "rec.tsr"))
     var output: String?
-
-    @Option(
-        help: ArgumentHelp(
-            "Steps between keyframes (default \(Recorder.defaultKeyframeInterval), \(RecordingLimits.minimumKeyframeInterval) … \(RecordingLimits.maximumKeyframeInterval)).",
-            valueName: "n"), transform: KeyframeInterval.init(parsing:))
-    var keyframeInterval: KeyframeInterval = .standard
 
     @Option(
         help: ArgumentHelp(
@@ -64,12 +58,13 @@ struct RecordCommand: ParsableCommand {
             scheduled = source.inputLog
         }
         let sources = FirmwareSources(
-            firmware: session.firmware, path: machine.firmware, options: sourceOptions)
+            firmware: session.firmware, path: machine.firmware, options: recordingOptions)
         let target = try RecordingTarget(output: output, firmware: machine.firmware)
         let recorder: Recorder
         do {
             recorder = try Recorder(
-                path: target.path, machine: session, keyframeInterval: keyframeInterval.steps,
+                path: target.path, machine: session,
+                keyframeInterval: recordingOptions.keyframeInterval.steps,
                 scheduledInput: scheduled, firmwareModified: sources.firmwareModified,
                 sources: sources.collection.sources)
         } catch {

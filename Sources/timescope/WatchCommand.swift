@@ -33,7 +33,7 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup var board: BoardOptions
 
-    @OptionGroup var sourceOptions: SourceOptions
+    @OptionGroup var recordingOptions: RecordingOptions
 
     @Option(
         name: .shortAndLong,
@@ -47,12 +47,6 @@ struct WatchCommand: ParsableCommand {
             "Pacing: max (default), realtime (against the board's 1 GHz clock), or a multiple such as 10x or 0.5x.",
             valueName: "speed"), transform: LivePacing.init(parsing:))
     var speed: LivePacing = .fastest
-
-    @Option(
-        help: ArgumentHelp(
-            "Steps between keyframes (default \(Recorder.defaultKeyframeInterval), \(RecordingLimits.minimumKeyframeInterval) … \(RecordingLimits.maximumKeyframeInterval)).",
-            valueName: "n"), transform: KeyframeInterval.init(parsing:))
-    var keyframeInterval: KeyframeInterval = .standard
 
     @Option(
         help: ArgumentHelp(
@@ -74,7 +68,7 @@ struct WatchCommand: ParsableCommand {
         guard let firmware else { return }
         if let output { try OutputFile(path: output, option: "-o").checkForRecording(firmware: firmware) }
         let machine = try board.makeMachine(firmware: firmware)
-        let sources = FirmwareSources(firmware: machine.firmware, path: firmware, options: sourceOptions)
+        let sources = FirmwareSources(firmware: machine.firmware, path: firmware, options: recordingOptions)
         let live: LiveRecorder
         let target: RecordingTarget
         do {
@@ -85,7 +79,8 @@ struct WatchCommand: ParsableCommand {
             let recorder: Recorder
             do {
                 recorder = try Recorder(
-                    path: target.path, machine: machine, keyframeInterval: keyframeInterval.steps,
+                    path: target.path, machine: machine,
+                    keyframeInterval: recordingOptions.keyframeInterval.steps,
                     firmwareModified: sources.firmwareModified, sources: sources.collection.sources)
             } catch {
                 target.recorderFailed()
