@@ -56,7 +56,7 @@ let package = Package(
         // builds, libFuzzer's target with -DLIBFUZZER -sanitize=fuzzer.
         .executableTarget(
             name: "RecordingFuzzer",
-            dependencies: ["Recording", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Recording", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Fuzz/RecordingFuzzer"),
         // Debug information (DWARF lines, scopes, CFI) through elfutils' libdw.
         .systemLibrary(name: "CDwarf", pkgConfig: "libdw", providers: [.apt(["libdw-dev", "libelf-dev"])]),

@@ -9,6 +9,7 @@
 import Foundation
 import GRDB
 import Recording
+import TestSupport
 
 private let path = NSTemporaryDirectory() + "timescope-libfuzzer-\(getpid()).tsr"
 
@@ -76,42 +77,6 @@ public func recordingFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: In
     return 0
 }
 
-/// Schema attacks on one table (the same as `ReaderFuzzTests.schemaAttacks`): `{T}` is the
-/// table, `{C}` a column, `{COLUMNS}` its columns as a select list with `{C}` replaced by the
-/// attack's value (`n` of an endless sequence, or a gigabyte).
-private let schemaAttacks: [(name: String, value: String, statements: [String])] = [
-    (
-        "a view over an endless recursive query", "n",
-        [
-            "DROP TABLE {T}",
-            "CREATE VIEW {T} AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT {COLUMNS} FROM r",
-        ]
-    ),
-    (
-        "a view with a 1 GB zeroblob column", "zeroblob(1000000000)",
-        [
-            "ALTER TABLE {T} RENAME TO {T}_data", "CREATE VIEW {T} AS SELECT {COLUMNS} FROM {T}_data",
-        ]
-    ),
-    (
-        "a view that copies the table", "{C}",
-        ["ALTER TABLE {T} RENAME TO {T}_data", "CREATE VIEW {T} AS SELECT {COLUMNS} FROM {T}_data"]
-    ),
-    ("a trigger", "", ["CREATE TRIGGER {T}_planted AFTER INSERT ON {T} BEGIN SELECT 1; END"]),
-    (
-        "a generated column of 1e9 bytes", "",
-        ["ALTER TABLE {T} ADD COLUMN planted BLOB GENERATED ALWAYS AS (zeroblob(1000000000)) VIRTUAL"]
-    ),
-    ("a column added", "", ["ALTER TABLE {T} ADD COLUMN planted TEXT"]),
-    ("an extra table", "", ["CREATE TABLE {T}_planted (x BLOB)"]),
-    ("an extra index", "", ["CREATE INDEX {T}_planted ON {T} ({C})"]),
-    ("a dropped column", "", ["ALTER TABLE {T} DROP COLUMN {C}"]),
-    ("a renamed column", "", ["ALTER TABLE {T} RENAME COLUMN {C} TO {C}_renamed"]),
-    ("a renamed table", "", ["ALTER TABLE {T} RENAME TO {T}_renamed"]),
-    ("statistics (ANALYZE)", "", ["ANALYZE"]),
-    ("a virtual table", "", ["CREATE VIRTUAL TABLE {T}_planted USING fts5(x)"]),
-]
-
 private let tables = [
     "recording", "keyframe", "page", "input", "marker", "console", "writer", "ending", "source",
 ]
@@ -123,7 +88,7 @@ private func applySchemaAttacks(recipe: [UInt8]) -> [String] {
     defer { try? database.close() }
     var applied: [String] = []
     for start in stride(from: 0, to: recipe.count - 2, by: 3).prefix(4) {
-        let attack = schemaAttacks[Int(recipe[start]) % schemaAttacks.count]
+        let attack = SchemaAttacks.all[Int(recipe[start]) % SchemaAttacks.all.count]
         let table = tables[Int(recipe[start + 1]) % tables.count]
         try? database.writeWithoutTransaction { db in
             guard try db.tableExists(table) else { return }

@@ -166,43 +166,6 @@ import TestSupport
         return done.joined(separator: ", ")
     }
 
-    /// Schema-level attacks on one table: SQL objects planted in the file, or its own changed.
-    /// In the statements `{T}` is the table, `{C}` one of its columns, and `{COLUMNS}` its
-    /// columns as a select list, `{C}` replaced by `VALUE` (from an endless sequence `n`, or
-    /// a gigabyte).
-    static let schemaAttacks: [(name: String, value: String, statements: [String])] = [
-        (
-            "a view over an endless recursive query", "n",
-            [
-                "DROP TABLE {T}",
-                "CREATE VIEW {T} AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT {COLUMNS} FROM r",
-            ]
-        ),
-        (
-            "a view with a 1 GB zeroblob column", "zeroblob(1000000000)",
-            [
-                "ALTER TABLE {T} RENAME TO {T}_data", "CREATE VIEW {T} AS SELECT {COLUMNS} FROM {T}_data",
-            ]
-        ),
-        (
-            "a view that copies the table", "{C}",
-            ["ALTER TABLE {T} RENAME TO {T}_data", "CREATE VIEW {T} AS SELECT {COLUMNS} FROM {T}_data"]
-        ),
-        ("a trigger", "", ["CREATE TRIGGER {T}_planted AFTER INSERT ON {T} BEGIN SELECT 1; END"]),
-        (
-            "a generated column of 1e9 bytes", "",
-            ["ALTER TABLE {T} ADD COLUMN planted BLOB GENERATED ALWAYS AS (zeroblob(1000000000)) VIRTUAL"]
-        ),
-        ("a column added", "", ["ALTER TABLE {T} ADD COLUMN planted TEXT"]),
-        ("an extra table", "", ["CREATE TABLE {T}_planted (x BLOB)"]),
-        ("an extra index", "", ["CREATE INDEX {T}_planted ON {T} ({C})"]),
-        ("a dropped column", "", ["ALTER TABLE {T} DROP COLUMN {C}"]),
-        ("a renamed column", "", ["ALTER TABLE {T} RENAME COLUMN {C} TO {C}_renamed"]),
-        ("a renamed table", "", ["ALTER TABLE {T} RENAME TO {T}_renamed"]),
-        ("statistics (ANALYZE)", "", ["ANALYZE"]),
-        ("a virtual table", "", ["CREATE VIRTUAL TABLE {T}_planted USING fts5(x)"]),
-    ]
-
     /// One or two schema attacks on random tables. Returns what was done, and whether any
     /// attack took (SQLite refuses some, such as dropping a key column).
     static func mutateSchema(_ path: String, using random: inout SeededGenerator) throws -> (
@@ -216,7 +179,7 @@ import TestSupport
                 guard try db.tableExists(table) else { continue }
                 let columns = try db.columns(in: table).map(\.name)
                 let column = columns.randomElement(using: &random)!
-                let attack = schemaAttacks.randomElement(using: &random)!
+                let attack = SchemaAttacks.all.randomElement(using: &random)!
                 let selectList = columns.map { (name: String) -> String in
                     let value =
                         attack.value == "n" || name == column
