@@ -68,8 +68,12 @@ import TestSupport
             statusLine($0).contains("typing goes to the firmware's UART")
         }
         try driver.type("hi")
+        // The console and the step count can reach the screen in different frames while the
+        // machine is loaded: wait for the frame that shows both (the expectations below
+        // still check them).
         let echoed = try driver.waitFor("the firmware's echo \"HI\" in the console", timeout: Self.timeout) {
             consoleLines($0).contains("HI") && topRow($0).contains("waiting for input")
+                && (steps(statusLine($0)).map { $0.total > before.total } ?? false)
         }
         #expect(consoleLines(echoed).prefix(2) == ["ready", "HI"], "console: \(consoleLines(echoed))")
         let head = try #require(steps(statusLine(echoed)), "status line: \(statusLine(echoed))")
