@@ -13,6 +13,13 @@ struct ByteFlags {
         bytes.initialize(repeating: 0, count: (count + 7) & ~7)
     }
 
+    /// Flags in memory someone else owns (`ExecutionContext`), zeroed and padded by the owner.
+    init(viewing bytes: UnsafeMutablePointer<UInt8>, count: Int) {
+        self.bytes = bytes
+        self.count = count
+    }
+
+    /// Frees flags made by `init(count:)`.
     func deallocate() { bytes.deallocate() }
 
     @inline(__always) func set(_ index: Int) { bytes[index] = 1 }

@@ -18,6 +18,8 @@ extension Machine {
         let addresses = blocks.addresses
         var pc = self.pc
         var step = self.step
+        // The last compiled run stopped before an instruction only the interpreter can do.
+        var interpretNext = false
         chunk: while step < chunkEnd {
             guard let block = block(at: pc) else {
                 self.pc = pc
@@ -33,26 +35,31 @@ extension Machine {
                 chunkEnd = 0
                 break
             }
+            let blockLength = Int(block.pointee.count)
+            if !interpretNext, let code = block.pointee.compiled, step &+ UInt64(blockLength) <= chunkEnd {
+                // Compiled code runs block after block while the budget lasts; with breakpoints
+                // set, one block at a time, so that every block start is checked here.
+                let budget = breakpoints.isEmpty ? chunkEnd &- step : UInt64(blockLength)
+                context.budget = Int64(budget)
+                let result = runCompiled(code)
+                step &+= budget &- UInt64(context.budget)
+                pc = UInt32(truncatingIfNeeded: result)
+                switch CompiledRuntime.Exit(rawValue: result >> 32) {
+                case .interpret: interpretNext = true
+                case .stale: forwardStaleBlock(at: pc)
+                default: break
+                }
+                continue
+            }
+            interpretNext = false
             executedChunks.set(Int(block.pointee.firstChunk))
             executedChunks.set(Int(block.pointee.lastChunk))
             let first = Int(block.pointee.start)
-            let blockLength = Int(block.pointee.count)
-            var startIndex = 0
-            if let compiled = block.pointee.compiled, step &+ UInt64(blockLength) <= chunkEnd {
-                let result = compiled(x, ram, dirtyLines.bytes, watchedLines.bytes, dirtyPages.bytes)
-                if result & BlockCompiler.exitFlag == 0 {
-                    pc = UInt32(truncatingIfNeeded: result)
-                    step &+= UInt64(blockLength)
-                    continue
-                }
-                // The compiled code stopped before an instruction it leaves to the interpreter.
-                startIndex = Int(truncatingIfNeeded: result & 0xFFFF_FFFF)
-            }
             let count = Int(min(UInt64(blockLength), chunkEnd &- step))
             let end = block.pointee.end
             let firstOp = instructions + first
             let lastOp = firstOp + count
-            var next = firstOp + startIndex
+            var next = firstOp
             while next < lastOp {
                 let op = next.pointee
                 // Only out-of-line paths need to know where in the block they are.
@@ -196,6 +203,22 @@ extension Machine {
         }
         self.pc = pc
         self.step = step
+    }
+
+    /// Enters compiled code at `code` (see `CompiledRuntime`).
+    @inline(__always)
+    private func runCompiled(_ code: UnsafeRawPointer) -> UInt64 {
+        guard let runtime = blocks.code.runtime else { return UInt64(pc) }
+        return runtime.enter(context.base, code)
+    }
+
+    /// A compiled block found its code rewritten: translate it again, and make the old code
+    /// jump to the new, so that jumps linked to the old code reach it.
+    private func forwardStaleBlock(at pc: UInt32) {
+        let stale = context.staleEntry
+        let flushes = blocks.flushes
+        guard let fresh = block(at: pc)?.pointee.compiled, blocks.flushes == flushes else { return }
+        blocks.code.forward(stale, to: fresh)
     }
 
     /// The block at pc could not be translated because its first instruction cannot be

@@ -18,10 +18,13 @@
 public final class Machine {
     // MARK: Hart state
 
-    /// Integer registers x0…x31, plus slot 32, where decoded instructions send writes to x0.
+    /// Integer registers x0…x31, plus slot 32, where decoded instructions send writes to x0
+    /// (in `context`, where compiled code finds them).
     @usableFromInline let x: UnsafeMutablePointer<UInt32>
+    /// Registers, flags and the jump table, laid out for compiled code (`ExecutionContext`).
+    let context: ExecutionContext
     /// Translated blocks of decoded instructions (see `BlockCache`).
-    var blocks = BlockCache()
+    var blocks: BlockCache
     /// Whether blocks are compiled to machine code (x86-64 only; elsewhere, and when false,
     /// the interpreter runs everything). Results are identical either way.
     public var compilesBlocks: Bool = true {
@@ -144,39 +147,33 @@ public final class Machine {
         self.firmware = firmware
         self.ramBase = board.ramBase
         self.ramSize = board.ramSize
-        x = .allocate(capacity: 33)
-        x.initialize(repeating: 0, count: 33)
         guard let memory = calloc(Int(board.ramSize), 1) else {
-            x.deallocate()
-            blocks.deallocate()
             throw LoadError("cannot allocate \(board.ramSize) bytes of RAM")
         }
         ram = memory
         let pages = Int(board.ramSize) / Machine.pageSize
-        dirtyLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
-        dirtyPages = ByteFlags(count: pages)
-        codeLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
-        executedChunks = ByteFlags(
-            count: Int(board.ramSize >> Machine.chunkShift) + Machine.resetROMChunkCount)
+        let lines = Int(board.ramSize >> Machine.lineShift)
+        let chunks = Int(board.ramSize >> Machine.chunkShift) + Machine.resetROMChunkCount
+        context = ExecutionContext(lineCount: lines, pageCount: pages, chunkCount: chunks, ram: memory)
+        x = context.registers
+        dirtyLines = context.flags(at: context.dirtyLinesOffset, count: lines)
+        dirtyPages = context.flags(at: context.dirtyPagesOffset, count: pages)
+        watchedLines = context.flags(at: context.watchedLinesOffset, count: lines)
+        executedChunks = context.flags(at: context.executedChunksOffset, count: chunks)
+        pageGenerations = context.pageGenerations
+        blocks = BlockCache(context: context)
+        codeLines = ByteFlags(count: lines)
         touchedPages = ByteFlags(count: pages)
-        pageGenerations = .allocate(capacity: pages + 1)
-        pageGenerations.initialize(repeating: 0, count: pages + 1)
-        watchedLines = ByteFlags(count: Int(board.ramSize >> Machine.lineShift))
         try loadImage()
         // mip as of step 0, exactly as a run stopped at step 0 would leave it.
         updateInterruptLines()
     }
 
     deinit {
-        x.deallocate()
         blocks.deallocate()
-        pageGenerations.deallocate()
-        watchedLines.deallocate()
+        context.deallocate()
         free(ram)
-        dirtyLines.deallocate()
-        dirtyPages.deallocate()
         codeLines.deallocate()
-        executedChunks.deallocate()
         touchedPages.deallocate()
     }
 

@@ -30,8 +30,8 @@ struct BlockCache {
         /// The 256-byte chunks of RAM holding the first and the last instruction.
         var firstChunk: Int32 = 0
         var lastChunk: Int32 = 0
-        /// The block compiled to machine code, when compilation is on.
-        var compiled: CodeBuffer.Function? = nil
+        /// The block's machine code (`BlockCompiler`), when compilation is on.
+        var compiled: UnsafeRawPointer? = nil
     }
 
     static let tableSize = 1 << 16
@@ -46,8 +46,13 @@ struct BlockCache {
     var used = 0
     /// Machine code of compiled blocks.
     var code = CodeBuffer()
+    /// Where compiled code finds registers, flags and the jump table (which mirrors `table`).
+    let context: ExecutionContext
+    /// Bumped by every `flush()`: code addresses from before it are gone.
+    private(set) var flushes = 0
 
-    init() {
+    init(context: ExecutionContext) {
+        self.context = context
         table = .allocate(capacity: BlockCache.tableSize)
         table.initialize(repeating: Entry(), count: BlockCache.tableSize)
         instructions = .allocate(capacity: BlockCache.capacity)
@@ -64,9 +69,15 @@ struct BlockCache {
     /// Forgets every block (when the instruction store is full).
     mutating func flush() {
         table.update(repeating: Entry(), count: BlockCache.tableSize)
+        context.clearJumpTable()
         used = 0
-        code.used = 0
+        code.empty()
+        flushes += 1
     }
+
+    /// The slot of `table` (and of the jump table) where the block at `pc` goes.
+    @inline(__always)
+    static func slot(of pc: UInt32) -> Int { Int((pc >> 1) & UInt32(tableSize - 1)) }
 }
 
 extension Machine {
@@ -74,7 +85,7 @@ extension Machine {
     /// instruction can be fetched (the caller raises the fault).
     @inline(__always)
     func block(at pc: UInt32) -> UnsafeMutablePointer<BlockCache.Entry>? {
-        let entry = blocks.table + Int((pc >> 1) & UInt32(BlockCache.tableSize - 1))
+        let entry = blocks.table + BlockCache.slot(of: pc)
         // Fast path: no code page has been invalidated since this entry was last checked.
         if entry.pointee.pc == pc && entry.pointee.epoch == codeEpoch { return entry }
         return revalidateOrTranslate(at: pc, entry)
@@ -139,26 +150,33 @@ extension Machine {
                 watchedLines.set(Int(line))
             }
         }
-        var compiled: CodeBuffer.Function?
-        #if arch(x86_64)
-            if compilesBlocks {
-                let machineCode = BlockCompiler.compile(
-                    UnsafeBufferPointer(start: blocks.instructions + start, count: count), end: address,
-                    ramBase: ramBase, ramSize: ramSize)
-                compiled = blocks.code.add(machineCode)
-                if compiled == nil && blocks.code.base != nil {
-                    // Out of code space: start over (this block's instructions move to the front).
-                    blocks.flush()
-                    return translate(at: pc, into: entry)
-                }
+        let firstChunk = executedChunk(of: pc) ?? 0
+        let lastChunk = executedChunk(of: address &- 1) ?? 0
+        var compiled: UnsafeRawPointer?
+        if compilesBlocks, let origin = blocks.code.nextAddress, let runtime = blocks.code.runtime {
+            let pages = isInROM ? [] : Array(Set([Int(firstPage), Int(lastPage)]).sorted())
+            let block = BlockCompiler.Block(
+                instructions: UnsafeBufferPointer(start: blocks.instructions + start, count: count),
+                addresses: blocks.addresses + start, end: address,
+                pages: pages.map { ($0, pageGenerations[$0]) },
+                chunks: firstChunk == lastChunk ? [firstChunk] : [firstChunk, lastChunk])
+            let layout = BlockCompiler.Layout(
+                ramBase: ramBase, ramSize: ramSize,
+                performsMisalignedLoads: board.misalignedAccess == .perform,
+                context: context, runtime: runtime)
+            compiled = blocks.code.add(BlockCompiler.compile(block, layout: layout, origin: origin))
+            if compiled == nil {
+                // Out of code space: start over (this block's instructions move to the front).
+                blocks.flush()
+                return translate(at: pc, into: entry)
             }
-        #endif
+        }
+        context.setJumpTableEntry(BlockCache.slot(of: pc), pc: pc, code: compiled)
         entry.pointee = BlockCache.Entry(
             pc: pc, epoch: codeEpoch, firstPageGeneration: pageGenerations[Int(firstPage)],
             lastPageGeneration: pageGenerations[Int(lastPage)], firstPage: firstPage, lastPage: lastPage,
             start: Int32(start), count: Int32(count), end: address,
-            firstChunk: Int32(executedChunk(of: pc) ?? 0),
-            lastChunk: Int32(executedChunk(of: address &- 1) ?? 0),
+            firstChunk: Int32(firstChunk), lastChunk: Int32(lastChunk),
             compiled: compiled)
         return true
     }

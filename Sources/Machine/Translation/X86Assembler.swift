@@ -1,7 +1,8 @@
 /// Encodes the few x86-64 instructions the block compiler needs (Intel SDM vol. 2).
 ///
 /// Memory operands are always `[base + index + disp32]` with 32-bit or 64-bit registers;
-/// every instruction here is one the compiler uses, nothing more.
+/// every instruction here is one the compiler uses, nothing more. Code is assembled for the
+/// address it will run at (`origin`), so jumps can reach code outside it.
 struct X86Assembler {
     /// General-purpose registers by encoding number.
     enum Register: UInt8 {
@@ -20,6 +21,11 @@ struct X86Assembler {
         case below = 0x2, aboveOrEqual = 0x3, equal = 0x4, notEqual = 0x5, above = 0x7
         case less = 0xC, greaterOrEqual = 0xD
     }
+
+    /// Where the first byte will be in memory.
+    let origin: UInt
+
+    init(origin: UInt = 0) { self.origin = origin }
 
     /// ALU operations with their /digit (immediate forms) and register-from-memory opcodes.
     enum Operation: UInt8 {
@@ -81,6 +87,29 @@ struct X86Assembler {
 
     /// mov r32, [m]
     mutating func load32(_ reg: Register, _ memory: Memory) { instruction([0x8B], reg: reg.rawValue, memory) }
+    /// mov r64, [m]
+    mutating func load64(_ reg: Register, _ memory: Memory) {
+        instruction([0x8B], reg: reg.rawValue, memory, wide: true)
+    }
+    /// mov [m], r64
+    mutating func store64(_ memory: Memory, _ reg: Register) {
+        instruction([0x89], reg: reg.rawValue, memory, wide: true)
+    }
+    /// lea r32, [base + disp32]: base + displacement, modulo 2^32
+    mutating func loadAddress32(_ reg: Register, _ memory: Memory) {
+        instruction([0x8D], reg: reg.rawValue, memory)
+    }
+    /// lea r64, [rip + disp32] pointing at `target`, a position in this code
+    mutating func loadAddress(_ reg: Register, ofPosition target: Int) {
+        rex(wide: true, reg: reg.rawValue, base: 0)
+        bytes += [0x8D, 0x05 | ((reg.rawValue & 7) << 3)]
+        append32(UInt32(truncatingIfNeeded: target - (bytes.count + 4)))
+    }
+    /// cmp dword [m], imm32
+    mutating func compare32(_ memory: Memory, immediate: UInt32) {
+        instruction([0x81], reg: 7, memory)
+        append32(immediate)
+    }
     /// mov [m], r32
     mutating func store32(_ memory: Memory, _ reg: Register) {
         instruction([0x89], reg: reg.rawValue, memory)
@@ -138,10 +167,20 @@ struct X86Assembler {
     mutating func operate(_ operation: Operation, _ reg: Register, _ memory: Memory) {
         instruction([operation.loadOpcode], reg: reg.rawValue, memory)
     }
-    /// op r32, imm32
-    mutating func operate(_ operation: Operation, _ reg: Register, immediate: UInt32) {
-        registerForm([0x81], reg: operation.rawValue, rm: reg.rawValue)
-        append32(immediate)
+    /// op r32, r32 (r64 when wide)
+    mutating func operate(_ operation: Operation, _ reg: Register, _ source: Register, wide: Bool = false) {
+        registerForm([operation.loadOpcode], reg: reg.rawValue, rm: source.rawValue, wide: wide)
+    }
+    /// op r32, imm (op r64, imm when wide; the immediate is sign-extended)
+    mutating func operate(_ operation: Operation, _ reg: Register, immediate: UInt32, wide: Bool = false) {
+        let value = Int32(bitPattern: immediate)
+        if value >= -128 && value <= 127 {
+            registerForm([0x83], reg: operation.rawValue, rm: reg.rawValue, wide: wide)
+            bytes.append(UInt8(truncatingIfNeeded: value))
+        } else {
+            registerForm([0x81], reg: operation.rawValue, rm: reg.rawValue, wide: wide)
+            append32(immediate)
+        }
     }
     /// shl/shr/sar r32, imm8 (or r64 when wide)
     mutating func shift(_ kind: Shift, _ reg: Register, by amount: UInt8, wide: Bool = false) {
@@ -155,6 +194,14 @@ struct X86Assembler {
     /// imul r32, [m]
     mutating func multiply(_ reg: Register, _ memory: Memory) {
         instruction([0x0F, 0xAF], reg: reg.rawValue, memory)
+    }
+    /// imul r32, r32
+    mutating func multiply(_ destination: Register, _ source: Register) {
+        registerForm([0x0F, 0xAF], reg: destination.rawValue, rm: source.rawValue)
+    }
+    /// movsxd r64, r32
+    mutating func signExtend64(_ destination: Register, _ source: Register) {
+        registerForm([0x63], reg: destination.rawValue, rm: source.rawValue, wide: true)
     }
     /// imul r64, r64
     mutating func multiply64(_ destination: Register, _ source: Register) {
@@ -188,6 +235,17 @@ struct X86Assembler {
     }
     mutating func ret() { bytes.append(0xC3) }
 
+    /// jmp r64
+    mutating func jump(to reg: Register) { registerForm([0xFF], reg: 4, rm: reg.rawValue) }
+    /// jmp qword [m]
+    mutating func jump(through memory: Memory) { instruction([0xFF], reg: 4, memory) }
+    /// jmp rel32 to an address outside this code.
+    mutating func jump(toAddress target: UInt) { bind(jump(), toAddress: target) }
+    /// jcc rel32 to an address outside this code.
+    mutating func jump(if condition: Condition, toAddress target: UInt) {
+        bind(jump(if: condition), toAddress: target)
+    }
+
     /// jcc rel32 to a label bound later; returns the fix-up position.
     mutating func jump(if condition: Condition) -> Int {
         bytes += [0x0F, 0x80 + condition.rawValue, 0, 0, 0, 0]
@@ -200,6 +258,12 @@ struct X86Assembler {
     }
     /// Points the rel32 at `fixup` to the current position.
     mutating func bind(_ fixup: Int) { bind(fixup, to: bytes.count) }
+
+    /// Points the rel32 at `fixup` to the absolute address `target`.
+    mutating func bind(_ fixup: Int, toAddress target: UInt) {
+        let relative = Int64(bitPattern: UInt64(target)) - Int64(bitPattern: UInt64(origin + UInt(fixup) + 4))
+        for index in 0..<4 { bytes[fixup + index] = UInt8(truncatingIfNeeded: relative >> Int64(index * 8)) }
+    }
 
     /// Points the rel32 at `fixup` to `target`.
     mutating func bind(_ fixup: Int, to target: Int) {
