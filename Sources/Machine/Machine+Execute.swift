@@ -39,7 +39,8 @@ extension Machine {
             if !interpretNext, let code = block.pointee.compiled, step &+ UInt64(blockLength) <= chunkEnd {
                 // Compiled code runs block after block while the budget lasts; with breakpoints
                 // set, one block at a time, so that every block start is checked here.
-                let budget = breakpoints.isEmpty ? chunkEnd &- step : UInt64(blockLength)
+                let budget =
+                    breakpoints.isEmpty ? min(chunkEnd &- step, UInt64(Int64.max)) : UInt64(blockLength)
                 context.budget = Int64(budget)
                 let result = runCompiled(code)
                 step &+= budget &- UInt64(context.budget)
