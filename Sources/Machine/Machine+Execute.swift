@@ -36,11 +36,11 @@ extension Machine {
                 break
             }
             let blockLength = Int(block.pointee.count)
-            if !interpretNext, let code = block.pointee.compiled, step &+ UInt64(blockLength) <= chunkEnd {
-                // Compiled code runs block after block while the budget lasts; with breakpoints
-                // set, one block at a time, so that every block start is checked here.
-                let budget =
-                    breakpoints.isEmpty ? min(chunkEnd &- step, UInt64(Int64.max)) : UInt64(blockLength)
+            if !interpretNext, let code = block.pointee.compiledBody, step &+ UInt64(blockLength) <= chunkEnd
+            {
+                // Compiled code runs block after block while the budget lasts; blocks at
+                // breakpoints return here first, so the check above sees them.
+                let budget = min(chunkEnd &- step, UInt64(Int64.max))
                 context.budget = Int64(budget)
                 let result = runCompiled(code)
                 step &+= budget &- UInt64(context.budget)
@@ -219,6 +219,7 @@ extension Machine {
         let stale = context.staleEntry
         let flushes = blocks.flushes
         guard let fresh = block(at: pc)?.pointee.compiled, blocks.flushes == flushes else { return }
+        // (A block at a breakpoint is forwarded to its guard, which returns to the dispatcher.)
         blocks.code.forward(stale, to: fresh)
     }
 

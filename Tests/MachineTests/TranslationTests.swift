@@ -108,6 +108,30 @@ import TestSupport
         }
     }
 
+    /// Breakpoints at every function of a benchmark program (reached by linked jumps, calls
+    /// and returns looked up in the jump table): compiled code stops at the same steps as the
+    /// interpreter, and running on from each stop goes on the same way.
+    @Test(arguments: ["calls", "switch", "interrupts"])
+    func breakpointsStopCompiledCodeWhereTheInterpreterStops(_ name: String) throws {
+        let firmware = try Firmware.load(contentsOf: BenchmarkFirmware.smallELF(name))
+        let functions = Set(firmware.symbols.symbols.filter { $0.kind == .function }.map(\.address))
+        #expect(functions.count > 5)
+        var stops: [[UInt64]] = []
+        for compiled in [false, true] {
+            let machine = try Machine(firmware: firmware, board: .virt(ramSize: 16 << 20))
+            machine.compilesBlocks = compiled
+            machine.setBreakpoints(functions)
+            var steps: [UInt64] = []
+            while steps.count < 3000, machine.run(until: 50_000_000) == .breakpoint {
+                #expect(functions.contains(machine.pc))
+                steps.append(machine.step)
+            }
+            stops.append(steps)
+        }
+        #expect(stops[0].count > 500)
+        #expect(stops[1] == stops[0])
+    }
+
     @Test func compiledBlocksMatchTheInterpreterWithUARTInput() throws {
         _ = try expectSameRun(
             Firmware.load(contentsOf: FirmwareBuilder.elf("echo")), input: Array("hello, world\nq".utf8))

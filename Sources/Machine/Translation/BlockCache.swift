@@ -30,8 +30,12 @@ struct BlockCache {
         /// The 256-byte chunks of RAM holding the first and the last instruction.
         var firstChunk: Int32 = 0
         var lastChunk: Int32 = 0
-        /// The block's machine code (`BlockCompiler`), when compilation is on.
+        /// The block's machine code (`BlockCompiler`), when compilation is on: where jumps from
+        /// other blocks arrive. A block at a breakpoint starts with a guard that returns to the
+        /// dispatcher; the dispatcher enters after it (`compiledBody`).
         var compiled: UnsafeRawPointer? = nil
+        /// Where the dispatcher enters the compiled block.
+        var compiledBody: UnsafeRawPointer? = nil
     }
 
     static let tableSize = 1 << 16
@@ -156,6 +160,7 @@ extension Machine {
         if compilesBlocks, let origin = blocks.code.nextAddress, let runtime = blocks.code.runtime {
             let pages = isInROM ? [] : Array(Set([Int(firstPage), Int(lastPage)]).sorted())
             let block = BlockCompiler.Block(
+                isBreakpoint: breakpoints.contains(pc),
                 instructions: UnsafeBufferPointer(start: blocks.instructions + start, count: count),
                 addresses: blocks.addresses + start, end: address,
                 pages: pages.map { ($0, pageGenerations[$0]) },
@@ -172,12 +177,13 @@ extension Machine {
             }
         }
         context.setJumpTableEntry(BlockCache.slot(of: pc), pc: pc, code: compiled)
+        let body = compiled.map { breakpoints.contains(pc) ? $0 + BlockCompiler.breakpointGuardLength : $0 }
         entry.pointee = BlockCache.Entry(
             pc: pc, epoch: codeEpoch, firstPageGeneration: pageGenerations[Int(firstPage)],
             lastPageGeneration: pageGenerations[Int(lastPage)], firstPage: firstPage, lastPage: lastPage,
             start: Int32(start), count: Int32(count), end: address,
             firstChunk: Int32(firstChunk), lastChunk: Int32(lastChunk),
-            compiled: compiled)
+            compiled: compiled, compiledBody: body)
         return true
     }
 

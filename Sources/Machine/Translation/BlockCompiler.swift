@@ -46,8 +46,14 @@ struct BlockCompiler {
         var runtime: CompiledRuntime
     }
 
+    /// Bytes of the guard a block at a breakpoint starts with (`mov eax, pc; jmp exit`).
+    static let breakpointGuardLength = 10
+
     /// The block to compile.
     struct Block {
+        /// Whether a breakpoint is set at the block's start: arriving there from compiled code
+        /// returns to the dispatcher, which decides whether to stop.
+        var isBreakpoint: Bool
         var instructions: UnsafeBufferPointer<DecodedInstruction>
         /// The address of each instruction.
         var addresses: UnsafePointer<UInt32>
@@ -82,6 +88,11 @@ struct BlockCompiler {
 
     private mutating func emit() -> [UInt8] {
         let context = layout.context
+        if block.isBreakpoint {
+            code.move(.rax, immediate: pc)
+            code.jump(toAddress: layout.runtime.exitDispatch)
+            precondition(code.count == BlockCompiler.breakpointGuardLength)
+        }
         code.operate(.sub, .rbp, immediate: UInt32(count), wide: true)
         let budget = code.jump(if: .less)
         var stale: [Int] = []
@@ -109,7 +120,7 @@ struct BlockCompiler {
             for fixup in stale { code.bind(fixup) }
             code.operate(.add, .rbp, immediate: UInt32(count), wide: true)
             code.move(.rax, immediate: pc)
-            code.loadAddress(.rdx, ofPosition: 0)
+            code.loadAddress(.rdx, ofPosition: 0)  // the entry other blocks jump to
             code.jump(toAddress: layout.runtime.exitStale)
         }
         // Exits before an instruction: give back the steps of it and those after it.
