@@ -161,7 +161,7 @@ public final class Machine {
         watchedLines = context.flags(at: context.watchedLinesOffset, count: lines)
         executedChunks = context.flags(at: context.executedChunksOffset, count: chunks)
         pageGenerations = context.pageGenerations
-        blocks = BlockCache(context: context)
+        blocks = BlockCache(context: context, registers: RegisterAssignment(for: firmware))
         codeLines = ByteFlags(count: lines)
         touchedPages = ByteFlags(count: pages)
         try loadImage()

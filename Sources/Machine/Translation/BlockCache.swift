@@ -49,14 +49,18 @@ struct BlockCache {
     let addresses: UnsafeMutablePointer<UInt32>
     var used = 0
     /// Machine code of compiled blocks.
-    var code = CodeBuffer()
+    var code: CodeBuffer
+    /// The guest registers compiled code keeps in host registers.
+    let registers: RegisterAssignment
     /// Where compiled code finds registers, flags and the jump table (which mirrors `table`).
     let context: ExecutionContext
     /// Bumped by every `flush()`: code addresses from before it are gone.
     private(set) var flushes = 0
 
-    init(context: ExecutionContext) {
+    init(context: ExecutionContext, registers: RegisterAssignment) {
         self.context = context
+        self.registers = registers
+        code = CodeBuffer(registers: registers)
         table = .allocate(capacity: BlockCache.tableSize)
         table.initialize(repeating: Entry(), count: BlockCache.tableSize)
         instructions = .allocate(capacity: BlockCache.capacity)
@@ -168,7 +172,7 @@ extension Machine {
             let layout = BlockCompiler.Layout(
                 ramBase: ramBase, ramSize: ramSize,
                 performsMisalignedLoads: board.misalignedAccess == .perform,
-                context: context, runtime: runtime)
+                context: context, runtime: runtime, registers: blocks.registers)
             compiled = blocks.code.add(BlockCompiler.compile(block, layout: layout, origin: origin))
             if compiled == nil {
                 // Out of code space: start over (this block's instructions move to the front).

@@ -14,7 +14,7 @@
 ///   exit stubs, out of the straight line: give back the steps not taken, pc → eax, leave
 /// ```
 ///
-/// Nine guest registers (`pinned`) live in host registers for the whole time compiled code
+/// Nine guest registers (`RegisterAssignment`) live in host registers for the whole time compiled code
 /// runs, across blocks; the others are read and written in `x` (through r15). A block never
 /// calls out: anything that needs Swift (devices, misaligned or faulting addresses, stores
 /// to watched lines, SYSTEM, AMOs, the division cases x86 traps on) leaves *before* that
@@ -25,17 +25,6 @@ struct BlockCompiler {
     typealias Register = X86Assembler.Register
     typealias Memory = X86Assembler.Memory
 
-    /// Guest registers kept in host registers while compiled code runs: sp, s0, s1, a0–a5,
-    /// the registers GCC's RISC-V code uses most (a5 and a4 first for temporaries).
-    static let pinned: [(UInt8, Register)] = [
-        (2, .rbx), (8, .r12), (9, .r13), (10, .rsi), (11, .rdi), (12, .r8), (13, .r9), (14, .r10), (15, .r11),
-    ]
-    private static let hosts: [Register?] = {
-        var hosts = [Register?](repeating: nil, count: 33)
-        for (guest, host) in pinned { hosts[Int(guest)] = host }
-        return hosts
-    }()
-
     /// What the machine looks like to compiled code.
     struct Layout {
         var ramBase: UInt32
@@ -44,6 +33,7 @@ struct BlockCompiler {
         var performsMisalignedLoads: Bool
         var context: ExecutionContext
         var runtime: CompiledRuntime
+        var registers: RegisterAssignment
     }
 
     /// Bytes of the guard a block at a breakpoint starts with (`mov eax, pc; jmp exit`).
@@ -148,7 +138,7 @@ struct BlockCompiler {
 
     // MARK: Guest registers
 
-    private static func host(_ register: UInt8) -> Register? { hosts[Int(register)] }
+    private func host(_ register: UInt8) -> Register? { layout.registers.host(register) }
 
     private func slot(_ register: UInt8) -> Memory {
         Memory(base: .r15, displacement: Int32(ExecutionContext.registersOffset) + Int32(register) * 4)
@@ -158,7 +148,7 @@ struct BlockCompiler {
     private mutating func read(_ register: UInt8, into reg: Register) {
         if register == 0 {
             code.operate(.xor, reg, reg)
-        } else if let host = Self.host(register) {
+        } else if let host = host(register) {
             if host != reg { code.move(reg, host) }
         } else {
             code.load32(reg, slot(register))
@@ -167,7 +157,7 @@ struct BlockCompiler {
 
     /// A host register that holds guest `register`: its own, or `scratch` loaded with it.
     private mutating func value(of register: UInt8, orLoadInto scratch: Register) -> Register {
-        if let host = Self.host(register) { return host }
+        if let host = host(register) { return host }
         read(register, into: scratch)
         return scratch
     }
@@ -177,7 +167,7 @@ struct BlockCompiler {
     {
         if register == 0 {
             code.operate(operation, reg, immediate: 0)
-        } else if let host = Self.host(register) {
+        } else if let host = host(register) {
             code.operate(operation, reg, host)
         } else {
             code.operate(operation, reg, slot(register))
@@ -186,7 +176,7 @@ struct BlockCompiler {
 
     private mutating func write(_ register: UInt8, from reg: Register) {
         guard register != DecodedInstruction.discard else { return }
-        if let host = Self.host(register) {
+        if let host = host(register) {
             if host != reg { code.move(host, reg) }
         } else {
             code.store32(slot(register), reg)
@@ -195,7 +185,7 @@ struct BlockCompiler {
 
     private mutating func write(_ register: UInt8, immediate: UInt32) {
         guard register != DecodedInstruction.discard else { return }
-        if let host = Self.host(register) {
+        if let host = host(register) {
             code.move(host, immediate: immediate)
         } else {
             code.store32(slot(register), immediate: immediate)
@@ -210,7 +200,7 @@ struct BlockCompiler {
     ) {
         var (a, b) = (rs1, rs2)
         if commutative && b == rd && a != rd { swap(&a, &b) }
-        let own = Self.host(rd)
+        let own = host(rd)
         let target = own != nil && (b != rd || a == rd) ? own ?? .rax : .rax
         if !(a == rd && target == own) { read(a, into: target) }
         operation(&self, target, b)
@@ -221,8 +211,8 @@ struct BlockCompiler {
     private mutating func immediate(
         _ rd: UInt8, _ rs1: UInt8, _ operation: (inout BlockCompiler, Register) -> Void
     ) {
-        let target = Self.host(rd) ?? .rax
-        if !(rs1 == rd && target == Self.host(rd)) { read(rs1, into: target) }
+        let target = host(rd) ?? .rax
+        if !(rs1 == rd && target == host(rd)) { read(rs1, into: target) }
         operation(&self, target)
         write(rd, from: target)
     }
@@ -250,7 +240,7 @@ struct BlockCompiler {
             guard writes else { break }
             if op.rs1 == 0 {
                 write(rd, immediate: op.kind == .andi ? 0 : imm)
-            } else if op.kind == .addi, let target = Self.host(rd), let source = Self.host(op.rs1),
+            } else if op.kind == .addi, let target = host(rd), let source = host(op.rs1),
                 target != source
             {
                 code.loadAddress32(target, Memory(base: source, displacement: Int32(bitPattern: imm)))
@@ -298,7 +288,7 @@ struct BlockCompiler {
                 break
             }
             binary(rd, op.rs1, op.rs2, commutative: true) { compiler, reg, b in
-                if let host = Self.host(b) {
+                if let host = compiler.host(b) {
                     compiler.code.multiply(reg, host)
                 } else {
                     compiler.code.multiply(reg, compiler.slot(b))
@@ -341,7 +331,7 @@ struct BlockCompiler {
                 return false
             }
             guard writes else { break }
-            let target = Self.host(rd) ?? .rax
+            let target = host(rd) ?? .rax
             let memory = Memory(base: .r14, index: .rdx)
             switch op.kind {
             case .lw: code.load32(target, memory)
@@ -380,7 +370,7 @@ struct BlockCompiler {
             link(to: imm)
             return false
         case .jalr:
-            if let source = Self.host(op.rs1) {
+            if let source = host(op.rs1) {
                 code.loadAddress32(.rax, Memory(base: source, displacement: Int32(bitPattern: imm)))
             } else {
                 read(op.rs1, into: .rax)
@@ -415,7 +405,7 @@ struct BlockCompiler {
     /// Sign- or zero-extends guest `register` into the 64-bit `reg`.
     private mutating func readWide(_ register: UInt8, into reg: Register, signed: Bool) {
         guard signed && register != 0 else { return read(register, into: reg) }
-        if let host = Self.host(register) {
+        if let host = host(register) {
             code.signExtend64(reg, host)
         } else {
             code.loadSignExtended64(reg, slot(register))
@@ -432,7 +422,7 @@ struct BlockCompiler {
         let displacement = op.immediate &- layout.ramBase
         if op.rs1 == 0 {
             code.move(.rdx, immediate: displacement)
-        } else if let host = Self.host(op.rs1) {
+        } else if let host = host(op.rs1) {
             code.loadAddress32(.rdx, Memory(base: host, displacement: Int32(bitPattern: displacement)))
         } else {
             code.load32(.rdx, slot(op.rs1))

@@ -15,9 +15,9 @@ struct CodeBuffer {
     private let runtimeSize: Int
     private(set) var used = 0
 
-    /// Maps the buffer and places the runtime; `base` is nil where the system refuses
-    /// executable memory (or the host is not x86-64), and nothing is ever compiled.
-    init() {
+    /// Maps the buffer and places the runtime for `registers`; `base` is nil where the system
+    /// refuses executable memory (or the host is not x86-64), and nothing is ever compiled.
+    init(registers: RegisterAssignment) {
         #if arch(x86_64)
             let mapping = mmap(
                 nil, CodeBuffer.size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
@@ -30,7 +30,7 @@ struct CodeBuffer {
             runtimeSize = 0
             return
         }
-        let (runtime, code) = CompiledRuntime.assemble(at: UInt(bitPattern: base))
+        let (runtime, code) = CompiledRuntime.assemble(at: UInt(bitPattern: base), registers: registers)
         self.runtime = runtime
         runtimeSize = (code.count + 63) & ~63
         used = runtimeSize

@@ -5,7 +5,7 @@
 ///
 /// ```
 ///   r15 = ExecutionContext.base   r14 = RAM   rbp = step budget (signed: < 0 means overdrawn)
-///   rax, rcx, rdx = scratch       the nine registers of `BlockCompiler.pinned` = guest registers
+///   rax, rcx, rdx = scratch       the nine of `RegisterAssignment` = guest registers
 /// ```
 ///
 /// `enter(context, code)` loads them and jumps to `code`; every way out stores the pinned
@@ -41,8 +41,9 @@ struct CompiledRuntime {
     /// Host registers saved by `enter` (the System V callee-saved ones).
     private static let saved: [Register] = [.rbx, .rbp, .r12, .r13, .r14, .r15]
 
-    /// Assembles the runtime for address `origin`; returns it with its machine code.
-    static func assemble(at origin: UInt) -> (CompiledRuntime, [UInt8]) {
+    /// Assembles the runtime for address `origin` and the guest registers `registers` keeps in
+    /// host registers; returns it with its machine code.
+    static func assemble(at origin: UInt, registers: RegisterAssignment) -> (CompiledRuntime, [UInt8]) {
         var code = X86Assembler(origin: origin)
         let context = Register.r15
         func guest(_ index: UInt8) -> Memory {
@@ -57,7 +58,7 @@ struct CompiledRuntime {
         code.move(.rax, .rsi, wide: true)  // rsi and rdi are guest registers from here on
         code.load64(.r14, Memory(base: context, displacement: Int32(ExecutionContext.ramPointerOffset)))
         code.load64(.rbp, budget)
-        for (index, host) in BlockCompiler.pinned { code.load32(host, guest(index)) }
+        for (index, host) in registers.pinned { code.load32(host, guest(index)) }
         code.jump(to: .rax)
 
         // Exits: rax = pc (upper half zero).
@@ -71,7 +72,7 @@ struct CompiledRuntime {
         code.shift(.left, .rcx, by: 32, wide: true)
         code.operate(.or, .rax, .rcx, wide: true)
         let dispatchPosition = code.count
-        for (index, host) in BlockCompiler.pinned { code.store32(guest(index), host) }
+        for (index, host) in registers.pinned { code.store32(guest(index), host) }
         code.store64(budget, .rbp)
         for reg in saved.reversed() { code.pop(reg) }
         code.ret()
