@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "timescope", targets: ["timescope"]),
         .library(name: "Machine", targets: ["Machine"]),
         .library(name: "Recording", targets: ["Recording"]),
+        .library(name: "GDBServer", targets: ["GDBServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,6 +27,9 @@ let package = Package(
             name: "Recording",
             dependencies: ["Machine", "CZstd", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        /// The gdb remote serial protocol over a recording (`timescope gdbserver`): it uses the
+        /// timeline; the timeline does not know it.
+        .target(name: "GDBServer", dependencies: ["Machine", "Recording"]),
         /// What a terminal draws and reads: the screen grid, styles, keys. No dependencies, so the
         /// terminal layer knows nothing of the inspector, recordings or the machine.
         .target(name: "Screen"),
@@ -40,6 +44,7 @@ let package = Package(
                 "DebugInfo",
                 "Inspector",
                 "Terminal",
+                "GDBServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -24,11 +24,12 @@ struct Timescope: ParsableCommand {
               timescope info run.tsr
               timescope state run.tsr --at end --json
               timescope find run.tsr --last-write counter --before end
+              timescope gdb run.tsr
             """,
         subcommands: [
             ViewCommand.self, WatchCommand.self, RunCommand.self, RecordCommand.self, ListCommand.self,
             InfoCommand.self, StateCommand.self,
-            FindCommand.self, VerifyCommand.self,
+            FindCommand.self, VerifyCommand.self, GDBCommand.self, GDBServerCommand.self,
         ]
     )
 
