@@ -167,7 +167,7 @@ public final class RemoteSession {
         if text.hasPrefix("qSupported") {
             return reply(
                 "PacketSize=\(String(Self.packetSize, radix: 16));qXfer:features:read+;qXfer:memory-map:read+;"
-                    + "ReverseStep+;ReverseContinue+;swbreak+;hwbreak+;QStartNoAckMode+")
+                    + "ReverseStep+;ReverseContinue+;swbreak+;hwbreak+;QStartNoAckMode+;vContSupported+")
         }
         if text == "QStartNoAckMode" {
             acknowledgesPackets = false
