@@ -28,7 +28,9 @@ public enum MonitorCommand {
         switch words.first {
         case "when": return position(of: target)
         case "seek":
-            guard words.count == 2 else { return "usage: monitor seek WHEN (a step, start, end or P%, ± N)\n" }
+            guard words.count == 2 else {
+                return "usage: monitor seek WHEN (a step, start, end or P%, ± N)\n"
+            }
             do {
                 let step = try timeline.step(for: String(words[1]), relativeTo: target.step)
                 try target.move(to: step)

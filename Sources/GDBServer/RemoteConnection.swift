@@ -48,7 +48,9 @@ public final class RemoteConnection {
                 if session.acknowledgesPackets { send([UInt8(ascii: "-")]) }
             case .interrupt:
                 // Nothing runs between packets: report where the target is.
-                send(RemotePacket.frame(TargetStop(step: session.target.step, reason: .interrupted).replyPayload))
+                send(
+                    RemotePacket.frame(
+                        TargetStop(step: session.target.step, reason: .interrupted).replyPayload))
             case .acknowledgement: break
             }
         }

@@ -24,7 +24,9 @@ public final class RemoteListener: Sendable {
         #else
             let descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #endif
-        guard descriptor >= 0 else { throw ListenError("cannot open a socket: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw ListenError("cannot open a socket: \(String(cString: strerror(errno)))")
+        }
         var reuse: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var socketAddress = sockaddr_in()
@@ -59,7 +61,8 @@ public final class RemoteListener: Sendable {
             #endif
             if client >= 0 {
                 var noDelay: Int32 = 1
-                setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
+                setsockopt(
+                    client, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
                 return client
             }
             if errno != EINTR { return nil }

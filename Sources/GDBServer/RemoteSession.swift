@@ -53,13 +53,20 @@ public final class RemoteSession {
         case "m": return reply(memory(body))
         case "G", "P", "M", "X": return reply(Self.historyError)
         case "Z", "z": return reply(stopPoint(body, isInsertion: first == "Z"))
-        case "c", "C": return try resume { () throws(RecordingError) in try target.continueForward(isInterrupted: isInterrupted) }
+        case "c", "C":
+            return try resume { () throws(RecordingError) in
+                try target.continueForward(isInterrupted: isInterrupted)
+            }
         case "s", "S": return try resume { () throws(RecordingError) in try target.stepForward() }
         case "b":
             if body.hasPrefix("c") {
-                return try resume { () throws(RecordingError) in try target.continueBackward(isInterrupted: isInterrupted) }
+                return try resume { () throws(RecordingError) in
+                    try target.continueBackward(isInterrupted: isInterrupted)
+                }
             }
-            if body.hasPrefix("s") { return try resume { () throws(RecordingError) in try target.stepBackward() } }
+            if body.hasPrefix("s") {
+                return try resume { () throws(RecordingError) in try target.stepBackward() }
+            }
             return []
         case "v": return try verbose(text, isInterrupted: isInterrupted)
         case "q", "Q": return try query(text)
@@ -93,7 +100,8 @@ public final class RemoteSession {
     }
 
     private func register(_ body: String) -> String {
-        guard let number = Int(body, radix: 16), let value = RegisterFile.value(of: number, in: target.machine.state)
+        guard let number = Int(body, radix: 16),
+            let value = RegisterFile.value(of: number, in: target.machine.state)
         else { return "E45" }
         return Self.littleEndianHex(value)
     }
@@ -102,7 +110,8 @@ public final class RemoteSession {
     /// of a range that runs into anything else, `E14` (EFAULT) when none of it is readable.
     private func memory(_ body: String) -> String {
         let parts = body.split(separator: ",")
-        guard parts.count == 2, let address = UInt32(parts[0], radix: 16), let length = Int(parts[1], radix: 16),
+        guard parts.count == 2, let address = UInt32(parts[0], radix: 16),
+            let length = Int(parts[1], radix: 16),
             length >= 0
         else { return "E16" }
         let count = min(length, Self.packetSize / 2)
@@ -110,7 +119,9 @@ public final class RemoteSession {
         var bytes = machine.readMemory(address, count: count)
         if bytes == nil {
             var prefix: [UInt8] = []
-            while prefix.count < count, let byte = machine.readMemory(address &+ UInt32(prefix.count), count: 1) {
+            while prefix.count < count,
+                let byte = machine.readMemory(address &+ UInt32(prefix.count), count: 1)
+            {
                 prefix += byte
             }
             bytes = prefix.isEmpty ? nil : prefix
@@ -120,8 +131,11 @@ public final class RemoteSession {
     }
 
     static func littleEndianHex(_ value: UInt32) -> String {
-        (0..<4).map { String(decoding: RemotePacket.hexDigits(UInt8(truncatingIfNeeded: value >> ($0 * 8))), as: UTF8.self) }
-            .joined()
+        (0..<4).map {
+            String(
+                decoding: RemotePacket.hexDigits(UInt8(truncatingIfNeeded: value >> ($0 * 8))), as: UTF8.self)
+        }
+        .joined()
     }
 
     // MARK: Breakpoints and watchpoints
@@ -147,7 +161,9 @@ public final class RemoteSession {
             let action = text.dropFirst("vCont;".count).split(separator: ";").first ?? ""
             switch action.first {
             case "c", "C":
-                return try resume { () throws(RecordingError) in try target.continueForward(isInterrupted: isInterrupted) }
+                return try resume { () throws(RecordingError) in
+                    try target.continueForward(isInterrupted: isInterrupted)
+                }
             case "s", "S": return try resume { () throws(RecordingError) in try target.stepForward() }
             case "t": return reply("OK")
             default: return reply("E16")
@@ -174,17 +190,22 @@ public final class RemoteSession {
             return reply("OK")
         }
         if text.hasPrefix("qXfer:features:read:target.xml:") {
-            return transfer(RegisterFile.targetDescription, range: text.dropFirst("qXfer:features:read:target.xml:".count))
+            return transfer(
+                RegisterFile.targetDescription, range: text.dropFirst("qXfer:features:read:target.xml:".count)
+            )
         }
         if text.hasPrefix("qXfer:memory-map:read::") {
             return transfer(memoryMap, range: text.dropFirst("qXfer:memory-map:read::".count))
         }
         if text.hasPrefix("qXfer:") { return reply("E00") }
         if text.hasPrefix("qRcmd,") {
-            let command = Self.decodeHex(text.dropFirst("qRcmd,".count)).map { String(decoding: $0, as: UTF8.self) }
+            let command = Self.decodeHex(text.dropFirst("qRcmd,".count)).map {
+                String(decoding: $0, as: UTF8.self)
+            }
             guard let command else { return reply("E16") }
             let output = MonitorCommand.run(command, on: target)
-            return reply(output.utf8.map { String(decoding: RemotePacket.hexDigits($0), as: UTF8.self) }.joined())
+            return reply(
+                output.utf8.map { String(decoding: RemotePacket.hexDigits($0), as: UTF8.self) }.joined())
         }
         switch text {
         case "qC": return reply("QC1")

@@ -98,7 +98,8 @@ public final class ReplayTarget {
             if let hit = try firstWatchHit(after: position, through: min(end, (best?.step ?? end) + 1)),
                 hit.step - 1 <= best?.step ?? .max
             {
-                best = TargetStop(step: hit.step - 1, reason: .watchpoint(hit.point.kind, address: hit.point.address))
+                best = TargetStop(
+                    step: hit.step - 1, reason: .watchpoint(hit.point.kind, address: hit.point.address))
             }
             if let best { return try stop(at: best.step, best.reason) }
             position = end
@@ -129,7 +130,8 @@ public final class ReplayTarget {
             if let hit = try lastWatchHit(from: max(start, best?.step ?? start), through: position),
                 hit.step >= best?.step ?? 0
             {
-                best = TargetStop(step: hit.step, reason: .watchpoint(hit.point.kind, address: hit.point.address))
+                best = TargetStop(
+                    step: hit.step, reason: .watchpoint(hit.point.kind, address: hit.point.address))
             }
             if let best { return try stop(at: best.step, best.reason) }
             position = start
@@ -165,10 +167,14 @@ public final class ReplayTarget {
         guard after < through else { return nil }
         var best: Hit?
         let writes = indexedRules.filter { $0.point.kind.isWatchpoint }
-        if !writes.isEmpty, let hit = try timeline.nextHit(of: writes.map(\.rule), after: after, through: through) {
+        if !writes.isEmpty,
+            let hit = try timeline.nextHit(of: writes.map(\.rule), after: after, through: through)
+        {
             best = Hit(step: hit.step, point: writes[hit.rule].point)
         }
-        if hasReplayedWatchpoints, let hit = try firstReplayedHit(after: after, through: best?.step ?? through) {
+        if hasReplayedWatchpoints,
+            let hit = try firstReplayedHit(after: after, through: best?.step ?? through)
+        {
             best = hit
         }
         return best
@@ -224,7 +230,8 @@ public final class ReplayTarget {
             var candidates: [StopPoint] = []
             if let bits = machine.instructionBits(at: machine.pc),
                 let access = Self.access(
-                    of: InstructionEffect.preview(bits, at: machine.pc, registers: (0..<32).map(machine.register)))
+                    of: InstructionEffect.preview(
+                        bits, at: machine.pc, registers: (0..<32).map(machine.register)))
             {
                 candidates = watched.filter { point in
                     (access.isLoad || point.kind == .accessWatchpoint)

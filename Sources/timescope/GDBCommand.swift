@@ -26,10 +26,13 @@ struct GDBCommand: ParsableCommand {
     @Argument(
         help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr"))
     var recording: String
-    @Option(help: ArgumentHelp("The gdb to run (default: gdb-multiarch, else riscv64-unknown-elf-gdb).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The gdb to run (default: gdb-multiarch, else riscv64-unknown-elf-gdb).", valueName: "path"))
     var gdb: String?
     @Option(
-        help: ArgumentHelp("Where the target starts: a step, start, end or P%, ± N (default: end).", valueName: "when"),
+        help: ArgumentHelp(
+            "Where the target starts: a step, start, end or P%, ± N (default: end).", valueName: "when"),
         transform: When.init(parsing:))
     var at: When?
     @Argument(parsing: .postTerminator, help: "Arguments for gdb.") var gdbArguments: [String] = []
@@ -64,12 +67,12 @@ struct GDBCommand: ParsableCommand {
         // gdb reads the registers again after a `monitor seek` moved the target.
         let script = scratch.appendingPathComponent("timescope.gdb")
         try """
-            define hookpost-monitor
-            maintenance flush register-cache
-            end
-            target remote 127.0.0.1:\(listener.port)
+        define hookpost-monitor
+        maintenance flush register-cache
+        end
+        target remote 127.0.0.1:\(listener.port)
 
-            """.write(to: script, atomically: true, encoding: .utf8)
+        """.write(to: script, atomically: true, encoding: .utf8)
         signal(SIGPIPE, SIG_IGN)
         let server = Thread {
             guard let client = listener.accept(),
@@ -93,13 +96,17 @@ struct GDBCommand: ParsableCommand {
 
     private func findGDB() -> String? {
         if let gdb {
-            return gdb.contains("/") ? (FileManager.default.isExecutableFile(atPath: gdb) ? gdb : nil) : lookUp(gdb)
+            return gdb.contains("/")
+                ? (FileManager.default.isExecutableFile(atPath: gdb) ? gdb : nil) : lookUp(gdb)
         }
         return Self.candidates.lazy.compactMap(lookUp).first
     }
 
     private func lookUp(_ name: String) -> String? {
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        return directories.lazy.map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(
+            String.init)
+        return directories.lazy.map { $0 + "/" + name }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     }
 }

@@ -28,10 +28,12 @@ struct GDBServerCommand: ParsableCommand {
         help: ArgumentHelp("The recording (a path, or the name of a kept session).", valueName: "rec.tsr"))
     var recording: String
     @Option(help: "The TCP port to listen on (0: any free port, printed).") var port: UInt16 = 0
-    @Option(help: ArgumentHelp("The IPv4 address to listen on.", valueName: "address")) var listen = "127.0.0.1"
+    @Option(help: ArgumentHelp("The IPv4 address to listen on.", valueName: "address")) var listen =
+        "127.0.0.1"
     @Flag(help: "Serve one gdb on standard input and output instead of TCP.") var stdio = false
     @Option(
-        help: ArgumentHelp("Where the target starts: a step, start, end or P%, ± N (default: end).", valueName: "when"),
+        help: ArgumentHelp(
+            "Where the target starts: a step, start, end or P%, ± N (default: end).", valueName: "when"),
         transform: When.init(parsing:))
     var at: When?
 

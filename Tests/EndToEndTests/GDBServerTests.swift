@@ -23,7 +23,9 @@ import TestSupport
     }
 
     /// `timescope state --at WHEN --json` (with memory ranges).
-    func state(at when: String, memory: [String] = [], in recording: String = Self.recording) throws -> ParsedJSON {
+    func state(at when: String, memory: [String] = [], in recording: String = Self.recording) throws
+        -> ParsedJSON
+    {
         let result = try TimescopeProcess.run(
             ["state", recording, "--at", when, "--json"] + memory.flatMap { ["--memory", $0] })
         #expect(result.status == 0, "\(result)")
@@ -31,7 +33,9 @@ import TestSupport
     }
 
     /// `timescope find` as (step, pc).
-    func find(_ arguments: [String], in recording: String = Self.recording) throws -> (step: UInt64, pc: UInt32)? {
+    func find(_ arguments: [String], in recording: String = Self.recording) throws -> (
+        step: UInt64, pc: UInt32
+    )? {
         let result = try TimescopeProcess.run(["find", recording] + arguments + ["--json"])
         guard result.status == 0 else { return nil }
         let json = try ParsedJSON.parse(result.stdout)
@@ -105,7 +109,8 @@ import TestSupport
             ], "\(output)")
         #expect(entry["pc"]?.unsigned != before["pc"]?.unsigned, "the step enters the handler")
         // stepi from the pre-empted instruction: the next time pc is at the address gdb chose.
-        let next = try #require(try find(["--pc", values[4], "--after", String(trap.step - 1)], in: recording))
+        let next = try #require(
+            try find(["--pc", values[4], "--after", String(trap.step - 1)], in: recording))
         #expect(
             whens(output) == [
                 trap.step + 1, trap.step, trap.step - 1, next.step - 1, trap.step, trap.step + 1,
@@ -124,7 +129,9 @@ import TestSupport
         func frameList(_ text: String) -> [String] {
             text.split(separator: "\n").compactMap { line in
                 // Frame 0's pc: gdb prints it when it is not at the start of a line, Timescope never.
-                line.firstMatch(of: framePattern).map { "#\($0.1) \($0.1 == "0" ? "" : $0.2 ?? "") \($0.3) \($0.4)" }
+                line.firstMatch(of: framePattern).map {
+                    "#\($0.1) \($0.1 == "0" ? "" : $0.2 ?? "") \($0.3) \($0.4)"
+                }
             }
         }
         let ours = frameList(frames.stdoutText)
@@ -156,7 +163,8 @@ import TestSupport
             "monitor when", "monitor seek 10", "reverse-stepi", "monitor when",
         ])
         #expect(whens(output) == [total, total, 0, 0, 10, 9], "\(output)")
-        #expect(output.components(separatedBy: "No more reverse-execution history.").count - 1 == 3, "\(output)")
+        #expect(
+            output.components(separatedBy: "No more reverse-execution history.").count - 1 == 3, "\(output)")
     }
 
     @Test func aRecordingIsHistoryWritesAreRefused() throws {
@@ -186,7 +194,9 @@ import TestSupport
         // A bad checksum: `-`, then the server goes on.
         try client.sendRaw(Array("$g#00".utf8))
         // Garbage outside packets, unterminated escapes, huge and non-hex arguments.
-        try client.sendRaw(Array("garbage\u{0}\u{ff}}}}$".utf8) + [UInt8](repeating: 0x41, count: 70_000) + Array("#00".utf8))
+        try client.sendRaw(
+            Array("garbage\u{0}\u{ff}}}}$".utf8) + [UInt8](repeating: 0x41, count: 70_000) + Array("#00".utf8)
+        )
         for payload in [
             "m", "mzz,4", "m80000000,ffffffffffff", "p", "pffffffff", "Z9,0,0", "Z0,x", "z2,80000000",
             "qXfer:features:read:target.xml:zz", "qXfer:features:read:target.xml:fffffff,10",
