@@ -52,6 +52,9 @@ let package = Package(
             name: "recording-benchmark", dependencies: ["Machine", "Recording"],
             path: "Benchmarks/RecordingBenchmark"),
         .executableTarget(
+            name: "gdbserver-benchmark", dependencies: ["Machine", "Recording", "GDBServer"],
+            path: "Benchmarks/GDBServerBenchmark"),
+        .executableTarget(
             name: "source-benchmark", dependencies: ["Machine", "Recording", "DebugInfo", "Inspector"],
             path: "Benchmarks/SourceBenchmark", exclude: ["firmware"]),
         .executableTarget(
