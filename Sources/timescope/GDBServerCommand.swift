@@ -49,7 +49,7 @@ struct GDBServerCommand: ParsableCommand {
         }
         let listener: RemoteListener
         do {
-            listener = try RemoteListener(address: listen, port: port)
+            listener = try RemoteListener(address: listen == "localhost" ? "127.0.0.1" : listen, port: port)
         } catch {
             Timescope.fail(error.description)
         }
