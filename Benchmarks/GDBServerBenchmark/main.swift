@@ -18,7 +18,7 @@ import Recording
 //   swift run -c release gdbserver-benchmark /tmp/workload.tsr [--steps N] [--break SYMBOL]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String) -> String? {
+@MainActor func option(_ name: String) -> String? {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
     let value = arguments[index + 1]
     arguments.removeSubrange(index...(index + 1))
@@ -36,13 +36,16 @@ do {
     let total = timeline.totalSteps
     print("recording \(path): \(total) steps, \(timeline.summary.keyframeCount) keyframes")
 
-    // The stack word last written earliest: main's saved registers, below the initial sp.
-    try timeline.seek(to: 0)
-    let top = timeline.machine.ramBase &+ timeline.machine.ramSize
+    // The stack word last written earliest: main's saved registers, below the initial sp
+    // (which `_start` sets within its first instructions).
+    try timeline.seek(to: min(total, 50))
+    let top = timeline.machine.register(2)
     var watch: (address: UInt32, step: UInt64)?
     for offset in stride(from: UInt32(4), through: 256, by: 4) {
         let address = top &- offset
         guard let last = try timeline.lastWrite(to: address..<(address + 4), before: total) else { continue }
+        // gdb's `watch` goes on past a store that leaves the value as it was.
+        guard let store = try timeline.store(at: last.step), store.old != store.new else { continue }
         if last.step < watch?.step ?? .max { watch = (address, last.step) }
     }
     guard let watch else {
