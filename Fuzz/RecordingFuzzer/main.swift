@@ -78,7 +78,8 @@ public func recordingFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: In
 }
 
 private let tables = [
-    "recording", "keyframe", "page", "input", "marker", "console", "writer", "ending", "source",
+    "recording", "keyframe", "page", "input", "marker", "marker_batch", "console", "writer", "ending",
+    "source",
 ]
 
 /// Applies the attacks `recipe` picks (three bytes each: attack, table, column) to the file

@@ -5,7 +5,11 @@ import Machine
 /// markers and console output, and how the run ended.
 ///
 /// Each keyframe is committed with everything that happened since the previous one, so a
-/// recorder killed at any moment leaves a file that opens up to its last keyframe.
+/// recorder killed at any moment leaves a file that opens up to its last committed keyframe.
+/// The emulator's thread only takes the keyframe (the state, the written pages); a
+/// `KeyframeWriter` encodes and commits it on a thread of its own while the run goes on, and
+/// `finish` waits for it. Traps, semihosting calls and HTIF commands are packed as they
+/// happen (`MarkerBatch`), without an allocation each.
 public final class Recorder {
     /// Steps between keyframes unless the user says otherwise. At ~0.7 ns per step a seek
     /// replays at most this many steps (~3 ms), which keeps a seek far inside one frame, while
@@ -17,12 +21,14 @@ public final class Recorder {
     /// Steps between keyframes.
     public let keyframeInterval: UInt64
     private let file: RecordingFile
-    /// Keyframes committed so far.
+    private let writer: KeyframeWriter
+    /// Keyframes taken so far (committed, or queued to be).
     public private(set) var keyframeCount = 0
     private var lastKeyframeStep: UInt64 = 0
-    private var inputs: [InputEvent] = []
-    private var markers: [Marker] = []
-    private var console: [ConsoleChunk] = []
+    /// What happened since the last keyframe, but for `packing`.
+    private var events = RecordedEvents()
+    /// The marker batch being filled.
+    private var packing = MarkerBatch()
     private var consoleLine: [UInt8] = []
     /// Input to deliver at given steps (another recording's input log), and the next entry.
     private let scheduledInput: [InputEvent]
@@ -70,9 +76,10 @@ public final class Recorder {
                 firmware: firmware.fileBytes, board: machine.board, keyframeInterval: keyframeInterval,
                 firmwareModified: firmwareModified),
             sources: sources,
-            firstKeyframe: try Self.keyframe(
-                index: 0, of: machine, initial: true, inputs: [], markers: [], console: []))
+            firstKeyframe: KeyframeCapture(index: 0, of: machine, initial: true, events: RecordedEvents())
+                .encoded(with: PageCompression.Compressor()))
         keyframeCount = 1
+        writer = KeyframeWriter(file: file, committedCount: 1)
         let forward = machine.consoleSink
         machine.consoleSink = { [unowned self] byte in
             forward(byte)
@@ -104,8 +111,9 @@ public final class Recorder {
     }
 
     /// Runs to step `target` or until the firmware stops (it ends, or waits for input or a
-    /// timer), committing each keyframe as its step is reached. A live recorder calls this
-    /// in slices, delivering input between them.
+    /// timer), taking each keyframe as its step is reached (the writer commits it a moment
+    /// later: `waitUntilCommitted`). A live recorder calls this in slices, delivering input
+    /// between them.
     public func record(until target: UInt64) throws(RecordingError) -> StopReason {
         precondition(ending == nil, "the recording is finished")
         while true {
@@ -121,16 +129,37 @@ public final class Recorder {
         }
     }
 
-    /// What happened since the last committed keyframe: lets a timeline in this process show
-    /// the live head before the next keyframe is written.
+    deinit {
+        writer.close()
+    }
+
+    /// What happened since the last committed keyframe (also in the keyframes still queued to
+    /// be written): lets a timeline in this process show the live head before the next
+    /// keyframe is in the file.
     public var tail: RecordingTail {
-        RecordingTail(
-            keyframeCount: keyframeCount, step: ending?.totalSteps ?? machine.step, inputs: inputs,
-            markers: markers, console: console)
+        var (committed, pending) = writer.uncommitted
+        pending.append(eventsSinceKeyframe)
+        return RecordingTail(
+            keyframeCount: committed, step: ending?.totalSteps ?? machine.step, events: pending)
+    }
+
+    /// What happened since the last keyframe was taken, the batch being filled included.
+    private var eventsSinceKeyframe: RecordedEvents {
+        var since = events
+        if packing.count > 0 { since.markerBatches.append(packing) }
+        return since
+    }
+
+    /// Waits until every keyframe taken so far is committed to the file (`record(until:)`
+    /// returns while the last ones may still be being written); throws the error of a write
+    /// that failed.
+    public func waitUntilCommitted() throws(RecordingError) {
+        try writer.waitUntilWritten()
     }
 
     /// Writes how the run ended (`interrupted`: the user stopped it) with a last keyframe at
-    /// the current step, and folds the file back into one when no reader has it open.
+    /// the current step, once every keyframe before it is committed, and folds the file back
+    /// into one when no reader has it open.
     @discardableResult
     public func finish(_ reason: StopReason, interrupted: Bool = false) throws(RecordingError)
         -> RecordingEnding
@@ -143,7 +172,7 @@ public final class Recorder {
             ending.reason = .exited
             ending.exitCode = code
             ending.detail = "exit code \(code) through \(mechanism.rawValue)"
-            markers.append(
+            events.markers.append(
                 Marker(
                     step: step, kind: MarkerKind.exit, pc: machine.pc, value: UInt32(bitPattern: code),
                     text: ending.detail))
@@ -152,7 +181,7 @@ public final class Recorder {
             let place = machine.firmware.symbols.describe(report.pc).map { " (\($0))" } ?? ""
             ending.detail =
                 "\(TrapCause.name(of: report.cause)) at pc \(hex(report.pc))\(place), step \(report.step): \(report.reason)"
-            markers.append(
+            events.markers.append(
                 Marker(
                     step: step, kind: MarkerKind.crash, pc: report.pc, value: report.cause,
                     text: ending.detail))
@@ -164,12 +193,15 @@ public final class Recorder {
         if !consoleLine.isEmpty { flushConsoleLine(step: step) }
         if step != lastKeyframeStep {
             try writeKeyframe()
+            try waitUntilCommitted()
             try file.finish(ending)
         } else {
             // The run ended on a keyframe (a step limit or Ctrl-C at its step): what is still
             // pending (the console's last partial line, the end marker) joins the ending.
-            try file.finish(ending, inputs: inputs, markers: markers, console: console)
+            try waitUntilCommitted()
+            try file.finish(ending, events: eventsSinceKeyframe)
         }
+        writer.close()
         self.ending = ending
         return ending
     }
@@ -205,53 +237,14 @@ public final class Recorder {
 
     // MARK: Keyframes
 
+    /// Takes a keyframe at the current step and queues it for the writer.
     private func writeKeyframe() throws(RecordingError) {
-        try file.append(
-            Self.keyframe(
-                index: keyframeCount, of: machine, initial: false, inputs: inputs, markers: markers,
-                console: console))
+        try writer.submit(
+            KeyframeCapture(index: keyframeCount, of: machine, initial: false, events: eventsSinceKeyframe))
         keyframeCount += 1
         lastKeyframeStep = machine.step
-        inputs.removeAll(keepingCapacity: true)
-        markers.removeAll(keepingCapacity: true)
-        console.removeAll(keepingCapacity: true)
-    }
-
-    /// Keyframe `index` of `machine` as it is now, with what happened since the previous one.
-    /// Takes the machine's dirty lines and executed chunks.
-    private static func keyframe(
-        index: Int, of machine: Machine, initial: Bool, inputs: [InputEvent],
-        markers: [Marker],
-        console: [ConsoleChunk]
-    ) throws(RecordingError) -> KeyframeBatch {
-        var pages: [StoredPage] = []
-        if initial {
-            // Keyframe 0 holds every non-zero page of the loaded image.
-            _ = machine.takeDirtyLines()
-            for page in machine.nonZeroPages() {
-                pages.append(
-                    StoredPage(
-                        delta: PageDelta(page: page, lines: UInt64.max),
-                        data: PageCompression.compress(machine.page(page))))
-            }
-        } else {
-            for entry in machine.takeDirtyLines() {
-                pages.append(
-                    StoredPage(delta: entry, data: PageCompression.compress(machine.page(entry.page))))
-            }
-        }
-        let state: [UInt8]
-        do {
-            // Sorted keys: the same run always writes the same bytes.
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            state = PageCompression.compress(Array(try encoder.encode(machine.state)))
-        } catch {
-            throw .io("cannot encode the machine state: \(error)")
-        }
-        return KeyframeBatch(
-            index: index, step: machine.step, state: state, stateHash: machine.stateHash, pages: pages,
-            executedChunks: machine.takeExecutedChunks(), inputs: inputs, markers: markers, console: console)
+        events = RecordedEvents()
+        packing = MarkerBatch()
     }
 
     // MARK: Events
@@ -259,38 +252,41 @@ public final class Recorder {
     private func note(_ event: MachineEvent) {
         switch event {
         case .trap(let trap):
-            markers.append(
-                Marker(
-                    step: trap.step, kind: MarkerKind.trap(cause: trap.cause), pc: trap.pc, value: trap.cause,
-                    text: trap.value == 0 ? nil : "mtval \(hex(trap.value))"))
+            pack(step: trap.step, tag: .trap, value: trap.cause, pc: trap.pc, mtval: trap.value)
         case .input(let byte):
             // Delivered between steps: it first affects step `machine.step + 1`.
-            inputs.append(InputEvent(step: machine.step, byte: byte))
-            markers.append(
+            events.inputs.append(InputEvent(step: machine.step, byte: byte))
+            events.markers.append(
                 Marker(
                     step: machine.step, kind: MarkerKind.input, pc: machine.pc, value: UInt32(byte), text: nil
                 ))
         case .semihostingCall(let operation):
-            markers.append(
-                Marker(
-                    step: machine.step + 1, kind: MarkerKind.semihosting, pc: machine.pc, value: operation,
-                    text: nil))
+            pack(step: machine.step + 1, tag: .semihosting, value: operation, pc: machine.pc)
         case .htifCommand(let command):
-            markers.append(
-                Marker(
-                    step: machine.step + 1, kind: MarkerKind.htif, pc: machine.pc,
-                    value: UInt32(truncatingIfNeeded: command), text: nil))
+            pack(
+                step: machine.step + 1, tag: .htif, value: UInt32(truncatingIfNeeded: command), pc: machine.pc
+            )
         }
+    }
+
+    /// Appends a marker to the batch being filled (a full one joins the interval's events).
+    @inline(__always)
+    private func pack(step: UInt64, tag: MarkerBatch.Tag, value: UInt32, pc: UInt32, mtval: UInt32 = 0) {
+        if packing.bytes.count >= MarkerBatch.targetBytes {
+            events.markerBatches.append(packing)
+            packing = MarkerBatch()
+        }
+        packing.append(step: step, tag: tag, pc: pc, value: value, mtval: mtval)
     }
 
     /// Console bytes are written during a step: the step that wrote them is `step + 1`.
     private func noteConsole(_ byte: UInt8) {
         let step = machine.step + 1
-        if console.isEmpty || console[console.count - 1].bytes.count >= 4096 {
-            console.append(ConsoleChunk(steps: [], bytes: []))
+        if events.console.isEmpty || events.console[events.console.count - 1].bytes.count >= 4096 {
+            events.console.append(ConsoleChunk(steps: [], bytes: []))
         }
-        console[console.count - 1].steps.append(step)
-        console[console.count - 1].bytes.append(byte)
+        events.console[events.console.count - 1].steps.append(step)
+        events.console[events.console.count - 1].bytes.append(byte)
         if byte == 0x0A {
             flushConsoleLine(step: step)
         } else {
@@ -302,7 +298,8 @@ public final class Recorder {
     private func flushConsoleLine(step: UInt64) {
         var text = String(decoding: consoleLine, as: UTF8.self)
         if text.hasSuffix("\r") { text.removeLast() }
-        markers.append(Marker(step: step, kind: MarkerKind.console, pc: machine.pc, value: 0, text: text))
+        events.markers.append(
+            Marker(step: step, kind: MarkerKind.console, pc: machine.pc, value: 0, text: text))
         consoleLine.removeAll(keepingCapacity: true)
     }
 }

@@ -9,7 +9,7 @@ import Machine
 ///     path ──stat──▶ a regular file? (no FIFO, device or directory is ever opened)
 ///          ──read 100 bytes──▶ a SQLite header? in WAL mode with no log beside it?
 ///          ──open read-only, defences on (ConnectionDefences)──▶
-///          ──PRAGMA user_version──▶ format 1 or 2?
+///          ──PRAGMA user_version──▶ format 1, 2 or 3?
 ///          ──sqlite_master──▶ exactly that format's tables and indexes? (no view, trigger,
 ///                             generated column or extra object)
 ///
@@ -187,12 +187,17 @@ extension RecordingFile {
     }
 
     /// The objects a format's schema creates, by name: its statements, and the indexes of its
-    /// UNIQUE constraints (keyframe.step; in format 2 also source.path).
+    /// UNIQUE constraints (keyframe.step; from format 2 also source.path).
     static func expectedSchema(version: Int) -> [String: SchemaObject] {
-        version == 1 ? expectedSchemaVersion1 : expectedSchemaCurrent
+        switch version {
+        case 1: expectedSchemaVersion1
+        case 2: expectedSchemaVersion2
+        default: expectedSchemaCurrent
+        }
     }
 
     private static let expectedSchemaCurrent = schemaObjects(schema)
+    private static let expectedSchemaVersion2 = schemaObjects(schemaVersion2)
     private static let expectedSchemaVersion1 = schemaObjects(schemaVersion1)
 
     /// The objects the statements of `schema` create.

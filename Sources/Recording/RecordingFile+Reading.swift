@@ -423,6 +423,55 @@ extension RecordingFile {
         return counts
     }
 
+    /// The marker batches stored after row `previous.row` (none before format 3), each
+    /// checked through (`MarkerBatch.init(checking:…)`): their steps must not go below
+    /// `previous.step`, and a batch must lie within the keyframes read so far (up to
+    /// `lastStep`). A batch past them is one a recorder committed with a keyframe this reader
+    /// has not read yet: reading stops before it, unless the recording is `finished`, where it
+    /// is damage. At most `RecordingLimits.maximumValueBytes` a batch, as every value.
+    func readMarkerBatches(
+        after previous: (row: Int64, step: UInt64), through lastStep: UInt64, finished: Bool
+    )
+        throws(RecordingError) -> (batches: [MarkerBatch], lastRow: Int64)
+    {
+        guard version >= 3 else { return ([], previous.row) }
+        return try read("the marker batches") { db in
+            var batches: [MarkerBatch] = []
+            var last = previous
+            let rows = try Row.fetchCursor(
+                db,
+                sql:
+                    "SELECT id, first_step, last_step, count, data FROM marker_batch WHERE id > ? ORDER BY id",
+                arguments: [previous.row])
+            while let row = try rows.next() {
+                guard let id = row.integer("id"), let first = row.integer("first_step"), first >= 0,
+                    let final = row.integer("last_step"), final >= first, let count = row.integer("count"),
+                    let data = row.blob("data")
+                else { throw RecordingError.damaged("a marker batch is malformed") }
+                guard UInt64(first) >= last.step else {
+                    throw RecordingError.damaged("marker batches go backwards in steps")
+                }
+                guard UInt64(final) <= lastStep else {
+                    if finished {
+                        throw RecordingError.damaged("a marker batch lies past the end of the recording")
+                    }
+                    break
+                }
+                // An entry takes at least 7 bytes: no more can be claimed than the bytes hold.
+                guard count > 0, count <= Int64(data.count / 7) else {
+                    throw RecordingError.damaged(
+                        "a marker batch claims \(count) markers in \(data.count) bytes")
+                }
+                batches.append(
+                    try MarkerBatch(
+                        checking: Array(data), count: Int(count), firstStep: UInt64(first),
+                        lastStep: UInt64(final)))
+                last = (id, UInt64(final))
+            }
+            return (batches, last.row)
+        }
+    }
+
     /// A marker row (`step, kind, pc, value, text`): its kind must be one a recording can
     /// hold; its text is made safe to show.
     static func marker(from row: Row) throws(RecordingError) -> Marker {

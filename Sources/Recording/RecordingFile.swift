@@ -8,16 +8,18 @@ import Machine
 /// recording is untrusted input.
 final class RecordingFile {
     /// The schema version this build reads and writes (`PRAGMA user_version`).
-    static let formatVersion = 2
-    /// The format versions this build reads: 1 (before embedded sources) and 2.
-    static let readableVersions: ClosedRange<Int> = 1...2
+    static let formatVersion = 3
+    /// The format versions this build reads: 1 (before embedded sources), 2 (before marker
+    /// batches) and 3.
+    static let readableVersions: ClosedRange<Int> = 1...3
     static let formatName = "timescope-recording"
 
     let database: DatabaseQueue
     let path: String
     /// The limits and time budget of a connection that reads (nil for the recorder's own).
     let defences: ConnectionDefences?
-    /// The file's format version (`readableVersions`): format 1 has no embedded sources.
+    /// The file's format version (`readableVersions`): format 1 has no embedded sources, and
+    /// formats 1 and 2 keep every marker in the `marker` table (no `marker_batch`).
     let version: Int
 
     init(
@@ -122,9 +124,23 @@ final class RecordingFile {
         for suffix in [""] + companionSuffixes { unlink(path + suffix) }
     }
 
-    /// The schema this build writes (format 2): format 1's, with the firmware file's
-    /// modification time in the header and the embedded sources.
-    static let schema = """
+    /// The schema this build writes (format 3): format 2's, with the marker batches (traps,
+    /// semihosting calls and HTIF commands packed a keyframe interval to a row, `MarkerBatch`).
+    static let schema =
+        schemaVersion2 + """
+            CREATE TABLE marker_batch (
+                id INTEGER PRIMARY KEY,
+                first_step INTEGER NOT NULL,
+                last_step INTEGER NOT NULL,
+                count INTEGER NOT NULL,
+                data BLOB NOT NULL
+            );
+            """
+
+    /// The schema of format 2 (recordings made before markers were batched), which this build
+    /// still reads: format 1's, with the firmware file's modification time in the header and
+    /// the embedded sources.
+    static let schemaVersion2 = """
         CREATE TABLE recording (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             format TEXT NOT NULL,
@@ -159,7 +175,7 @@ final class RecordingFile {
         );
         """ + sharedSchema
 
-    /// The tables both formats have besides the header.
+    /// The tables every format has besides the header.
     private static let sharedSchema = """
         CREATE TABLE keyframe (
             idx INTEGER PRIMARY KEY,
@@ -211,24 +227,26 @@ final class RecordingFile {
         """
 
     /// Writes one keyframe and everything that happened since the previous one, atomically: a
-    /// reader (or a crash) sees all of it or none.
+    /// reader (or a crash) sees all of it or none. The statements are prepared once per
+    /// connection (GRDB caches them).
     func append(_ batch: KeyframeBatch) throws(RecordingError) {
         do {
             try database.write { db in
-                try db.execute(
+                try db.cachedStatement(
                     sql:
-                        "INSERT INTO keyframe (idx, step, state, state_hash, executed) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [
-                        batch.index, Int64(batch.step), Data(batch.state), Int64(bitPattern: batch.stateHash),
-                        Data(Self.encodeIndices(batch.executedChunks)),
+                        "INSERT INTO keyframe (idx, step, state, state_hash, executed) VALUES (?, ?, ?, ?, ?)"
+                ).execute(arguments: [
+                    batch.index, Int64(batch.step), Data(batch.state), Int64(bitPattern: batch.stateHash),
+                    Data(Self.encodeIndices(batch.executedChunks)),
+                ])
+                let page = try db.cachedStatement(
+                    sql: "INSERT INTO page (page, keyframe, lines, data) VALUES (?, ?, ?, ?)")
+                for stored in batch.pages {
+                    try page.execute(arguments: [
+                        stored.page, batch.index, Int64(bitPattern: stored.lines), Data(stored.data),
                     ])
-                for page in batch.pages {
-                    try db.execute(
-                        sql: "INSERT INTO page (page, keyframe, lines, data) VALUES (?, ?, ?, ?)",
-                        arguments: [page.page, batch.index, Int64(bitPattern: page.lines), Data(page.data)])
                 }
-                try Self.insertEvents(
-                    db, inputs: batch.inputs, markers: batch.markers, console: batch.console)
+                try Self.insertEvents(db, batch.events)
             }
         } catch {
             throw .io("cannot write to \(path): \(error)")
@@ -236,41 +254,53 @@ final class RecordingFile {
     }
 
     /// The input, markers and console output of a batch.
-    private static func insertEvents(
-        _ db: Database, inputs: [InputEvent], markers: [Marker],
-        console: [ConsoleChunk]
-    ) throws {
-        for input in inputs {
-            try db.execute(
-                sql: "INSERT INTO input (step, byte) VALUES (?, ?)",
-                arguments: [Int64(input.step), Int(input.byte)])
+    private static func insertEvents(_ db: Database, _ events: RecordedEvents) throws {
+        if !events.inputs.isEmpty {
+            let statement = try db.cachedStatement(sql: "INSERT INTO input (step, byte) VALUES (?, ?)")
+            for input in events.inputs {
+                try statement.execute(arguments: [Int64(input.step), Int(input.byte)])
+            }
         }
-        for marker in markers {
-            try db.execute(
-                sql: "INSERT INTO marker (step, kind, pc, value, text) VALUES (?, ?, ?, ?, ?)",
-                arguments: [
+        if !events.markers.isEmpty {
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO marker (step, kind, pc, value, text) VALUES (?, ?, ?, ?, ?)")
+            for marker in events.markers {
+                try statement.execute(arguments: [
                     Int64(marker.step), marker.kind.rawValue, Int64(marker.pc), Int64(marker.value),
                     marker.text,
                 ])
+            }
         }
-        for chunk in console where !chunk.bytes.isEmpty {
-            try db.execute(
-                sql: "INSERT INTO console (first_step, steps, data) VALUES (?, ?, ?)",
-                arguments: [Int64(chunk.steps[0]), Data(Self.encodeSteps(chunk.steps)), Data(chunk.bytes)])
+        let batches = events.markerBatches.filter { $0.count > 0 }
+        if !batches.isEmpty {
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO marker_batch (first_step, last_step, count, data) VALUES (?, ?, ?, ?)")
+            for batch in batches {
+                try statement.execute(arguments: [
+                    Int64(batch.firstStep), Int64(batch.lastStep), batch.count, Data(batch.bytes),
+                ])
+            }
+        }
+        let chunks = events.console.filter { !$0.bytes.isEmpty }
+        if !chunks.isEmpty {
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO console (first_step, steps, data) VALUES (?, ?, ?)")
+            for chunk in chunks {
+                try statement.execute(arguments: [
+                    Int64(chunk.steps[0]), Data(Self.encodeSteps(chunk.steps)), Data(chunk.bytes),
+                ])
+            }
         }
     }
 
     /// Records how the run ended, then folds the write-ahead log back into the one file
-    /// (unless a reader has the file open: then `compact()` can try again later).
-    /// `markers`, `inputs` and `console` are what happened since the last keyframe when the
-    /// run ended exactly at it (no keyframe of their own: the last one already has the state).
-    func finish(
-        _ ending: RecordingEnding, inputs: [InputEvent] = [], markers: [Marker] = [],
-        console: [ConsoleChunk] = []
-    ) throws(RecordingError) {
+    /// (unless a reader has the file open: then `compact()` can try again later). `events`
+    /// are what happened since the last keyframe when the run ended exactly at it (no
+    /// keyframe of their own: the last one already has the state).
+    func finish(_ ending: RecordingEnding, events: RecordedEvents = RecordedEvents()) throws(RecordingError) {
         do {
             try database.write { db in
-                try Self.insertEvents(db, inputs: inputs, markers: markers, console: console)
+                try Self.insertEvents(db, events)
                 try db.execute(
                     sql:
                         "INSERT OR REPLACE INTO ending (id, total_steps, reason, exit_code, detail) VALUES (1, ?, ?, ?, ?)",
@@ -349,13 +379,8 @@ final class RecordingFile {
         var output: [UInt8] = []
         var previous = steps.first ?? 0
         for step in steps {
-            var delta = step - previous
+            LEB128.append(step - previous, to: &output)
             previous = step
-            repeat {
-                let byte = UInt8(delta & 0x7F)
-                delta >>= 7
-                output.append(delta == 0 ? byte : byte | 0x80)
-            } while delta != 0
         }
         return output
     }
@@ -365,21 +390,14 @@ final class RecordingFile {
         steps.reserveCapacity(count)
         var current = first
         var index = 0
-        while steps.count < count {
-            var delta: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                guard index < bytes.count, shift < 63 else {
+        try bytes.withUnsafeBufferPointer { buffer throws(RecordingError) in
+            while steps.count < count {
+                guard let delta = LEB128.read(buffer, at: &index) else {
                     throw .damaged("a console step list is cut short")
                 }
-                let byte = bytes[index]
-                index += 1
-                delta |= UInt64(byte & 0x7F) << shift
-                shift += 7
-                if byte & 0x80 == 0 { break }
+                current &+= delta
+                steps.append(current)
             }
-            current &+= delta
-            steps.append(current)
         }
         return steps
     }
@@ -464,6 +482,44 @@ public struct Marker: Sendable, Equatable {
     public var text: String?
 }
 
+/// What happened in a keyframe interval besides the steps: the input delivered, the markers
+/// (those with a row each, and the packed ones) and the console output.
+struct RecordedEvents: Sendable, Equatable {
+    var inputs: [InputEvent] = []
+    /// Console lines, input, the end: one row each in the `marker` table.
+    var markers: [Marker] = []
+    /// Traps, semihosting calls, HTIF commands, packed (`MarkerBatch`); only the last may be
+    /// below `MarkerBatch.targetBytes`.
+    var markerBatches: [MarkerBatch] = []
+    var console: [ConsoleChunk] = []
+
+    /// Whether nothing happened.
+    var isEmpty: Bool {
+        inputs.isEmpty && markers.isEmpty && console.isEmpty && markerBatches.allSatisfy { $0.count == 0 }
+    }
+
+    /// Appends what happened later.
+    mutating func append(_ later: RecordedEvents) {
+        inputs += later.inputs
+        markers += later.markers
+        markerBatches += later.markerBatches
+        console += later.console
+    }
+
+    /// Every marker, the packed ones unpacked, in the order the recorder saw them.
+    var allMarkers: [Marker] { markers(in: 0...UInt64.max) }
+
+    /// The markers with steps in `steps`, in order, at most `limit`.
+    func markers(in steps: ClosedRange<UInt64>, limit: Int = .max) -> [Marker] {
+        var packed: [Marker] = []
+        for batch in markerBatches where packed.count < limit {
+            packed += batch.markers(in: steps, limit: limit - packed.count)
+        }
+        let rows = markers.filter { steps.contains($0.step) }
+        return Array(Marker.merged(packed: packed, rows: rows).prefix(limit))
+    }
+}
+
 /// Everything written with one keyframe.
 struct KeyframeBatch {
     var index: Int
@@ -473,9 +529,7 @@ struct KeyframeBatch {
     var stateHash: UInt64
     var pages: [StoredPage]
     var executedChunks: [Int]
-    var inputs: [InputEvent]
-    var markers: [Marker]
-    var console: [ConsoleChunk]
+    var events: RecordedEvents
 }
 
 /// Typed column reads that return nil on a type mismatch instead of trapping (GRDB's `as T?`

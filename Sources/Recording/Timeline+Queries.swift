@@ -174,46 +174,6 @@ extension Timeline {
         return nil
     }
 
-    /// The nearest marker of `kind` (or of the `exception`/`interrupt` family) before or after
-    /// a step.
-    public func marker(kind: MarkerKind, before: UInt64? = nil, after: UInt64? = nil) throws(RecordingError)
-        -> Marker?
-    {
-        let matches: (MarkerKind) -> Bool
-        switch kind {
-        case MarkerKind.exceptionFamily: matches = MarkerKind.isException
-        case MarkerKind.interruptFamily: matches = MarkerKind.isInterrupt
-        case MarkerKind.anyKind: matches = { _ in true }
-        default: matches = { $0 == kind }
-        }
-        // A live tail's markers come after everything in the file.
-        let live = (tail?.markers ?? []).filter { matches($0.kind) }
-        if let before, let hit = live.last(where: { $0.step < before }) { return hit }
-        let stored = try storedMarker(
-            kinds: summary.markerCounts.map(\.kind).filter(matches), before: before, after: after)
-        if stored != nil || before != nil { return stored }
-        return live.first { $0.step > (after ?? 0) }
-    }
-
-    private func storedMarker(kinds: [MarkerKind], before: UInt64?, after: UInt64?) throws(RecordingError)
-        -> Marker?
-    {
-        try file.readFirstMarker(kinds: kinds, before: before, after: after, through: totalSteps)
-    }
-
-    /// Markers with steps in `steps`, in order (for the inspector's timeline and console).
-    public func markers(in steps: ClosedRange<UInt64>, limit: Int = 100_000) throws(RecordingError)
-        -> [Marker]
-    {
-        let stored = try file.readMarkers(in: steps, limit: limit)
-        guard let tail else { return stored }
-        // A live tail's markers are not in the file yet; the file may already hold batches
-        // committed after the tail was taken, which the tail also holds.
-        let committedEnd = summary.ending.totalSteps
-        let live = tail.markers.filter { steps.contains($0.step) }
-        return Array((stored.filter { $0.step <= committedEnd } + live).prefix(limit))
-    }
-
     // MARK: Replay with a watch or a breakpoint
 
     /// Whether interval `index` (the steps after keyframe index-1 up to keyframe index)

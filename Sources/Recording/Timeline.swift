@@ -29,6 +29,11 @@ public final class Timeline {
     private(set) var inputs: [InputEvent] = []
     private var committedInputs: [InputEvent] = []
     private var lastInputRow: Int64 = 0
+    /// The marker batches read so far (format 3), in step order, each with the kinds it holds.
+    private(set) var markerBatches: [(batch: MarkerBatch, kinds: Set<MarkerKind>)] = []
+    /// How many markers of each kind `markerBatches` hold.
+    private var batchedMarkerCounts: [MarkerKind: Int] = [:]
+    private var lastMarkerBatchRow: Int64 = 0
     /// The recorded input (step and byte, in order), for recording the same run again.
     public var inputLog: [InputEvent] { inputs }
     /// What a live recorder in this process has done since its last committed keyframe.
@@ -134,6 +139,15 @@ public final class Timeline {
             through: lastKeyframe.step &+ summary.header.keyframeInterval)
         committedInputs += newInputs.entries
         lastInputRow = newInputs.lastRow
+        let newBatches = try file.readMarkerBatches(
+            after: (lastMarkerBatchRow, markerBatches.last?.batch.lastStep ?? 0), through: lastKeyframe.step,
+            finished: ending != nil)
+        for batch in newBatches.batches {
+            let counts = batch.kindCounts()
+            markerBatches.append((batch, Set(counts.keys)))
+            batchedMarkerCounts.merge(counts, uniquingKeysWith: +)
+        }
+        lastMarkerBatchRow = newBatches.lastRow
         if let ending {
             guard ending.totalSteps == lastKeyframe.step else { throw .damaged("its ending is malformed") }
             summary.ending = ending
@@ -146,7 +160,7 @@ public final class Timeline {
         }
         inputs = committedInputs + (tail?.inputs ?? [])
         summary.keyframeCount = keyframes.count
-        summary.markerCounts = try file.readMarkerCounts(upTo: summary.ending.totalSteps)
+        summary.markerCounts = try markerCounts(rows: file.readMarkerCounts(upTo: summary.ending.totalSteps))
         summary.fileBytes = Timeline.fileBytes(file.path)
         consoleCache.value?.isCurrent = false
         return true
@@ -162,6 +176,20 @@ public final class Timeline {
         self.tail = tail
         inputs = committedInputs + tail.inputs
         return true
+    }
+
+    /// The counts of the `marker` table's rows and of the batches' markers, by kind: at most
+    /// `RecordingLimits.maximumMarkerKinds` kinds in all.
+    private func markerCounts(rows: [(kind: MarkerKind, count: Int)]) throws(RecordingError)
+        -> [(kind: MarkerKind, count: Int)]
+    {
+        guard !batchedMarkerCounts.isEmpty else { return rows }
+        var counts = batchedMarkerCounts
+        for row in rows { counts[row.kind, default: 0] += row.count }
+        guard counts.count <= RecordingLimits.maximumMarkerKinds else {
+            throw .damaged("its markers have more than \(RecordingLimits.maximumMarkerKinds) kinds")
+        }
+        return counts.map { (kind: $0.key, count: $0.value) }.sorted { $0.kind < $1.kind }
     }
 
     private static func unfinishedDetail(_ file: RecordingFile) -> String {
@@ -211,6 +239,18 @@ public final class Timeline {
                 "the replay ends at step \(machine.step), before step \(step): the recording claims more steps than it holds"
             )
         }
+    }
+
+    /// The step nearest the end (the live head, while it grows) that a seek reaches by
+    /// replaying at most `budget` steps: from where the machine is, when that is past the
+    /// newest keyframe before the end, else from that keyframe. A view following a head that
+    /// moves millions of steps a frame shows this step, so that it does not replay the whole
+    /// run a second time; a head that moves less (or stands) it reaches exactly.
+    public func step(reachableReplaying budget: UInt64) -> UInt64 {
+        let end = totalSteps
+        let keyframe = keyframes[keyframeIndex(atOrBefore: end)].step
+        let start = machine.step <= end && machine.step >= keyframe ? machine.step : keyframe
+        return min(end, start &+ budget)
     }
 
     /// The index of the last keyframe at or before `step`.
@@ -335,19 +375,15 @@ public struct RecordingTail: Sendable, Equatable {
     public var keyframeCount: Int
     /// The live head.
     public var step: UInt64
-    /// Input delivered since the last keyframe, oldest first.
-    public var inputs: [InputEvent]
-    /// Markers since the last keyframe.
-    public var markers: [Marker]
-    /// Console output since the last keyframe: the bytes and the step that wrote each.
-    public var console: [ConsoleChunk]
+    /// Everything since the last committed keyframe.
+    var events: RecordedEvents
 
-    /// Equal when every field is (tuples are not `Equatable`).
-    public static func == (left: RecordingTail, right: RecordingTail) -> Bool {
-        left.keyframeCount == right.keyframeCount && left.step == right.step && left.markers == right.markers
-            && left.inputs.elementsEqual(right.inputs, by: { $0 == $1 })
-            && left.console.elementsEqual(right.console, by: { $0.steps == $1.steps && $0.bytes == $1.bytes })
-    }
+    /// Input delivered since the last committed keyframe, oldest first.
+    public var inputs: [InputEvent] { events.inputs }
+    /// Console output since the last committed keyframe: the bytes and the step that wrote each.
+    public var console: [ConsoleChunk] { events.console }
+    /// Markers since the last committed keyframe, in order.
+    public var markers: [Marker] { events.allMarkers }
 }
 
 /// What `info` shows about a recording.

@@ -273,6 +273,7 @@ import TestSupport
         let scratch = try ScratchDirectory()
         let path = scratch.file("downgraded.tsr")
         try FileSurgery.copy(run.path, to: path)
+        try FileSurgery.rewriteAsFormatTwo(path)
         try FileSurgery.edit(path) { db in try Self.makeFormatOneHeader(db, droppingSources: true) }
         #expect(throws: RecordingError.self) { try Timeline(path: path) }
         try FileSurgery.edit(path) { db in try db.execute(sql: "PRAGMA user_version = 1") }

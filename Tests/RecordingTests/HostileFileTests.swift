@@ -458,6 +458,7 @@ import TestSupport
         Damage(
             name: "a source table in a format-1 file", base: .timerWithSources,
             make: { path, _ in
+                try FileSurgery.rewriteAsFormatTwo(path)
                 try FileSurgery.edit(path) { db in
                     try EmbeddedSourceTests.makeFormatOneHeader(db, droppingSources: false)
                     try db.execute(sql: "PRAGMA user_version = 1")
@@ -475,8 +476,16 @@ import TestSupport
             message: "the table 'source' is not defined as a recording defines it",
             "ALTER TABLE source ADD COLUMN extra BLOB"),
         .hostile(
-            "format 3", message: "has format version 3; this Timescope reads versions 1 to 2",
-            "PRAGMA user_version = 3"),
+            "format 4", message: "has format version 4; this Timescope reads versions 1 to 3",
+            "PRAGMA user_version = 4"),
+        Damage(
+            name: "a format-3 file labelled format 2", base: .timer,
+            make: { path, _ in
+                try FileSurgery.edit(path) { db in try db.execute(sql: "PRAGMA user_version = 2") }
+            }, refusedBy: Damage.everyReader, message: "unexpected table 'marker_batch'", seconds: 10),
+        .hostile(
+            "a format-3 file without its marker batches", message: "it has no table 'marker_batch'",
+            "DROP TABLE marker_batch"),
         .hostile(
             "a firmware time that is text", message: "its firmware's modification time is not an integer",
             "UPDATE recording SET firmware_modified = 'yesterday'"),
@@ -570,6 +579,61 @@ import TestSupport
             "an executed-code list of a million chunks",
             message: "keyframe 1 lists 1000000 chunks of executed code",
             "UPDATE keyframe SET executed = zeroblob(4000000) WHERE idx = 1"),
+
+        // Marker batches: every entry decoded and checked, steps in order and inside the run.
+        .hostile(
+            "a marker batch that claims one marker more than it holds", message: "a marker batch",
+            "UPDATE marker_batch SET count = count + 1 WHERE id = (SELECT MIN(id) FROM marker_batch)"),
+        .hostile(
+            "a marker batch that claims 2^62 markers",
+            message: "a marker batch claims 4611686018427387904 markers",
+            "UPDATE marker_batch SET count = \(twoToThe62) WHERE id = (SELECT MIN(id) FROM marker_batch)"),
+        .hostile(
+            "a marker batch with a byte after its markers", message: "a marker batch",
+            "UPDATE marker_batch SET data = data || x'00' WHERE id = (SELECT MIN(id) FROM marker_batch)"),
+        .hostile(
+            "a marker batch cut short", message: "a marker batch",
+            "UPDATE marker_batch SET data = substr(data, 1, length(data) - 1) WHERE id = (SELECT MIN(id) FROM marker_batch)"
+        ),
+        .hostile(
+            "a marker with an unknown tag", message: "holds an unknown tag",
+            "UPDATE marker_batch SET count = 1, last_step = first_step, data = x'0007000000800f00' WHERE id = (SELECT MIN(id) FROM marker_batch)"
+        ),
+        .hostile(
+            "a marker value of 36 bits", message: "holds a value that is not 32 bits",
+            "UPDATE marker_batch SET count = 1, last_step = first_step, data = x'000000000080808080801000' WHERE id = (SELECT MIN(id) FROM marker_batch)"
+        ),
+        .hostile(
+            "a marker batch that does not end at its last step", message: "does not end at its last step",
+            "UPDATE marker_batch SET last_step = last_step + 1 WHERE id = (SELECT MIN(id) FROM marker_batch)"),
+        .hostile(
+            "marker batches that go backwards", message: "marker batches go backwards in steps",
+            "UPDATE marker_batch SET first_step = 1, last_step = 1, count = 1, data = x'0000000000800f00' WHERE id = (SELECT MAX(id) FROM marker_batch)"
+        ),
+        .hostile(
+            "a marker batch past the end of the run",
+            message: "a marker batch lies past the end of the recording",
+            "UPDATE marker_batch SET first_step = \(twoToThe62), last_step = \(twoToThe62), count = 1, data = x'0000000000800f00' WHERE id = (SELECT MAX(id) FROM marker_batch)"
+        ),
+        Damage(
+            name: "a marker batch of a hundred trap causes", base: .timer,
+            make: { path, _ in
+                try FileSurgery.edit(path) { db in
+                    guard let first = try Int64.fetchOne(db, sql: "SELECT MIN(first_step) FROM marker_batch")
+                    else {
+                        Issue.record("the recording has no marker batch")
+                        return
+                    }
+                    var batch = MarkerBatch()
+                    for cause in UInt32(100)..<200 {
+                        batch.append(step: UInt64(first), tag: .trap, pc: 0x8000_0000, value: cause)
+                    }
+                    try db.execute(
+                        sql:
+                            "UPDATE marker_batch SET last_step = first_step, count = 100, data = ? WHERE id = (SELECT MIN(id) FROM marker_batch)",
+                        arguments: [Data(batch.bytes)])
+                }
+            }, refusedBy: Damage.everyReader, message: "its markers have more than 64 kinds", seconds: 10),
 
         // Strings: escape sequences where only known words belong, megabytes anywhere.
         .hostile(

@@ -198,6 +198,7 @@ import TestSupport
         }
 
         _ = try recorder.record(until: 55_000)
+        try recorder.waitUntilCommitted()
         #expect(try timeline.refresh(), "five keyframes were committed")
         #expect(timeline.totalSteps == 50_000, "the timeline ends at the last committed keyframe")
         try timeline.seek(to: 50_000)

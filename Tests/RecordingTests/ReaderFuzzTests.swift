@@ -67,6 +67,7 @@ import TestSupport
             ("keyframe", ["idx"], ["idx", "step", "state_hash"], ["state", "executed"], []),
             ("page", ["page", "keyframe"], ["page", "keyframe", "lines"], ["data"], []),
             ("marker", ["id"], ["step", "pc", "value"], [], ["kind", "text"]),
+            ("marker_batch", ["id"], ["first_step", "last_step", "count"], ["data"], []),
             ("console", ["id"], ["first_step"], ["steps", "data"], []),
             ("ending", ["id"], ["total_steps", "exit_code"], [], ["reason", "detail"]),
             ("source", ["id"], ["size", "modified"], ["data"], ["path"]),

@@ -182,6 +182,25 @@ enum FileSurgery {
         try queue.close()
     }
 
+    /// Rewrites a recording as format 2 stored it: every marker a row of the `marker` table,
+    /// in the order a reader lists them (the packed ones too), and no `marker_batch` table.
+    static func rewriteAsFormatTwo(_ path: String) throws {
+        let markers = try Timeline(path: path).markers(in: 0...UInt64.max, limit: .max)
+        try edit(path) { db in
+            try db.execute(sql: "DELETE FROM marker")
+            for marker in markers {
+                try db.execute(
+                    sql: "INSERT INTO marker (step, kind, pc, value, text) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [
+                        Int64(marker.step), marker.kind.rawValue, Int64(marker.pc), Int64(marker.value),
+                        marker.text,
+                    ])
+            }
+            try db.execute(sql: "DROP TABLE marker_batch")
+            try db.execute(sql: "PRAGMA user_version = 2")
+        }
+    }
+
     /// Runs a read on the recording's database.
     static func read<T>(_ path: String, _ body: (Database) throws -> T) throws -> T {
         var configuration = Configuration()
