@@ -44,9 +44,7 @@ struct KeyframeCapture: Sendable {
         let json: [UInt8]
         do {
             // Sorted keys: the same run always writes the same bytes.
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            json = Array(try encoder.encode(state))
+            json = try SortedJSONEncoder.encode(state)
         } catch {
             throw .io("cannot encode the machine state: \(error)")
         }
