@@ -125,9 +125,11 @@ final class RecordingFile {
     }
 
     /// The schema this build writes (format 3): format 2's, with the marker batches (traps,
-    /// semihosting calls and HTIF commands packed a keyframe interval to a row, `MarkerBatch`).
+    /// semihosting calls and HTIF commands packed a keyframe interval to a row, `MarkerBatch`)
+    /// and the pages keyed by keyframe first (a keyframe's pages are appended together, and
+    /// readers take them a keyframe range at a time).
     static let schema =
-        schemaVersion2 + """
+        headerVersion2 + tables(pageKey: "keyframe, page") + sourceTable + """
             CREATE TABLE marker_batch (
                 id INTEGER PRIMARY KEY,
                 first_step INTEGER NOT NULL,
@@ -140,7 +142,10 @@ final class RecordingFile {
     /// The schema of format 2 (recordings made before markers were batched), which this build
     /// still reads: format 1's, with the firmware file's modification time in the header and
     /// the embedded sources.
-    static let schemaVersion2 = """
+    static let schemaVersion2 = headerVersion2 + tables(pageKey: "page, keyframe") + sourceTable
+
+    /// The header table from format 2 on.
+    private static let headerVersion2 = """
         CREATE TABLE recording (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             format TEXT NOT NULL,
@@ -151,15 +156,18 @@ final class RecordingFile {
             keyframe_interval INTEGER NOT NULL,
             firmware_modified INTEGER
         );
-        """ + sharedSchema + """
-            CREATE TABLE source (
-                id INTEGER PRIMARY KEY,
-                path TEXT NOT NULL UNIQUE,
-                size INTEGER NOT NULL,
-                modified INTEGER NOT NULL,
-                data BLOB NOT NULL
-            );
-            """
+        """
+
+    /// The embedded sources, from format 2 on.
+    private static let sourceTable = """
+        CREATE TABLE source (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            modified INTEGER NOT NULL,
+            data BLOB NOT NULL
+        );
+        """
 
     /// The schema of format 1 (recordings made before sources were embedded), which this build
     /// still reads.
@@ -173,10 +181,12 @@ final class RecordingFile {
             board TEXT NOT NULL,
             keyframe_interval INTEGER NOT NULL
         );
-        """ + sharedSchema
+        """ + tables(pageKey: "page, keyframe")
 
-    /// The tables every format has besides the header.
-    private static let sharedSchema = """
+    /// The tables every format has besides the header, the `page` table with the primary key
+    /// `pageKey` (formats 1 and 2: `page, keyframe`).
+    private static func tables(pageKey: String) -> String {
+        """
         CREATE TABLE keyframe (
             idx INTEGER PRIMARY KEY,
             step INTEGER NOT NULL UNIQUE,
@@ -189,7 +199,7 @@ final class RecordingFile {
             keyframe INTEGER NOT NULL,
             lines INTEGER NOT NULL,
             data BLOB NOT NULL,
-            PRIMARY KEY (page, keyframe)
+            PRIMARY KEY (\(pageKey))
         ) WITHOUT ROWID;
         CREATE TABLE input (
             seq INTEGER PRIMARY KEY,
@@ -225,6 +235,7 @@ final class RecordingFile {
             detail TEXT
         );
         """
+    }
 
     /// Writes one keyframe and everything that happened since the previous one, atomically: a
     /// reader (or a crash) sees all of it or none. The statements are prepared once per

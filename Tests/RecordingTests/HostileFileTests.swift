@@ -482,7 +482,9 @@ import TestSupport
             name: "a format-3 file labelled format 2", base: .timer,
             make: { path, _ in
                 try FileSurgery.edit(path) { db in try db.execute(sql: "PRAGMA user_version = 2") }
-            }, refusedBy: Damage.everyReader, message: "unexpected table 'marker_batch'", seconds: 10),
+            }, refusedBy: Damage.everyReader,
+            message: "the table 'page' is not defined as a recording defines it",
+            seconds: 10),
         .hostile(
             "a format-3 file without its marker batches", message: "it has no table 'marker_batch'",
             "DROP TABLE marker_batch"),

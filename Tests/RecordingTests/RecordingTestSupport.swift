@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import Machine
-import Recording
+@testable import Recording
 import Testing
 import TestSupport
 
@@ -183,10 +183,17 @@ enum FileSurgery {
     }
 
     /// Rewrites a recording as format 2 stored it: every marker a row of the `marker` table,
-    /// in the order a reader lists them (the packed ones too), and no `marker_batch` table.
+    /// in the order a reader lists them (the packed ones too), no `marker_batch` table, and
+    /// the pages keyed by page first.
     static func rewriteAsFormatTwo(_ path: String) throws {
         let markers = try Timeline(path: path).markers(in: 0...UInt64.max, limit: .max)
+        let pageTable = try #require(
+            RecordingFile.schemaVersion2.split(separator: ";").first { $0.contains("CREATE TABLE page") })
         try edit(path) { db in
+            try db.execute(sql: "ALTER TABLE page RENAME TO page_format3")
+            try db.execute(sql: String(pageTable))
+            try db.execute(sql: "INSERT INTO page SELECT page, keyframe, lines, data FROM page_format3")
+            try db.execute(sql: "DROP TABLE page_format3")
             try db.execute(sql: "DELETE FROM marker")
             for marker in markers {
                 try db.execute(
