@@ -81,7 +81,8 @@ public final class InspectorSession {
         let period = Double(InspectorSession.frameMilliseconds) / 1000
         var nextFrame = clock.now + period
         while !state.isQuitting {
-            let isAnimating = live != nil || state.playback.isPlaying
+            // A live run that has ended changes no more: keys alone then draw.
+            let isAnimating = state.live?.isRunning == true || state.playback.isPlaying
             let timeout = isAnimating ? max(1, Int(((nextFrame - clock.now) * 1000).rounded(.up))) : 500
             if let key = terminal.readKey(timeout: timeout) {
                 send(.key(key))

@@ -6,6 +6,7 @@ import Recording
 final class MachineViewBuilder {
     let timeline: Timeline
     private var markCache: (key: MarkCacheKey, marks: [MachineView.TimelineMark])?
+    private var markerMarkCache: (span: ClosedRange<UInt64>, marks: [MachineView.TimelineMark])?
 
     /// What the timeline's marks depend on: the visible span and the breakpoints and
     /// watchpoints (their places, conditions and whether they are enabled).
@@ -194,18 +195,7 @@ final class MachineViewBuilder {
         let span = Renderer.visibleSpan(state)
         let key = MarkCacheKey(span: span, stops: state.stops)
         if let cached = markCache, cached.key == key { return cached.marks }
-        var marks: [MachineView.TimelineMark] = []
-        for marker in try timeline.markers(in: span, limit: 20_000) {
-            let kind: MachineView.TimelineMark.Kind
-            switch marker.kind {
-            case MarkerKind.console: kind = .console
-            case MarkerKind.input: kind = .input
-            case MarkerKind.exit, MarkerKind.crash: kind = .end
-            case MarkerKind.semihosting, MarkerKind.htif: kind = .console
-            default: kind = MarkerKind.isInterrupt(marker.kind) ? .interrupt : .exception
-            }
-            marks.append(.init(step: marker.step, kind: kind))
-        }
+        var marks = try markerMarks(in: span)
         // Exact hits, with their conditions, when few intervals need replaying; else the
         // intervals that may hold one.
         for stop in state.stops where stop.isEnabled {
@@ -221,4 +211,43 @@ final class MachineViewBuilder {
         markCache = (key, marks)
         return marks
     }
+
+    /// The marks of the first `markerLimit` markers in `span`. A span that only grew at its
+    /// end since the last call (a view following a live head) reads only the new steps: the
+    /// markers before the head never change (those of the head's own step may still be joined
+    /// by an input byte, so that step is read again).
+    private func markerMarks(in span: ClosedRange<UInt64>) throws(RecordingError) -> [MachineView
+        .TimelineMark]
+    {
+        var marks: [MachineView.TimelineMark] = []
+        var start = span.lowerBound
+        if let cached = markerMarkCache, cached.span.lowerBound == span.lowerBound,
+            cached.span.upperBound <= span.upperBound
+        {
+            if cached.span == span { return cached.marks }
+            marks = cached.marks
+            while let last = marks.last, last.step >= cached.span.upperBound { marks.removeLast() }
+            start = cached.span.upperBound
+        }
+        if marks.count < Self.markerLimit {
+            for marker in try timeline.markers(
+                in: start...span.upperBound, limit: Self.markerLimit - marks.count)
+            {
+                let kind: MachineView.TimelineMark.Kind
+                switch marker.kind {
+                case MarkerKind.console: kind = .console
+                case MarkerKind.input: kind = .input
+                case MarkerKind.exit, MarkerKind.crash: kind = .end
+                case MarkerKind.semihosting, MarkerKind.htif: kind = .console
+                default: kind = MarkerKind.isInterrupt(marker.kind) ? .interrupt : .exception
+                }
+                marks.append(.init(step: marker.step, kind: kind))
+            }
+        }
+        markerMarkCache = (span, marks)
+        return marks
+    }
+
+    /// Markers the timeline bar shows at most, from the start of its span.
+    static let markerLimit = 20_000
 }

@@ -20,23 +20,31 @@ extension Renderer {
         for keyframe in view.keyframes {
             if let x = column(keyframe) { grid[x, box.y] = .init("┼", Look.dim) }
         }
-        // Lower-priority kinds first, so crashes and exceptions stay visible.
+        // Where marks share a column the higher-priority kind shows (crashes and exceptions
+        // stay visible), and of one kind the last in the list.
         let order: [MachineView.TimelineMark.Kind] = [
             .console, .input, .interrupt, .watch, .breakpoint, .exception, .end,
         ]
-        for kind in order {
-            for mark in view.marks where mark.kind == kind {
-                if let x = column(mark.step) {
-                    let style: Style =
-                        kind == .exception || kind == .end
-                        ? Look.error : kind == .breakpoint || kind == .watch ? Look.breakpoint : Look.changed
-                    // An exact hit of breakpoint or watchpoint 1…9 shows its number.
-                    let symbol =
-                        mark.stopNumber.flatMap { (1...9).contains($0) ? Character(String($0)) : nil }
-                        ?? kind.rawValue
-                    grid[x, box.y] = .init(symbol.unicodeScalars.first ?? "?", style)
-                }
-            }
+        var shown = [(priority: Int, mark: MachineView.TimelineMark)?](repeating: nil, count: width)
+        for mark in view.marks {
+            guard let x = column(mark.step), shown.indices.contains(x - box.x),
+                let priority = order.firstIndex(of: mark.kind)
+            else { continue }
+            if let current = shown[x - box.x], current.priority > priority { continue }
+            shown[x - box.x] = (priority, mark)
+        }
+        for (offset, entry) in shown.enumerated() {
+            guard let entry else { continue }
+            let x = box.x + offset
+            let kind = entry.mark.kind
+            let style: Style =
+                kind == .exception || kind == .end
+                ? Look.error : kind == .breakpoint || kind == .watch ? Look.breakpoint : Look.changed
+            // An exact hit of breakpoint or watchpoint 1…9 shows its number.
+            let symbol =
+                entry.mark.stopNumber.flatMap { (1...9).contains($0) ? Character(String($0)) : nil }
+                ?? kind.rawValue
+            grid[x, box.y] = .init(symbol.unicodeScalars.first ?? "?", style)
         }
         // In live mode the live head has its own mark, so it shows moving on while the view
         // stays in the past.

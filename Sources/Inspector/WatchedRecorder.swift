@@ -3,9 +3,19 @@ import Recording
 /// The live source of `timescope watch`: a `LiveRecorder` in this process. The timeline reads
 /// the committed keyframes from the file and takes the rest (up to the live head) from the
 /// recorder's tail.
+///
+/// The head it reports is the newest step the inspector reaches with at most
+/// `followedReplaySteps` of replay (`Timeline.step(reachableReplaying:)`): at full speed the
+/// run moves tens of millions of steps a frame, and replaying them all to show the exact head
+/// would cost the inspector as much CPU as the run itself. Where the run goes slower (paced,
+/// waiting, paused) the report is the exact head.
 public final class WatchedRecorder: LiveSource {
     /// The live recorder whose run is shown.
     public let recorder: LiveRecorder
+    /// Steps a frame replays at most to follow the head (about a millisecond).
+    static let followedReplaySteps: UInt64 = 1_000_000
+    /// The head reported last: the next is never earlier.
+    private var reportedHead: UInt64 = 0
 
     /// A source for `recorder`'s run.
     public init(_ recorder: LiveRecorder) {
@@ -22,7 +32,11 @@ public final class WatchedRecorder: LiveSource {
             status = recorder.status
             _ = try timeline.extend(with: status.tail)
         }
-        var report = LiveReport(headStep: timeline.totalSteps)
+        let head =
+            status.ending == nil
+            ? timeline.step(reachableReplaying: Self.followedReplaySteps) : timeline.totalSteps
+        reportedHead = max(reportedHead, min(head, timeline.totalSteps))
+        var report = LiveReport(headStep: reportedHead)
         report.isPaused = status.isPaused
         report.isWaitingForInput = status.isWaitingForInput
         report.pacing = status.pacing

@@ -214,6 +214,29 @@ import TestSupport
         #expect(timeline.machine.stateHash == machine.stateHash)
     }
 
+    /// A view following a live head reaches it replaying at most a budget of steps: from where
+    /// its machine is when that is past the newest keyframe, else from that keyframe.
+    @Test func theStepReachableWithinABudgetCountsFromTheMachineOrTheNewestKeyframe() throws {
+        guard let elf = try TestFirmware.elf("workload") else { return }
+        let scratch = try ScratchDirectory("live")
+        let path = scratch.file("reachable.tsr")
+        let recorder = try Recorder(
+            path: path, machine: try Reference.machine(elf: elf), keyframeInterval: 10_000)
+        _ = try recorder.record(until: 55_000)
+        try recorder.waitUntilCommitted()
+        let timeline = try Timeline(path: path)
+        #expect(try timeline.extend(with: recorder.tail))
+        #expect(timeline.totalSteps == 55_000)
+        // The machine is at step 0: a seek to the head starts from keyframe 50 000.
+        #expect(timeline.step(reachableReplaying: 1000) == 51_000)
+        try timeline.seek(to: 53_000)
+        #expect(timeline.step(reachableReplaying: 1000) == 54_000, "from the machine, past the keyframe")
+        #expect(timeline.step(reachableReplaying: 10_000) == 55_000, "never past the head")
+        try timeline.seek(to: 20_000)
+        #expect(timeline.step(reachableReplaying: 0) == 50_000, "a restore alone reaches the keyframe")
+        _ = try recorder.run(maxSteps: nil)
+    }
+
     @Test func pacedRunsTakeTheirSimulatedTimeAndWaitingCostsNoCPU() throws {
         guard let elf = try TestFirmware.elf("timer") else { return }
         let scratch = try ScratchDirectory("live")
