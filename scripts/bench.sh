@@ -29,8 +29,10 @@
 #       qemu-system-riscv32 -M virt -bios none -nographic -kernel ELF
 #         (plain TCG, for reference: QEMU at full speed, not deterministic)
 #     and, with --record, `timescope record ELF -o REC` and `timescope watch ELF -o REC` in a
-#     200x60 tmux window (timed from start until the banner says the firmware ended; the screen
-#     is polled every 50 ms, so watch times are +-50 ms);
+#     200x60 tmux window (timed from start until watch committed the recording's ending: the
+#     last write to REC or its write-ahead log, whose modification time is read once the banner
+#     says the firmware ended — the screen is polled every 100 ms, which the time does not
+#     depend on);
 #     every run must exit 0 with console output identical to the reference, byte for byte
 #     (workload-bench prints minstret, which QEMU counts differently: its minstret line is
 #     left out of the comparison, see Firmware/README.md), else the script stops with status 1;
@@ -38,7 +40,7 @@
 #     ratios QEMU-icount time / Timescope time and QEMU-TCG time / Timescope time (> 1: Timescope
 #     is faster), then the geometric mean of each ratio over the seven programs of the set; the
 #     same table again in CPU time (user + system), which a busy machine disturbs less; with
-#     --record, another table: record / run (wall and CPU), watch / record, verify's result.
+#     --record, another table: record / run and watch / record (wall and CPU), verify's result.
 # Wall times are taken with bash's $EPOCHREALTIME around each run, CPU times with bash's `time`
 # (the console goes to a file).
 # Needs: the cross toolchain (see Firmware/README.md), qemu-system-misc, Swift; tmux for the
@@ -171,12 +173,21 @@ check_run() {
     fi
 }
 
+# The modification time of the recording at $1 (seconds since 1970, to the nanosecond): the
+# newest of the file and its write-ahead log.
+recording_mtime() {
+    stat -c %.9Y "$1" "$1-wal" 2>/dev/null | sort -g | tail -1
+}
+
 # Runs `timescope watch ELF -o REC` in a detached 200x60 tmux window; sets run_seconds to the
-# time until the banner shows the run ended, run_status to 0 when it ended with exit code 0 at
-# the expected step, then quits the inspector.
+# time until the recording's ending was committed (the last write to the file while the
+# inspector, still open, holds it; read once the banner shows the run ended), run_cpu to the
+# CPU time watch had used by then (all its threads: emulator, keyframe writer, inspector;
+# from /proc, to 10 ms), run_status to 0 when it ended with exit code 0 at the expected step,
+# then quits the inspector.
 timed_watch() {
-    local name=$1 elf=$2 recording=$3 expected_steps=$4 start end top screen
-    rm -f "$recording"
+    local name=$1 elf=$2 recording=$3 expected_steps=$4 start end top screen pid
+    rm -f "$recording" "$recording-wal" "$recording-shm"
     start=$EPOCHREALTIME
     tmux -L "$tmux_socket" -f /dev/null new-session -d -s watch -x 200 -y 60 \
         "exec '$timescope' watch '$elf' -o '$recording' 2>'$tmp/watch-err.txt'"
@@ -191,10 +202,14 @@ timed_watch() {
             cat "$tmp/watch-err.txt" >&2
             exit 1
         fi
-        sleep 0.05
+        sleep 0.1
     done
-    end=$EPOCHREALTIME
+    end=$(recording_mtime "$recording")
     run_seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
+    # The pane runs timescope itself (exec): utime and stime are fields 14 and 15, after the
+    # command name in parentheses.
+    pid=$(tmux -L "$tmux_socket" list-panes -t watch -F '#{pane_pid}')
+    run_cpu=$(sed 's/.*) //' "/proc/$pid/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($12 + $13) / hz }')
     run_status=1
     [[ "$top" == *"exited with code 0 at step $expected_steps "* ]] && run_status=0
     tmux -L "$tmux_socket" send-keys -t watch q
@@ -263,7 +278,8 @@ for round in $(seq 1 "$rounds"); do
         if [ "$watch_tool" -eq 1 ]; then
             timed_watch "$name" "$elf" "$tmp/$name-watch.tsr" "${steps[$name]}"
             times[$name,watch]+=" $run_seconds"
-            line+="  watch $run_seconds"
+            cpu[$name,watch]+=" $run_cpu"
+            line+="  watch $run_seconds ($run_cpu)"
         fi
         echo "$line"
     done
@@ -340,24 +356,28 @@ echo "ratios > 1: Timescope is faster; means are over the programs of the set (a
 
 if [ "$record" -eq 1 ]; then
     echo
-    record_format='| %-16s | %9s | %9s | %10s | %14s | %9s | %12s | %8s |\n'
+    record_format='| %-16s | %9s | %9s | %10s | %14s | %9s | %12s | %16s | %8s |\n'
     # shellcheck disable=SC2059
-    printf "$record_format" program run record record/run "record/run CPU" watch watch/record verify
+    printf "$record_format" program run record record/run "record/run CPU" watch watch/record \
+        "watch/record CPU" verify
     # shellcheck disable=SC2059
-    printf "$record_format" ---------------- --------- --------- ---------- -------------- --------- ------------ --------
+    printf "$record_format" ---------------- --------- --------- ---------- -------------- --------- ------------ \
+        ---------------- --------
     for name in "${programs[@]}"; do
         t=$(echo "${times[$name,run]}" | median)
         r=$(echo "${times[$name,record]}" | median)
         w=-
         watch_ratio=-
+        watch_cpu_ratio=-
         if [ "$watch_tool" -eq 1 ]; then
             w=$(echo "${times[$name,watch]}" | median)
             watch_ratio=$(ratio "$w" "$r")
+            watch_cpu_ratio=$(ratio "$(echo "${cpu[$name,watch]}" | median)" "$(echo "${cpu[$name,record]}" | median)")
         fi
         # shellcheck disable=SC2059
         printf "$record_format" "$name" "$t" "$r" "$(ratio "$r" "$t")" \
             "$(ratio "$(echo "${cpu[$name,record]}" | median)" "$(echo "${cpu[$name,run]}" | median)")" \
-            "$w" "$watch_ratio" "${verified[$name]}"
+            "$w" "$watch_ratio" "$watch_cpu_ratio" "${verified[$name]}"
     done
     echo "targets: record <= 1.20x run, watch <= 1.20x record$([ "$watch_tool" -eq 1 ] || echo "; watch not measured (no tmux)")"
     for name in "${programs[@]}"; do
