@@ -102,9 +102,28 @@ extension RecordingFile {
         guard let start = try? RegularFile.read(atPath: path, upTo: 64 << 10, expecting: "a recording"),
             start.bytes.starts(with: Array("SQLite format 3\0".utf8))
         else { return false }
-        if start.bytes.contains(marker) { return true }
+        if contains(start.bytes, marker) { return true }
         let log = try? RegularFile.read(atPath: path + "-wal", upTo: 64 << 10, expecting: "a write-ahead log")
-        return log?.bytes.contains(marker) == true
+        return log.map { contains($0.bytes, marker) } == true
+    }
+
+    /// Whether `bytes` holds `pattern`: a plain scan, as the generic collection search takes
+    /// milliseconds on 64 KiB (every `record -o` over an earlier recording paid that twice).
+    private static func contains(_ bytes: [UInt8], _ pattern: [UInt8]) -> Bool {
+        guard let first = pattern.first else { return true }
+        guard bytes.count >= pattern.count else { return false }
+        return bytes.withUnsafeBufferPointer { haystack in
+            pattern.withUnsafeBufferPointer { needle in
+                for start in 0...(haystack.count - needle.count) where haystack[start] == first {
+                    var matched = 1
+                    while matched < needle.count && haystack[start + matched] == needle[matched] {
+                        matched += 1
+                    }
+                    if matched == needle.count { return true }
+                }
+                return false
+            }
+        }
     }
 
     /// The process still writing the recording at `path`: it has no ending, a write-ahead log,
