@@ -13,6 +13,20 @@ enum LEB128 {
         output.append(UInt8(rest))
     }
 
+    /// Writes `value` at `output` (which has room for 10 bytes); returns how many it wrote.
+    @inline(__always)
+    static func write(_ value: UInt64, to output: UnsafeMutablePointer<UInt8>) -> Int {
+        var rest = value
+        var count = 0
+        while rest >= 0x80 {
+            output[count] = UInt8(truncatingIfNeeded: rest) | 0x80
+            rest >>= 7
+            count += 1
+        }
+        output[count] = UInt8(rest)
+        return count + 1
+    }
+
     /// Reads the number at `index` and moves `index` past it; nil when the bytes end first or
     /// the number has more than 63 bits' worth of bytes (nine), which no writer makes.
     @inline(__always)

@@ -50,22 +50,34 @@ struct MarkerBatch: Sendable, Equatable {
         if count == 0 {
             firstStep = step
             lastStep = step
+            bytes.reserveCapacity(4096)
         }
-        LEB128.append(step &- lastStep, to: &bytes)
+        let delta = step &- lastStep
         lastStep = step
         count += 1
-        bytes.append(tag.rawValue)
-        bytes.append(UInt8(truncatingIfNeeded: pc))
-        bytes.append(UInt8(truncatingIfNeeded: pc >> 8))
-        bytes.append(UInt8(truncatingIfNeeded: pc >> 16))
-        bytes.append(UInt8(truncatingIfNeeded: pc >> 24))
-        if tag == .trap {
-            LEB128.append(UInt64((value << 1) | (value >> 31)), to: &bytes)
-            LEB128.append(UInt64(mtval), to: &bytes)
-        } else {
-            LEB128.append(UInt64(value), to: &bytes)
+        // The entry is put together on the stack and appended at once: one capacity check
+        // instead of one a byte (this runs for every trap of the run).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.largestEntry) { entry in
+            guard let start = entry.baseAddress else { return }
+            var end = LEB128.write(delta, to: start)
+            start[end] = tag.rawValue
+            start[end + 1] = UInt8(truncatingIfNeeded: pc)
+            start[end + 2] = UInt8(truncatingIfNeeded: pc >> 8)
+            start[end + 3] = UInt8(truncatingIfNeeded: pc >> 16)
+            start[end + 4] = UInt8(truncatingIfNeeded: pc >> 24)
+            end += 5
+            if tag == .trap {
+                end += LEB128.write(UInt64((value << 1) | (value >> 31)), to: start + end)
+                end += LEB128.write(UInt64(mtval), to: start + end)
+            } else {
+                end += LEB128.write(UInt64(value), to: start + end)
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: end))
         }
     }
+
+    /// The most bytes one entry takes: a 64-bit delta, the tag, the pc, two 32-bit numbers.
+    private static let largestEntry = 10 + 1 + 4 + 5 + 5
 
     /// One entry, unpacked.
     struct Entry: Equatable {

@@ -26,10 +26,14 @@ public final class Recorder {
     public private(set) var keyframeCount = 0
     private var lastKeyframeStep: UInt64 = 0
     /// What happened since the last keyframe, but for `packing`.
-    private var events = RecordedEvents()
+    // What the machine reports is noted on its own thread, once per trap or console byte:
+    // these are not checked for exclusive access at run time (nothing else touches them).
+    @exclusivity(unchecked) private var events = RecordedEvents()
     /// The marker batch being filled.
-    private var packing = MarkerBatch()
-    private var consoleLine: [UInt8] = []
+    @exclusivity(unchecked) private var packing = MarkerBatch()
+    @exclusivity(unchecked) private var consoleLine: [UInt8] = []
+    /// The machine's console sink before the recorder wrapped it (put back when it goes).
+    private let forwardedConsole: (UInt8) -> Void
     /// Input to deliver at given steps (another recording's input log), and the next entry.
     private let scheduledInput: [InputEvent]
     private var nextScheduledInput = 0
@@ -81,11 +85,14 @@ public final class Recorder {
         keyframeCount = 1
         writer = KeyframeWriter(file: file, committedCount: 1)
         let forward = machine.consoleSink
-        machine.consoleSink = { [unowned self] byte in
+        forwardedConsole = forward
+        // Unowned without a check: the sinks are the machine's, called once per event, and
+        // `deinit` takes them back before the recorder goes.
+        machine.consoleSink = { [unowned(unsafe) self] byte in
             forward(byte)
             self.noteConsole(byte)
         }
-        machine.eventSink = { [unowned self] event in self.note(event) }
+        machine.eventSink = { [unowned(unsafe) self] event in self.note(event) }
     }
 
     /// Runs until the firmware ends, `maxSteps` is reached or `shouldStop` says so (checked at
@@ -130,6 +137,8 @@ public final class Recorder {
     }
 
     deinit {
+        machine.eventSink = nil
+        machine.consoleSink = forwardedConsole
         writer.close()
     }
 
