@@ -60,11 +60,14 @@ struct KeyframeCapture: Sendable {
 /// (SQLite). The emulator's thread only takes the keyframe (`KeyframeCapture`).
 ///
 /// A keyframe is committed, as before, in one transaction with everything that happened in its
-/// interval; until then it waits in a short queue, whose events a live view still reaches
-/// through `uncommitted`. The queue holds at most `maximumQueued` keyframes and
-/// `maximumQueuedBytes` of pages: a recorder that outruns the disk waits for it. A write that
-/// fails ends the writing: the keyframes after it are dropped, and the next `submit` or
-/// `waitUntilWritten` throws the error.
+/// interval — and with the keyframes queued with it: at full speed the run takes a keyframe
+/// every millisecond or so, and committing `keyframesPerCommit` of them at once (or what came
+/// within `commitDelay` of the first) writes each B-tree page once for all of them. Until then
+/// they wait in the queue, whose events a live view still reaches through `uncommitted`. The
+/// queue holds at most `maximumQueued` keyframes and `maximumQueuedBytes` of pages: a
+/// recorder that outruns the disk waits for it. A write that fails ends the writing: the
+/// keyframes after it are dropped, and the next `submit` or `waitUntilWritten` throws the
+/// error.
 final class KeyframeWriter: @unchecked Sendable {
     private let file: RecordingFile
     private let condition = NSCondition()
@@ -75,11 +78,20 @@ final class KeyframeWriter: @unchecked Sendable {
     private var failure: RecordingError?
     private var isClosing = false
     private var isDone = false
+    /// Threads waiting for everything to be committed (the writer then does not wait).
+    private var waiters = 0
+    /// When the oldest queued keyframe must be committed at the latest.
+    private var commitDeadline = Date.distantFuture
 
-    /// Keyframes taken but not yet committed, at most.
-    static let maximumQueued = 4
+    /// Keyframes taken but not yet committed, at most: enough to ride out a checkpoint's
+    /// `fsync` (tens of milliseconds, while the run takes a keyframe every millisecond).
+    static let maximumQueued = 64
     /// Page bytes taken but not yet committed, at most (unless one keyframe alone holds more).
     static let maximumQueuedBytes = 64 << 20
+    /// Keyframes committed in one transaction when that many are queued.
+    static let keyframesPerCommit = 8
+    /// How long a keyframe waits for others to share its transaction, at most (seconds).
+    static let commitDelay = 0.02
 
     /// A writer appending to `file`, which holds `committedCount` keyframes; its thread starts
     /// at once.
@@ -103,15 +115,21 @@ final class KeyframeWriter: @unchecked Sendable {
             condition.wait()
         }
         if let failure { throw failure }
+        if queue.isEmpty { commitDeadline = Date(timeIntervalSinceNow: Self.commitDelay) }
         queue.append(capture)
         queuedBytes += capture.byteCount
-        condition.broadcast()
+        // The writer learns of the first keyframe (to wait for its deadline) and of a full
+        // transaction's worth; the ones between would only wake it for nothing.
+        if queue.count == 1 || queue.count >= Self.keyframesPerCommit { condition.broadcast() }
     }
 
     /// Waits until every queued keyframe is committed; throws the error of a write that failed.
     func waitUntilWritten() throws(RecordingError) {
         condition.lock()
         defer { condition.unlock() }
+        waiters += 1
+        defer { waiters -= 1 }
+        condition.broadcast()
         while failure == nil && !queue.isEmpty { condition.wait() }
         if let failure { throw failure }
     }
@@ -138,25 +156,35 @@ final class KeyframeWriter: @unchecked Sendable {
         let compressor = PageCompression.Compressor()
         condition.lock()
         while true {
-            while queue.isEmpty && !isClosing { condition.wait() }
-            guard let next = queue.first, failure == nil else { break }
+            while queue.isEmpty && !isClosing && failure == nil { condition.wait() }
+            guard !queue.isEmpty, failure == nil else { break }
+            // Wait for a transaction's worth of keyframes, or the first one's deadline, or
+            // someone who waits for them all.
+            while failure == nil && !isClosing && waiters == 0 && queue.count < Self.keyframesPerCommit {
+                if !condition.wait(until: commitDeadline) { break }
+            }
+            guard failure == nil else { break }
+            let batch = Array(queue.prefix(Self.keyframesPerCommit * 2))
             condition.unlock()
             var error: RecordingError?
             do {
-                try file.append(next.encoded(with: compressor))
+                var encoded: [KeyframeBatch] = []
+                for capture in batch { encoded.append(try capture.encoded(with: compressor)) }
+                try file.append(encoded)
             } catch let failed {
                 error = failed
             }
             condition.lock()
-            queue.removeFirst()
-            queuedBytes -= next.byteCount
+            queue.removeFirst(batch.count)
+            queuedBytes -= batch.reduce(0) { $0 + $1.byteCount }
             if let error {
                 failure = error
                 queue.removeAll()
                 queuedBytes = 0
             } else {
-                committedCount += 1
+                committedCount += batch.count
             }
+            commitDeadline = Date(timeIntervalSinceNow: Self.commitDelay)
             condition.broadcast()
         }
         isDone = true

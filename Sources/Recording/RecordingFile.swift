@@ -64,6 +64,7 @@ final class RecordingFile {
         do {
             let database = try DatabaseQueue(path: staging)
             try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA page_size = 16384")
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
@@ -93,7 +94,7 @@ final class RecordingFile {
                     sql: "INSERT INTO writer (id, pid, host) VALUES (1, ?, ?)",
                     arguments: [Int64(getpid()), hostName()])
             }
-            try RecordingFile(database: database, path: requested).append(firstKeyframe)
+            try RecordingFile(database: database, path: requested).append([firstKeyframe])
             // The last connection's close checkpoints the log into the file and deletes it.
             try database.close()
             guard !FileManager.default.fileExists(atPath: staging + "-wal") else {
@@ -237,27 +238,30 @@ final class RecordingFile {
         """
     }
 
-    /// Writes one keyframe and everything that happened since the previous one, atomically: a
-    /// reader (or a crash) sees all of it or none. The statements are prepared once per
-    /// connection (GRDB caches them).
-    func append(_ batch: KeyframeBatch) throws(RecordingError) {
+    /// Writes keyframes, each with everything that happened since the previous one, in one
+    /// transaction: a reader (or a crash) sees all of them or none. The statements are
+    /// prepared once per connection (GRDB caches them).
+    func append(_ batches: [KeyframeBatch]) throws(RecordingError) {
         do {
             try database.write { db in
-                try db.cachedStatement(
+                let keyframe = try db.cachedStatement(
                     sql:
                         "INSERT INTO keyframe (idx, step, state, state_hash, executed) VALUES (?, ?, ?, ?, ?)"
-                ).execute(arguments: [
-                    batch.index, Int64(batch.step), Data(batch.state), Int64(bitPattern: batch.stateHash),
-                    Data(Self.encodeIndices(batch.executedChunks)),
-                ])
+                )
                 let page = try db.cachedStatement(
                     sql: "INSERT INTO page (page, keyframe, lines, data) VALUES (?, ?, ?, ?)")
-                for stored in batch.pages {
-                    try page.execute(arguments: [
-                        stored.page, batch.index, Int64(bitPattern: stored.lines), Data(stored.data),
+                for batch in batches {
+                    try keyframe.execute(arguments: [
+                        batch.index, Int64(batch.step), Data(batch.state), Int64(bitPattern: batch.stateHash),
+                        Data(Self.encodeIndices(batch.executedChunks)),
                     ])
+                    for stored in batch.pages {
+                        try page.execute(arguments: [
+                            stored.page, batch.index, Int64(bitPattern: stored.lines), Data(stored.data),
+                        ])
+                    }
+                    try Self.insertEvents(db, batch.events)
                 }
-                try Self.insertEvents(db, batch.events)
             }
         } catch {
             throw .io("cannot write to \(path): \(error)")
