@@ -18,9 +18,10 @@ import TestSupport
     static let timeout: TimeInterval = 20
     /// How long a background recorder of `recorderSteps` steps may take, on a loaded machine.
     static let recorderTimeout: TimeInterval = 180
-    /// The length of the recordings `watch --follow` follows: long enough (seconds in a debug
-    /// build) to see the timeline grow, short enough to verify quickly.
-    static let recorderSteps: UInt64 = 200_000_000
+    /// The length of the recordings `watch --follow` follows: long enough to see the timeline
+    /// grow (compiled code records 2e8 steps in a tenth of a second, faster than the screen is
+    /// polled: 1.5e9 take about a second), short enough to verify quickly.
+    static let recorderSteps: UInt64 = 1_500_000_000
 
     /// `watch echo.elf -o recording` in tmux, once echo waits for input with "ready" on the
     /// console, with `i` pressed: what is typed next goes to the firmware.
