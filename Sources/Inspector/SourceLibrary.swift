@@ -142,7 +142,11 @@ public final class SourceLibrary {
             let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
             var line = bytes[start..<end]
             if line.last == 0x0D { line = line.dropLast() }
-            lines.append(displayable(String(decoding: line, as: UTF8.self)))
+            // Most lines are printable ASCII, which `displayable` would give back unchanged
+            // (at its cost of a string per character: thousands of lines are read at once).
+            let isPlain = line.count <= maximumLineLength && line.allSatisfy { (0x20...0x7E).contains($0) }
+            let text = String(decoding: line, as: UTF8.self)
+            lines.append(isPlain ? text : displayable(text))
             start = end + 1
         }
         return lines
