@@ -173,7 +173,7 @@ public final class ReplayTarget {
             best = Hit(step: hit.step, point: writes[hit.rule].point)
         }
         if hasReplayedWatchpoints,
-            let hit = try firstReplayedHit(after: after, through: best?.step ?? through)
+            let hit = try replayedHit(after: after, through: best?.step ?? through, last: false)
         {
             best = hit
         }
@@ -190,29 +190,21 @@ public final class ReplayTarget {
         {
             best = Hit(step: hit.step, point: writes[hit.rule].point)
         }
-        if hasReplayedWatchpoints, let hit = try lastReplayedHit(from: best?.step ?? from, through: through) {
+        if hasReplayedWatchpoints,
+            let hit = try replayedHit(after: best?.step ?? from, through: through, last: true)
+        {
             best = hit
         }
         return best
     }
 
-    /// The first step in `after + 1 … through` whose instruction accesses a range that a read
-    /// or access watchpoint watches (replayed one step at a time).
-    private func firstReplayedHit(after: UInt64, through: UInt64) throws(RecordingError) -> Hit? {
+    /// The first step in `after + 1 … through` (the last, with `last`) whose instruction
+    /// accesses a range that a read or access watchpoint watches (replayed one step at a time).
+    private func replayedHit(after: UInt64, through: UInt64, last: Bool) throws(RecordingError) -> Hit? {
         var found: Hit?
         try replayAccesses(after: after, through: through) { hit in
             found = hit
-            return false
-        }
-        return found
-    }
-
-    /// The last such step in `from + 1 … through`.
-    private func lastReplayedHit(from: UInt64, through: UInt64) throws(RecordingError) -> Hit? {
-        var found: Hit?
-        try replayAccesses(after: from, through: through) { hit in
-            found = hit
-            return true
+            return last
         }
         return found
     }
