@@ -53,8 +53,7 @@ extension Machine {
                 continue
             }
             interpretNext = false
-            executedChunks.set(Int(block.pointee.firstChunk))
-            executedChunks.set(Int(block.pointee.lastChunk))
+            executedBlocks.set(Int(block.pointee.serial))
             let first = Int(block.pointee.start)
             let count = Int(min(UInt64(blockLength), chunkEnd &- step))
             let end = block.pointee.end

@@ -12,7 +12,7 @@ extension Machine {
         guard addresses != breakpoints else { return }
         breakpoints = addresses
         // Blocks are split at breakpoints when translated: translate again.
-        blocks.flush()
+        flushBlocks()
     }
 
     /// Watches writes to `range` (nil: none). A run stops right after a step that stored to
@@ -83,28 +83,49 @@ extension Machine {
         refreshWatchedLines(page: Int((htifOffset + 7) >> 12))
     }
 
-    /// Returns the 256-byte chunks of RAM where blocks ran since the last call, and clears them.
+    /// Returns the chunks of code (`executedChunk(of:)`, in increasing order) that blocks ran
+    /// in since the last call, and clears them: every chunk a flagged block's instructions
+    /// cover. Costs a scan of one flag per block translated, not of RAM.
     public func takeExecutedChunks() -> [Int] {
-        var chunks: [Int] = []
-        executedChunks.forEach { chunks.append($0) }
-        for chunk in chunks { executedChunks.clear(chunk) }
-        return chunks
+        var chunks = executedBeforeFlush
+        executedBeforeFlush = []
+        takeExecutedBlocks(into: &chunks)
+        return chunks.sorted()
+    }
+
+    /// Adds the chunks of every flagged block to `chunks` and clears the flags.
+    private func takeExecutedBlocks(into chunks: inout Set<Int>) {
+        let words = UnsafeMutableRawPointer(executedBlocks.bytes).assumingMemoryBound(to: UInt64.self)
+        for word in 0..<((blocks.serials + 7) / 8) where words[word] != 0 {
+            for serial in (word * 8)..<(word * 8 + 8) where executedBlocks.contains(serial) {
+                guard let first = executedChunk(of: blocks.starts[serial]),
+                    let last = executedChunk(of: blocks.ends[serial] &- 1), first <= last
+                else { continue }
+                for chunk in first...last { chunks.insert(chunk) }
+            }
+            words[word] = 0
+        }
+    }
+
+    /// Forgets every translated block, keeping what their executed flags say for
+    /// `takeExecutedChunks()`.
+    func flushBlocks() {
+        takeExecutedBlocks(into: &executedBeforeFlush)
+        blocks.flush()
     }
 
     /// The chunk index (see `takeExecutedChunks`) that holds `address`, or nil outside RAM
     /// and the reset ROM. RAM's chunks come first, then the ROM's.
     public func executedChunk(of address: UInt32) -> Int? {
         let offset = address &- ramBase
-        if offset < ramSize { return Int(offset >> Machine.chunkShift) }
+        if offset < ramSize { return Int(offset >> executedChunkShift) }
         guard isInResetROM(address) else { return nil }
-        return Int(ramSize >> Machine.chunkShift) + Int((address - ResetROM.base) >> Machine.chunkShift)
+        return Int(ramSize >> executedChunkShift) + Int((address - ResetROM.base) >> executedChunkShift)
     }
 
-    /// Chunks of the reset ROM in `executedChunks`.
-    static let resetROMChunkCount = Int(ResetROM.size >> Machine.chunkShift)
-
-    /// How many chunk indices a machine of `board` can report: valid indices are below it.
-    public static func executedChunkCount(for board: BoardConfiguration) -> Int {
-        Int(board.ramSize >> chunkShift) + resetROMChunkCount
+    /// How many chunk indices a machine of `board` can report with chunks of 2^`shift` bytes:
+    /// valid indices are below it.
+    public static func executedChunkCount(for board: BoardConfiguration, shift: UInt32) -> Int {
+        Int(board.ramSize >> shift) + Int(ResetROM.size >> shift)
     }
 }

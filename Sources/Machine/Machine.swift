@@ -28,7 +28,7 @@ public final class Machine {
     /// Whether blocks are compiled to machine code (x86-64 only; elsewhere, and when false,
     /// the interpreter runs everything). Results are identical either way.
     public var compilesBlocks: Bool = true {
-        didSet { blocks.flush() }
+        didSet { flushBlocks() }
     }
     /// Bumped with every page generation: translations checked at this epoch are still valid.
     var codeEpoch: UInt32 = 1
@@ -42,13 +42,19 @@ public final class Machine {
     let codeLines: ByteFlags
     /// log2 of the line size `watchedLines`, `codeLines` and `dirtyLines` work in.
     static let lineShift: UInt32 = 6
-    /// One flag per 256-byte chunk of RAM that a block started or ended in since the last
-    /// `takeExecutedChunks()` (the recorder's index for "when did pc X run"), followed by the
-    /// chunks of the reset ROM (`executedChunk(of:)`).
-    let executedChunks: ByteFlags
-    /// log2 of the chunk size of `executedChunks` (a block of at most 64 instructions spans
-    /// at most two chunks).
-    static let chunkShift: UInt32 = 8
+    /// One flag per block of `blocks` (by `BlockCache.Entry.serial`) that ran since the last
+    /// `takeExecutedChunks()`, which turns them into the recorder's index for "when did pc X
+    /// run": one flag store per block, whatever its length.
+    let executedBlocks: ByteFlags
+    /// Chunks of code that flagged blocks covered before the cache was last flushed, not yet
+    /// taken by `takeExecutedChunks()`.
+    var executedBeforeFlush: Set<Int> = []
+    /// log2 of the size of the chunks `takeExecutedChunks()` reports and `executedChunk(of:)`
+    /// numbers. A replay of an older recording sets the size that recording was made with.
+    public var executedChunkShift: UInt32 = Machine.executedChunkShift
+    /// The chunk size recordings are made with: 16 bytes, so that a breakpoint's chunk holds
+    /// little else (a rarely called function beside a hot loop rules out most intervals).
+    public static let executedChunkShift: UInt32 = 4
     /// Addresses that stop a run before the instruction there executes.
     public internal(set) var breakpoints: Set<UInt32> = []
     /// Guest addresses whose writes stop a run after the writing step.
@@ -153,13 +159,13 @@ public final class Machine {
         ram = memory
         let pages = Int(board.ramSize) / Machine.pageSize
         let lines = Int(board.ramSize >> Machine.lineShift)
-        let chunks = Int(board.ramSize >> Machine.chunkShift) + Machine.resetROMChunkCount
-        context = ExecutionContext(lineCount: lines, pageCount: pages, chunkCount: chunks, ram: memory)
+        context = ExecutionContext(
+            lineCount: lines, pageCount: pages, blockCount: BlockCache.serialCapacity, ram: memory)
         x = context.registers
         dirtyLines = context.flags(at: context.dirtyLinesOffset, count: lines)
         dirtyPages = context.flags(at: context.dirtyPagesOffset, count: pages)
         watchedLines = context.flags(at: context.watchedLinesOffset, count: lines)
-        executedChunks = context.flags(at: context.executedChunksOffset, count: chunks)
+        executedBlocks = context.flags(at: context.executedBlocksOffset, count: BlockCache.serialCapacity)
         pageGenerations = context.pageGenerations
         blocks = BlockCache(context: context, registers: RegisterAssignment(for: firmware))
         codeLines = ByteFlags(count: lines)

@@ -9,7 +9,7 @@ import Machine
 ///     path ──stat──▶ a regular file? (no FIFO, device or directory is ever opened)
 ///          ──read 100 bytes──▶ a SQLite header? in WAL mode with no log beside it?
 ///          ──open read-only, defences on (ConnectionDefences)──▶
-///          ──PRAGMA user_version──▶ format 1, 2 or 3?
+///          ──PRAGMA user_version──▶ format 1, 2, 3 or 4?
 ///          ──sqlite_master──▶ exactly that format's tables and indexes? (no view, trigger,
 ///                             generated column or extra object)
 ///

@@ -155,7 +155,7 @@ extension RecordingFile {
     ) throws(RecordingError) -> [KeyframeEntry] {
         let interval = header.keyframeInterval
         let pageCount = Int(header.board.ramSize) / Machine.pageSize
-        let chunkCount = Machine.executedChunkCount(for: header.board)
+        let chunkCount = Machine.executedChunkCount(for: header.board, shift: executedChunkShift)
         let lowest = first == 0 ? Int64.min : Int64(first)
         // One read transaction: keyframes and their pages are committed together.
         return try read("the keyframes") { db in
@@ -280,7 +280,7 @@ extension RecordingFile {
     ) throws(RecordingError) -> (pages: [[PageDelta]], executed: [Set<Int>]) {
         guard count > 0 else { return ([], []) }
         let pageCount = Int(board.ramSize) / Machine.pageSize
-        let chunkCount = Machine.executedChunkCount(for: board)
+        let chunkCount = Machine.executedChunkCount(for: board, shift: executedChunkShift)
         var pages = [[PageDelta]](repeating: [], count: count)
         try read("the page index") { db in
             let rows = try Row.fetchCursor(
@@ -302,7 +302,7 @@ extension RecordingFile {
                     PageDelta(page: Int(page), lines: UInt64(bitPattern: lines)))
             }
         }
-        // A board's executed-chunk list can be 4 bytes per 256-byte chunk of its RAM.
+        // A board's executed-chunk list can be 4 bytes per chunk of its RAM.
         var executed: [Set<Int>] = []
         executed.reserveCapacity(count)
         try read(

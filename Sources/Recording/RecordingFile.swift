@@ -8,19 +8,26 @@ import Machine
 /// recording is untrusted input.
 final class RecordingFile {
     /// The schema version this build reads and writes (`PRAGMA user_version`).
-    static let formatVersion = 3
+    static let formatVersion = 4
     /// The format versions this build reads: 1 (before embedded sources), 2 (before marker
-    /// batches) and 3.
-    static let readableVersions: ClosedRange<Int> = 1...3
+    /// batches), 3 (before 16-byte executed chunks) and 4.
+    static let readableVersions: ClosedRange<Int> = 1...4
     static let formatName = "timescope-recording"
 
     let database: DatabaseQueue
     let path: String
     /// The limits and time budget of a connection that reads (nil for the recorder's own).
     let defences: ConnectionDefences?
-    /// The file's format version (`readableVersions`): format 1 has no embedded sources, and
-    /// formats 1 and 2 keep every marker in the `marker` table (no `marker_batch`).
+    /// The file's format version (`readableVersions`): format 1 has no embedded sources,
+    /// formats 1 and 2 keep every marker in the `marker` table (no `marker_batch`), and
+    /// formats 1 to 3 number executed code in chunks of 256 bytes.
     let version: Int
+
+    /// log2 of the size of the executed-code chunks the file's keyframes list.
+    var executedChunkShift: UInt32 { RecordingFile.executedChunkShift(version: version) }
+
+    /// log2 of the executed-chunk size of format `version`.
+    static func executedChunkShift(version: Int) -> UInt32 { version >= 4 ? Machine.executedChunkShift : 8 }
 
     init(
         database: DatabaseQueue, path: String, defences: ConnectionDefences? = nil,

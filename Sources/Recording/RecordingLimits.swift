@@ -41,9 +41,9 @@ public enum RecordingLimits {
     /// many pages per step of its interval.
     static let maximumPagesWrittenPerStep: UInt64 = 4
 
-    /// Executed-chunk entries one step can add: a block records the chunks it starts and ends
-    /// in (two), with room to spare.
-    static let maximumChunksExecutedPerStep: UInt64 = 4
+    /// Executed-chunk entries one step can add: a block records every chunk its instructions
+    /// cover (at most 64 instructions, 256 bytes: 17 chunks of 16 bytes), with room to spare.
+    static let maximumChunksExecutedPerStep: UInt64 = 20
 
     /// Distinct marker kinds: the fixed kinds and the trap causes a machine can raise (about 20).
     static let maximumMarkerKinds = 64

@@ -93,6 +93,7 @@ public final class Timeline {
             imagePageLimit: RecordingFile.imagePageLimit(of: firmware, on: header.board))
         do {
             machine = try Machine(firmware: firmware, board: header.board)
+            machine.executedChunkShift = file.executedChunkShift
         } catch {
             throw .damaged("the embedded firmware does not load: \(error)")
         }

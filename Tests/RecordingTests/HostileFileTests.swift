@@ -476,8 +476,8 @@ import TestSupport
             message: "the table 'source' is not defined as a recording defines it",
             "ALTER TABLE source ADD COLUMN extra BLOB"),
         .hostile(
-            "format 4", message: "has format version 4; this Timescope reads versions 1 to 3",
-            "PRAGMA user_version = 4"),
+            "format 5", message: "has format version 5; this Timescope reads versions 1 to 4",
+            "PRAGMA user_version = 5"),
         Damage(
             name: "a format-3 file labelled format 2", base: .timer,
             make: { path, _ in

@@ -183,10 +183,13 @@ enum FileSurgery {
     }
 
     /// Rewrites a recording as format 2 stored it: every marker a row of the `marker` table,
-    /// in the order a reader lists them (the packed ones too), no `marker_batch` table, and
-    /// the pages keyed by page first.
+    /// in the order a reader lists them (the packed ones too), no `marker_batch` table, the
+    /// pages keyed by page first, and executed code in 256-byte chunks.
     static func rewriteAsFormatTwo(_ path: String) throws {
-        let markers = try Timeline(path: path).markers(in: 0...UInt64.max, limit: .max)
+        let timeline = try Timeline(path: path)
+        let markers = try timeline.markers(in: 0...UInt64.max, limit: .max)
+        let ramChunks = Int(timeline.summary.header.board.ramSize >> Machine.executedChunkShift)
+        let shift = Int(8 - Machine.executedChunkShift)
         let pageTable = try #require(
             RecordingFile.schemaVersion2.split(separator: ";").first { $0.contains("CREATE TABLE page") })
         try edit(path) { db in
@@ -204,6 +207,17 @@ enum FileSurgery {
                     ])
             }
             try db.execute(sql: "DROP TABLE marker_batch")
+            let rows = try Row.fetchAll(db, sql: "SELECT idx, executed FROM keyframe")
+            for row in rows {
+                let chunks = try RecordingFile.decodeIndices(Array(row["executed"] as Data))
+                let old = Set(
+                    chunks.map {
+                        $0 < ramChunks ? $0 >> shift : (ramChunks >> shift) + ($0 - ramChunks) >> shift
+                    })
+                try db.execute(
+                    sql: "UPDATE keyframe SET executed = ? WHERE idx = ?",
+                    arguments: [Data(RecordingFile.encodeIndices(old.sorted())), row["idx"] as Int64])
+            }
             try db.execute(sql: "PRAGMA user_version = 2")
         }
     }

@@ -27,9 +27,9 @@ struct BlockCache {
         var count: Int32 = 0
         /// Address after the block's last instruction (fallthrough and link address).
         var end: UInt32 = 0
-        /// The 256-byte chunks of RAM holding the first and the last instruction.
-        var firstChunk: Int32 = 0
-        var lastChunk: Int32 = 0
+        /// The block's own number: its flag in `Machine.executedBlocks`, its address range in
+        /// `starts` and `ends`.
+        var serial: Int32 = 0
         /// The block's machine code (`BlockCompiler`), when compilation is on: where jumps from
         /// other blocks arrive. A block at a breakpoint starts with a guard that returns to the
         /// dispatcher; the dispatcher enters after it (`compiledBody`).
@@ -41,6 +41,8 @@ struct BlockCache {
     static let tableSize = 1 << 16
     static let capacity = 1 << 20
     static let maxLength = 64
+    /// How many blocks one fill of the cache numbers (`Entry.serial`) before it starts over.
+    static let serialCapacity = 1 << 16
 
     let table: UnsafeMutablePointer<Entry>
     /// Decoded instructions of every block, back to back.
@@ -48,6 +50,12 @@ struct BlockCache {
     /// The address of each instruction in `instructions` (for traps inside a block).
     let addresses: UnsafeMutablePointer<UInt32>
     var used = 0
+    /// The first address and the address after the last instruction of every block numbered
+    /// since the last flush, by serial: which code a flagged block ran.
+    let starts: UnsafeMutablePointer<UInt32>
+    let ends: UnsafeMutablePointer<UInt32>
+    /// Blocks numbered since the last flush.
+    var serials = 0
     /// Machine code of compiled blocks.
     var code: CodeBuffer
     /// The guest registers compiled code keeps in host registers.
@@ -65,6 +73,8 @@ struct BlockCache {
         table.initialize(repeating: Entry(), count: BlockCache.tableSize)
         instructions = .allocate(capacity: BlockCache.capacity)
         addresses = .allocate(capacity: BlockCache.capacity)
+        starts = .allocate(capacity: BlockCache.serialCapacity)
+        ends = .allocate(capacity: BlockCache.serialCapacity)
     }
 
     func deallocate() {
@@ -72,13 +82,17 @@ struct BlockCache {
         table.deallocate()
         instructions.deallocate()
         addresses.deallocate()
+        starts.deallocate()
+        ends.deallocate()
     }
 
-    /// Forgets every block (when the instruction store is full).
+    /// Forgets every block (when the instruction store is full). `Machine.flushBlocks()` first
+    /// keeps what the executed-block flags say.
     mutating func flush() {
         table.update(repeating: Entry(), count: BlockCache.tableSize)
         context.clearJumpTable()
         used = 0
+        serials = 0
         code.empty()
         flushes += 1
     }
@@ -116,7 +130,11 @@ extension Machine {
     /// Decodes the block at `pc` into `entry`.
     @inline(never)
     private func translate(at pc: UInt32, into entry: UnsafeMutablePointer<BlockCache.Entry>) -> Bool {
-        if blocks.used + BlockCache.maxLength > BlockCache.capacity { blocks.flush() }
+        if blocks.used + BlockCache.maxLength > BlockCache.capacity
+            || blocks.serials == BlockCache.serialCapacity
+        {
+            flushBlocks()
+        }
         let start = blocks.used
         var address = pc
         var count = 0
@@ -158,8 +176,10 @@ extension Machine {
                 watchedLines.set(Int(line))
             }
         }
-        let firstChunk = executedChunk(of: pc) ?? 0
-        let lastChunk = executedChunk(of: address &- 1) ?? 0
+        let serial = blocks.serials
+        blocks.starts[serial] = pc
+        blocks.ends[serial] = address
+        blocks.serials += 1
         var compiled: UnsafeRawPointer?
         if compilesBlocks, let origin = blocks.code.nextAddress, let runtime = blocks.code.runtime {
             let pages = isInROM ? [] : Array(Set([Int(firstPage), Int(lastPage)]).sorted())
@@ -168,7 +188,7 @@ extension Machine {
                 instructions: UnsafeBufferPointer(start: blocks.instructions + start, count: count),
                 addresses: blocks.addresses + start, end: address,
                 pages: pages.map { ($0, pageGenerations[$0]) },
-                chunks: firstChunk == lastChunk ? [firstChunk] : [firstChunk, lastChunk])
+                serial: serial)
             let layout = BlockCompiler.Layout(
                 ramBase: ramBase, ramSize: ramSize,
                 performsMisalignedLoads: board.misalignedAccess == .perform,
@@ -176,7 +196,7 @@ extension Machine {
             compiled = blocks.code.add(BlockCompiler.compile(block, layout: layout, origin: origin))
             if compiled == nil {
                 // Out of code space: start over (this block's instructions move to the front).
-                blocks.flush()
+                flushBlocks()
                 return translate(at: pc, into: entry)
             }
         }
@@ -186,7 +206,7 @@ extension Machine {
             pc: pc, epoch: codeEpoch, firstPageGeneration: pageGenerations[Int(firstPage)],
             lastPageGeneration: pageGenerations[Int(lastPage)], firstPage: firstPage, lastPage: lastPage,
             start: Int32(start), count: Int32(count), end: address,
-            firstChunk: Int32(firstChunk), lastChunk: Int32(lastChunk),
+            serial: Int32(serial),
             compiled: compiled, compiledBody: body)
         return true
     }

@@ -51,8 +51,8 @@ struct BlockCompiler {
         var end: UInt32
         /// Page generations the translation was made from: (page index, generation).
         var pages: [(page: Int, generation: UInt32)]
-        /// Executed-code chunks the block starts and ends in.
-        var chunks: [Int]
+        /// The block's number: its flag in the executed-block flags.
+        var serial: Int
     }
 
     private let layout: Layout
@@ -91,10 +91,9 @@ struct BlockCompiler {
             code.compare32(Memory(base: .r15, displacement: Int32(displacement)), immediate: generation)
             stale.append(code.jump(if: .notEqual))
         }
-        for chunk in block.chunks {
-            code.store8(
-                Memory(base: .r15, displacement: Int32(context.executedChunksOffset + chunk)), immediate: 1)
-        }
+        code.store8(
+            Memory(base: .r15, displacement: Int32(context.executedBlocksOffset + block.serial)), immediate: 1
+        )
         var finished = false
         for (index, op) in block.instructions.enumerated() where !finished {
             finished = !emit(op, index: index)

@@ -11,7 +11,7 @@
 ///   144    stale entry (UInt64)          a block that found itself stale (see BlockCompiler)
 ///   152    RAM (pointer)
 ///   256    jump table                    BlockCache.tableSize entries of {pc: UInt32, _, code: UInt64}
-///   …      dirty lines, watched lines, dirty pages, executed chunks (ByteFlags), page generations
+///   …      dirty lines, watched lines, dirty pages, executed blocks (ByteFlags), page generations
 /// ```
 ///
 /// The interpreter and the rest of `Machine` use the same memory through `Machine.x` and the
@@ -29,13 +29,13 @@ struct ExecutionContext {
     let dirtyLinesOffset: Int
     let watchedLinesOffset: Int
     let dirtyPagesOffset: Int
-    let executedChunksOffset: Int
+    let executedBlocksOffset: Int
     let pageGenerationsOffset: Int
     private let size: Int
 
-    /// Lays out a context for `lineCount` 64-byte lines, `pageCount` pages and `chunkCount`
-    /// executed-code chunks, all zero, with RAM at `ram`.
-    init(lineCount: Int, pageCount: Int, chunkCount: Int, ram: UnsafeMutableRawPointer) {
+    /// Lays out a context for `lineCount` 64-byte lines, `pageCount` pages and `blockCount`
+    /// executed-block flags, all zero, with RAM at `ram`.
+    init(lineCount: Int, pageCount: Int, blockCount: Int, ram: UnsafeMutableRawPointer) {
         func padded(_ count: Int) -> Int { (count + 63) & ~63 }
         var offset =
             ExecutionContext.jumpTableOffset + BlockCache.tableSize * ExecutionContext.jumpTableEntrySize
@@ -46,7 +46,7 @@ struct ExecutionContext {
         dirtyLinesOffset = reserve(lineCount)
         watchedLinesOffset = reserve(lineCount)
         dirtyPagesOffset = reserve(pageCount)
-        executedChunksOffset = reserve(chunkCount)
+        executedBlocksOffset = reserve(blockCount)
         pageGenerationsOffset = reserve((pageCount + 1) * 4)
         size = offset
         base = .allocate(byteCount: size, alignment: 64)
