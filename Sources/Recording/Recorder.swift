@@ -11,11 +11,12 @@ import Machine
 /// `finish` waits for it. Traps, semihosting calls and HTIF commands are packed as they
 /// happen (`MarkerBatch`), without an allocation each.
 public final class Recorder {
-    /// Steps between keyframes unless the user says otherwise. At the compiled code's ~0.3 ns
-    /// per step a seek replays at most this many steps (~3 ms), which keeps a seek far inside
-    /// one frame, while a 1e9-step run needs only 125 keyframes (taking and writing them costs
-    /// a run at full speed about a tenth of its time at this interval, twice that at half of it).
-    public static let defaultKeyframeInterval: UInt64 = 8_000_000
+    /// Steps between keyframes unless the user says otherwise. At the compiled code's 0.3–0.6
+    /// ns per step a seek replays at most this many steps (5–10 ms, 2–5 ms on average), which
+    /// keeps a seek inside one frame, while a 1e9-step run needs only 63 keyframes: taking and
+    /// writing them (and the writer thread's share of the machine) cost a run at full speed
+    /// 6–17 % of its time at this interval, 6–21 % at half of it (`scripts/bench.sh --record`).
+    public static let defaultKeyframeInterval: UInt64 = 16_000_000
 
     /// The machine being recorded.
     public let machine: Machine
