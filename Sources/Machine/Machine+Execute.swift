@@ -163,7 +163,7 @@ extension Machine {
                             ram.storeBytes(
                                 of: UInt8(truncatingIfNeeded: b), toByteOffset: Int(offset), as: UInt8.self)
                         }
-                        dirtyLines.set(Int(offset >> Machine.lineShift))
+                        dirtyGranules.set(Int(offset >> Machine.granuleShift))
                         dirtyPages.set(Int(offset >> 12))
                         if watchedLines.contains(Int(offset >> Machine.lineShift)) {
                             // Code (or tohost) was written: leave the block, which may be stale.

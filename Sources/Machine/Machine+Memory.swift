@@ -12,7 +12,7 @@ extension Machine {
     /// code, HTIF's tohost) about the store.
     @inline(__always)
     func noteStore(offset: UInt32, size: UInt32 = 4) {
-        dirtyLines.set(Int(offset >> Machine.lineShift))
+        dirtyGranules.set(Int(offset >> Machine.granuleShift))
         dirtyPages.set(Int(offset >> 12))
         if watchedLines.contains(Int(offset >> Machine.lineShift)) {
             storeToWatchedLine(offset: offset, size: size)
@@ -57,11 +57,13 @@ extension Machine {
                     ram.storeBytes(
                         of: UInt16(truncatingIfNeeded: value), toByteOffset: Int(offset), as: UInt16.self)
                 }
-                // The bytes may straddle two lines (and pages): both are noted.
+                // The bytes may straddle two granules, lines and pages: both are noted.
                 noteStore(offset: offset, size: size)
                 let last = offset + size - 1
                 if last >> Machine.lineShift != offset >> Machine.lineShift {
                     noteStore(offset: last, size: 1)
+                } else {
+                    dirtyGranules.set(Int(last >> Machine.granuleShift))
                 }
                 return true
             }
@@ -111,7 +113,7 @@ extension Machine {
         for (index, byte) in bytes.enumerated() {
             ram.storeBytes(of: byte, toByteOffset: Int(offset) + index, as: UInt8.self)
             let page = (Int(offset) + index) >> 12
-            dirtyLines.set((Int(offset) + index) >> Int(Machine.lineShift))
+            dirtyGranules.set((Int(offset) + index) >> Int(Machine.granuleShift))
             dirtyPages.set(page)
             invalidatePage(page)
         }

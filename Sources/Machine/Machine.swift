@@ -40,8 +40,10 @@ public final class Machine {
     let watchedLines: ByteFlags
     /// Lines that hold translated code.
     let codeLines: ByteFlags
-    /// log2 of the line size `watchedLines`, `codeLines` and `dirtyLines` work in.
+    /// log2 of the line size `watchedLines` and `codeLines` work in.
     static let lineShift: UInt32 = 6
+    /// log2 of the granule size `dirtyGranules` works in.
+    static let granuleShift: UInt32 = 3
     /// One flag per block of `blocks` (by `BlockCache.Entry.serial`) that ran since the last
     /// `takeExecutedChunks()`, which turns them into the recorder's index for "when did pc X
     /// run": one flag store per block, whatever its length.
@@ -94,10 +96,12 @@ public final class Machine {
     /// RAM size in bytes (a multiple of the page size).
     public let ramSize: UInt32
     @usableFromInline let ram: UnsafeMutableRawPointer
-    /// 64-byte lines stored to since the last `takeDirtyLines()`; set by every store.
-    let dirtyLines: ByteFlags
-    /// The pages of `dirtyLines`, set by the same stores, so that finding the dirty lines scans
-    /// 32 KiB of page flags instead of 2 MiB of line flags.
+    /// 8-byte granules stored to since the last `takeDirtyLines()`; set by every store (one
+    /// flag per store: an aligned store lies in one granule). A write watch on a word beside a
+    /// hot one is told apart from it at this grain, not the line's.
+    let dirtyGranules: ByteFlags
+    /// The pages of `dirtyGranules`, set by the same stores, so that finding the dirty
+    /// granules scans 32 KiB of page flags and the granule flags of those pages only.
     let dirtyPages: ByteFlags
     /// Pages that may be non-zero: loaded, stored to or restored since reset (for hashing).
     let touchedPages: ByteFlags
@@ -159,10 +163,12 @@ public final class Machine {
         ram = memory
         let pages = Int(board.ramSize) / Machine.pageSize
         let lines = Int(board.ramSize >> Machine.lineShift)
+        let granules = Int(board.ramSize >> Machine.granuleShift)
         context = ExecutionContext(
-            lineCount: lines, pageCount: pages, blockCount: BlockCache.serialCapacity, ram: memory)
+            granuleCount: granules, lineCount: lines, pageCount: pages, blockCount: BlockCache.serialCapacity,
+            ram: memory)
         x = context.registers
-        dirtyLines = context.flags(at: context.dirtyLinesOffset, count: lines)
+        dirtyGranules = context.flags(at: context.dirtyGranulesOffset, count: granules)
         dirtyPages = context.flags(at: context.dirtyPagesOffset, count: pages)
         watchedLines = context.flags(at: context.watchedLinesOffset, count: lines)
         executedBlocks = context.flags(at: context.executedBlocksOffset, count: BlockCache.serialCapacity)

@@ -144,7 +144,7 @@ extension Machine {
         for (index, bytes) in snapshot.pages where index >= 0 && index < pageCount {
             writePage(index, bytes)
         }
-        dirtyLines.clearAll()
+        clearDirtyGranules()
         dirtyPages.clearAll()
         restore(snapshot.state)
     }
@@ -184,23 +184,40 @@ extension Machine {
         return true
     }
 
-    /// Returns the pages stored to since the last call, each with a mask of its 64-byte lines
-    /// that were stored to (bit n = line n of the page), and starts a new interval. Stored-to
-    /// pages also count as touched (for hashing and snapshots).
+    /// Returns the pages stored to since the last call, each with masks of its 64-byte lines
+    /// and 8-byte granules that were stored to (`PageDelta`), and starts a new interval.
+    /// Stored-to pages also count as touched (for hashing and snapshots).
     public func takeDirtyLines() -> [PageDelta] {
         var result: [PageDelta] = []
-        let linesPerPage = 1 << (12 - Int(Machine.lineShift))
+        let granulesPerPage = Machine.pageSize >> Int(Machine.granuleShift)
         dirtyPages.forEach { page in
-            var mask: UInt64 = 0
-            for line in 0..<linesPerPage where dirtyLines.contains(page * linesPerPage + line) {
-                mask |= 1 << UInt64(line)
-                dirtyLines.clear(page * linesPerPage + line)
+            // Eight granule flags (bytes of 0 or 1) are one word: one line.
+            let flags = UnsafeMutableRawPointer(dirtyGranules.bytes + page * granulesPerPage)
+            let words = flags.assumingMemoryBound(to: UInt64.self)
+            var lines: UInt64 = 0
+            var granules = SIMD8<UInt64>(repeating: 0)
+            for line in 0..<64 where words[line] != 0 {
+                lines |= 1 << UInt64(line)
+                var bits: UInt64 = 0
+                for granule in 0..<8 where (words[line] >> UInt64(granule * 8)) & 0xFF != 0 {
+                    bits |= 1 << UInt64(granule)
+                }
+                granules[line >> 3] |= bits << UInt64((line & 7) * 8)
+                words[line] = 0
             }
             dirtyPages.clear(page)
             touchedPages.set(page)
-            result.append(PageDelta(page: page, lines: mask))
+            result.append(PageDelta(page: page, lines: lines, granules: granules))
         }
         return result
+    }
+
+    /// Clears the granule flags of every dirty page (no others are set).
+    func clearDirtyGranules() {
+        let granulesPerPage = Machine.pageSize >> Int(Machine.granuleShift)
+        dirtyPages.forEach { page in
+            (dirtyGranules.bytes + page * granulesPerPage).update(repeating: 0, count: granulesPerPage)
+        }
     }
 
     /// Returns the indices of pages stored to since the last call, and starts a new interval.

@@ -192,11 +192,13 @@ extension RecordingFile {
         switch version {
         case 1: expectedSchemaVersion1
         case 2: expectedSchemaVersion2
+        case 3: expectedSchemaVersion3
         default: expectedSchemaCurrent
         }
     }
 
     private static let expectedSchemaCurrent = schemaObjects(schema)
+    private static let expectedSchemaVersion3 = schemaObjects(schemaVersion3)
     private static let expectedSchemaVersion2 = schemaObjects(schemaVersion2)
     private static let expectedSchemaVersion1 = schemaObjects(schemaVersion1)
 

@@ -286,7 +286,7 @@ extension RecordingFile {
             let rows = try Row.fetchCursor(
                 db,
                 sql:
-                    "SELECT page, keyframe, lines FROM page WHERE keyframe >= ? AND keyframe < ? ORDER BY keyframe, page",
+                    "SELECT page, keyframe, lines\(version >= 4 ? ", granules" : "") FROM page WHERE keyframe >= ? AND keyframe < ? ORDER BY keyframe, page",
                 arguments: [first, first + count])
             while let row = try rows.next() {
                 guard let page = row.integer("page"), let keyframe = row.integer("keyframe"),
@@ -298,8 +298,14 @@ extension RecordingFile {
                     throw RecordingError.damaged(
                         "keyframe 0 stores page \(page), which the firmware image does not cover")
                 }
+                let mask = UInt64(bitPattern: lines)
+                guard let granules = RecordingFile.decodeGranules(row, lines: mask) else {
+                    throw RecordingError.damaged(
+                        "page \(page) of keyframe \(keyframe) has a granule mask that does not match its lines"
+                    )
+                }
                 pages[Int(keyframe) - first].append(
-                    PageDelta(page: Int(page), lines: UInt64(bitPattern: lines)))
+                    PageDelta(page: Int(page), lines: mask, granules: granules))
             }
         }
         // A board's executed-chunk list can be 4 bytes per chunk of its RAM.

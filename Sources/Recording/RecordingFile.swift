@@ -132,20 +132,29 @@ final class RecordingFile {
         for suffix in [""] + companionSuffixes { unlink(path + suffix) }
     }
 
-    /// The schema this build writes (format 3): format 2's, with the marker batches (traps,
-    /// semihosting calls and HTIF commands packed a keyframe interval to a row, `MarkerBatch`)
-    /// and the pages keyed by keyframe first (a keyframe's pages are appended together, and
-    /// readers take them a keyframe range at a time).
+    /// The schema this build writes (format 4): format 3's, with each page's written 8-byte
+    /// granules beside its written lines (`page.granules`, 64 bytes; NULL: every granule of the
+    /// lines).
     static let schema =
-        headerVersion2 + tables(pageKey: "keyframe, page") + sourceTable + """
-            CREATE TABLE marker_batch (
-                id INTEGER PRIMARY KEY,
-                first_step INTEGER NOT NULL,
-                last_step INTEGER NOT NULL,
-                count INTEGER NOT NULL,
-                data BLOB NOT NULL
-            );
-            """
+        headerVersion2 + tables(pageKey: "keyframe, page", granules: true) + sourceTable + markerBatchTable
+
+    /// The schema of format 3 (recordings made before granules), which this build still reads:
+    /// format 2's, with the marker batches (traps, semihosting calls and HTIF commands packed a
+    /// keyframe interval to a row, `MarkerBatch`) and the pages keyed by keyframe first (a
+    /// keyframe's pages are appended together, and readers take them a keyframe range at a time).
+    static let schemaVersion3 =
+        headerVersion2 + tables(pageKey: "keyframe, page") + sourceTable + markerBatchTable
+
+    /// The marker batches, from format 3 on.
+    private static let markerBatchTable = """
+        CREATE TABLE marker_batch (
+            id INTEGER PRIMARY KEY,
+            first_step INTEGER NOT NULL,
+            last_step INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            data BLOB NOT NULL
+        );
+        """
 
     /// The schema of format 2 (recordings made before markers were batched), which this build
     /// still reads: format 1's, with the firmware file's modification time in the header and
@@ -192,8 +201,8 @@ final class RecordingFile {
         """ + tables(pageKey: "page, keyframe")
 
     /// The tables every format has besides the header, the `page` table with the primary key
-    /// `pageKey` (formats 1 and 2: `page, keyframe`).
-    private static func tables(pageKey: String) -> String {
+    /// `pageKey` (formats 1 and 2: `page, keyframe`) and, from format 4 on, `granules`.
+    private static func tables(pageKey: String, granules: Bool = false) -> String {
         """
         CREATE TABLE keyframe (
             idx INTEGER PRIMARY KEY,
@@ -205,7 +214,7 @@ final class RecordingFile {
         CREATE TABLE page (
             page INTEGER NOT NULL,
             keyframe INTEGER NOT NULL,
-            lines INTEGER NOT NULL,
+            lines INTEGER NOT NULL,\(granules ? "\n    granules BLOB," : "")
             data BLOB NOT NULL,
             PRIMARY KEY (\(pageKey))
         ) WITHOUT ROWID;
@@ -256,7 +265,7 @@ final class RecordingFile {
                         "INSERT INTO keyframe (idx, step, state, state_hash, executed) VALUES (?, ?, ?, ?, ?)"
                 )
                 let page = try db.cachedStatement(
-                    sql: "INSERT INTO page (page, keyframe, lines, data) VALUES (?, ?, ?, ?)")
+                    sql: "INSERT INTO page (page, keyframe, lines, granules, data) VALUES (?, ?, ?, ?, ?)")
                 for batch in batches {
                     try keyframe.execute(arguments: [
                         batch.index, Int64(batch.step), Data(batch.state), Int64(bitPattern: batch.stateHash),
@@ -264,7 +273,8 @@ final class RecordingFile {
                     ])
                     for stored in batch.pages {
                         try page.execute(arguments: [
-                            stored.page, batch.index, Int64(bitPattern: stored.lines), Data(stored.data),
+                            stored.page, batch.index, Int64(bitPattern: stored.lines),
+                            Self.encodeGranules(stored.delta), Data(stored.data),
                         ])
                     }
                     try Self.insertEvents(db, batch.events)
@@ -382,6 +392,35 @@ final class RecordingFile {
     // MARK: Encodings
 
     /// Little-endian u32 list.
+    /// A page's granule mask as `page.granules` stores it (64 bytes, little-endian words), or
+    /// NULL when it says no more than the line mask.
+    static func encodeGranules(_ delta: PageDelta) -> Data? {
+        guard delta.granules != PageDelta.granules(ofLines: delta.lines) else { return nil }
+        var bytes = Data(capacity: 64)
+        for lane in 0..<8 {
+            withUnsafeBytes(of: delta.granules[lane].littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        return bytes
+    }
+
+    /// The granule mask of a `page` row: no column (format 3 and older) or NULL, every granule
+    /// of `lines`; else a blob of 64 bytes whose granules lie exactly in `lines` (nil when it is
+    /// not: a damaged row).
+    static func decodeGranules(_ row: Row, lines: UInt64) -> SIMD8<UInt64>? {
+        guard row.hasColumn("granules"), !(row["granules"] as DatabaseValue).isNull else {
+            return PageDelta.granules(ofLines: lines)
+        }
+        guard let data = row.blob("granules"), data.count == 64 else { return nil }
+        var granules = SIMD8<UInt64>(repeating: 0)
+        let bytes = [UInt8](data)
+        for lane in 0..<8 {
+            var word: UInt64 = 0
+            for byte in 0..<8 { word |= UInt64(bytes[lane * 8 + byte]) << UInt64(byte * 8) }
+            granules[lane] = word
+        }
+        return PageDelta.lines(ofGranules: granules) == lines ? granules : nil
+    }
+
     static func encodeIndices(_ values: [Int]) -> [UInt8] {
         values.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) } }
     }

@@ -177,16 +177,16 @@ extension Timeline {
     // MARK: Replay with a watch or a breakpoint
 
     /// Whether interval `index` (the steps after keyframe index-1 up to keyframe index)
-    /// stored to any 64-byte line of `range`.
+    /// stored to any 8-byte granule of `range` (any 64-byte line, in a format-3 file).
     func intervalWrites(_ index: Int, _ range: Range<UInt32>) -> Bool {
-        let base = machine.ramBase
+        let base = Int64(machine.ramBase)
         for entry in keyframePages[index] {
-            let pageStart = UInt64(base) + UInt64(entry.page) * 4096
-            for line in 0..<64 where entry.lines & (1 << UInt64(line)) != 0 {
-                let lineStart = pageStart + UInt64(line) * 64
-                if UInt64(range.lowerBound) < lineStart + 64 && UInt64(range.upperBound) > lineStart {
-                    return true
-                }
+            let pageStart = base + Int64(entry.page) * Int64(Machine.pageSize)
+            let low = Int64(range.lowerBound) - pageStart
+            let high = Int64(range.upperBound) - pageStart
+            guard low < Int64(Machine.pageSize), high > 0 else { continue }
+            if entry.wroteGranule(in: Int(max(low, 0))..<Int(min(high, Int64(Machine.pageSize)))) {
+                return true
             }
         }
         return false

@@ -338,23 +338,34 @@ struct DeterminismTests {
         #expect(machine.takeDirtyPages().isEmpty, "a new interval starts")
     }
 
-    @Test func takeDirtyLinesReportsThe64ByteLinesStoredTo() throws {
+    @Test(arguments: [true, false])
+    func takeDirtyLinesReportsTheLinesAndGranulesStoredTo(compiled: Bool) throws {
         let machine = try makeMachine(
             """
                 li t0, 0x80003000
                 li t1, 0xAB
-                sb t1, 7(t0)            # page 3, line 0
-                sb t1, 0x47(t0)         # page 3, line 1
+                sb t1, 7(t0)            # page 3, line 0, granule 0
+                sb t1, 0x47(t0)         # page 3, line 1, granule 8
+                li t0, 0x80004000
+                sw t1, 6(t0)            # page 4, misaligned: granules 0 and 1 of line 0
                 li t0, 0x80005FFC
-                sw t1, 0(t0)            # page 5, line 63
+                sw t1, 0(t0)            # page 5, line 63, granule 511
                 li t0, 0x800C8000
-                sh t1, 0x7FE(t0)        # page 200, line 31
+                sh t1, 0x7FE(t0)        # page 200, line 31, granule 255
                 EXIT 0
             """)
+        machine.compilesBlocks = compiled
         #expect(machine.run(until: 1_000) == .exited(code: 0, via: .finisher))
         let lines = machine.takeDirtyLines()
-        #expect(lines.map(\.page) == [3, 5, 200])
-        #expect(lines.map(\.lines) == [0b11, 1 << 63, 1 << 31])
+        #expect(lines.map(\.page) == [3, 4, 5, 200])
+        #expect(lines.map(\.lines) == [0b11, 0b1, 1 << 63, 1 << 31])
+        func granules(_ bits: [Int]) -> SIMD8<UInt64> {
+            var mask = SIMD8<UInt64>(repeating: 0)
+            for bit in bits { mask[bit >> 6] |= 1 << UInt64(bit & 63) }
+            return mask
+        }
+        #expect(
+            lines.map(\.granules) == [granules([0, 8]), granules([0, 1]), granules([511]), granules([255])])
         #expect(machine.takeDirtyLines().isEmpty)
     }
 

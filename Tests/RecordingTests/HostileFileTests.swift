@@ -354,6 +354,16 @@ import TestSupport
                 "a page beyond the end of RAM",
                 "UPDATE page SET page = 32768 WHERE keyframe = 1 AND page = (SELECT MIN(page) FROM page WHERE keyframe = 1)"
             ),
+            .hostile(
+                "a granule mask of 8 bytes", message: "has a granule mask that does not match its lines",
+                "UPDATE page SET granules = x'0100000000000000' WHERE keyframe = 1"),
+            .hostile(
+                "a granule mask without a granule in its lines",
+                message: "has a granule mask that does not match its lines",
+                "UPDATE page SET granules = zeroblob(64) WHERE keyframe = 1"),
+            .hostile(
+                "a granule mask as text", message: "has a granule mask that does not match its lines",
+                "UPDATE page SET granules = 'ab' WHERE keyframe = 1"),
             .sql("a page of keyframe 99", "UPDATE page SET keyframe = 99 WHERE keyframe = 1"),
             .sql("a page of keyframe -1", "UPDATE page SET keyframe = -1 WHERE keyframe = 1"),
             .sql(

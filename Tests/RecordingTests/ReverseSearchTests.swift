@@ -445,7 +445,7 @@ import TestSupport
     }
 
     /// The candidate intervals the inspector draws hold every write and every execution the
-    /// scan saw (they may hold more: they are per 64-byte line and per 256-byte chunk).
+    /// scan saw (they may hold more: they are per 8-byte granule and per 16-byte chunk).
     @Test func candidateIntervalsHoldEveryHit() throws {
         guard let elf = try TestFirmware.assembled(Self.source) else { return }
         let scratch = try ScratchDirectory()
@@ -477,5 +477,55 @@ import TestSupport
         #expect(
             timeline.keyframeSteps == Array(stride(from: 0, through: run.totalSteps, by: 1000))
                 + (run.totalSteps % 1000 == 0 ? [] : [run.totalSteps]))
+    }
+
+    /// A word written once, beside a counter written all the time in the same 64-byte line (a
+    /// global beside a hot one, a stack slot beside a busy frame): its write searches consider
+    /// only the interval of its write, and the last write is found there. A format-2 file,
+    /// which knows lines only, considers every interval and finds the same write by replaying.
+    @Test(arguments: [false, true]) func aColdWordBesideAHotOneIsSearchedAlone(asFormatTwo: Bool) throws {
+        guard
+            let elf = try TestFirmware.assembled(
+                """
+                    .section .text.init, "ax"
+                    .globl _start
+                _start:
+                    la s1, counter
+                    li t0, 77
+                cold_store:
+                    sw t0, 8(s1)            # cold, once
+                    li s0, 20000
+                loop:
+                    sw s0, 0(s1)            # counter, every iteration
+                    sw s0, 16(s1)           # another hot word, two granules on
+                    addi s0, s0, -1
+                    bnez s0, loop
+                    EXIT 0
+
+                    .data
+                    .balign 64
+                counter: .word 0, 0, 0, 0, 0
+                """)
+        else { return }
+        let scratch = try ScratchDirectory()
+        let run = try Recordings.record(elf: elf, keyframeInterval: 1000, to: scratch.file("cold.tsr"))
+        #expect(run.reason == .exited(code: 0, via: .finisher))
+        if asFormatTwo { try FileSurgery.rewriteAsFormatTwo(run.path) }
+        let timeline = try Timeline(path: run.path)
+        let counter = try timeline.address(for: "counter")
+        let cold = counter + 8..<counter + 12
+        let intervals = timeline.intervals(writing: cold)
+        let storeStep = try #require(
+            try timeline.nextExecution(of: timeline.address(for: "cold_store"), after: 0))
+        if asFormatTwo {
+            #expect(intervals.count == timeline.keyframeSteps.count - 1, "a line's index rules out nothing")
+        } else {
+            #expect(intervals == [0...1000], "only the interval of the cold store: \(intervals)")
+        }
+        #expect(
+            timeline.intervals(writing: counter..<counter + 4).count == timeline.keyframeSteps.count - 1,
+            "the counter is written in every interval")
+        let last = try timeline.lastWrite(to: cold, before: run.totalSteps)
+        #expect(last == TimelineMatch(step: storeStep.step, pc: storeStep.pc), "\(String(describing: last))")
     }
 }

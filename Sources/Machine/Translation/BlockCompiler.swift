@@ -352,8 +352,12 @@ struct BlockCompiler {
                 Memory(base: .r15, index: .rcx, displacement: Int32(context.watchedLinesOffset)), immediate: 0
             )
             exit(if: .notEqual, before: index)  // translated code or tohost lives on that line
+            // The store is aligned: it lies in one granule.
+            code.move(.rax, .rdx)
+            code.shift(.rightLogical, .rax, by: UInt8(Machine.granuleShift))
             code.store8(
-                Memory(base: .r15, index: .rcx, displacement: Int32(context.dirtyLinesOffset)), immediate: 1)
+                Memory(base: .r15, index: .rax, displacement: Int32(context.dirtyGranulesOffset)),
+                immediate: 1)
             code.shift(.rightLogical, .rcx, by: UInt8(12 - Machine.lineShift))
             code.store8(
                 Memory(base: .r15, index: .rcx, displacement: Int32(context.dirtyPagesOffset)), immediate: 1)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The memory compiled code reaches through one host register: guest registers, the run's
 /// step budget, the flag arrays that stores and blocks set, the page generations that say
 /// whether a translation is current, and the jump table that finds compiled blocks by pc.
@@ -11,7 +17,7 @@
 ///   144    stale entry (UInt64)          a block that found itself stale (see BlockCompiler)
 ///   152    RAM (pointer)
 ///   256    jump table                    BlockCache.tableSize entries of {pc: UInt32, _, code: UInt64}
-///   …      dirty lines, watched lines, dirty pages, executed blocks (ByteFlags), page generations
+///   …      dirty granules, watched lines, dirty pages, executed blocks (ByteFlags), page generations
 /// ```
 ///
 /// The interpreter and the rest of `Machine` use the same memory through `Machine.x` and the
@@ -26,16 +32,18 @@ struct ExecutionContext {
     static let jumpTableEntrySize = 16
 
     let base: UnsafeMutableRawPointer
-    let dirtyLinesOffset: Int
+    let dirtyGranulesOffset: Int
     let watchedLinesOffset: Int
     let dirtyPagesOffset: Int
     let executedBlocksOffset: Int
     let pageGenerationsOffset: Int
     private let size: Int
 
-    /// Lays out a context for `lineCount` 64-byte lines, `pageCount` pages and `blockCount`
-    /// executed-block flags, all zero, with RAM at `ram`.
-    init(lineCount: Int, pageCount: Int, blockCount: Int, ram: UnsafeMutableRawPointer) {
+    /// Lays out a context for `granuleCount` 8-byte granules, `lineCount` 64-byte lines,
+    /// `pageCount` pages and `blockCount` executed-block flags, all zero, with RAM at `ram`.
+    /// The memory comes zeroed from the kernel and is touched only where used (the granule
+    /// flags are an eighth of RAM's size).
+    init(granuleCount: Int, lineCount: Int, pageCount: Int, blockCount: Int, ram: UnsafeMutableRawPointer) {
         func padded(_ count: Int) -> Int { (count + 63) & ~63 }
         var offset =
             ExecutionContext.jumpTableOffset + BlockCache.tableSize * ExecutionContext.jumpTableEntrySize
@@ -43,20 +51,23 @@ struct ExecutionContext {
             defer { offset += padded(count) }
             return offset
         }
-        dirtyLinesOffset = reserve(lineCount)
+        dirtyGranulesOffset = reserve(granuleCount)
         watchedLinesOffset = reserve(lineCount)
         dirtyPagesOffset = reserve(pageCount)
         executedBlocksOffset = reserve(blockCount)
         pageGenerationsOffset = reserve((pageCount + 1) * 4)
         size = offset
-        base = .allocate(byteCount: size, alignment: 64)
-        base.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+        let memory = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let memory, memory != MAP_FAILED else {
+            fatalError("cannot map \(size) bytes for the execution context")
+        }
+        base = memory
         base.storeBytes(
             of: ram, toByteOffset: ExecutionContext.ramPointerOffset, as: UnsafeMutableRawPointer.self)
         clearJumpTable()
     }
 
-    func deallocate() { base.deallocate() }
+    func deallocate() { munmap(base, size) }
 
     var registers: UnsafeMutablePointer<UInt32> {
         (base + ExecutionContext.registersOffset).assumingMemoryBound(to: UInt32.self)
