@@ -21,7 +21,8 @@ public final class Timeline {
     private(set) var keyframePages: [[PageDelta]] = []
     /// For each page, the keyframes that store a version of it, ascending.
     private(set) var pageVersions: [Int: [Int]] = [:]
-    /// For each keyframe, the 256-byte code chunks executed in the interval it closes.
+    /// For each keyframe, the code chunks executed in the interval it closes (16 bytes; 256 in
+    /// a format-3 file: `machine.executedChunkShift`).
     private(set) var executedChunks: [Set<Int>] = []
     /// sp at each keyframe read so far (`keyframeStackPointer(_:)`).
     var keyframeStackPointers: [Int: UInt32] = [:]
