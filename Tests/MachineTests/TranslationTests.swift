@@ -5,11 +5,15 @@ import TestSupport
 /// Compiled blocks must be invisible: every run gives the same states, output and end as the
 /// interpreter, including code that rewrites itself and data that shares a page with code.
 @Suite struct TranslationTests {
-    /// Runs `firmware` to the end in both modes and compares the state hash at checkpoints
-    /// spread over the run (including odd steps that cut blocks in the middle).
+    /// Runs `firmware` to the end in both modes and compares the state hash and the written
+    /// granules since the previous checkpoint at checkpoints spread over the run (including odd
+    /// steps that cut blocks in the middle). With `steppingIndex`, a third machine steps one
+    /// instruction at a time, and every chunk of code an instruction ran from in the interval
+    /// must be among the executed chunks either mode reports (they may hold more: a block
+    /// counts as run from its entry).
     private func expectSameRun(
         _ firmware: Firmware, input: [UInt8] = [], checkpoints: Int = 9, ramSize: UInt32 = 4 << 20,
-        seed: UInt64? = nil
+        seed: UInt64? = nil, steppingIndex: Bool = false
     ) throws -> StopReason {
         func makeMachine(compiled: Bool) throws -> (Machine, Box) {
             let machine = try Machine(firmware: firmware, board: .virt(ramSize: ramSize))
@@ -26,27 +30,54 @@ import TestSupport
 
         let (interpreted, _) = try makeMachine(compiled: false)
         let (compiled, compiledOutput) = try makeMachine(compiled: true)
+        let (stepped, _) = try makeMachine(compiled: false)
+        let trapped = Flag()
+        stepped.eventSink = { event in if case .trap = event { trapped.isSet = true } }
+        var steppedChunks = 0
         for index in 1...checkpoints {
             let target = totalSteps * UInt64(index) / UInt64(checkpoints) + UInt64(index % 3)
             let expectedEnd = interpreted.run(until: target)
             let end = compiled.run(until: target)
             #expect(end == expectedEnd)
             #expect(compiled.step == interpreted.step, "step at checkpoint \(target)")
+            let what =
+                "at step \(interpreted.step) of \(firmware.name)\(seed.map { ", seed \(TestSeed.describe($0))" } ?? "")"
+            #expect(compiled.stateHash == interpreted.stateHash, "state \(what)")
+            // The recording's index of the interval: the same granules were written, and every
+            // chunk that ran is listed.
             #expect(
-                compiled.stateHash == interpreted.stateHash,
-                "state at step \(interpreted.step) of \(firmware.name)\(seed.map { ", seed \(TestSeed.describe($0))" } ?? "")"
-            )
+                compiled.takeDirtyLines() == interpreted.takeDirtyLines(),
+                "written lines and granules \(what)")
+            let compiledChunks = Set(compiled.takeExecutedChunks())
+            let interpretedChunks = Set(interpreted.takeExecutedChunks())
+            guard steppingIndex else { continue }
+            var ran: Set<Int> = []
+            while stepped.step < interpreted.step {
+                let pc = stepped.pc
+                trapped.isSet = false
+                guard stepped.run(until: stepped.step + 1) == .stepLimit else { break }
+                if !trapped.isSet, let chunk = stepped.executedChunk(of: pc) { ran.insert(chunk) }
+            }
+            steppedChunks += ran.count
+            #expect(
+                ran.isSubset(of: compiledChunks),
+                "compiled: unlisted chunks \(ran.subtracting(compiledChunks)) \(what)")
+            #expect(
+                ran.isSubset(of: interpretedChunks),
+                "interpreted: unlisted chunks \(ran.subtracting(interpretedChunks)) \(what)")
         }
+        #expect(!steppingIndex || steppedChunks > 0, "the stepping machine saw code run")
         #expect(compiled.run(until: 50_000_000) == referenceEnd)
         #expect(compiledOutput.bytes == referenceOutput.bytes)
         return referenceEnd
     }
 
     final class Box: @unchecked Sendable { var bytes: [UInt8] = [] }
+    final class Flag: @unchecked Sendable { var isSet = false }
 
     @Test(arguments: ["exerciser", "timer", "workload", "semihost", "htif"])
     func compiledBlocksMatchTheInterpreterOnTestFirmware(_ name: String) throws {
-        _ = try expectSameRun(Firmware.load(contentsOf: FirmwareBuilder.elf(name)))
+        _ = try expectSameRun(Firmware.load(contentsOf: FirmwareBuilder.elf(name)), steppingIndex: true)
     }
 
     /// The benchmark set: call-heavy code, 64-bit arithmetic through libgcc, byte loops, switch
@@ -68,7 +99,8 @@ import TestSupport
         for _ in 0..<8 {
             let source = RandomProgram.source(using: &random)
             let end = try expectSameRun(
-                Assembler.firmware(TestProgram.prelude + source), checkpoints: 31, seed: seed)
+                Assembler.firmware(TestProgram.prelude + source), checkpoints: 31, seed: seed,
+                steppingIndex: true)
             #expect(end == .exited(code: 0, via: .finisher), "seed \(TestSeed.describe(seed))")
         }
     }

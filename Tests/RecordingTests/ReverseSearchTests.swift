@@ -409,6 +409,26 @@ import TestSupport
                 "watched before \(step)")
         }
         #expect(try b.lastExecution(of: hot, before: b.totalSteps) != nil)
+
+        // The index itself is the same, keyframe by keyframe: the executed chunks, and every
+        // page's written lines and granules (compiled code flags blocks and granules as the
+        // interpreter does).
+        let index = { (path: String) throws -> [[String]] in
+            try FileSurgery.read(path) { db in
+                [
+                    try String.fetchAll(
+                        db, sql: "SELECT idx || ':' || hex(executed) FROM keyframe ORDER BY idx"),
+                    try String.fetchAll(
+                        db,
+                        sql:
+                            "SELECT keyframe || ':' || page || ':' || lines || ':' || ifnull(hex(granules), '-') FROM page ORDER BY keyframe, page"
+                    ),
+                ]
+            }
+        }
+        let compiledIndex = try index(compiled.path)
+        #expect(compiledIndex[0].count > 10 && compiledIndex[1].count > 10, "the index has entries")
+        #expect(compiledIndex == (try index(scratch.file("interpreted.tsr"))), "the same index either way")
     }
 
     /// `lastChange(ofRegister:)` / `nextChange(ofRegister:)` (the inspector's "when did this
