@@ -22,14 +22,16 @@ public final class ReplayTarget {
 
     /// Steps searched between two looks at `isInterrupted` by indexed searches.
     let indexedWindow: UInt64
-    /// The same for searches that replay step by step (read and access watchpoints).
-    static let replayWindow: UInt64 = 1 << 16
+    /// The same for searches that replay every step (read and access watchpoints, which the
+    /// interpreter watches at a few hundred million steps a second: a window is ~10 ms).
+    static let replayWindow: UInt64 = 1 << 22
 
     /// Opens the target on `timeline`, at `step` (default: the end of the recording).
     public init(timeline: Timeline, at step: UInt64? = nil) throws(RecordingError) {
         self.timeline = timeline
         self.step = min(step ?? timeline.totalSteps, timeline.totalSteps)
-        indexedWindow = max(1 << 20, 64 * timeline.summary.header.keyframeInterval)
+        // 32 intervals: a window whose every interval has to be replayed takes about 0.2 s.
+        indexedWindow = max(1 << 20, 32 * timeline.summary.header.keyframeInterval)
         try timeline.seek(to: self.step)
     }
 
@@ -210,42 +212,25 @@ public final class ReplayTarget {
     }
 
     /// Replays steps `after + 1 … through`, handing each watched access to `onHit` until it
-    /// returns false. A step that enters a trap instead of running its instruction accesses
-    /// nothing.
+    /// returns false. The machine watches loads (and stores, for an access watchpoint) from the
+    /// smallest range that holds every read or access watchpoint; each access it reports is
+    /// matched against the watchpoints themselves. A step that enters a trap instead of running
+    /// its instruction accesses nothing.
     private func replayAccesses(after: UInt64, through: UInt64, onHit: (Hit) -> Bool) throws(RecordingError) {
         let watched = stopPoints.filter { $0.kind == .readWatchpoint || $0.kind == .accessWatchpoint }
-        guard !watched.isEmpty, after < through else { return }
-        try timeline.seek(to: after)
-        var current = after
-        while current < through {
-            let machine = timeline.machine
-            var candidates: [StopPoint] = []
-            if let bits = machine.instructionBits(at: machine.pc),
-                let access = Self.access(
-                    of: InstructionEffect.preview(
-                        bits, at: machine.pc, registers: (0..<32).map(machine.register)))
-            {
-                candidates = watched.filter { point in
-                    (access.isLoad || point.kind == .accessWatchpoint)
-                        && UInt64(access.address) < UInt64(point.range.upperBound)
-                        && UInt64(access.address) + UInt64(access.size) > UInt64(point.range.lowerBound)
-                }
+        guard let low = watched.map(\.range.lowerBound).min(),
+            let high = watched.map(\.range.upperBound).max(),
+            after < through
+        else { return }
+        let stores = watched.contains { $0.kind == .accessWatchpoint }
+        try timeline.replayAccesses(to: low..<high, stores: stores, after: after, through: through) {
+            step, access in
+            let point = watched.first { point in
+                (access.isLoad || point.kind == .accessWatchpoint)
+                    && access.range.overlaps(UInt64(point.range.lowerBound)..<UInt64(point.range.upperBound))
             }
-            current += 1
-            try timeline.seek(to: current)
-            if let point = candidates.first, timeline.machine.trapEnteredAtThisStep == nil {
-                guard onHit(Hit(step: current, point: point)) else { return }
-            }
-        }
-    }
-
-    /// The memory an instruction is about to touch: loads and read-modify-writes read.
-    private static func access(of effect: InstructionEffect?) -> (address: UInt32, size: Int, isLoad: Bool)? {
-        switch effect {
-        case .load(let address, let size): (address, size, true)
-        case .store(let address, let size, _): (address, size, false)
-        case .readModifyWrite(let address, _): (address, 4, true)
-        default: nil
+            guard let point else { return true }
+            return onHit(Hit(step: step, point: point))
         }
     }
 

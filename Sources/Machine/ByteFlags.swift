@@ -1,4 +1,4 @@
-/// One byte per RAM page (or per 64-byte line), used as a flag: a store sets or tests it with
+/// One byte per RAM page (or line, granule, block), used as a flag: a store sets or tests it with
 /// a single byte access, which the interpreter and compiled code can both do in one
 /// instruction (a bitmap would need a read-modify-write).
 struct ByteFlags {

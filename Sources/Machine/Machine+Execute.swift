@@ -20,6 +20,8 @@ extension Machine {
         var step = self.step
         // The last compiled run stopped before an instruction only the interpreter can do.
         var interpretNext = false
+        // Compiled code does not watch loads: with a read watch everything is interpreted.
+        let watchesLoads = readWatch != nil
         chunk: while step < chunkEnd {
             guard let block = block(at: pc) else {
                 self.pc = pc
@@ -36,7 +38,8 @@ extension Machine {
                 break
             }
             let blockLength = Int(block.pointee.count)
-            if !interpretNext, let code = block.pointee.compiledBody, step &+ UInt64(blockLength) <= chunkEnd
+            if !interpretNext, !watchesLoads, let code = block.pointee.compiledBody,
+                step &+ UInt64(blockLength) <= chunkEnd
             {
                 // Compiled code runs block after block while the budget lasts; blocks at
                 // breakpoints return here first, so the check above sees them.
@@ -134,6 +137,16 @@ extension Machine {
                         default: raw = UInt32(ram.load(fromByteOffset: Int(offset), as: UInt8.self))
                         }
                         x[rd] = Machine.extend(raw, for: op.kind)
+                        if watchesLoads {
+                            self.pc = addresses[first + index]
+                            self.step = step &+ UInt64(index)
+                            noteWatchedLoad(address, size: size)
+                            if transientStop != nil {
+                                pc = self.pc &+ op.length
+                                step = self.step &+ 1
+                                continue chunk
+                            }
+                        }
                     } else {
                         self.pc = addresses[first + index]
                         self.step = step &+ UInt64(index)
@@ -369,6 +382,7 @@ extension Machine {
             guard address & 3 == 0 else { return trap(TrapCause.loadMisaligned, address) }
             guard offset <= ramSize &- 4 else { return trap(TrapCause.loadAccessFault, address) }
             setRegister(op.rd, ram.load(fromByteOffset: Int(offset), as: UInt32.self))
+            if readWatch != nil { noteWatchedLoad(address, size: 4) }
             reservation = address
             pc = pc &+ op.length
             return true
@@ -405,6 +419,8 @@ extension Machine {
         }
         ram.storeBytes(of: new, toByteOffset: Int(offset), as: UInt32.self)
         noteStore(offset: offset)
+        // After the store's note: an AMO reads, for a read watch and an access watch alike.
+        if readWatch != nil { noteWatchedLoad(address, size: 4) }
         setRegister(op.rd, old)
         pc = pc &+ op.length
         return true

@@ -22,6 +22,12 @@ extension Machine {
 
     @inline(never)
     func loadSlowly(_ address: UInt32, size: UInt32) -> UInt32? {
+        let value = loadSlowlyUnwatched(address, size: size)
+        if value != nil && readWatch != nil { noteWatchedLoad(address, size: size) }
+        return value
+    }
+
+    private func loadSlowlyUnwatched(_ address: UInt32, size: UInt32) -> UInt32? {
         if address & (size - 1) != 0 {
             if board.misalignedAccess == .trap {
                 raiseException(TrapCause.loadMisaligned, value: address)

@@ -51,9 +51,36 @@ extension Machine {
             let address = ramBase &+ offset
             if address < watch.upperBound && UInt64(address) + UInt64(size) > UInt64(watch.lowerBound) {
                 transientStop = .watchpoint(pc: pc)
+                watchedAccess = WatchedAccess(pc: pc, address: address, size: size, isLoad: false)
                 chunkEnd = 0
             }
         }
+    }
+
+    /// Watches loads from `range` (nil: none): a run stops right after a step whose instruction
+    /// loaded any byte of it, with `.watchpoint(pc:)`, and `takeWatchedAccess()` says what it
+    /// loaded. Runs are interpreted while a read watch is set.
+    public func setReadWatch(_ range: Range<UInt32>?) {
+        readWatch = range.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The access that made the last watchpoint stop (nil when none did since the last call:
+    /// a device or the host wrote the bytes), and forgets it.
+    public func takeWatchedAccess() -> WatchedAccess? {
+        defer { watchedAccess = nil }
+        return watchedAccess
+    }
+
+    /// Tells the read watch about a load of `size` bytes at `address` by the instruction at
+    /// `pc` (the caller checked that a read watch is set).
+    @inline(never)
+    func noteWatchedLoad(_ address: UInt32, size: UInt32) {
+        guard let watch = readWatch, address < watch.upperBound,
+            UInt64(address) + UInt64(size) > UInt64(watch.lowerBound)
+        else { return }
+        transientStop = .watchpoint(pc: pc)
+        watchedAccess = WatchedAccess(pc: pc, address: address, size: size, isLoad: true)
+        chunkEnd = 0
     }
 
     /// Recomputes the watched flags of one page's lines from their three sources.
@@ -99,9 +126,10 @@ extension Machine {
         for word in 0..<((blocks.serials + 7) / 8) where words[word] != 0 {
             for serial in (word * 8)..<(word * 8 + 8) where executedBlocks.contains(serial) {
                 guard let first = executedChunk(of: blocks.starts[serial]),
-                    let last = executedChunk(of: blocks.ends[serial] &- 1), first <= last
+                    let last = executedChunk(of: blocks.ends[serial] &- 1)
                 else { continue }
-                for chunk in first...last { chunks.insert(chunk) }
+                // A block lies in RAM or in the ROM, so its first chunk is never after its last.
+                for chunk in first...max(first, last) { chunks.insert(chunk) }
             }
             words[word] = 0
         }
@@ -110,7 +138,12 @@ extension Machine {
     /// Forgets every translated block, keeping what their executed flags say for
     /// `takeExecutedChunks()`.
     func flushBlocks() {
-        takeExecutedBlocks(into: &executedBeforeFlush)
+        if keepsExecutedChunks {
+            takeExecutedBlocks(into: &executedBeforeFlush)
+        } else {
+            // The serials start over: flags of the old blocks must not stand for the new ones.
+            executedBlocks.bytes.update(repeating: 0, count: (blocks.serials + 7) & ~7)
+        }
         blocks.flush()
     }
 

@@ -49,8 +49,12 @@ public final class Machine {
     /// run": one flag store per block, whatever its length.
     let executedBlocks: ByteFlags
     /// Chunks of code that flagged blocks covered before the cache was last flushed, not yet
-    /// taken by `takeExecutedChunks()`.
+    /// taken by `takeExecutedChunks()` (kept only while `keepsExecutedChunks`).
     var executedBeforeFlush: Set<Int> = []
+    /// Whether a flush of the block cache keeps what ran for `takeExecutedChunks()`: a recorder
+    /// takes them every keyframe; a replay that never takes them (and flushes at every change
+    /// of breakpoints) turns this off, so that nothing piles up.
+    public var keepsExecutedChunks = true
     /// log2 of the size of the chunks `takeExecutedChunks()` reports and `executedChunk(of:)`
     /// numbers. A replay of an older recording sets the size that recording was made with.
     public var executedChunkShift: UInt32 = Machine.executedChunkShift
@@ -61,6 +65,11 @@ public final class Machine {
     public internal(set) var breakpoints: Set<UInt32> = []
     /// Guest addresses whose writes stop a run after the writing step.
     public internal(set) var writeWatch: Range<UInt32>?
+    /// Guest addresses whose loads (and AMOs, LR) stop a run after the loading step. While it
+    /// is set everything is interpreted (compiled code does not watch loads).
+    public internal(set) var readWatch: Range<UInt32>?
+    /// The access of the instruction that made the last watchpoint stop (`takeWatchedAccess`).
+    var watchedAccess: WatchedAccess?
     /// A stop that `run(until:)` reports once (breakpoint or watchpoint), then forgets.
     var transientStop: StopReason?
     /// A breakpoint does not stop a run at this step: the step where the last breakpoint stop
@@ -164,9 +173,16 @@ public final class Machine {
         let pages = Int(board.ramSize) / Machine.pageSize
         let lines = Int(board.ramSize >> Machine.lineShift)
         let granules = Int(board.ramSize >> Machine.granuleShift)
-        context = ExecutionContext(
-            granuleCount: granules, lineCount: lines, pageCount: pages, blockCount: BlockCache.serialCapacity,
-            ram: memory)
+        guard
+            let context = ExecutionContext(
+                granuleCount: granules, lineCount: lines, pageCount: pages,
+                blockCount: BlockCache.serialCapacity,
+                ram: memory)
+        else {
+            free(memory)
+            throw LoadError("cannot map the emulator's flags for \(board.ramSize) bytes of RAM")
+        }
+        self.context = context
         x = context.registers
         dirtyGranules = context.flags(at: context.dirtyGranulesOffset, count: granules)
         dirtyPages = context.flags(at: context.dirtyPagesOffset, count: pages)
@@ -232,6 +248,28 @@ public final class Machine {
     public static let pageSize = 4096
     /// Number of RAM pages.
     public var pageCount: Int { Int(ramSize) / Machine.pageSize }
+}
+
+/// The memory access of the instruction that set off a watchpoint stop.
+public struct WatchedAccess: Equatable, Sendable {
+    /// The instruction's address.
+    public var pc: UInt32
+    /// The first byte accessed, and how many.
+    public var address: UInt32
+    public var size: UInt32
+    /// A load (or the read of an AMO); false: a store.
+    public var isLoad: Bool
+
+    /// An access of `size` bytes at `address` by the instruction at `pc`.
+    public init(pc: UInt32, address: UInt32, size: UInt32, isLoad: Bool) {
+        self.pc = pc
+        self.address = address
+        self.size = size
+        self.isLoad = isLoad
+    }
+
+    /// The bytes accessed (as 64-bit addresses: the last may end at 2^32).
+    public var range: Range<UInt64> { UInt64(address)..<UInt64(address) + UInt64(size) }
 }
 
 /// Why `run(until:)` returned.

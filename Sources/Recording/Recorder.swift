@@ -72,6 +72,9 @@ public final class Recorder {
             )
         }
         self.machine = machine
+        // The index in the grain of the format this build writes, whatever the machine had.
+        machine.executedChunkShift = RecordingFile.executedChunkShift(version: RecordingFile.formatVersion)
+        machine.keepsExecutedChunks = true
         self.keyframeInterval = keyframeInterval
         self.scheduledInput = scheduledInput
         let firmware = machine.firmware

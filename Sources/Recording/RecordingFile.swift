@@ -27,7 +27,7 @@ final class RecordingFile {
     var executedChunkShift: UInt32 { RecordingFile.executedChunkShift(version: version) }
 
     /// log2 of the executed-chunk size of format `version`.
-    static func executedChunkShift(version: Int) -> UInt32 { version >= 4 ? Machine.executedChunkShift : 8 }
+    static func executedChunkShift(version: Int) -> UInt32 { version >= 4 ? 4 : 8 }
 
     init(
         database: DatabaseQueue, path: String, defences: ConnectionDefences? = nil,
@@ -391,7 +391,6 @@ final class RecordingFile {
 
     // MARK: Encodings
 
-    /// Little-endian u32 list.
     /// A page's granule mask as `page.granules` stores it (64 bytes, little-endian words), or
     /// NULL when it says no more than the line mask.
     static func encodeGranules(_ delta: PageDelta) -> Data? {
@@ -421,6 +420,7 @@ final class RecordingFile {
         return PageDelta.lines(ofGranules: granules) == lines ? granules : nil
     }
 
+    /// Little-endian u32 list.
     static func encodeIndices(_ values: [Int]) -> [UInt8] {
         values.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) } }
     }

@@ -21,7 +21,8 @@ public enum RecordingLimits {
     public static let maximumFirmwareBytes = Firmware.maximumFileSize
 
     /// The largest value SQLite materialises when reading anything but the firmware (and, on
-    /// boards with more than 512 MiB of RAM, a keyframe's executed-chunk list): a compressed
+    /// boards with more than 16 MiB of RAM, a keyframe's executed-chunk list, 4 bytes per
+    /// 16-byte chunk at most): a compressed
     /// machine state is at most about 1 MiB, a console chunk 1 MiB, everything else far less.
     /// Larger values fail inside SQLite (`SQLITE_LIMIT_LENGTH`) before any memory is given to them.
     static let maximumValueBytes = 4 << 20

@@ -213,6 +213,32 @@ extension Timeline {
         return hits
     }
 
+    /// Replays steps `start + 1 … end` with a read watch on `range` (and a write watch, with
+    /// `stores`), calling `onAccess` in the state right after each step whose instruction
+    /// loaded from the range (or stored to it), with that step and the access, until it returns
+    /// false. Loads have no index: every step is replayed, by the interpreter (read and access
+    /// watchpoints).
+    public func replayAccesses(
+        to range: Range<UInt32>, stores: Bool, after start: UInt64, through end: UInt64,
+        onAccess: (UInt64, WatchedAccess) -> Bool
+    ) throws(RecordingError) {
+        guard start < end else { return }
+        try seek(to: start)
+        machine.setReadWatch(range)
+        if stores { machine.setWriteWatch(range) }
+        defer {
+            machine.setReadWatch(nil)
+            if stores { machine.setWriteWatch(nil) }
+        }
+        _ = machine.takeWatchedAccess()
+        while machine.step < end {
+            guard case .watchpoint = advance(to: end) else { break }
+            // A device or the host wrote the bytes: no instruction accessed them.
+            guard let access = machine.takeWatchedAccess() else { continue }
+            guard onAccess(machine.step, access) else { break }
+        }
+    }
+
     /// Replays from step `start` to `end` with a breakpoint at `pc`, returning the steps that
     /// executed it (the state one step earlier has pc there) and at which `accept` (asked in
     /// that earlier state, before the instruction runs) holds.

@@ -95,6 +95,8 @@ public final class Timeline {
         do {
             machine = try Machine(firmware: firmware, board: header.board)
             machine.executedChunkShift = file.executedChunkShift
+            // Replays never take the executed chunks (the file has them).
+            machine.keepsExecutedChunks = false
         } catch {
             throw .damaged("the embedded firmware does not load: \(error)")
         }

@@ -83,6 +83,68 @@ import TestSupport
         #expect(reports == [[new, old], [old, new]], "\(output)")
     }
 
+    /// Read and access watchpoints (`rwatch`, `awatch`; the server's Z3 and Z4): a word read
+    /// twice (a word load, a byte load of its third byte) and written once, beside a word read
+    /// on every iteration. Forward, gdb stops right after each read (find's step); backward,
+    /// at each read and at the write, pc at the instruction (find's step − 1).
+    @Test func readAndAccessWatchpointsStopAtEveryAccessOfTheWord() throws {
+        guard try RequiredTool.require(.gdb) else { return }
+        let elf = try Assembler.elf(
+            TestProgram.prelude + """
+                    la s1, target
+                    li s0, 0
+                loop:
+                    addi s0, s0, 1
+                    li t0, 3
+                    bne s0, t0, 1f
+                read_one:
+                    lw t1, 0(s1)
+                1:  li t0, 7
+                    bne s0, t0, 2f
+                write_one:
+                    sw s0, 0(s1)
+                2:  li t0, 9
+                    bne s0, t0, 3f
+                read_two:
+                    lbu t2, 2(s1)
+                3:  lw t3, 4(s1)            # the neighbour, every iteration
+                    li t0, 20000
+                    blt s0, t0, loop
+                    EXIT 0
+
+                    .data
+                target: .word 0x11223344
+                neighbour: .word 0
+                """)
+        let scratch = try TemporaryDirectory("gdb-watch")
+        defer { scratch.remove() }
+        let recording = scratch.file("watch.tsr")
+        let record = try TimescopeProcess.run(["record", elf, "-o", recording])
+        try #require(record.status == 0, "\(record)")
+        let output = try gdb(
+            [
+                "monitor seek start", "rwatch *(unsigned int *)&target", "continue", "monitor when",
+                "print/x $pc", "continue", "monitor when", "print/x $pc", "delete",
+                "awatch *(unsigned int *)&target", "monitor seek end", "reverse-continue", "monitor when",
+                "print/x $pc", "reverse-continue", "monitor when", "print/x $pc", "reverse-continue",
+                "monitor when", "print/x $pc",
+            ], on: recording)
+        let readOne = try #require(try find(["--pc", "read_one", "--after", "0"], in: recording))
+        let write = try #require(try find(["--pc", "write_one", "--after", "0"], in: recording))
+        let readTwo = try #require(try find(["--pc", "read_two", "--after", "0"], in: recording))
+        let total = try #require(state(at: "end", in: recording)["step"]?.unsigned)
+        #expect(
+            whens(output) == [
+                0, readOne.step, readTwo.step, total, readTwo.step - 1, write.step - 1, readOne.step - 1,
+            ], "\(output)")
+        let pcs = output.matches(of: #/\$\d+ = 0x([0-9a-f]+)/#).compactMap { UInt32($0.1, radix: 16) }
+        #expect(
+            pcs == [readOne.pc + 4, readTwo.pc + 4, readTwo.pc, write.pc, readOne.pc],
+            "after each read forward, at each access backward: \(output)")
+        #expect(output.contains("Hardware read watchpoint 1"), "\(output)")
+        #expect(output.contains("Hardware access (read/write) watchpoint 2"), "\(output)")
+    }
+
     /// gdb steps RISC-V forward in software (a breakpoint at the next pc, then continue), so
     /// a `stepi` over an instruction an interrupt pre-empts runs the handler and stops at the
     /// next pc, as on hardware; `reverse-stepi` (the server's `bs`) goes back one step at a

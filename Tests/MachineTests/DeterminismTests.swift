@@ -478,4 +478,61 @@ struct RunControlTests {
         #expect(stops.map(\.s0) == [1, 2, 3, 4, 5, 5])
         #expect(try machine.readWords(at: "cell", count: 3) == [111, 0, 106])
     }
+
+    /// The read watch stops right after every instruction that read a byte of its range —
+    /// word, halfword and byte loads, a misaligned load that straddles into it, LR and an AMO —
+    /// and `takeWatchedAccess` says what each read; loads beside the range and stores into it
+    /// do not stop. With a write watch too, the store stops as a store.
+    @Test(arguments: [true, false])
+    func theReadWatchStopsRightAfterEveryLoadFromItsRange(compiled: Bool) throws {
+        let source = """
+                .option norvc
+                la s1, cell
+            loads:
+                lw t0, 4(s1)            # the watched word
+                lbu t0, 7(s1)           # its last byte
+                lh t0, 2(s1)            # beside it: not watched
+                lw t0, 6(s1)            # misaligned, bytes 6..9: straddles in
+                lw t0, 8(s1)            # beside it
+                lr.w t0, (s1)           # beside it
+                addi s2, s1, 4
+                lr.w t0, (s2)
+                amoadd.w t0, t0, (s2)
+                sw t0, 4(s1)            # a store
+                EXIT 0
+                .data
+                .balign 8
+            cell: .word 0, 0x44332211, 0
+            """
+        let machine = try makeMachine(source, compiled: compiled)
+        let cell = try machine.address(of: "cell")
+        let loads = try machine.address(of: "loads")
+        machine.setReadWatch(cell + 4..<cell + 8)
+        var accesses: [WatchedAccess] = []
+        var reason = machine.run(until: 10_000)
+        while case .watchpoint(let pc) = reason {
+            let access = try #require(machine.takeWatchedAccess())
+            #expect(access.pc == pc && machine.pc == pc + 4, "stopped after the reading instruction")
+            accesses.append(access)
+            reason = machine.run(until: 10_000)
+        }
+        #expect(reason == .exited(code: 0, via: .finisher))
+        let expected: [(offset: UInt32, address: UInt32, size: UInt32)] = [
+            (0, 4, 4), (4, 7, 1), (12, 6, 4), (28, 4, 4), (32, 4, 4),
+        ]
+        #expect(
+            accesses
+                == expected.map {
+                    WatchedAccess(
+                        pc: loads + $0.offset, address: cell + $0.address, size: $0.size, isLoad: true)
+                }, "\(accesses)")
+
+        // A read watch and a write watch: the store stops as one.
+        let again = try makeMachine(source, compiled: compiled)
+        again.setReadWatch(cell + 4..<cell + 8)
+        again.setWriteWatch(cell + 4..<cell + 8)
+        var last: WatchedAccess?
+        while case .watchpoint = again.run(until: 10_000) { last = again.takeWatchedAccess() }
+        #expect(last == WatchedAccess(pc: loads + 36, address: cell + 4, size: 4, isLoad: false))
+    }
 }

@@ -489,7 +489,7 @@ import TestSupport
             "format 5", message: "has format version 5; this Timescope reads versions 1 to 4",
             "PRAGMA user_version = 5"),
         Damage(
-            name: "a format-3 file labelled format 2", base: .timer,
+            name: "a format-4 file labelled format 2", base: .timer,
             make: { path, _ in
                 try FileSurgery.edit(path) { db in try db.execute(sql: "PRAGMA user_version = 2") }
             }, refusedBy: Damage.everyReader,

@@ -42,7 +42,7 @@ struct BlockCache {
     static let capacity = 1 << 20
     static let maxLength = 64
     /// How many blocks one fill of the cache numbers (`Entry.serial`) before it starts over.
-    static let serialCapacity = 1 << 16
+    static let serialCapacity = 1 << 18
 
     let table: UnsafeMutablePointer<Entry>
     /// Decoded instructions of every block, back to back.

@@ -7,7 +7,7 @@
 /// ```
 ///   entry:  sub rbp, COUNT ; jl budget      the budget must cover the whole block
 ///           cmp [generation of each page], G ; jne stale     the code is what memory holds
-///           mov byte [executed chunk], 1     (the recorder's "where did code run" index)
+///           mov byte [executed block], 1     (the recorder's "where did code run" index)
 ///           …instructions…
 ///           jmp/jcc → link stub → CompiledRuntime.chain, which patches the jump to go straight
 ///                                 to the target's code from then on

@@ -43,7 +43,8 @@ struct ExecutionContext {
     /// `pageCount` pages and `blockCount` executed-block flags, all zero, with RAM at `ram`.
     /// The memory comes zeroed from the kernel and is touched only where used (the granule
     /// flags are an eighth of RAM's size).
-    init(granuleCount: Int, lineCount: Int, pageCount: Int, blockCount: Int, ram: UnsafeMutableRawPointer) {
+    /// Nil when the memory cannot be mapped.
+    init?(granuleCount: Int, lineCount: Int, pageCount: Int, blockCount: Int, ram: UnsafeMutableRawPointer) {
         func padded(_ count: Int) -> Int { (count + 63) & ~63 }
         var offset =
             ExecutionContext.jumpTableOffset + BlockCache.tableSize * ExecutionContext.jumpTableEntrySize
@@ -58,9 +59,7 @@ struct ExecutionContext {
         pageGenerationsOffset = reserve((pageCount + 1) * 4)
         size = offset
         let memory = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-        guard let memory, memory != MAP_FAILED else {
-            fatalError("cannot map \(size) bytes for the execution context")
-        }
+        guard let memory, memory != MAP_FAILED else { return nil }
         base = memory
         base.storeBytes(
             of: ram, toByteOffset: ExecutionContext.ramPointerOffset, as: UnsafeMutableRawPointer.self)
