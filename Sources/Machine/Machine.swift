@@ -254,8 +254,9 @@ public final class Machine {
 public struct WatchedAccess: Equatable, Sendable {
     /// The instruction's address.
     public var pc: UInt32
-    /// The first byte accessed, and how many.
+    /// The first byte accessed.
     public var address: UInt32
+    /// How many bytes were accessed.
     public var size: UInt32
     /// A load (or the read of an AMO); false: a store.
     public var isLoad: Bool
