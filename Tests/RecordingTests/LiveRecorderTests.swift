@@ -286,9 +286,17 @@ import TestSupport
         live.setPaused(false)
         try waitFor(live, "the run to move") { $0.tail.step > 0 }
         live.setPaused(true)
-        usleep(50_000)
-        let held = live.status.tail.step
-        usleep(100_000)
+        // The emulator thread finishes the slice it is in (longer on a loaded machine): the
+        // head stops within the timeout, then holds.
+        var held = live.status.tail.step
+        let deadline = Date(timeIntervalSinceNow: 20)
+        while Date() < deadline {
+            usleep(100_000)
+            let now = live.status.tail.step
+            if now == held { break }
+            held = now
+        }
+        usleep(200_000)
         #expect(live.status.tail.step == held, "paused again, the head holds at \(held)")
         let ending = live.stop()
         #expect(ending?.reason == .interrupted && ending?.totalSteps == held)
