@@ -154,7 +154,10 @@ public final class ReplayTarget {
         stopPoints.compactMap { point in
             switch point.kind {
             case .softwareBreakpoint, .hardwareBreakpoint: (point, StopRule(.execution(point.address)))
-            case .writeWatchpoint: (point, StopRule(.write(point.range)))
+            // gdb's `watch` goes on past a store that leaves the value as it was: such stores
+            // are not reported (a flag set again and again is found at once, not one round
+            // trip per store).
+            case .writeWatchpoint: (point, StopRule(.write(point.range), changesOnly: true))
             case .readWatchpoint, .accessWatchpoint: nil
             }
         }

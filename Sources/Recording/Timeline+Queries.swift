@@ -196,16 +196,25 @@ extension Timeline {
     /// at which `accept` (asked in the state right after the write) holds.
     func writes(
         to range: Range<UInt32>, from start: UInt64, through end: UInt64, firstOnly: Bool,
-        accept: () -> Bool = { true }
+        changesOnly: Bool = false, accept: () -> Bool = { true }
     ) throws(RecordingError) -> [TimelineMatch] {
         guard start < end else { return [] }
         try seek(to: start)
         machine.setWriteWatch(range)
         defer { machine.setWriteWatch(nil) }
+        // Every write to the range stops the replay, so its bytes before a write are those
+        // after the previous one.
+        var bytes = changesOnly ? machine.readMemory(range.lowerBound, count: range.count) : nil
         var hits: [TimelineMatch] = []
         while machine.step < end {
             let reason = advance(to: end)
             guard case .watchpoint(let pc) = reason else { break }
+            if changesOnly {
+                let now = machine.readMemory(range.lowerBound, count: range.count)
+                let changed = now != bytes
+                bytes = now
+                guard changed else { continue }
+            }
             guard accept() else { continue }
             hits.append(TimelineMatch(step: machine.step, pc: pc))
             if firstOnly { break }

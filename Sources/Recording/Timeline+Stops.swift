@@ -16,11 +16,15 @@ public struct StopRule: Hashable, Sendable {
     public var trigger: Trigger
     /// Asked at each hit, in the state the inspector stops in (see `StopHit.step`).
     public var condition: StopCondition?
+    /// For a write: only a store that changes the range's bytes hits (gdb's `watch`, which
+    /// goes on past a store of the value already there, whatever the server reports).
+    public var changesOnly: Bool
 
     /// A rule that stops at `trigger` when `condition` holds (always, without one).
-    public init(_ trigger: Trigger, condition: StopCondition? = nil) {
+    public init(_ trigger: Trigger, condition: StopCondition? = nil, changesOnly: Bool = false) {
         self.trigger = trigger
         self.condition = condition
+        self.changesOnly = changesOnly
     }
 }
 
@@ -69,7 +73,9 @@ extension Timeline {
             let match = try searchForward(
                 after: after, through: limit, progress: progress, mayHold: { intervalWrites($0, range) }
             ) { (start, end) throws(RecordingError) in
-                try writes(to: range, from: start, through: end, firstOnly: true, accept: accepting(rule))
+                try writes(
+                    to: range, from: start, through: end, firstOnly: true, changesOnly: rule.changesOnly,
+                    accept: accepting(rule))
             }
             if let match,
                 match.step < best?.step ?? .max || (match.step == best?.step && index < best?.rule ?? 0)
@@ -108,7 +114,9 @@ extension Timeline {
             let match = try searchBackward(
                 before: before, notBefore: floor, progress: progress, mayHold: { intervalWrites($0, range) }
             ) { (start, end) throws(RecordingError) in
-                try writes(to: range, from: start, through: end, firstOnly: false, accept: accepting(rule))
+                try writes(
+                    to: range, from: start, through: end, firstOnly: false, changesOnly: rule.changesOnly,
+                    accept: accepting(rule))
             }
             if let match,
                 match.step > best?.step ?? 0 || best == nil
@@ -167,7 +175,9 @@ extension Timeline {
                 in: span, candidates: intervals(writing: range), maximumIntervals: maximumIntervals
             ) {
                 (start, end) throws(RecordingError) in
-                try writes(to: range, from: start, through: end, firstOnly: false, accept: accepting(rule))
+                try writes(
+                    to: range, from: start, through: end, firstOnly: false, changesOnly: rule.changesOnly,
+                    accept: accepting(rule))
             }
         }
     }
@@ -180,7 +190,9 @@ extension Timeline {
         case .execution(let pc):
             try executions(of: pc, from: start, through: end, firstOnly: false, accept: accepting(rule))
         case .write(let range):
-            try writes(to: range, from: start, through: end, firstOnly: false, accept: accepting(rule))
+            try writes(
+                to: range, from: start, through: end, firstOnly: false, changesOnly: rule.changesOnly,
+                accept: accepting(rule))
         }
     }
 

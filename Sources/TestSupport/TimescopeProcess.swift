@@ -72,7 +72,9 @@ public func runProcess(
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning {
         if Date() > deadline {
-            process.terminate()
+            // SIGKILL, to the process and everything it started (gdb under `timescope gdb`):
+            // a SIGTERM can be ignored, and a child left running keeps the wait below waiting.
+            killTree(process.processIdentifier)
             process.waitUntilExit()
             throw ProcessFailure(
                 "\(executable) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s; killed"
@@ -87,6 +89,29 @@ public func runProcess(
     let out = (try? Data(contentsOf: outURL)) ?? Data()
     let err = (try? Data(contentsOf: errURL)) ?? Data()
     return ProcessResult(status: status, stdout: [UInt8](out), stderr: String(decoding: err, as: UTF8.self))
+}
+
+/// Sends SIGKILL to `pid` and to every process descended from it (found through /proc).
+func killTree(_ pid: pid_t) {
+    var parents: [pid_t: pid_t] = [:]
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    for entry in entries {
+        guard let child = pid_t(entry),
+            let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { continue }
+        // After "pid (name) ": the state, then the parent's pid.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        if fields.count > 1, let parent = pid_t(fields[1]) { parents[child] = parent }
+    }
+    var doomed = [pid]
+    var index = 0
+    while index < doomed.count {
+        let current = doomed[index]
+        doomed += parents.filter { $0.value == current }.map(\.key)
+        index += 1
+    }
+    for victim in doomed { kill(victim, SIGKILL) }
 }
 
 /// Finds and runs the built `timescope` executable, the way a user runs it.

@@ -83,6 +83,43 @@ import TestSupport
         #expect(reports == [[new, old], [old, new]], "\(output)")
     }
 
+    /// A flag set to 1 on every one of 200,000 iterations: gdb's `watch` stops only where the
+    /// value changes (the first store), forward and backward, and the server does not report
+    /// the stores that leave it as it was (one round trip each would take minutes).
+    @Test func aWatchOnAFlagSetAgainAndAgainStopsWhereItChanges() throws {
+        guard try RequiredTool.require(.gdb) else { return }
+        let elf = try Assembler.elf(
+            TestProgram.prelude + """
+                    la s1, flag
+                    li s0, 0
+                loop:
+                    addi s0, s0, 1
+                    li t0, 1
+                set_flag:
+                    sw t0, 0(s1)            # 0 → 1 once, then 1 → 1
+                    li t0, 200000
+                    blt s0, t0, loop
+                    EXIT 0
+
+                    .data
+                flag: .word 0
+                """)
+        let scratch = try TemporaryDirectory("gdb-flag")
+        defer { scratch.remove() }
+        let recording = scratch.file("flag.tsr")
+        let record = try TimescopeProcess.run(["record", elf, "-o", recording])
+        try #require(record.status == 0, "\(record)")
+        let output = try gdb(
+            [
+                "watch *(unsigned int *)&flag", "reverse-continue", "monitor when", "print/x $pc",
+                "monitor seek start", "continue", "monitor when", "continue", "monitor when",
+            ], on: recording)
+        let first = try #require(try find(["--pc", "set_flag", "--after", "0"], in: recording))
+        let total = try #require(state(at: "end", in: recording)["step"]?.unsigned)
+        #expect(whens(output) == [first.step - 1, 0, first.step, total], "\(output)")
+        #expect(output.contains("$1 = \(String(format: "0x%x", first.pc))"), "pc at the store: \(output)")
+    }
+
     /// Read and access watchpoints (`rwatch`, `awatch`; the server's Z3 and Z4): a word read
     /// twice (a word load, a byte load of its third byte) and written once, beside a word read
     /// on every iteration. Forward, gdb stops right after each read (find's step); backward,
