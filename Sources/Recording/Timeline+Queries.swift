@@ -181,13 +181,10 @@ extension Timeline {
     func intervalWrites(_ index: Int, _ range: Range<UInt32>) -> Bool {
         let base = Int64(machine.ramBase)
         for entry in keyframePages[index] {
+            // Offsets in the page (`wroteGranule` clamps them to it).
             let pageStart = base + Int64(entry.page) * Int64(Machine.pageSize)
-            let low = Int64(range.lowerBound) - pageStart
-            let high = Int64(range.upperBound) - pageStart
-            guard low < Int64(Machine.pageSize), high > 0 else { continue }
-            if entry.wroteGranule(in: Int(max(low, 0))..<Int(min(high, Int64(Machine.pageSize)))) {
-                return true
-            }
+            let offsets = Int(Int64(range.lowerBound) - pageStart)..<Int(Int64(range.upperBound) - pageStart)
+            if entry.wroteGranule(in: offsets) { return true }
         }
         return false
     }

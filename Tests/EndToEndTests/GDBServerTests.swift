@@ -17,6 +17,16 @@ import TestSupport
         return result.stdoutText + "\n" + result.stderr
     }
 
+    /// Records `program` (assembly after `TestProgram.prelude`) into `scratch` and returns the
+    /// recording's path.
+    func record(_ program: String, in scratch: TemporaryDirectory) throws -> String {
+        let elf = try Assembler.elf(TestProgram.prelude + program)
+        let recording = scratch.file("program.tsr")
+        let record = try TimescopeProcess.run(["record", elf, "-o", recording])
+        try #require(record.status == 0, "\(record)")
+        return recording
+    }
+
     /// The steps `monitor when` printed, in order.
     func whens(_ output: String) -> [UInt64] {
         output.matches(of: #/step (\d+) of \d+/#).compactMap { UInt64($0.1) }
@@ -88,27 +98,24 @@ import TestSupport
     /// the stores that leave it as it was (one round trip each would take minutes).
     @Test func aWatchOnAFlagSetAgainAndAgainStopsWhereItChanges() throws {
         guard try RequiredTool.require(.gdb) else { return }
-        let elf = try Assembler.elf(
-            TestProgram.prelude + """
-                    la s1, flag
-                    li s0, 0
-                loop:
-                    addi s0, s0, 1
-                    li t0, 1
-                set_flag:
-                    sw t0, 0(s1)            # 0 → 1 once, then 1 → 1
-                    li t0, 200000
-                    blt s0, t0, loop
-                    EXIT 0
-
-                    .data
-                flag: .word 0
-                """)
         let scratch = try TemporaryDirectory("gdb-flag")
         defer { scratch.remove() }
-        let recording = scratch.file("flag.tsr")
-        let record = try TimescopeProcess.run(["record", elf, "-o", recording])
-        try #require(record.status == 0, "\(record)")
+        let recording = try record(
+            """
+                la s1, flag
+                li s0, 0
+            loop:
+                addi s0, s0, 1
+                li t0, 1
+            set_flag:
+                sw t0, 0(s1)            # 0 → 1 once, then 1 → 1
+                li t0, 200000
+                blt s0, t0, loop
+                EXIT 0
+
+                .data
+            flag: .word 0
+            """, in: scratch)
         let output = try gdb(
             [
                 "watch *(unsigned int *)&flag", "reverse-continue", "monitor when", "print/x $pc",
@@ -126,38 +133,35 @@ import TestSupport
     /// at each read and at the write, pc at the instruction (find's step − 1).
     @Test func readAndAccessWatchpointsStopAtEveryAccessOfTheWord() throws {
         guard try RequiredTool.require(.gdb) else { return }
-        let elf = try Assembler.elf(
-            TestProgram.prelude + """
-                    la s1, target
-                    li s0, 0
-                loop:
-                    addi s0, s0, 1
-                    li t0, 3
-                    bne s0, t0, 1f
-                read_one:
-                    lw t1, 0(s1)
-                1:  li t0, 7
-                    bne s0, t0, 2f
-                write_one:
-                    sw s0, 0(s1)
-                2:  li t0, 9
-                    bne s0, t0, 3f
-                read_two:
-                    lbu t2, 2(s1)
-                3:  lw t3, 4(s1)            # the neighbour, every iteration
-                    li t0, 20000
-                    blt s0, t0, loop
-                    EXIT 0
-
-                    .data
-                target: .word 0x11223344
-                neighbour: .word 0
-                """)
         let scratch = try TemporaryDirectory("gdb-watch")
         defer { scratch.remove() }
-        let recording = scratch.file("watch.tsr")
-        let record = try TimescopeProcess.run(["record", elf, "-o", recording])
-        try #require(record.status == 0, "\(record)")
+        let recording = try record(
+            """
+                la s1, target
+                li s0, 0
+            loop:
+                addi s0, s0, 1
+                li t0, 3
+                bne s0, t0, 1f
+            read_one:
+                lw t1, 0(s1)
+            1:  li t0, 7
+                bne s0, t0, 2f
+            write_one:
+                sw s0, 0(s1)
+            2:  li t0, 9
+                bne s0, t0, 3f
+            read_two:
+                lbu t2, 2(s1)
+            3:  lw t3, 4(s1)            # the neighbour, every iteration
+                li t0, 20000
+                blt s0, t0, loop
+                EXIT 0
+
+                .data
+            target: .word 0x11223344
+            neighbour: .word 0
+            """, in: scratch)
         let output = try gdb(
             [
                 "monitor seek start", "rwatch *(unsigned int *)&target", "continue", "monitor when",
